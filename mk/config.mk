@@ -1,0 +1,48 @@
+# mk/config.mk: toolchains and flags, one place.
+#
+# Three worlds are built from this tree and never mix objects:
+#   kernel  freestanding, ring 0: no red zone, no SSE, kernel code model
+#   user    freestanding, ring 3: static ELF linked low, our own runtime
+#   host    ordinary Linux programs (tools, tests) with ASan + UBSan
+# The pure-logic library lib/ is compiled once for each world.
+
+B        ?= build
+CC       := gcc
+HOSTCC   := gcc
+CLANG    := clang
+LD       := ld
+AR       := ar
+OBJCOPY  := objcopy
+PYTHON   := python3
+QEMU     := qemu-system-x86_64
+
+GCC_INC  := $(shell $(CC) -print-file-name=include)
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wimplicit-fallthrough
+
+# Freestanding flags shared by kernel and user code.
+FREE_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+            -fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-common \
+            -nostdinc -isystem $(GCC_INC) -Iinclude -Ilib -g -O2 $(WARN)
+
+KERNEL_CFLAGS := $(FREE_CFLAGS) -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx \
+            -mcmodel=kernel -fno-omit-frame-pointer -Ikernel -DVECTRA_KERNEL
+KERNEL_ASFLAGS := -Iinclude -Ikernel -DVECTRA_KERNEL -D__ASSEMBLY__
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+
+USER_CFLAGS := $(FREE_CFLAGS) -mcmodel=small -Iuser/rt/include -DVECTRA_USER
+USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sections
+
+HOST_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_CFLAGS := -std=gnu11 -g -O1 -Iinclude -Ilib -Itests/host $(WARN) $(HOST_SAN)
+HOST_LDFLAGS := $(HOST_SAN)
+
+# Tools are host programs too; they are built with the sanitizers so the
+# tests that drive them with hostile input catch memory errors.
+TOOL_CFLAGS := $(HOST_CFLAGS)
+TOOL_LDFLAGS := $(HOST_LDFLAGS)
+
+# QEMU: TCG always (see docs/DECISIONS.md); isa-debug-exit lets a test end the VM.
+QEMU_BASE := $(QEMU) -machine q35 -cpu max -m 256M -smp 1 -no-reboot -display none \
+            -serial stdio -monitor none \
+            -device isa-debug-exit,iobase=0xf4,iosize=0x04

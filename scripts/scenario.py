@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Run QEMU scenario tests and judge them from the serial transcript.
+
+A scenario is a small text file in tests/scenarios/, one directive a line:
+
+    image:   NAME        boot build/images/NAME.img (kernel, modules, cmdline)
+    timeout: SECONDS     the whole run; a timeout is a failure (default 30)
+    expect:  TEXT        TEXT must appear, after the previous expect matched
+    send:    TEXT        type TEXT (\\n, \\r, \\xNN, \\e escapes) once the expect
+                         before it has matched
+    sendfile: PATH BYTES type BYTES bytes of PATH (random input tests)
+    forbid:  TEXT        TEXT must not appear anywhere
+    exit:    N           QEMU's exit status must be N (isa-debug-exit: 2*v+1)
+    cases:   PREFIX      every "PREFIX PASS ..." / "PREFIX FAIL ..." line is
+                         reported as its own case
+    qemu:    ARGS        extra QEMU arguments
+
+Every scenario also fails on a line containing "PANIC" or "triple fault"
+unless it says "allow-panic: yes". The transcript goes to
+build/test-logs/<scenario>.log.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import select
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def unescape(s):
+    return s.encode("latin-1").decode("unicode_escape").encode("latin-1")
+
+
+def parse(path):
+    sc = {"name": os.path.splitext(os.path.basename(path))[0], "steps": [],
+          "forbid": [], "timeout": 30.0, "exit": None, "cases": None,
+          "qemu": [], "allow_panic": False, "image": None}
+    with open(path) as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            key, _, val = line.partition(":")
+            key, val = key.strip(), val.strip()
+            if key == "image":
+                sc["image"] = val
+            elif key == "timeout":
+                sc["timeout"] = float(val)
+            elif key == "expect":
+                sc["steps"].append(("expect", val.encode()))
+            elif key == "send":
+                sc["steps"].append(("send", unescape(val)))
+            elif key == "sendfile":
+                p, cnt = val.split()
+                sc["steps"].append(("sendfile", (p, int(cnt))))
+            elif key == "forbid":
+                sc["forbid"].append(val.encode())
+            elif key == "exit":
+                sc["exit"] = int(val)
+            elif key == "cases":
+                sc["cases"] = val
+            elif key == "qemu":
+                sc["qemu"] += shlex.split(val)
+            elif key == "allow-panic":
+                sc["allow_panic"] = val == "yes"
+            else:
+                raise SystemExit(f"{path}:{n}: unknown directive {key!r}")
+    if not sc["image"]:
+        raise SystemExit(f"{path}: no image")
+    return sc
+
+
+def image_args(build, name):
+    """build/images/NAME.img holds 'kernel: …', 'modules: a,b', 'cmdline: …'."""
+    conf = {}
+    with open(os.path.join(build, "images", name + ".img")) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            conf[k.strip()] = v.strip()
+    args = ["-kernel", conf["kernel"]]
+    if conf.get("modules"):
+        args += ["-initrd", conf["modules"]]
+    if conf.get("cmdline"):
+        args += ["-append", conf["cmdline"]]
+    return args
+
+
+QEMU = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", "256M",
+        "-smp", "1", "-no-reboot", "-display", "none", "-serial", "stdio",
+        "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def run(build, path):
+    sc = parse(path)
+    logdir = os.path.join(build, "test-logs")
+    os.makedirs(logdir, exist_ok=True)
+    cmd = QEMU + image_args(build, sc["image"]) + sc["qemu"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=ROOT)
+    out = bytearray()
+    steps = list(sc["steps"])
+    pos = 0                      # expects match at or after this offset
+    failures = []
+    deadline = time.monotonic() + sc["timeout"]
+    timed_out = False
+    fd = proc.stdout.fileno()
+    os.set_blocking(fd, False)
+
+    def feed_sends():
+        nonlocal steps
+        while steps and steps[0][0] in ("send", "sendfile"):
+            kind, val = steps.pop(0)
+            data = val
+            if kind == "sendfile":
+                with open(os.path.join(ROOT, val[0]) if not os.path.isabs(val[0]) else val[0], "rb") as f:
+                    data = f.read(val[1])
+            # Type slowly enough for a 16550 with a 16-byte FIFO under TCG.
+            for i in range(0, len(data), 8):
+                try:
+                    proc.stdin.write(data[i:i + 8])
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    return
+                time.sleep(0.002)
+
+    feed_sends()
+    while True:
+        # consume expects already satisfied
+        while steps and steps[0][0] == "expect":
+            i = out.find(steps[0][1], pos)
+            if i < 0:
+                break
+            pos = i + len(steps[0][1])
+            steps.pop(0)
+            feed_sends()
+        if proc.poll() is not None:
+            try:
+                rest = proc.stdout.read()
+            except Exception:
+                rest = None
+            if rest:
+                out += rest
+                continue
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            proc.kill()
+            proc.wait()
+            break
+        r, _, _ = select.select([fd], [], [], min(remaining, 0.2))
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                chunk = b""
+            if chunk:
+                out += chunk
+    # final pass over expects (output read after exit)
+    while steps and steps[0][0] == "expect":
+        i = out.find(steps[0][1], pos)
+        if i < 0:
+            break
+        pos = i + len(steps[0][1])
+        steps.pop(0)
+    status = proc.returncode
+    with open(os.path.join(logdir, sc["name"] + ".log"), "wb") as f:
+        f.write(out)
+
+    text = out.decode("latin-1")
+    if timed_out:
+        failures.append(f"timed out after {sc['timeout']:.0f}s")
+    for kind, val in steps:
+        if kind == "expect":
+            failures.append(f"never saw {val.decode()!r}")
+            break
+    for bad in sc["forbid"]:
+        if bad in out:
+            failures.append(f"saw forbidden {bad.decode()!r}")
+    if not sc["allow_panic"]:
+        for bad in ("PANIC", "triple fault"):
+            if bad in text:
+                failures.append(f"saw {bad!r}")
+    if sc["exit"] is not None and not timed_out and status != sc["exit"]:
+        failures.append(f"exit status {status}, expected {sc['exit']}")
+
+    results = []
+    if sc["cases"]:
+        pat = re.compile(re.escape(sc["cases"]) + r" (PASS|FAIL) (.*)")
+        for m in pat.finditer(text):
+            results.append((m.group(1) == "PASS", f"{sc['name']}/{m.group(2).strip()}"))
+    results.append((not failures, sc["name"] + ("" if not failures else ": " + "; ".join(failures))))
+    return results
+
+
+def main(argv):
+    build = argv[1]
+    paths = argv[2:] or sorted(
+        os.path.join(ROOT, "tests", "scenarios", p)
+        for p in os.listdir(os.path.join(ROOT, "tests", "scenarios")) if p.endswith(".scn"))
+    passed = failed = 0
+    for p in paths:
+        for ok, name in run(build, p):
+            print(("PASS " if ok else "FAIL ") + "scenario " + name, flush=True)
+            passed += ok
+            failed += not ok
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
