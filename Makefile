@@ -52,3 +52,4 @@ clean:
 	rm -rf $(CLEAN_DIRS)
 
 .PHONY: all setup test run clean iso bench fuzz
+.SECONDARY:

@@ -7,6 +7,7 @@
 # The pure-logic library lib/ is compiled once for each world.
 
 B        ?= build
+Q        := $(if $(V),,@)     # make V=1 shows every command
 CC       := gcc
 HOSTCC   := gcc
 CLANG    := clang
@@ -23,6 +24,7 @@ WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-protot
 # Freestanding flags shared by kernel and user code.
 FREE_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
             -fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-common \
+            -fno-tree-loop-distribute-patterns \
             -nostdinc -isystem $(GCC_INC) -Iinclude -Ilib -g -O2 $(WARN)
 
 KERNEL_CFLAGS := $(FREE_CFLAGS) -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx \

@@ -24,12 +24,15 @@ $(LIB_HOST): $(LIB_HOST_OBJS)
 
 $(B)/kernel/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/user/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/host/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(LIB_KERNEL_OBJS:.o=.d) $(LIB_USER_OBJS:.o=.d) $(LIB_HOST_OBJS:.o=.d)

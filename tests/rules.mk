@@ -8,14 +8,47 @@ HOST_TESTS += $(HOST_TEST_SRCS:tests/host/%.c=$(B)/host/tests/%)
 
 $(B)/host/tests/vtest_main.o: tests/host/vtest_main.c tests/host/vtest.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
 $(B)/host/tests/%.o: tests/host/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 .SECONDEXPANSION:
 $(B)/host/tests/%: $(B)/host/tests/%.o $(B)/host/tests/vtest_main.o $(LIB_HOST) $$(TEST_DEPS_$$*)
-	$(HOSTCC) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(TEST_LIBS_$*)
+	@echo "  CC      $@"
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(TEST_LIBS_$*)
 
 -include $(HOST_TEST_SRCS:tests/host/%.c=$(B)/host/tests/%.d)
+
+# ---- boot images for QEMU scenarios --------------------------------------
+# build/images/NAME.img names a kernel, its modules and its command line;
+# scripts/scenario.py turns it into QEMU arguments. $(call image,NAME,MODULES,CMDLINE)
+define image
+IMAGES += $(B)/images/$(1).img
+$(B)/images/$(1).img: $(KERNEL_ELF) $(2) tests/rules.mk
+	@mkdir -p $$(@D)
+	@printf 'kernel: %s\nmodules: %s\ncmdline: %s\n' $(KERNEL_ELF) "$(subst $(space),$(comma),$(strip $(2)))" "$(3)" > $$@
+endef
+space := $(subst ,, )
+comma := ,
+
+# Hostile boot modules: random bytes, and a real ELF cut short.
+$(B)/images/garbage.bin: tests/rules.mk
+	@mkdir -p $(@D)
+	@$(PYTHON) -c "import random,sys; r=random.Random(7); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(4096)))" > $@
+$(B)/images/truncated.elf: $(B)/user/hello.elf
+	@mkdir -p $(@D)
+	@head -c 200 $< > $@
+$(B)/images/wx.elf: $(B)/user/hello.elf
+	@mkdir -p $(@D)
+	@$(PYTHON) scripts/elf-make-wx $< $@
+
+$(eval $(call image,hello,$(B)/user/hello.elf,test))
+$(eval $(call image,fault,$(B)/user/faulter.elf,test))
+$(eval $(call image,garbage,$(B)/images/garbage.bin,test))
+$(eval $(call image,truncated,$(B)/images/truncated.elf,test))
+$(eval $(call image,wx,$(B)/images/wx.elf,test))
+$(eval $(call image,nomodule,,test))

@@ -32,8 +32,9 @@ void vtest_fail(const char *file, int line, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0;
-    for (struct vtest_case *c = head; c; c = c->next) {
+    static int passed, failed;          /* static: survive longjmp */
+    static struct vtest_case *c;
+    for (c = head; c; c = c->next) {
         if (argc > 1 && !strstr(c->name, argv[1]))
             continue;
         const char *base = strrchr(c->file, '/');

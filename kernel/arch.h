@@ -1,0 +1,102 @@
+/*
+ * arch.h: the eleven seams between portable kernel code (kernel/core) and
+ * an architecture (kernel/arch/<arch>). A port defines every function
+ * below; portable code calls nothing else of the architecture and never
+ * tests which architecture it is on.
+ *
+ *   boot         arch_boot_info          loader protocol -> struct boot_info
+ *   memory model arch_phys_to_virt ...   the direct map of physical memory
+ *   paging       arch_pt_* / arch_as_*   page tables of one address space
+ *   traps        arch_trap_init          exceptions and the syscall entry
+ *   interrupts   arch_irq_*              device lines to the kernel
+ *   timer        arch_timer_*            the periodic tick and a clock
+ *   context      arch_regs_* / arch_resume  user register state, entering user mode
+ *   user-copy    arch_copy_{from,to}_user   faults become V_EFAULT
+ *   CPU-local    arch_cpu_init           per-CPU tables (GDT, TSS, stacks)
+ *   console      arch_console_*          the early serial console
+ *   I/O          arch_io_* / arch_exit   port I/O, halting, leaving QEMU
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include "kernel.h"
+#include "arch/x86_64/arch_defs.h"
+
+/* ---- boot ---- */
+#define BOOT_MAX_REGIONS 64
+#define BOOT_MAX_MODULES 16
+struct boot_region {
+    paddr_t base, size;
+};
+struct boot_module {
+    paddr_t base, size;
+    char name[64];
+};
+struct boot_info {
+    const char *protocol;
+    struct boot_region ram[BOOT_MAX_REGIONS];   /* usable RAM, sorted, disjoint */
+    unsigned nram;
+    struct boot_module modules[BOOT_MAX_MODULES];
+    unsigned nmodules;
+    unsigned dropped_modules;                   /* beyond BOOT_MAX_MODULES */
+    char cmdline[256];
+    paddr_t info_base, info_size;               /* the loader's structure, kept intact until parsed */
+};
+/* Returns false (with a message printed) if the loader is unknown. */
+bool arch_boot_info(uint32_t magic, paddr_t info, struct boot_info *bi);
+
+/* ---- memory model ---- */
+static inline void *arch_phys_to_virt(paddr_t p) { return (void *)(p + DIRECT_BASE); }
+static inline paddr_t arch_virt_to_phys(const void *v)
+{
+    uint64_t a = (uint64_t)v;
+    return a >= KERNEL_VMA ? a - KERNEL_VMA : a - DIRECT_BASE;
+}
+
+/* ---- paging ---- */
+/* Page-table pages come from a caller-supplied source, so the caller
+ * decides whose memory pays for them (a Reticle, or boot memory). */
+typedef paddr_t (*pt_alloc_fn)(void *ctx);
+enum { MAP_R = 1, MAP_W = 2, MAP_X = 4, MAP_USER = 8, MAP_UNCACHED = 16 };
+void arch_paging_init(const struct boot_info *bi, pt_alloc_fn alloc, void *ctx);
+/* A new root table whose kernel half is shared with every other. */
+void arch_as_init(paddr_t root);
+int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned flags,
+                pt_alloc_fn alloc, void *ctx);
+void arch_as_switch(paddr_t root);
+
+/* ---- traps / context ---- */
+struct regs;
+void arch_trap_init(void);
+void arch_regs_init_user(struct regs *r, uint64_t ip, uint64_t sp, uint64_t arg);
+NORETURN void arch_resume(struct regs *r);   /* enter user mode with r */
+void arch_set_kernel_entry(struct regs *r);  /* where the next user trap saves state */
+void arch_fpu_switch(void *save, const void *load);  /* FXSAVE images; save may be 0 */
+void arch_fpu_init_image(void *img);        /* a clean FPU/SSE state */
+const char *arch_fault_name(uint64_t vector);
+void arch_dump_regs(const struct regs *r);
+
+/* ---- interrupts / timer ---- */
+void arch_irq_init(void);
+void arch_irq_unmask(unsigned line);
+void arch_irq_mask(unsigned line);
+void arch_timer_init(unsigned hz);
+void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
+void arch_irq_eoi(unsigned line);
+
+/* ---- user copy ---- */
+int arch_copy_from_user(void *dst, uint64_t usrc, size_t n);
+int arch_copy_to_user(uint64_t udst, const void *src, size_t n);
+
+/* ---- CPU-local ---- */
+void arch_cpu_init(void);
+
+/* ---- console ---- */
+void arch_console_init(void);
+void arch_console_putc(char c);
+
+/* ---- I/O ---- */
+NORETURN void arch_exit(int status);  /* isa-debug-exit when present, then halt */
+NORETURN void arch_halt(void);
+
+#endif

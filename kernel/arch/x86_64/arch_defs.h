@@ -1,0 +1,77 @@
+/*
+ * arch_defs.h (x86_64): constants and the register frame that portable
+ * code may name but not interpret.
+ *
+ * struct regs is the user register save area inside each Task. Its tail
+ * (rip, cs, rflags, rsp, ss) is exactly the frame the CPU pushes on an
+ * interrupt, because the TSS's RSP0 points at the end of the current
+ * Task's regs: a trap from user mode saves state straight into the Task,
+ * and the kernel runs on one stack per CPU that holds nothing between
+ * entries. entry.S builds the same layout by hand for `syscall`.
+ */
+#ifndef ARCH_DEFS_H
+#define ARCH_DEFS_H
+
+#define DIRECT_BASE 0xffff800000000000ull
+#define DIRECT_MAX  (512ull << 30)          /* one PML4 slot of direct map */
+#define KERNEL_VMA  0xffffffff80000000ull
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b
+#define SEL_UCODE 0x23
+#define SEL_TSS   0x28
+
+#define VEC_SYSCALL 0x100   /* regs.vector for a syscall entry (not an IDT vector) */
+#define VEC_IRQ_BASE 32
+
+/* Offsets into struct regs, for entry.S. */
+#define REGS_RAX 112
+#define REGS_VECTOR 120
+#define REGS_RIP 136
+#define REGS_SIZE 176
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+struct regs {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;   /* the CPU's interrupt frame */
+};
+_Static_assert(sizeof(struct regs) == REGS_SIZE, "entry.S frame layout");
+_Static_assert(__builtin_offsetof(struct regs, rax) == REGS_RAX, "entry.S frame layout");
+_Static_assert(__builtin_offsetof(struct regs, vector) == REGS_VECTOR, "entry.S frame layout");
+_Static_assert(__builtin_offsetof(struct regs, rip) == REGS_RIP, "entry.S frame layout");
+_Static_assert(REGS_SIZE % 16 == 0, "the CPU aligns RSP0 to 16 before pushing");
+
+/* System-call arguments and results, as portable code sees them. */
+#define REGS_SYSNO(r) ((r)->rax)
+#define REGS_ARG0(r) ((r)->rdi)
+#define REGS_ARG1(r) ((r)->rsi)
+#define REGS_ARG2(r) ((r)->rdx)
+#define REGS_ARG3(r) ((r)->r10)
+#define REGS_ARG4(r) ((r)->r8)
+#define REGS_ARG5(r) ((r)->r9)
+#define REGS_SET_RESULT(r, err, val) ((r)->rax = (uint64_t)(err), (r)->rdx = (val))
+#define REGS_IP(r) ((r)->rip)
+#define REGS_SP(r) ((r)->rsp)
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void wrmsr(uint32_t msr, uint64_t v) { __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))); }
+static inline uint64_t rdmsr(uint32_t msr) { uint32_t lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return ((uint64_t)hi << 32) | lo; }
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+#endif
+#endif

@@ -1,0 +1,148 @@
+/*
+ * paging.c: the paging seam: 4-level x86_64 page tables.
+ *
+ * The kernel half (PML4 entries 256..511) is built once at boot and then
+ * never changes at the top level: the direct map of RAM with 2 MiB pages
+ * and the kernel image with 4 KiB pages and W^X. Every address space's
+ * root copies those 256 entries, so kernel mappings are shared and the
+ * kernel never needs to touch another space's root to stay mapped.
+ *
+ * User leaves carry exactly the rights asked for: no NX only when X was
+ * asked, W only when asked, and never both (callers enforce W^X; the
+ * assertion here is the last line). Intermediate tables allow everything
+ * so the leaf alone decides.
+ */
+#include "arch.h"
+
+#define PTE_P   (1ull << 0)
+#define PTE_W   (1ull << 1)
+#define PTE_U   (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS  (1ull << 7)
+#define PTE_G   (1ull << 8)
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static paddr_t kernel_root;
+static bool have_nx;
+
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _kernel_end[];
+
+static uint64_t *table(paddr_t p) { return arch_phys_to_virt(p); }
+
+/* Walk to the leaf entry for va, creating tables on the way if alloc. */
+static uint64_t *walk(paddr_t root, uint64_t va, pt_alloc_fn alloc, void *ctx, bool user)
+{
+    uint64_t *t = table(root);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t *e = &t[(va >> shift) & 511];
+        if (!(*e & PTE_P)) {
+            if (!alloc)
+                return 0;
+            paddr_t p = alloc(ctx);
+            if (!p)
+                return 0;
+            *e = p | PTE_P | PTE_W | (user ? PTE_U : 0);
+        }
+        KASSERT(!(*e & PTE_PS));
+        t = table(*e & PTE_ADDR);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+static uint64_t leaf_bits(unsigned flags)
+{
+    KASSERT(!((flags & MAP_W) && (flags & MAP_X)));
+    uint64_t b = PTE_P;
+    if (flags & MAP_W)
+        b |= PTE_W;
+    if (flags & MAP_USER)
+        b |= PTE_U;
+    else
+        b |= PTE_G;
+    if (!(flags & MAP_X) && have_nx)
+        b |= PTE_NX;
+    if (flags & MAP_UNCACHED)
+        b |= PTE_PCD | PTE_PWT;
+    return b;
+}
+
+int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned flags, pt_alloc_fn alloc,
+                void *ctx)
+{
+    uint64_t *e = walk(root, va, alloc, ctx, flags & MAP_USER);
+    if (!e)
+        return V_ENOMEM;
+    if (*e & PTE_P)
+        return V_EEXIST;
+    *e = (pa & PTE_ADDR) | leaf_bits(flags);
+    return V_OK;
+}
+
+void arch_paging_init(const struct boot_info *bi, pt_alloc_fn alloc, void *ctx)
+{
+    uint32_t a, b, c, d;
+    cpuid(0x80000001, 0, &a, &b, &c, &d);
+    have_nx = d & (1u << 20);
+
+    kernel_root = alloc(ctx);
+    KASSERT(kernel_root);
+    uint64_t *pml4 = table(kernel_root);
+
+    /* Direct map: all of RAM up to its highest address, 2 MiB pages. The
+     * holes between regions are mapped too (MMIO among them is never
+     * touched through this map; device frames get their own mappings). */
+    paddr_t top = 0;
+    for (unsigned i = 0; i < bi->nram; i++)
+        if (bi->ram[i].base + bi->ram[i].size > top)
+            top = bi->ram[i].base + bi->ram[i].size;
+    top = ALIGN_UP(top, 1ull << 30);
+    paddr_t pdpt = alloc(ctx);
+    KASSERT(pdpt);
+    pml4[(DIRECT_BASE >> 39) & 511] = pdpt | PTE_P | PTE_W;
+    for (paddr_t g = 0; g < top; g += 1ull << 30) {
+        paddr_t pd = alloc(ctx);
+        KASSERT(pd);
+        table(pdpt)[g >> 30] = pd | PTE_P | PTE_W;
+        for (unsigned i = 0; i < 512; i++)
+            table(pd)[i] = (g + ((uint64_t)i << 21)) | PTE_P | PTE_W | PTE_PS | PTE_G |
+                           (have_nx ? PTE_NX : 0);
+    }
+
+    /* Kernel image, section by section. */
+    struct {
+        char *s, *e;
+        unsigned f;
+    } secs[] = {
+        {_text_start, _text_end, MAP_R | MAP_X},
+        {_rodata_start, _rodata_end, MAP_R},
+        {_data_start, _kernel_end, MAP_R | MAP_W},
+    };
+    for (unsigned i = 0; i < ARRAY_LEN(secs); i++)
+        for (uint64_t va = ALIGN_DOWN((uint64_t)secs[i].s, PAGE_SIZE);
+             va < (uint64_t)secs[i].e; va += PAGE_SIZE)
+            KASSERT(arch_pt_map(kernel_root, va, va - KERNEL_VMA, secs[i].f, alloc, ctx) ==
+                    V_OK);
+
+    /* Pre-create every kernel-half PML4 entry that exists, so copying
+     * entries 256..511 at address-space creation shares all of them. */
+    arch_as_switch(kernel_root);
+}
+
+void arch_as_init(paddr_t root)
+{
+    uint64_t *t = table(root);
+    uint64_t *k = table(kernel_root);
+    for (int i = 0; i < 256; i++)
+        t[i] = 0;
+    for (int i = 256; i < 512; i++)
+        t[i] = k[i];
+}
+
+void arch_as_switch(paddr_t root)
+{
+    if (read_cr3() != root)
+        __asm__ volatile("mov %0, %%cr3" ::"r"(root) : "memory");
+}

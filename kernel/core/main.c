@@ -1,0 +1,68 @@
+/*
+ * main.c: kmain, the boot path in order. The kernel does the minimum:
+ * console, boot information, memory, CPU tables, interrupts, the root
+ * Task; then it only schedules and answers system calls.
+ */
+#include "arch.h"
+#include "core/pmem.h"
+#include "core/root.h"
+#include "core/sched.h"
+
+bool kopt_test, kopt_quiet;
+static struct boot_info bootinfo;
+
+static bool has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = s; *p; p++)
+        if ((p == s || p[-1] == ' ') && !strncmp(p, w, n) && (p[n] == 0 || p[n] == ' '))
+            return true;
+    return false;
+}
+
+void kmain(uint32_t magic, uint32_t info);
+void kmain(uint32_t magic, uint32_t info)
+{
+    uint64_t t0 = rdtsc();
+    arch_console_init();
+    kprintf("Vectra kernel booting\n");
+    if (!arch_boot_info(magic, info, &bootinfo))
+        kernel_halt(EXIT_FAIL);
+    struct boot_info *bi = &bootinfo;
+    kopt_test = has_word(bi->cmdline, "test");
+    kopt_quiet = has_word(bi->cmdline, "quiet");
+
+    uint64_t ram = 0;
+    for (unsigned i = 0; i < bi->nram; i++)
+        ram += bi->ram[i].size;
+    kprintf("boot: %s, %lu MiB RAM in %u regions, %u modules, cmdline '%s'\n", bi->protocol,
+            ram >> 20, bi->nram, bi->nmodules, bi->cmdline);
+    if (bi->dropped_modules)
+        kprintf("boot: %u modules beyond the first %u ignored\n", bi->dropped_modules,
+                BOOT_MAX_MODULES);
+    if (!kopt_quiet)
+        for (unsigned i = 0; i < bi->nmodules; i++)
+            kprintf("boot: module %u '%s' at %#lx, %lu bytes\n", i, bi->modules[i].name,
+                    bi->modules[i].base, bi->modules[i].size);
+
+    pmem_init(bi);
+    arch_cpu_init();
+    arch_paging_init(bi, pmem_alloc_page, 0);
+    arch_irq_init();
+    sched_init();
+
+    struct task *root = root_create(bi);
+    if (!root)
+        kernel_halt(EXIT_FAIL);
+    arch_timer_init(SCHED_HZ);
+    kprintf("boot: starting root task '%s' at tsc +%lu\n", root->name,
+            rdtsc() - t0);
+    sched_make_runnable(root);
+    sched_run();
+}
+
+void kernel_irq(unsigned line)
+{
+    if (line == 0)
+        sched_tick();
+}

@@ -1,0 +1,27 @@
+/*
+ * syscall: the dispatch table, generated from V_SYSCALLS in vectra/abi.h.
+ *
+ * Each handler validates every argument first and changes state only
+ * after validation (STYLE.md rule 2). It returns the result to write into
+ * the caller's registers, or SYS_DEFER when the caller is now blocked and
+ * its result will be written by whoever wakes it.
+ */
+#ifndef CORE_SYSCALL_H
+#define CORE_SYSCALL_H
+
+#include "core/task.h"
+
+#define SYS_DEFER (-1)
+
+struct sys_args {
+    uint64_t a[6];
+};
+
+#define V_X(num, name, nargs) struct v_ret sys_##name(struct task *self, const struct sys_args *a);
+V_SYSCALLS(V_X)
+#undef V_X
+
+static inline struct v_ret sys_ok(uint64_t val) { return (struct v_ret){V_OK, val}; }
+static inline struct v_ret sys_err(int64_t err) { return (struct v_ret){err, 0}; }
+
+#endif

@@ -1,0 +1,33 @@
+# user/rules.mk: the user runtime (user/rt) and programs. Every directory
+# user/<prog>/ other than rt/ holding .c files becomes build/user/<prog>.elf.
+
+RT_SRCS := $(sort $(wildcard user/rt/*.c))
+RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o)
+RT_CRT0 := $(B)/user/rt/crt0.o
+RT_LIB  := $(B)/user/librt.a
+USER_LDS := user/user.ld
+
+$(RT_LIB): $(RT_OBJS)
+	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
+
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/user/%.o: user/%.S
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) -Iinclude -D__ASSEMBLY__ -c $< -o $@
+
+USER_PROGS := $(filter-out rt,$(patsubst user/%/,%,$(sort $(dir $(wildcard user/*/*.c)))))
+USER_ELFS  := $(USER_PROGS:%=$(B)/user/%.elf)
+ALL += $(USER_ELFS)
+
+user_objs = $(patsubst %.c,$(B)/%.o,$(wildcard user/$(1)/*.c))
+
+.SECONDEXPANSION:
+$(B)/user/%.elf: $$(call user_objs,$$*) $(RT_CRT0) $(RT_LIB) $(LIB_USER) $(USER_LDS)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(call user_objs,$*) $(RT_LIB) $(LIB_USER)
+
+-include $(RT_OBJS:.o=.d) $(foreach p,$(USER_PROGS),$(patsubst %.c,$(B)/%.d,$(wildcard user/$p/*.c)))
