@@ -29,6 +29,16 @@ include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/
                           lib/*/rules.mk tests/rules.mk bench/rules.mk fuzz/rules.mk \
                           schema/rules.mk))
 
+# What `make run` boots: the root Task and the modules it reads.
+RUN_MODULES = $(B)/user/hello.elf
+RUN_CMDLINE =
+
+include mk/iso.mk
+$(eval $(call iso,vectra,$(RUN_MODULES),$(RUN_CMDLINE)))
+$(eval $(call iso,vectra-test,$(RUN_MODULES),test $(RUN_CMDLINE)))
+iso: $(B)/vectra.iso
+ALL += $(B)/vectra-test.iso
+
 all: $(ALL) $(TOOLS) $(HOST_TESTS) $(IMAGES)
 
 # Stamp: re-run setup only when the package list in it changes or a probe fails.
@@ -46,10 +56,16 @@ test: $(B)/.setup-done
 
 run: $(B)/.setup-done
 	@$(MAKE) --no-print-directory all
-	$(QEMU_BASE:-display none=) -display none -kernel $(B)/kernel.elf -initrd "$(RUN_MODULES)"
+	$(QEMU_RUN) -kernel $(KERNEL_ELF) -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))" \
+	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)")
+
+run-iso: $(B)/.setup-done
+	@$(MAKE) --no-print-directory iso
+	$(QEMU_RUN) -cdrom $(B)/vectra.iso
 
 clean:
 	rm -rf $(CLEAN_DIRS)
 
-.PHONY: all setup test run clean iso bench fuzz
+.PHONY: all setup test run run-iso clean iso bench fuzz
 .SECONDARY:
+

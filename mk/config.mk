@@ -45,6 +45,9 @@ TOOL_CFLAGS := $(HOST_CFLAGS)
 TOOL_LDFLAGS := $(HOST_LDFLAGS)
 
 # QEMU: TCG always (see docs/DECISIONS.md); isa-debug-exit lets a test end the VM.
-QEMU_BASE := $(QEMU) -machine q35 -cpu max -m 256M -smp 1 -no-reboot -display none \
-            -serial stdio -monitor none \
-            -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# `make run`: serial console on the terminal, Ctrl-A X quits QEMU.
+QEMU_RUN  := $(QEMU) -machine q35 -cpu max -m 256M -smp 1 -no-reboot -display none \
+            -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+space := $(subst ,, )
+comma := ,

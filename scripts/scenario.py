@@ -74,12 +74,18 @@ def parse(path):
 
 
 def image_args(build, name):
-    """build/images/NAME.img holds 'kernel: …', 'modules: a,b', 'cmdline: …'."""
+    """build/images/NAME.img holds 'kernel: …', 'modules: a,b', 'cmdline: …',
+    or 'iso: PATH' and optionally 'firmware: ovmf' (UEFI instead of SeaBIOS)."""
     conf = {}
     with open(os.path.join(build, "images", name + ".img")) as f:
         for line in f:
             k, _, v = line.partition(":")
             conf[k.strip()] = v.strip()
+    if conf.get("iso"):
+        args = ["-cdrom", conf["iso"]]
+        if conf.get("firmware") == "ovmf":
+            args += ["-bios", "/usr/share/ovmf/OVMF.fd"]
+        return args
     args = ["-kernel", conf["kernel"]]
     if conf.get("modules"):
         args += ["-initrd", conf["modules"]]

@@ -32,8 +32,6 @@ $(B)/images/$(1).img: $(KERNEL_ELF) $(2) tests/rules.mk
 	@mkdir -p $$(@D)
 	@printf 'kernel: %s\nmodules: %s\ncmdline: %s\n' $(KERNEL_ELF) "$(subst $(space),$(comma),$(strip $(2)))" "$(3)" > $$@
 endef
-space := $(subst ,, )
-comma := ,
 
 # Hostile boot modules: random bytes, and a real ELF cut short.
 $(B)/images/garbage.bin: tests/rules.mk
@@ -52,3 +50,10 @@ $(eval $(call image,garbage,$(B)/images/garbage.bin,test))
 $(eval $(call image,truncated,$(B)/images/truncated.elf,test))
 $(eval $(call image,wx,$(B)/images/wx.elf,test))
 $(eval $(call image,nomodule,,test))
+
+# The GRUB ISO under SeaBIOS and under OVMF (UEFI).
+IMAGES += $(B)/images/iso-bios.img $(B)/images/iso-uefi.img
+$(B)/images/iso-bios.img: tests/rules.mk
+	@mkdir -p $(@D); printf 'iso: %s\n' $(B)/vectra-test.iso > $@
+$(B)/images/iso-uefi.img: tests/rules.mk
+	@mkdir -p $(@D); printf 'iso: %s\nfirmware: ovmf\n' $(B)/vectra-test.iso > $@
