@@ -64,6 +64,15 @@ void arch_as_init(paddr_t root);
 int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned flags,
                 pt_alloc_fn alloc, void *ctx);
 void arch_as_switch(paddr_t root);
+paddr_t arch_kernel_root(void);
+/* Page-table pages that mapping npages from va would add. */
+unsigned arch_pt_needed(paddr_t root, uint64_t va, unsigned npages);
+bool arch_pt_present(paddr_t root, uint64_t va);
+/* Clear va's leaf if it maps pa; true if it did. */
+bool arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa);
+/* Hand every user-half page-table page below root to release, and
+ * empty the root's user half. */
+void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx);
 
 /* ---- traps / context ---- */
 struct regs;

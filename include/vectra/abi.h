@@ -49,16 +49,99 @@
     X(V_EDEADLOCK,     24, "the call would wait for itself")
 
 /* ---- system calls: X(number, name, argument count) --------------------
- * Grouped by primitive; docs/ABI.md documents each one.                  */
-#define V_SYSCALLS(X)                         \
-    X(0,  debug_write,     3)                 \
-    X(1,  yield,           0)                 \
-    X(2,  task_exit,       1)
+ * Grouped by primitive; docs/ABI.md documents each one (arguments,
+ * result, errors, capability needed). */
+#define V_SYSCALLS(X)                                                    \
+    /* misc */                                                           \
+    X(0,  debug_write,   3, MISC  )   /* (debug, ptr, len) -> len            */   \
+    X(1,  yield,         0, MISC  )   /* ()                                  */   \
+    X(2,  clock,         0, MISC  )   /* () -> microseconds since boot       */   \
+    /* Capability */                                                     \
+    X(3,  cap_info,      2, CAP   )   /* (h, struct v_capinfo *)             */   \
+    X(4,  cap_copy,      2, CAP   )   /* (h, dst) -> handle                  */   \
+    X(5,  cap_mint,      4, CAP   )   /* (h, dst, rights, arg) -> handle     */   \
+    X(6,  cap_move,      2, CAP   )   /* (h, dst) -> handle                  */   \
+    X(7,  cap_delete,    1, CAP   )   /* (h)                                 */   \
+    X(8,  cap_revoke,    1, CAP   )   /* (h)                                 */   \
+    X(9,  cap_grant,     4, CAP   )   /* (table, h, dst, flags) -> handle    */   \
+    /* Reticle */                                                        \
+    X(10, retype,        4, MEM   )   /* (reticle, type, param, dst) -> handle(s) */ \
+    /* Task */                                                           \
+    X(11, task_config,   6, TASK  )   /* (task, table, aspace, prio, fault, bundle) */ \
+    X(12, task_start,    4, TASK  )   /* (task, ip, sp, arg)                 */   \
+    X(13, task_suspend,  1, TASK  )   /* (task)                              */   \
+    X(14, task_resume,   1, TASK  )   /* (task)                              */   \
+    X(15, task_kill,     1, TASK  )   /* (task)                              */   \
+    X(16, task_exit,     1, TASK  )   /* (status)                            */   \
+    X(17, task_info,     2, TASK  )   /* (task, struct v_taskinfo *)         */   \
+    /* address spaces */                                                 \
+    X(18, as_map,        4, MEM   )   /* (aspace, frame, vaddr, rights)      */   \
+    X(19, as_unmap,      1, MEM   )   /* (frame)                             */   \
+    /* Signal mask */                                                    \
+    X(20, signal_mint,   3, SIGNAL)   /* (task, bits, dst) -> handle         */   \
+    X(21, signal_raise,  2, SIGNAL)   /* (signal, bits)                      */   \
+    X(22, signal_wait,   2, SIGNAL)   /* (mask, timeout_us) -> bits          */   \
+    X(23, signal_call,   4, SIGNAL)   /* (signal, bits, mask, timeout_us) -> bits */ \
+    X(24, timer_set,     2, SIGNAL)   /* (bit, delay_us)                     */   \
+    /* Ring */                                                           \
+    X(25, ring_bind,     3, RING  )   /* (end, vaddr, bit)                   */   \
+    X(26, ring_notify,   1, RING  )   /* (end)                               */   \
+    X(27, ring_send_cap, 3, RING  )   /* (send end, h, flags) -> queued      */   \
+    X(28, ring_recv_cap, 2, RING  )   /* (recv end, dst) -> handle           */   \
+    /* Bundle */                                                         \
+    X(29, bundle_add,    5, TASK  )   /* (task, name, len, h, flags) -> child handle */ \
+    /* devices */                                                        \
+    X(30, irq_bind,      3, DEVICE)   /* (irq, line, bit)                    */   \
+    X(31, irq_ack,       2, DEVICE)   /* (irq, line)                         */   \
+    X(32, io_in,         3, DEVICE)   /* (ioport, port, width) -> value      */   \
+    X(33, io_out,        4, DEVICE)   /* (ioport, port, width, value)        */
 
 /* ---- object (capability) types: X(name, value) ------------------------ */
-#define V_TYPES(X)          \
-    X(V_TYPE_NULL,     0)   \
-    X(V_TYPE_DEBUG,    1)
+#define V_TYPES(X)              \
+    X(V_TYPE_NULL,      0)      \
+    X(V_TYPE_RETICLE,   1)      \
+    X(V_TYPE_TASK,      2)      \
+    X(V_TYPE_CAPTABLE,  3)      \
+    X(V_TYPE_ASPACE,    4)      \
+    X(V_TYPE_FRAME,     5)      \
+    X(V_TYPE_RING_SEND, 6)      \
+    X(V_TYPE_RING_RECV, 7)      \
+    X(V_TYPE_SIGNAL,    8)      \
+    X(V_TYPE_IRQ,       9)      \
+    X(V_TYPE_IOPORT,    10)     \
+    X(V_TYPE_DEBUG,     11)
+
+/* ---- rights ------------------------------------------------------------ */
+#define V_RIGHTS(X)                                                        \
+    X(V_R_READ,    0x01, "read: map readable, task_info, io_in, receive")  \
+    X(V_R_WRITE,   0x02, "write: map writable, io_out, debug_write, send") \
+    X(V_R_EXEC,    0x04, "execute: map executable")                        \
+    X(V_R_GRANT,   0x08, "grant: may be given to another Task")            \
+    X(V_R_CONTROL, 0x10, "control: retype, configure, start, stop, bind")
+#define V_R_ALL 0x1f
+
+/* ---- flags, limits, parameters ---------------------------------------- */
+#define V_MOVE            1u      /* cap_grant / ring_send_cap / bundle_add: move, not copy */
+#define V_TIMEOUT_NEVER   (~0ull) /* signal_wait: no timeout */
+#define V_PRIO_MAX        31
+#define V_SLOT_ANY        0       /* dst: the lowest free slot */
+#define V_CAPTABLE_MIN_BITS 5     /* retype(CAPTABLE, bits): 32 .. 4096 slots */
+#define V_CAPTABLE_MAX_BITS 12
+#define V_RING_MAX_SLOTS_LOG2 12
+#define V_RING_SLOT_MIN_LOG2 6    /* ring slots are 64 .. 4096 bytes */
+#define V_RING_SLOT_MAX_LOG2 12
+#define V_RING_XQ         8       /* capabilities in flight per Ring */
+#define V_SIGNAL_FAULT    63      /* conventional fault bit for supervisors */
+#define V_MAX_ASPACES     1024    /* live address spaces at once */
+
+/* retype parameters: RETICLE bytes (page multiple); CAPTABLE log2(slots);
+ * FRAME 0; RING log2(slots) | log2(slot bytes) << 8; others 0.
+ * Object sizes: */
+#define V_SIZE_TASK       2048
+#define V_SIZE_CAPSLOT    64
+#define V_SIZE_ASPACE     8192
+#define V_SIZE_FRAME      4096
+#define V_RETICLE_HEADER  1024    /* bytes a Reticle keeps for itself */
 
 #ifndef __ASSEMBLY__
 
@@ -70,7 +153,7 @@ enum v_err {
 };
 
 enum v_sysno {
-#define V_X(num, name, nargs) V_SYS_##name = num,
+#define V_X(num, name, nargs, cls) V_SYS_##name = num,
     V_SYSCALLS(V_X)
 #undef V_X
     V_NSYSCALLS
@@ -81,6 +164,12 @@ enum v_type {
     V_TYPES(V_X)
 #undef V_X
     V_NTYPES
+};
+
+enum v_rights {
+#define V_X(name, val, text) name = val,
+    V_RIGHTS(V_X)
+#undef V_X
 };
 
 /* Result of every system call: rax:rdx. */
@@ -96,11 +185,96 @@ typedef uint32_t v_handle;
 #define V_HANDLE_GEN(h)  ((h) >> 16)
 #define V_HANDLE(slot, gen) ((v_handle)(((uint32_t)(gen) << 16) | (slot)))
 
+/* cap_info result. */
+struct v_capinfo {
+    uint32_t type, rights;
+    uint64_t arg;                 /* SIGNAL bits, IRQ lines, IOPORT base<<16|count */
+    uint64_t size;                /* object bytes (RETICLE: whole size) */
+    uint64_t free;                /* RETICLE: bytes still free; CAPTABLE: free slots */
+    uint64_t phys;                /* FRAME: physical address (for DMA) */
+    uint64_t mapped;              /* FRAME: mapped vaddr, or 0 */
+};
+
+enum v_task_state {
+    V_TASK_INACTIVE, V_TASK_RUNNABLE, V_TASK_BLOCKED, V_TASK_SUSPENDED,
+    V_TASK_FAULTED, V_TASK_DEAD,
+};
+
+/* Syscall classes for the per-Task counters (behavioural profiles). */
+#define V_CLASS_CAP 0
+#define V_CLASS_MEM 1
+#define V_CLASS_TASK 2
+#define V_CLASS_SIGNAL 3
+#define V_CLASS_RING 4
+#define V_CLASS_DEVICE 5
+#define V_CLASS_MISC 6
+#define V_NCLASSES 7
+
 /* What the kernel records when a Task faults (task_info reads it).
  * vector and error are the architecture's (x86_64: exception vector and
  * error code); addr is the faulting data address where there is one. */
 struct v_fault {
     uint64_t vector, error, ip, sp, addr;
+};
+
+/* task_info result. */
+struct v_taskinfo {
+    uint64_t id;
+    uint32_t state;               /* enum v_task_state */
+    uint32_t prio;
+    int64_t exit_code;            /* valid in V_TASK_DEAD */
+    uint64_t faults;              /* faults since creation */
+    struct v_fault fault;         /* the last fault */
+    uint64_t syscalls[V_NCLASSES];/* calls by class */
+    uint64_t retyped;             /* bytes retyped by this Task */
+    uint64_t signals;             /* signals raised by this Task */
+    char name[32];
+};
+
+/* The Bundle page, mapped read-only into a Task at V_BUNDLE_ADDR. */
+#define V_BUNDLE_MAGIC 0x454c444e55425456ull   /* "VTBUNDLE" */
+#define V_BUNDLE_NAME 24
+struct v_bundle_entry {
+    char name[V_BUNDLE_NAME];     /* NUL-padded */
+    uint32_t type;
+    v_handle handle;
+};
+struct v_bundle {
+    uint64_t magic;
+    uint32_t count, reserved;
+    struct v_bundle_entry entry[127];
+};
+_Static_assert(sizeof(struct v_bundle) <= 4096, "bundle fits a page");
+
+/* The shared control block at the start of a Ring's memory. Indices are
+ * free-running; the producer owns tail, the consumer owns head. Each end
+ * sets its "sleeping" word before waiting so the other knows to ring. */
+struct v_ring_ctl {
+    uint32_t slots, slot_size;    /* written by the kernel at retype */
+    uint32_t closed;              /* set by the kernel when an end is gone */
+    uint32_t pad0[13];
+    uint32_t tail;                /* producer: next slot to fill */
+    uint32_t prod_sleeping;
+    uint32_t pad1[14];
+    uint32_t head;                /* consumer: next slot to read */
+    uint32_t cons_sleeping;
+    uint32_t pad2[14];
+};
+#define V_RING_CTL_SIZE 192
+_Static_assert(sizeof(struct v_ring_ctl) == V_RING_CTL_SIZE, "ring control block");
+
+/* Boot information page for the root Task, at V_BOOTINFO_ADDR. */
+struct v_bootmod {
+    char name[48];
+    uint64_t vaddr, size;
+};
+struct v_bootinfo {
+    uint64_t magic;               /* V_BUNDLE_MAGIC ^ 1 */
+    uint32_t nmodules, reserved;
+    uint64_t tsc_at_entry;        /* rdtsc at kernel entry */
+    uint64_t tsc_at_root;         /* rdtsc just before the root Task ran */
+    char cmdline[128];
+    struct v_bootmod module[16];
 };
 
 #endif /* __ASSEMBLY__ */
@@ -112,6 +286,10 @@ struct v_fault {
 #define V_USER_BASE      0x0000000000001000ull
 #define V_USER_TOP       0x00007ffffffff000ull
 #define V_STACK_TOP      0x00007fff00000000ull  /* root and default stacks end here */
+#define V_BUNDLE_ADDR    0x0000000000200000ull  /* the Bundle page, read-only */
+#define V_PROGRAM_BASE   0x0000000000400000ull  /* programs are linked from here up */
+#define V_BOOTINFO_ADDR  0x0000000000201000ull  /* root only: struct v_bootinfo */
+#define V_MODULES_ADDR   0x0000100000000000ull  /* root only: boot modules, read-only */
 #define V_PAGE_SIZE      4096
 
 #endif

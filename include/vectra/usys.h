@@ -36,7 +36,7 @@ static inline struct v_ret v_syscall6(uint64_t n, uint64_t a0, uint64_t a1, uint
 #define V_ARGS_5 a0, a1, a2, a3, a4, 0
 #define V_ARGS_6 a0, a1, a2, a3, a4, a5
 
-#define V_X(num, name, nargs)                                           \
+#define V_X(num, name, nargs, cls)                                         \
     static inline struct v_ret v_##name(V_PARAMS_##nargs)               \
     {                                                                   \
         return v_syscall6(num, V_ARGS_##nargs);                         \

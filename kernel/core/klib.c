@@ -1,62 +1,15 @@
 /*
  * klib.c: the memory and string functions the compiler may emit calls
- * to, and that kernel code uses. Simple byte loops: the kernel copies
- * little (Ring payloads never pass through it), so clarity wins.
+ * to, and that kernel code uses: the freestanding ones of lib/string,
+ * under their standard names.
  */
 #include "kernel.h"
+#include "string/vstring.h"
 
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-    return dst;
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    if (d < s || d >= s + n)
-        return memcpy(dst, src, n);
-    while (n--)
-        d[n] = s[n];
-    return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] - y[i];
-    return 0;
-}
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-    for (; n; n--, a++, b++)
-        if (*a != *b || !*a)
-            return (unsigned char)*a - (unsigned char)*b;
-    return 0;
-}
+void *memcpy(void *dst, const void *src, size_t n) { return vs_memcpy(dst, src, n); }
+void *memset(void *dst, int c, size_t n) { return vs_memset(dst, c, n); }
+void *memmove(void *dst, const void *src, size_t n) { return vs_memmove(dst, src, n); }
+int memcmp(const void *a, const void *b, size_t n) { return vs_memcmp(a, b, n); }
+size_t strlen(const char *s) { return vs_strlen(s); }
+int strcmp(const char *a, const char *b) { return vs_strcmp(a, b); }
+int strncmp(const char *a, const char *b, size_t n) { return vs_strncmp(a, b, n); }

@@ -7,6 +7,7 @@
 #include "core/pmem.h"
 #include "core/root.h"
 #include "core/sched.h"
+#include "core/device.h"
 
 bool kopt_test, kopt_quiet;
 static struct boot_info bootinfo;
@@ -49,14 +50,17 @@ void kmain(uint32_t magic, uint32_t info)
     arch_cpu_init();
     arch_paging_init(bi, pmem_alloc_page, 0);
     arch_irq_init();
-    sched_init();
 
-    struct task *root = root_create(bi);
+    struct task *root = root_create(bi, t0);
     if (!root)
         kernel_halt(EXIT_FAIL);
+    root_give_memory(bi);
+    kprintf("boot: %lu KiB of RAM given to the root task as Reticles\n",
+            pmem_free_bytes() >> 10);
     arch_timer_init(SCHED_HZ);
-    kprintf("boot: starting root task '%s' at tsc +%lu\n", root->name,
-            rdtsc() - t0);
+    uint64_t t1 = rdtsc();
+    root_set_start_tsc(t1);
+    kprintf("boot: starting root task '%s' at tsc +%lu\n", root->name, t1 - t0);
     sched_make_runnable(root);
     sched_run();
 }
@@ -65,4 +69,6 @@ void kernel_irq(unsigned line)
 {
     if (line == 0)
         sched_tick();
+    else
+        irq_deliver(line);
 }

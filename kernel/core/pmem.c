@@ -60,19 +60,33 @@ void pmem_init(const struct boot_info *bi)
     compact();
 }
 
-paddr_t pmem_alloc_page(void *unused)
+paddr_t pmem_alloc(uint64_t size, uint64_t align)
 {
     KASSERT(!sealed);
     for (unsigned i = 0; i < nregions; i++) {
-        if (regions[i].size >= PAGE_SIZE) {
-            paddr_t p = regions[i].base;
-            regions[i].base += PAGE_SIZE;
-            regions[i].size -= PAGE_SIZE;
-            memset(arch_phys_to_virt(p), 0, PAGE_SIZE);
-            return p;
+        paddr_t at = ALIGN_UP(regions[i].base, align);
+        paddr_t end = regions[i].base + regions[i].size;
+        if (at >= end || size > end - at)
+            continue;
+        /* the skipped gap becomes a region of its own, not a leak */
+        if (at > regions[i].base && nregions < PMEM_MAX_REGIONS) {
+            for (unsigned j = nregions; j > i; j--)
+                regions[j] = regions[j - 1];
+            nregions++;
+            regions[i].size = at - regions[i].base;
+            i++;
         }
+        regions[i].base = at + size;
+        regions[i].size = end - (at + size);
+        memset(arch_phys_to_virt(at), 0, size);
+        return at;
     }
     return 0;
+}
+
+paddr_t pmem_alloc_page(void *unused)
+{
+    return pmem_alloc(PAGE_SIZE, PAGE_SIZE);
 }
 
 void pmem_seal(void)

@@ -22,6 +22,7 @@ struct pmem_region {
 
 void pmem_init(const struct boot_info *bi);
 paddr_t pmem_alloc_page(void *unused);        /* zeroed; 0 when exhausted */
+paddr_t pmem_alloc(uint64_t size, uint64_t align);   /* zeroed; 0 when exhausted */
 void pmem_seal(void);
 unsigned pmem_regions(const struct pmem_region **out);
 uint64_t pmem_free_bytes(void);

@@ -2,6 +2,8 @@
  * sched.c: see sched.h.
  */
 #include "core/sched.h"
+#include "core/signal.h"
+#include "core/aspace.h"
 
 static struct {
     struct task *head, *tail;
@@ -9,13 +11,8 @@ static struct {
 static uint32_t nonempty;           /* bit i: level i has a Task */
 static struct task *current;        /* last Task resumed, or 0 in idle */
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
-static unsigned quantum_left;
+static unsigned quantum_left = SCHED_QUANTUM;
 static uint64_t ticks;
-
-void sched_init(void)
-{
-    quantum_left = SCHED_QUANTUM;
-}
 
 struct task *sched_current(void) { return current; }
 uint64_t sched_ticks(void) { return ticks; }
@@ -24,6 +21,8 @@ void sched_make_runnable(struct task *t)
 {
     KASSERT(t->prio < SCHED_LEVELS);
     t->state = TASK_RUNNABLE;
+    if (t->suspended)
+        return;
     t->rq_next = 0;
     if (rq[t->prio].tail)
         rq[t->prio].tail->rq_next = t;
@@ -58,9 +57,31 @@ void sched_yield(struct task *t)
     sched_make_runnable(t);
 }
 
+void sched_to_front(struct task *t)
+{
+    if (t->state != TASK_RUNNABLE || t->suspended || rq[t->prio].head == t)
+        return;
+    sched_remove(t);
+    t->rq_next = rq[t->prio].head;
+    rq[t->prio].head = t;
+    if (!rq[t->prio].tail)
+        rq[t->prio].tail = t;
+    nonempty |= 1u << t->prio;
+}
+
+void sched_forget(struct task *t)
+{
+    sched_remove(t);
+    if (current == t)
+        current = 0;
+    if (fpu_owner == t)
+        fpu_owner = 0;
+}
+
 void sched_tick(void)
 {
     ticks++;
+    signal_tick(ticks);
     if (current && --quantum_left == 0) {
         quantum_left = SCHED_QUANTUM;
         sched_yield(current);
@@ -77,7 +98,7 @@ static NORETURN void resume(struct task *t)
         arch_fpu_switch(fpu_owner ? fpu_owner->fpu : 0, t->fpu);
         fpu_owner = t;
     }
-    arch_as_switch(t->as_root);
+    arch_as_switch(task_as_root(t));
     arch_set_kernel_entry(&t->regs);
     arch_resume(&t->regs);
 }

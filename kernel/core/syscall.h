@@ -17,7 +17,7 @@ struct sys_args {
     uint64_t a[6];
 };
 
-#define V_X(num, name, nargs) struct v_ret sys_##name(struct task *self, const struct sys_args *a);
+#define V_X(num, name, nargs, cls) struct v_ret sys_##name(struct task *self, const struct sys_args *a);
 V_SYSCALLS(V_X)
 #undef V_X
 

@@ -1,54 +1,254 @@
 /*
- * task.c: Task state transitions that are not scheduling: creation,
- * faults and exit. See task.h.
+ * task.c: Task lifecycle and the task_* system calls. See task.h.
+ *
+ * States: INACTIVE --start--> RUNNABLE <--> BLOCKED (signal_wait)
+ *                              |   fault -> FAULTED --start--> RUNNABLE
+ *                              |   exit/kill -> DEAD  --start--> RUNNABLE
+ * suspend/resume hold a RUNNABLE or BLOCKED Task off the run queue
+ * without changing its state.
  */
 #include "core/task.h"
+#include "core/aspace.h"
+#include "core/device.h"
+#include "core/object.h"
+#include "core/ring.h"
 #include "core/sched.h"
+#include "core/signal.h"
+#include "core/syscall.h"
 
 static uint64_t next_id = 1;
 
-const char *task_state_name(enum task_state s)
+const char *task_state_name(unsigned s)
 {
-    static const char *const names[] = {"inactive", "runnable", "blocked",
-                                        "suspended", "faulted", "dead"};
-    return s <= TASK_DEAD ? names[s] : "?";
+    static const char *const names[] = {"inactive", "runnable", "blocked", "suspended",
+                                        "faulted", "dead"};
+    return s < ARRAY_LEN(names) ? names[s] : "?";
 }
 
-void task_init(struct task *t, const char *name, uint8_t prio, paddr_t as_root)
+void task_init(struct task *t, const char *name, uint8_t prio)
 {
-    memset(t, 0, sizeof *t);
     t->id = next_id++;
     size_t i = 0;
     for (; name[i] && i + 1 < sizeof t->name; i++)
         t->name[i] = name[i];
     t->prio = prio;
-    t->as_root = as_root;
     t->state = TASK_INACTIVE;
+    t->wait_node.task = t;
+    t->timer_node.task = t;
+    t->timer_node.is_timer = 1;
+    cap_place(&t->table, 4, CAP_IN_TASK);
     arch_fpu_init_image(t->fpu);
+}
+
+static bool configured(struct task *t)
+{
+    return !cap_empty(&t->table) && !cap_empty(&t->aspace);
+}
+
+/* Take t off every queue: it will not run until started again. */
+static void stop(struct task *t)
+{
+    signal_cancel(t);
+    sched_remove(t);
+    t->suspended = 0;
+}
+
+static void notify_supervisor(struct task *t)
+{
+    if (!cap_empty(&t->faultsig))
+        signal_deliver(t->faultsig.obj, t->faultsig.arg);
 }
 
 void task_fault(struct task *t, const struct v_fault *f)
 {
     t->fault = *f;
-    kprintf("fault: task %lu '%s' %s (vector %lu) error=%#lx rip=%#lx rsp=%#lx addr=%#lx\n",
-            t->id, t->name, arch_fault_name(f->vector), f->vector, f->error, f->ip, f->sp,
-            f->addr);
-    arch_dump_regs(&t->regs);
-    sched_remove(t);
+    t->nfaults++;
+    stop(t);
     t->state = TASK_FAULTED;
-    if (t->id == 1) {
-        kprintf("kernel: the root task faulted; nothing left to supervise\n");
-        kernel_halt(EXIT_FAIL);
+    if (!kopt_quiet || cap_empty(&t->faultsig))
+        kprintf("fault: task %lu '%s' %s (vector %lu) error=%#lx rip=%#lx rsp=%#lx addr=%#lx\n",
+                t->id, t->name, arch_fault_name(f->vector), f->vector, f->error, f->ip,
+                f->sp, f->addr);
+    if (cap_empty(&t->faultsig)) {
+        arch_dump_regs(&t->regs);
+        if (t->id == 1) {
+            kprintf("kernel: the root task faulted; nothing left to supervise\n");
+            kernel_halt(EXIT_FAIL);
+        }
     }
+    notify_supervisor(t);
 }
 
-void task_exit(struct task *t, int64_t code)
+static void finish(struct task *t, int64_t code)
 {
-    sched_remove(t);
+    stop(t);
     t->state = TASK_DEAD;
     t->exit_code = code;
-    if (t->id == 1) {
-        kprintf("kernel: root task exited with status %ld\n", code);
-        kernel_halt(code == 0 ? EXIT_PASS : EXIT_FAIL);
+}
+
+/* One of t's own slots was revoked because its object went away. Losing
+ * the table or address space leaves t unable to run: it is killed. */
+void task_slot_gone(struct task *t, struct cap *slot)
+{
+    if ((slot == &t->table || slot == &t->aspace) && t->state != TASK_DEAD &&
+        t->state != TASK_INACTIVE)
+        finish(t, -1);
+}
+
+void task_destroy(struct task *t)
+{
+    finish(t, -1);
+    sched_forget(t);
+    ring_unbind_task(t);
+    irq_unbind_task(t);
+    /* The embedded slots are copies (never originals) without children
+     * of their own, so deleting them cannot recurse. */
+    struct cap *mine[] = {&t->table, &t->aspace, &t->faultsig, &t->bundle};
+    for (unsigned i = 0; i < ARRAY_LEN(mine); i++)
+        if (!cap_empty(mine[i]))
+            cap_delete(mine[i]);
+    t->state = TASK_DEAD;
+}
+
+static int lookup_task(struct task *self, uint64_t h, uint32_t rights, struct task **out)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_TASK, rights, &c);
+    if (!e)
+        *out = c->obj;
+    return e;
+}
+
+/* task_config(task, table, aspace, prio, fault signal or 0, bundle frame or 0) */
+struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
+{
+    struct captable *tab = task_table(self);
+    struct task *t;
+    struct cap *tc, *ac, *fc = 0, *bc = 0;
+    int e = lookup_task(self, a->a[0], V_R_CONTROL, &t);
+    if (e || (e = cap_lookup(tab, (v_handle)a->a[1], V_TYPE_CAPTABLE, V_R_CONTROL, &tc)) ||
+        (e = cap_lookup(tab, (v_handle)a->a[2], V_TYPE_ASPACE, V_R_CONTROL, &ac)))
+        return sys_err(e);
+    if (a->a[4] && (e = cap_lookup(tab, (v_handle)a->a[4], V_TYPE_SIGNAL, V_R_WRITE, &fc)))
+        return sys_err(e);
+    if (a->a[5] && (e = cap_lookup(tab, (v_handle)a->a[5], V_TYPE_FRAME, V_R_READ, &bc)))
+        return sys_err(e);
+    if (a->a[3] > self->prio)
+        return sys_err(V_ERANGE);
+    if (t->state != TASK_INACTIVE || configured(t))
+        return sys_err(V_ESTATE);
+    if (t == self)
+        return sys_err(V_EINVAL);
+    struct aspace *as = aspace_of(ac->obj);
+    if (bc) {
+        if (bc->arg2 & FRAME_DEVICE)
+            return sys_err(V_EINVAL);
+        if ((e = aspace_can_map(as, V_BUNDLE_ADDR, 1)))
+            return sys_err(e);
     }
+
+    cap_insert(&t->table, tc, V_TYPE_CAPTABLE, tc->rights, tc->obj, 0, 0, 0);
+    cap_insert(&t->aspace, ac, V_TYPE_ASPACE, ac->rights, ac->obj, 0, 0, 0);
+    if (fc)
+        cap_insert(&t->faultsig, fc, V_TYPE_SIGNAL, fc->rights, fc->obj, fc->arg, 0, 0);
+    if (bc) {
+        cap_insert(&t->bundle, bc, V_TYPE_FRAME, V_R_READ, bc->obj, 0, bc->arg2, 0);
+        aspace_map(as, V_BUNDLE_ADDR, frame_phys(bc), MAP_R);
+        t->bundle.arg = V_BUNDLE_ADDR | as->asid;
+        struct v_bundle *b = arch_phys_to_virt(frame_phys(bc));
+        memset(b, 0, sizeof *b);
+        b->magic = V_BUNDLE_MAGIC;
+    }
+    t->prio = (uint8_t)a->a[3];
+    return sys_ok(0);
+}
+
+/* task_start(task, ip, sp, arg): run (or run again) from ip. */
+struct v_ret sys_task_start(struct task *self, const struct sys_args *a)
+{
+    struct task *t;
+    int e = lookup_task(self, a->a[0], V_R_CONTROL, &t);
+    if (e)
+        return sys_err(e);
+    if (!configured(t))
+        return sys_err(V_ESTATE);
+    if (t->state == TASK_RUNNABLE || t->state == TASK_BLOCKED)
+        return sys_err(V_ESTATE);
+    if (a->a[1] < V_USER_BASE || a->a[1] >= V_USER_TOP || a->a[2] > V_USER_TOP)
+        return sys_err(V_ERANGE);
+    arch_regs_init_user(&t->regs, a->a[1], a->a[2], a->a[3]);
+    arch_fpu_init_image(t->fpu);
+    t->pending = 0;
+    t->suspended = 0;
+    sched_make_runnable(t);
+    return sys_ok(0);
+}
+
+struct v_ret sys_task_suspend(struct task *self, const struct sys_args *a)
+{
+    struct task *t;
+    int e = lookup_task(self, a->a[0], V_R_CONTROL, &t);
+    if (e)
+        return sys_err(e);
+    if ((t->state != TASK_RUNNABLE && t->state != TASK_BLOCKED) || t->suspended)
+        return sys_err(V_ESTATE);
+    sched_remove(t);
+    t->suspended = 1;
+    return sys_ok(0);
+}
+
+struct v_ret sys_task_resume(struct task *self, const struct sys_args *a)
+{
+    struct task *t;
+    int e = lookup_task(self, a->a[0], V_R_CONTROL, &t);
+    if (e)
+        return sys_err(e);
+    if (!t->suspended)
+        return sys_err(V_ESTATE);
+    t->suspended = 0;
+    if (t->state == TASK_RUNNABLE)
+        sched_make_runnable(t);
+    return sys_ok(0);
+}
+
+struct v_ret sys_task_kill(struct task *self, const struct sys_args *a)
+{
+    struct task *t;
+    int e = lookup_task(self, a->a[0], V_R_CONTROL, &t);
+    if (e)
+        return sys_err(e);
+    if (t->state == TASK_DEAD)
+        return sys_err(V_ESTATE);
+    finish(t, -1);
+    return sys_ok(0);
+}
+
+struct v_ret sys_task_exit(struct task *self, const struct sys_args *a)
+{
+    finish(self, (int64_t)a->a[0]);
+    if (self->id == 1) {
+        kprintf("kernel: root task exited with status %ld\n", (int64_t)a->a[0]);
+        kernel_halt(a->a[0] == 0 ? EXIT_PASS : EXIT_FAIL);
+    }
+    notify_supervisor(self);
+    return sys_ok(0);
+}
+
+/* task_info(task, struct v_taskinfo *) */
+struct v_ret sys_task_info(struct task *self, const struct sys_args *a)
+{
+    struct task *t;
+    int e = lookup_task(self, a->a[0], V_R_READ, &t);
+    if (e)
+        return sys_err(e);
+    struct v_taskinfo info = {
+        .id = t->id, .state = t->suspended ? V_TASK_SUSPENDED : t->state, .prio = t->prio,
+        .exit_code = t->exit_code, .faults = t->nfaults, .fault = t->fault,
+        .retyped = t->ctr_retyped, .signals = t->ctr_signals,
+    };
+    memcpy(info.syscalls, t->ctr_class, sizeof info.syscalls);
+    memcpy(info.name, t->name, sizeof info.name);
+    if (arch_copy_to_user(a->a[1], &info, sizeof info))
+        return sys_err(V_EFAULT);
+    return sys_ok(0);
 }

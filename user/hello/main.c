@@ -1,8 +1,10 @@
-/* hello: the smallest root Task: prints through the debug call and exits. */
+/* hello: the smallest root Task: prints through the debug console and exits. */
+#include <stdio.h>
+
 #include "rt.h"
 
 int main(void)
 {
-    rt_puts("hello from the first task\n");
+    printf("hello from the first task\n");
     return 0;
 }

@@ -131,6 +131,72 @@ void arch_paging_init(const struct boot_info *bi, pt_alloc_fn alloc, void *ctx)
     arch_as_switch(kernel_root);
 }
 
+unsigned arch_pt_needed(paddr_t root, uint64_t va, unsigned npages)
+{
+    unsigned need = 0;
+    uint64_t seen[3] = {~0ull, ~0ull, ~0ull};     /* last region counted per level */
+    for (unsigned i = 0; i < npages; i++, va += PAGE_SIZE) {
+        uint64_t *t = table(root);
+        bool missing = false;
+        for (int level = 0, shift = 39; shift > 12; level++, shift -= 9) {
+            uint64_t region = va >> shift;
+            if (!missing) {
+                uint64_t e = t[region & 511];
+                if (e & PTE_P) {
+                    t = table(e & PTE_ADDR);
+                    continue;
+                }
+                missing = true;
+            }
+            if (seen[level] != region) {
+                seen[level] = region;
+                need++;
+            }
+        }
+    }
+    return need;
+}
+
+bool arch_pt_present(paddr_t root, uint64_t va)
+{
+    uint64_t *e = walk(root, va, 0, 0, false);
+    return e && (*e & PTE_P);
+}
+
+bool arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa)
+{
+    uint64_t *e = walk(root, va, 0, 0, false);
+    if (!e || !(*e & PTE_P) || (*e & PTE_ADDR) != (pa & PTE_ADDR))
+        return false;
+    *e = 0;
+    if (read_cr3() == root)
+        __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+    return true;
+}
+
+void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx)
+{
+    uint64_t *l4 = table(root);
+    for (int i = 0; i < 256; i++) {
+        if (!(l4[i] & PTE_P))
+            continue;
+        uint64_t *l3 = table(l4[i] & PTE_ADDR);
+        for (int j = 0; j < 512; j++) {
+            if (!(l3[j] & PTE_P))
+                continue;
+            uint64_t *l2 = table(l3[j] & PTE_ADDR);
+            for (int k = 0; k < 512; k++)
+                if (l2[k] & PTE_P)
+                    release(l2[k] & PTE_ADDR, ctx);
+            release(l3[j] & PTE_ADDR, ctx);
+        }
+        release(l4[i] & PTE_ADDR, ctx);
+        l4[i] = 0;
+    }
+}
+
+paddr_t arch_kernel_root(void) { return kernel_root; }
+
 void arch_as_init(paddr_t root)
 {
     uint64_t *t = table(root);

@@ -1,14 +1,66 @@
 /*
- * rt.h: the user runtime every Task links.
+ * rt.h: the Vectra user runtime every Task links.
+ *
+ *   crt0 -> rt_start -> main -> rt_exit     a Task's life
+ *   rt_cap("console")                       a capability from the Bundle, by name
+ *   rt_arg()                                the start argument from the parent
+ *   rt_map_frames / rt_unmap_frames         memory from the Task's own Reticle
+ *   rt_spawn / rt_child_destroy             children from ELF images
+ *   rt_die(fmt, ...)                        print a reason and exit non-zero
+ * The standard C subset (string.h, stdio.h, stdlib.h, assert.h) is in the
+ * headers beside this one.
  */
 #ifndef RT_H
 #define RT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <vectra/abi.h>
 #include <vectra/usys.h>
 
 __attribute__((noreturn)) void rt_exit(int status);
+__attribute__((noreturn, format(printf, 1, 2))) void rt_die(const char *fmt, ...);
 void rt_puts(const char *s);
+uint64_t rt_arg(void);
+
+/* The Bundle: a handle by name (0 if absent), and the whole listing. */
+v_handle rt_cap(const char *name);
+const struct v_bundle *rt_bundle(void);
+const char *rt_errname(int64_t err);
+
+/* Map npages fresh zeroed frames at vaddr with rights (V_R_READ|V_R_WRITE..),
+ * retyped from reticle (0: the Task's own, "memory" or "reticle0"). The
+ * frame handles go to frames[] if given. Returns a V_E* code. */
+int rt_map_frames(v_handle reticle, uint64_t vaddr, unsigned npages, unsigned rights,
+                  v_handle *frames);
+v_handle rt_memory(void);   /* the Task's own Reticle */
+v_handle rt_aspace(void);   /* the Task's own address space */
+
+/* Children. */
+struct rt_bundle_item {
+    const char *name;
+    v_handle cap;
+    bool move;
+};
+struct rt_spawn_args {
+    const void *elf;
+    size_t elf_len;
+    const char *name;
+    v_handle reticle;           /* the child's memory is carved from here */
+    uint64_t memory;            /* bytes of its private Reticle */
+    unsigned prio;
+    unsigned stack_pages;       /* default 8 */
+    unsigned table_bits;        /* default 6 (64 slots) */
+    v_handle fault_signal;      /* 0: nobody is told of its faults */
+    uint64_t arg;               /* start argument */
+    const struct rt_bundle_item *items;
+    unsigned nitems;
+    bool give_memory;           /* add the rest of its Reticle as "memory" */
+};
+struct rt_child {
+    v_handle reticle, task, table, aspace, bundle;
+};
+int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out);
+int rt_child_destroy(struct rt_child *c);
 
 #endif

@@ -1,0 +1,138 @@
+/*
+ * aspace.c: see aspace.h.
+ */
+#include "core/aspace.h"
+#include "core/object.h"
+#include "core/sched.h"
+#include "core/syscall.h"
+
+static struct aspace *asids[V_MAX_ASPACES];   /* [0] unused: 0 means "not mapped" */
+
+bool aspace_asid_available(void)
+{
+    for (uint32_t i = 1; i < V_MAX_ASPACES; i++)
+        if (!asids[i])
+            return true;
+    return false;
+}
+
+void aspace_create(void *obj, struct reticle *pt_reticle)
+{
+    struct aspace *as = aspace_of(obj);
+    as->root = arch_virt_to_phys(obj);
+    as->pt_reticle = pt_reticle;
+    arch_as_init(as->root);
+    for (uint32_t i = 1; i < V_MAX_ASPACES; i++)
+        if (!asids[i]) {
+            asids[i] = as;
+            as->asid = i;
+            return;
+        }
+    KASSERT(!"caller checked aspace_asid_available");
+}
+
+struct aspace *aspace_by_asid(uint32_t asid)
+{
+    return asid && asid < V_MAX_ASPACES ? asids[asid] : 0;
+}
+
+static void release_table(paddr_t p, void *ctx)
+{
+    struct aspace *as = ctx;
+    as->ntables--;
+    reticle_release(as->pt_reticle, p, PAGE_SIZE, 0);
+}
+
+void aspace_destroy(void *obj)
+{
+    struct aspace *as = aspace_of(obj);
+    if (read_cr3() == as->root)
+        arch_as_switch(arch_kernel_root());
+    asids[as->asid] = 0;
+    if (as->pt_reticle && !as->boot)
+        arch_pt_free_tables(as->root, release_table, as);
+}
+
+int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages)
+{
+    if (va % PAGE_SIZE)
+        return V_EALIGN;
+    if (va < V_USER_BASE || va >= V_USER_TOP || npages > (V_USER_TOP - va) / PAGE_SIZE)
+        return V_ERANGE;
+    for (unsigned i = 0; i < npages; i++)
+        if (arch_pt_present(as->root, va + i * PAGE_SIZE))
+            return V_EEXIST;
+    unsigned need = arch_pt_needed(as->root, va, npages);
+    uint64_t pad;
+    if (need && (!as->pt_reticle || as->pt_reticle->device ||
+                 !reticle_fit(as->pt_reticle, need * PAGE_SIZE, PAGE_SIZE, &pad)))
+        return V_ENOMEM;
+    return V_OK;
+}
+
+static paddr_t take_table(void *ctx)
+{
+    struct aspace *as = ctx;
+    uint64_t pad;
+    as->ntables++;
+    return reticle_take(as->pt_reticle, PAGE_SIZE, PAGE_SIZE, &pad);
+}
+
+void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags)
+{
+    int e = arch_pt_map(as->root, va, pa, flags | MAP_USER, take_table, as);
+    KASSERT(e == V_OK);
+}
+
+void aspace_unmap(uint32_t asid, uint64_t va, paddr_t pa)
+{
+    struct aspace *as = aspace_by_asid(asid);
+    if (as)
+        arch_pt_unmap(as->root, va, pa);
+}
+
+bool aspace_mapped(struct aspace *as, uint64_t va)
+{
+    return arch_pt_present(as->root, va);
+}
+
+/* as_map(aspace, frame, vaddr, rights): map one frame capability. */
+struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
+{
+    struct captable *tab = task_table(self);
+    struct cap *asc, *fc;
+    uint64_t va = a->a[2], rights = a->a[3];
+    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_ASPACE, V_R_WRITE, &asc);
+    if (e || (e = cap_lookup(tab, (v_handle)a->a[1], V_TYPE_FRAME, 0, &fc)))
+        return sys_err(e);
+    if (!(rights & V_R_READ) || (rights & ~(uint64_t)(V_R_READ | V_R_WRITE | V_R_EXEC)))
+        return sys_err(V_EINVAL);
+    if ((rights & V_R_WRITE) && (rights & V_R_EXEC))
+        return sys_err(V_EWX);
+    if ((fc->rights & rights) != rights)
+        return sys_err(V_ERIGHTS);
+    if (fc->arg)
+        return sys_err(V_EEXIST);       /* this capability is already mapped */
+    struct aspace *as = aspace_of(asc->obj);
+    if ((e = aspace_can_map(as, va, 1)))
+        return sys_err(e);
+    unsigned flags = MAP_R | (rights & V_R_WRITE ? MAP_W : 0) | (rights & V_R_EXEC ? MAP_X : 0) |
+                     (fc->arg2 & FRAME_DEVICE ? MAP_UNCACHED : 0);
+    aspace_map(as, va, frame_phys(fc), flags);
+    fc->arg = va | as->asid;
+    return sys_ok(0);
+}
+
+/* as_unmap(frame): remove the mapping this frame capability made. */
+struct v_ret sys_as_unmap(struct task *self, const struct sys_args *a)
+{
+    struct cap *fc;
+    int e = cap_lookup(task_table(self), (v_handle)a->a[0], V_TYPE_FRAME, 0, &fc);
+    if (e)
+        return sys_err(e);
+    if (!fc->arg)
+        return sys_err(V_ENOTMAPPED);
+    aspace_unmap((uint32_t)(fc->arg & PAGE_MASK), fc->arg & ~PAGE_MASK, frame_phys(fc));
+    fc->arg = 0;
+    return sys_ok(0);
+}

@@ -1,0 +1,404 @@
+/*
+ * cap.c: see cap.h.
+ *
+ * The derivation tree is a first-child / doubly-linked-sibling tree with
+ * parent pointers, so unlinking and moving a node are O(1) and revocation
+ * walks it without recursion: repeatedly descend to a leaf below the node
+ * and delete that leaf.
+ */
+#include "core/cap.h"
+#include "core/object.h"
+
+static struct reap *reap_list;
+static bool draining;
+
+v_handle cap_handle(struct captable *t, const struct cap *c)
+{
+    uint32_t idx = (uint32_t)(c - captable_slots(t));
+    return V_HANDLE(idx, c->gen);
+}
+
+int cap_lookup(struct captable *t, v_handle h, unsigned type, uint32_t rights,
+               struct cap **out)
+{
+    uint32_t idx = V_HANDLE_SLOT(h);
+    if (!t || idx == 0 || idx >= t->nslots)
+        return V_EHANDLE;
+    struct cap *c = &captable_slots(t)[idx];
+    if (c->gen != V_HANDLE_GEN(h))
+        return V_ESTALE;
+    if (cap_empty(c))
+        return V_EHANDLE;
+    if (type && c->type != type)
+        return V_ETYPE;
+    if ((c->rights & rights) != rights)
+        return V_ERIGHTS;
+    *out = c;
+    return V_OK;
+}
+
+int cap_dest(struct captable *t, uint32_t dst, struct cap **out)
+{
+    if (!t)
+        return V_EHANDLE;
+    if (dst != V_SLOT_ANY) {
+        uint32_t idx = V_HANDLE_SLOT(dst);
+        if (idx == 0 || idx >= t->nslots)
+            return V_ERANGE;
+        if (!cap_empty(&captable_slots(t)[idx]))
+            return V_EOCCUPIED;
+        *out = &captable_slots(t)[idx];
+        return V_OK;
+    }
+    if (t->nfree == 0)
+        return V_EFULL;
+    for (uint32_t i = t->hint ? t->hint : 1; i < t->nslots; i++) {
+        if (cap_empty(&captable_slots(t)[i])) {
+            t->hint = i;
+            *out = &captable_slots(t)[i];
+            return V_OK;
+        }
+    }
+    KASSERT(!"nfree says a slot is free");
+    return V_EFULL;
+}
+
+void captable_init(struct captable *t, unsigned bits)
+{
+    KASSERT(bits >= V_CAPTABLE_MIN_BITS && bits <= V_CAPTABLE_MAX_BITS);
+    struct cap *s = captable_slots(t);
+    for (uint32_t i = 1; i < (1u << bits); i++)
+        s[i].flags = (uint8_t)(CAP_IN_TABLE << CAP_WHERE_SHIFT |
+                               (bits - V_CAPTABLE_MIN_BITS) << CAP_TBITS_SHIFT);
+    t->nslots = 1u << bits;
+    t->nfree = t->nslots - 1;
+    t->hint = 1;
+}
+
+void cap_place(struct cap *slots, unsigned n, unsigned where)
+{
+    for (unsigned i = 0; i < n; i++)
+        slots[i].flags = (uint8_t)(where << CAP_WHERE_SHIFT);
+}
+
+/* The table holding a slot, or 0 for slots in Tasks and Rings. Tables
+ * are aligned to their size, which the slot's place bits record. */
+static struct captable *table_of(struct cap *c)
+{
+    if (((c->flags & CAP_WHERE_MASK) >> CAP_WHERE_SHIFT) != CAP_IN_TABLE)
+        return 0;
+    unsigned bits = V_CAPTABLE_MIN_BITS + ((c->flags & CAP_TBITS_MASK) >> CAP_TBITS_SHIFT);
+    uint64_t size = (uint64_t)V_SIZE_CAPSLOT << bits;
+    return (struct captable *)ALIGN_DOWN((uint64_t)c, size);
+}
+
+/* Empty a slot, keeping its place and moving its generation on. */
+static void clear_slot(struct cap *c)
+{
+    uint8_t place = c->flags & CAP_PLACE_MASK;
+    uint16_t gen = (uint16_t)(c->gen + 1);
+    *c = (struct cap){.flags = place, .gen = gen};
+}
+
+void cap_insert(struct cap *slot, struct cap *parent, unsigned type, uint32_t rights,
+                void *obj, uint64_t arg, uint64_t arg2, unsigned flags)
+{
+    KASSERT(cap_empty(slot) && type != V_TYPE_NULL);
+    uint16_t gen = slot->gen;
+    uint8_t place = slot->flags & CAP_PLACE_MASK;
+    *slot = (struct cap){.type = (uint8_t)type,
+                         .flags = (uint8_t)((flags & ~CAP_PLACE_MASK) | place),
+                         .gen = gen, .rights = rights, .obj = obj, .arg = arg, .arg2 = arg2};
+    slot->parent = parent;
+    if (parent) {
+        slot->next = parent->child;
+        if (parent->child)
+            parent->child->prev = slot;
+        parent->child = slot;
+    }
+    struct captable *t = table_of(slot);
+    if (t)
+        t->nfree--;
+}
+
+void cap_move_slot(struct cap *dst, struct cap *src)
+{
+    KASSERT(cap_empty(dst) && !cap_empty(src));
+    uint16_t gen = dst->gen;
+    uint8_t place = dst->flags & CAP_PLACE_MASK;
+    *dst = *src;
+    dst->gen = gen;
+    dst->flags = (uint8_t)((src->flags & ~CAP_PLACE_MASK) | place);
+    if (dst->parent && dst->parent->child == src)
+        dst->parent->child = dst;
+    if (dst->prev)
+        dst->prev->next = dst;
+    if (dst->next)
+        dst->next->prev = dst;
+    for (struct cap *k = dst->child; k; k = k->next)
+        k->parent = dst;
+    struct captable *ts = table_of(src), *td = table_of(dst);
+    clear_slot(src);
+    if (ts) {
+        ts->nfree++;
+        uint32_t i = (uint32_t)(src - captable_slots(ts));
+        if (i < ts->hint)
+            ts->hint = i;
+    }
+    if (td)
+        td->nfree--;
+}
+
+/* Unlink a leaf and run what its going means for the object. */
+static void delete_leaf(struct cap *c)
+{
+    KASSERT(!c->child);
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (c->parent)
+        c->parent->child = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    struct cap gone = *c;
+    struct captable *t = table_of(c);
+    clear_slot(c);
+    if (t) {
+        t->nfree++;
+        uint32_t i = (uint32_t)(c - captable_slots(t));
+        if (i < t->hint)
+            t->hint = i;
+    }
+    obj_cap_gone(&gone, c);
+}
+
+static void revoke_below(struct cap *c)
+{
+    while (c->child) {
+        struct cap *leaf = c->child;
+        while (leaf->child)
+            leaf = leaf->child;
+        delete_leaf(leaf);
+    }
+}
+
+void cap_defer(struct reap *r)
+{
+    r->pos = 0;
+    r->next = reap_list;
+    reap_list = r;
+}
+
+/* Drain queued objects: empty their slots (which may queue more), then
+ * let each finish. Only the outermost caller drains. */
+static void drain(void)
+{
+    if (draining)
+        return;
+    draining = true;
+    while (reap_list) {
+        struct reap *r = reap_list;
+        while (r->pos < r->n && cap_empty(&r->slots[r->pos]))
+            r->pos++;
+        if (r->pos < r->n) {
+            /* may queue more objects on top of r; they drain first */
+            struct cap *s = &r->slots[r->pos];
+            revoke_below(s);
+            delete_leaf(s);
+        } else {
+            reap_list = r->next;
+            r->finish(r);
+        }
+    }
+    draining = false;
+}
+
+void cap_revoke(struct cap *c)
+{
+    revoke_below(c);
+    drain();
+}
+
+void cap_delete(struct cap *c)
+{
+    revoke_below(c);
+    delete_leaf(c);
+    drain();
+}
+
+/* ---- system calls ------------------------------------------------------ */
+
+#include "core/syscall.h"
+#include "core/task.h"
+#include "core/reticle.h"
+#include "core/ring.h"
+#include "core/aspace.h"
+
+/* cap_info(h, struct v_capinfo *) */
+struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &c);
+    if (e)
+        return sys_err(e);
+    struct v_capinfo info = {.type = c->type, .rights = c->rights, .arg = 0};
+    switch (c->type) {
+    case V_TYPE_RETICLE: {
+        struct reticle *r = c->obj;
+        info.size = r->size;
+        info.free = reticle_free(r);
+        info.phys = r->base;
+        break;
+    }
+    case V_TYPE_CAPTABLE: {
+        struct captable *t = c->obj;
+        info.size = (uint64_t)t->nslots * V_SIZE_CAPSLOT;
+        info.free = t->nfree;
+        break;
+    }
+    case V_TYPE_FRAME:
+        info.size = V_SIZE_FRAME;
+        info.phys = frame_phys(c);
+        info.mapped = c->arg & ~PAGE_MASK;
+        break;
+    case V_TYPE_TASK:
+        info.size = V_SIZE_TASK;
+        break;
+    case V_TYPE_ASPACE:
+        info.size = V_SIZE_ASPACE;
+        info.free = aspace_of(c->obj)->ntables;
+        break;
+    case V_TYPE_RING_SEND:
+    case V_TYPE_RING_RECV: {
+        struct ring *rg = c->obj;
+        info.size = (uint64_t)rg->shared_pages * PAGE_SIZE;
+        info.arg = (uint64_t)rg->slots | (uint64_t)rg->slot_size << 32;
+        info.free = V_RING_XQ - rg->xq_count;
+        break;
+    }
+    default:
+        info.arg = c->arg;
+        break;
+    }
+    if (arch_copy_to_user(a->a[1], &info, sizeof info))
+        return sys_err(V_EFAULT);
+    return sys_ok(c->type);
+}
+
+/* Narrowing an argument is allowed exactly where the type has one. */
+static int narrow_arg(const struct cap *c, uint64_t arg, uint64_t *out)
+{
+    switch (c->type) {
+    case V_TYPE_SIGNAL:
+    case V_TYPE_IRQ:
+        if (arg == 0)
+            return V_EINVAL;
+        if (arg & ~c->arg)
+            return V_EWIDEN;
+        *out = arg;
+        return V_OK;
+    case V_TYPE_IOPORT: {
+        uint64_t b = c->arg & 0xffff, n = c->arg >> 16;
+        uint64_t nb = arg & 0xffff, nn = arg >> 16;
+        if (nn == 0 || nn > 0x10000)
+            return V_EINVAL;
+        if (nb < b || nb + nn > b + n)
+            return V_EWIDEN;
+        *out = arg;
+        return V_OK;
+    }
+    default:
+        if (arg != 0)
+            return V_EINVAL;
+        *out = c->type == V_TYPE_FRAME ? 0 : c->arg;
+        return V_OK;
+    }
+}
+
+static struct v_ret derive(struct task *self, const struct sys_args *a, uint32_t rights,
+                           uint64_t arg, bool use_arg)
+{
+    struct captable *tab = task_table(self);
+    struct cap *src, *dst;
+    int e = cap_lookup(tab, (v_handle)a->a[0], 0, 0, &src);
+    if (e)
+        return sys_err(e);
+    if (rights & ~src->rights)
+        return sys_err(V_EWIDEN);
+    uint64_t newarg = src->type == V_TYPE_FRAME ? 0 : src->arg;
+    if (use_arg && (e = narrow_arg(src, arg, &newarg)))
+        return sys_err(e);
+    if ((e = cap_dest(tab, (uint32_t)a->a[1], &dst)))
+        return sys_err(e);
+    cap_insert(dst, src, src->type, rights, src->obj, newarg, src->arg2, 0);
+    return sys_ok(cap_handle(tab, dst));
+}
+
+/* cap_copy(h, dst): same rights, a child of h. */
+struct v_ret sys_cap_copy(struct task *self, const struct sys_args *a)
+{
+    struct cap *src;
+    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &src);
+    if (e)
+        return sys_err(e);
+    return derive(self, a, src->rights, 0, false);
+}
+
+/* cap_mint(h, dst, rights, arg): a child with fewer rights and, for
+ * SIGNAL, IRQ and IOPORT, a narrower argument. */
+struct v_ret sys_cap_mint(struct task *self, const struct sys_args *a)
+{
+    if (a->a[2] & ~(uint64_t)V_R_ALL)
+        return sys_err(V_EINVAL);
+    return derive(self, a, (uint32_t)a->a[2], a->a[3], a->a[3] != 0);
+}
+
+/* cap_move(h, dst): to another slot of the same table. */
+struct v_ret sys_cap_move(struct task *self, const struct sys_args *a)
+{
+    struct captable *tab = task_table(self);
+    struct cap *src, *dst;
+    int e = cap_lookup(tab, (v_handle)a->a[0], 0, 0, &src);
+    if (e || (e = cap_dest(tab, (uint32_t)a->a[1], &dst)))
+        return sys_err(e);
+    cap_move_slot(dst, src);
+    return sys_ok(cap_handle(tab, dst));
+}
+
+struct v_ret sys_cap_delete(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &c);
+    if (e)
+        return sys_err(e);
+    cap_delete(c);
+    return sys_ok(0);
+}
+
+struct v_ret sys_cap_revoke(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &c);
+    if (e)
+        return sys_err(e);
+    cap_revoke(c);
+    return sys_ok(0);
+}
+
+/* cap_grant(table, h, dst, flags): copy (or move) h into another table. */
+struct v_ret sys_cap_grant(struct task *self, const struct sys_args *a)
+{
+    struct captable *tab = task_table(self);
+    struct cap *tc, *src, *dst;
+    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_CAPTABLE, V_R_WRITE, &tc);
+    if (e || (e = cap_lookup(tab, (v_handle)a->a[1], 0, V_R_GRANT, &src)))
+        return sys_err(e);
+    if (a->a[3] & ~(uint64_t)V_MOVE)
+        return sys_err(V_EINVAL);
+    if (src == tc)
+        return sys_err(V_EINVAL);   /* a table may not hold itself */
+    struct captable *to = tc->obj;
+    if ((e = cap_dest(to, (uint32_t)a->a[2], &dst)))
+        return sys_err(e);
+    obj_transfer(dst, src, a->a[3] & V_MOVE);
+    return sys_ok(cap_handle(to, dst));
+}

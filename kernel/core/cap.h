@@ -1,0 +1,104 @@
+/*
+ * cap: capability slots, tables and the derivation tree.
+ *
+ * A capability is a 64-byte slot: type, rights, a generation, the object
+ * it names and two type-specific words. Slots live in capability tables
+ * (a CAPTABLE object is an array of slots whose slot 0 is the table's own
+ * header), inside Tasks (the references a Task holds to its table,
+ * address space, fault handler and Bundle page) and inside Rings (the
+ * transfer queue). Wherever a slot lives, it is a node of one derivation
+ * tree: retype makes an *original* slot as a child of the Reticle slot
+ * used; copy and mint make children of their source; move relocates a
+ * node. Invariants:
+ *   - a slot is empty (type V_TYPE_NULL) exactly when it has no links;
+ *   - every non-original slot descends from the original of its object,
+ *     so revoking or deleting the original reaches every slot that names
+ *     the object, and nothing else can name it;
+ *   - deleting a slot first revokes (deletes) its descendants: a derived
+ *     capability never outlives the one it came from;
+ *   - a slot's generation changes whenever it is emptied, so an old
+ *     handle to it is refused as stale.
+ * Deletion is iterative (leaf first, objects with slots of their own are
+ * queued and drained), so no user-built structure can deepen the kernel
+ * stack.
+ */
+#ifndef CORE_CAP_H
+#define CORE_CAP_H
+
+#include "kernel.h"
+
+struct task;
+
+/* flags: bit 0 belongs to the capability, the rest to the slot's place
+ * (kept when the slot is emptied or refilled). */
+enum {
+    CAP_ORIGINAL = 1 << 0,      /* made by retype (or boot): deleting it destroys the object */
+    CAP_PAD_SHIFT = 1,          /* 2 bits: KiB of alignment padding before the object */
+    CAP_PAD_MASK = 3 << 1,
+    CAP_WHERE_SHIFT = 3,        /* 2 bits: which kind of object holds the slot */
+    CAP_WHERE_MASK = 3 << 3,
+    CAP_TBITS_SHIFT = 5,        /* 3 bits: in a table of 2^(5+n) slots */
+    CAP_TBITS_MASK = 7 << 5,
+    CAP_PLACE_MASK = CAP_WHERE_MASK | CAP_TBITS_MASK,
+};
+enum { CAP_IN_TABLE = 0, CAP_IN_TASK = 1, CAP_IN_RING = 2 };
+
+struct cap {
+    uint8_t type;               /* enum v_type */
+    uint8_t flags;
+    uint16_t gen;
+    uint32_t rights;
+    void *obj;                  /* the object, through the direct map */
+    uint64_t arg;               /* SIGNAL bits, IRQ lines, IOPORT range, FRAME mapping */
+    uint64_t arg2;              /* FRAME: physical address; RING end: end number */
+    struct cap *parent, *child, *next, *prev;   /* derivation tree */
+};
+_Static_assert(sizeof(struct cap) == V_SIZE_CAPSLOT, "slot size is ABI");
+
+/* An object with slots of its own, queued for iterative deletion. */
+struct reap {
+    struct reap *next;
+    struct cap *slots;
+    uint32_t n, pos;
+    void (*finish)(struct reap *);   /* after every slot is empty */
+};
+
+struct captable {               /* overlays slot 0 of the table */
+    uint32_t nslots;
+    uint32_t nfree;
+    uint32_t hint;              /* lowest index that may be free */
+    uint32_t pad;
+    struct reap reap;
+    uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct captable) == sizeof(struct cap), "header is slot 0");
+
+static inline struct cap *captable_slots(struct captable *t) { return (struct cap *)t; }
+
+/* Look up a handle in a table: type and rights checked (type 0: any). */
+int cap_lookup(struct captable *t, v_handle h, unsigned type, uint32_t rights,
+               struct cap **out);
+/* An empty destination slot: dst == V_SLOT_ANY picks the lowest free one. */
+int cap_dest(struct captable *t, uint32_t dst, struct cap **out);
+v_handle cap_handle(struct captable *t, const struct cap *c);
+
+/* Fill an empty slot as a child of parent (which may be 0 for boot roots). */
+void cap_insert(struct cap *slot, struct cap *parent, unsigned type, uint32_t rights,
+                void *obj, uint64_t arg, uint64_t arg2, unsigned flags);
+/* Move a slot's contents and links to an empty slot. */
+void cap_move_slot(struct cap *dst, struct cap *src);
+/* Delete a slot and everything derived from it; destroys objects whose
+ * original goes. Never fails. */
+void cap_delete(struct cap *c);
+/* Delete everything derived from c, keeping c. */
+void cap_revoke(struct cap *c);
+void captable_init(struct captable *t, unsigned bits);
+/* Mark n empty slots as living in an object of kind where (CAP_IN_*). */
+void cap_place(struct cap *slots, unsigned n, unsigned where);
+/* An object with slots of its own is being destroyed: queue it, so its
+ * slots are deleted by the outermost cap_delete's loop, not recursively. */
+void cap_defer(struct reap *r);
+
+static inline bool cap_empty(const struct cap *c) { return c->type == V_TYPE_NULL; }
+
+#endif

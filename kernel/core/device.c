@@ -1,0 +1,143 @@
+/*
+ * device.c: see device.h.
+ */
+#include "core/device.h"
+#include "core/sched.h"
+#include "core/signal.h"
+#include "core/syscall.h"
+
+static struct {
+    struct task *task;
+    uint8_t bit;
+    uint8_t awaiting_ack;
+} lines[NLINES];
+
+void irq_deliver(unsigned line)
+{
+    if (line >= NLINES || !lines[line].task) {
+        arch_irq_mask(line);        /* nobody listens: keep it quiet */
+        return;
+    }
+    arch_irq_mask(line);
+    lines[line].awaiting_ack = 1;
+    signal_deliver(lines[line].task, 1ull << lines[line].bit);
+}
+
+void irq_unbind_task(struct task *t)
+{
+    for (unsigned l = 0; l < NLINES; l++)
+        if (lines[l].task == t) {
+            lines[l].task = 0;
+            arch_irq_mask(l);
+        }
+}
+
+static int lookup_line(struct task *self, uint64_t h, uint64_t line)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_IRQ, V_R_CONTROL, &c);
+    if (e)
+        return e;
+    if (line >= NLINES)
+        return V_ERANGE;
+    if (!(c->arg & (1ull << line)))
+        return V_ERIGHTS;
+    return V_OK;
+}
+
+/* irq_bind(irq, line, bit) */
+struct v_ret sys_irq_bind(struct task *self, const struct sys_args *a)
+{
+    int e = lookup_line(self, a->a[0], a->a[1]);
+    if (e)
+        return sys_err(e);
+    if (a->a[2] > 63)
+        return sys_err(V_EINVAL);
+    unsigned l = (unsigned)a->a[1];
+    if (lines[l].task && lines[l].task != self && lines[l].task->state != TASK_DEAD)
+        return sys_err(V_EBUSY);
+    lines[l].task = self;
+    lines[l].bit = (uint8_t)a->a[2];
+    lines[l].awaiting_ack = 0;
+    arch_irq_unmask(l);
+    return sys_ok(0);
+}
+
+/* irq_ack(irq, line): the driver has handled it; let the next one in. */
+struct v_ret sys_irq_ack(struct task *self, const struct sys_args *a)
+{
+    int e = lookup_line(self, a->a[0], a->a[1]);
+    if (e)
+        return sys_err(e);
+    unsigned l = (unsigned)a->a[1];
+    if (lines[l].task != self)
+        return sys_err(V_ESTATE);
+    lines[l].awaiting_ack = 0;
+    arch_irq_unmask(l);
+    return sys_ok(0);
+}
+
+static int lookup_port(struct task *self, uint64_t h, uint32_t right, uint64_t port,
+                       uint64_t width)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_IOPORT, right, &c);
+    if (e)
+        return e;
+    if (width != 1 && width != 2 && width != 4)
+        return V_EINVAL;
+    uint64_t base = c->arg & 0xffff, count = c->arg >> 16;
+    if (port < base || port + width > base + count)
+        return V_ERANGE;
+    return V_OK;
+}
+
+/* io_in(ioport, port, width) -> value */
+struct v_ret sys_io_in(struct task *self, const struct sys_args *a)
+{
+    int e = lookup_port(self, a->a[0], V_R_READ, a->a[1], a->a[2]);
+    if (e)
+        return sys_err(e);
+    uint16_t port = (uint16_t)a->a[1];
+    uint64_t v = a->a[2] == 1 ? inb(port) : a->a[2] == 2 ? inw(port) : inl(port);
+    return sys_ok(v);
+}
+
+/* io_out(ioport, port, width, value) */
+struct v_ret sys_io_out(struct task *self, const struct sys_args *a)
+{
+    int e = lookup_port(self, a->a[0], V_R_WRITE, a->a[1], a->a[2]);
+    if (e)
+        return sys_err(e);
+    uint16_t port = (uint16_t)a->a[1];
+    if (a->a[2] == 1)
+        outb(port, (uint8_t)a->a[3]);
+    else if (a->a[2] == 2)
+        outw(port, (uint16_t)a->a[3]);
+    else
+        outl(port, (uint32_t)a->a[3]);
+    return sys_ok(0);
+}
+
+/* debug_write(debug, ptr, len): bytes to the kernel console, at most
+ * 4 KiB a call. */
+struct v_ret sys_debug_write(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    int e = cap_lookup(task_table(self), (v_handle)a->a[0], V_TYPE_DEBUG, V_R_WRITE, &c);
+    if (e)
+        return sys_err(e);
+    uint64_t ptr = a->a[1], len = a->a[2];
+    char buf[256];
+    if (len > 4096)
+        return sys_err(V_ETOOBIG);
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < sizeof buf ? len - done : sizeof buf;
+        if (arch_copy_from_user(buf, ptr + done, n) != V_OK)
+            return sys_err(V_EFAULT);
+        for (uint64_t i = 0; i < n; i++)
+            arch_console_putc(buf[i]);
+        done += n;
+    }
+    return sys_ok(len);
+}

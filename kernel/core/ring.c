@@ -1,0 +1,218 @@
+/*
+ * ring.c: see ring.h.
+ */
+#include "core/ring.h"
+#include "core/aspace.h"
+#include "core/object.h"
+#include "core/signal.h"
+#include "core/syscall.h"
+
+static bool ring_param(uint64_t param, uint32_t *slots, uint32_t *slot_size)
+{
+    uint64_t sl = param & 0xff, sz = (param >> 8) & 0xff;
+    if (param >> 16 || sl > V_RING_MAX_SLOTS_LOG2 || sz < V_RING_SLOT_MIN_LOG2 ||
+        sz > V_RING_SLOT_MAX_LOG2)
+        return false;
+    *slots = 1u << sl;
+    *slot_size = 1u << sz;
+    return true;
+}
+
+static uint32_t shared_pages(uint32_t slots, uint32_t slot_size)
+{
+    return (uint32_t)(ALIGN_UP((uint64_t)V_RING_CTL_SIZE + (uint64_t)slots * slot_size,
+                               PAGE_SIZE) / PAGE_SIZE);
+}
+
+uint64_t ring_object_size(uint64_t param)
+{
+    uint32_t slots, size;
+    if (!ring_param(param, &slots, &size))
+        return 0;
+    uint64_t pages = shared_pages(slots, size);
+    if (pages > 256)                /* 1 MiB of shared memory at most */
+        return 0;
+    return PAGE_SIZE * (1 + pages);
+}
+
+static void ring_finish(struct reap *r);
+
+void ring_create(void *obj, uint64_t param, struct reticle *ret, uint64_t pad)
+{
+    struct ring *rg = obj;
+    ring_param(param, &rg->slots, &rg->slot_size);
+    rg->shared_pages = shared_pages(rg->slots, rg->slot_size);
+    rg->shared = arch_virt_to_phys(obj) + PAGE_SIZE;
+    rg->reticle = ret;
+    rg->obj_base = arch_virt_to_phys(obj);
+    rg->obj_size = PAGE_SIZE * (1 + rg->shared_pages);
+    rg->obj_pad = pad;
+    rg->reap.finish = ring_finish;
+    cap_place(rg->xq, V_RING_XQ, CAP_IN_RING);
+    struct v_ring_ctl *ctl = arch_phys_to_virt(rg->shared);
+    ctl->slots = rg->slots;
+    ctl->slot_size = rg->slot_size;
+}
+
+static void unbind(struct ring *rg, unsigned e)
+{
+    struct ring_end *end = &rg->end[e];
+    if (end->task) {
+        struct ring_end **pp = &end->task->bindings;
+        while (*pp && *pp != end)
+            pp = &(*pp)->bind_next;
+        if (*pp)
+            *pp = end->bind_next;
+        end->task = 0;
+    }
+    if (end->asid) {
+        for (uint32_t i = 0; i < rg->shared_pages; i++)
+            aspace_unmap(end->asid, end->vaddr + i * PAGE_SIZE, rg->shared + i * PAGE_SIZE);
+        end->asid = 0;
+    }
+}
+
+static void ring_finish(struct reap *r)
+{
+    struct ring *rg = (struct ring *)r;
+    unbind(rg, RING_SEND);
+    unbind(rg, RING_RECV);
+    reticle_release(rg->reticle, rg->obj_base, rg->obj_size, rg->obj_pad);
+}
+
+void ring_end_gone(struct ring *rg, unsigned e)
+{
+    rg->end[e].closed = 1;
+    unbind(rg, e);
+    struct v_ring_ctl *ctl = arch_phys_to_virt(rg->shared);
+    ctl->closed = 1;
+    struct ring_end *peer = &rg->end[1 - e];
+    if (peer->task)
+        signal_deliver(peer->task, 1ull << peer->bit);
+    if (rg->end[1 - e].closed)
+        cap_defer(&rg->reap);       /* delete what is still queued, then free */
+}
+
+void ring_unbind_task(struct task *t)
+{
+    for (struct ring_end *e = t->bindings; e; e = e->bind_next)
+        e->task = 0;
+    t->bindings = 0;
+}
+
+static int lookup_end(struct task *self, v_handle h, uint32_t rights, struct cap **out,
+                      struct ring **rg, unsigned *e)
+{
+    struct cap *c;
+    int err = cap_lookup(task_table(self), h, 0, rights, &c);
+    if (err)
+        return err;
+    if (c->type != V_TYPE_RING_SEND && c->type != V_TYPE_RING_RECV)
+        return V_ETYPE;
+    *out = c;
+    *rg = c->obj;
+    *e = c->type == V_TYPE_RING_SEND ? RING_SEND : RING_RECV;
+    return V_OK;
+}
+
+/* ring_bind(end, vaddr, bit): map the shared memory at vaddr in the
+ * caller and make bit its doorbell for this end. */
+struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    struct ring *rg;
+    unsigned e;
+    int err = lookup_end(self, (v_handle)a->a[0], V_R_READ | V_R_WRITE, &c, &rg, &e);
+    if (err)
+        return sys_err(err);
+    if (a->a[2] > 63)
+        return sys_err(V_EINVAL);
+    if (rg->end[0].closed || rg->end[1].closed)
+        return sys_err(V_EDISCONNECTED);
+    if (rg->end[e].bound)
+        return sys_err(V_EEXIST);
+    struct aspace *as = aspace_of(self->aspace.obj);
+    if ((err = aspace_can_map(as, a->a[1], rg->shared_pages)))
+        return sys_err(err);
+    for (uint32_t i = 0; i < rg->shared_pages; i++)
+        aspace_map(as, a->a[1] + i * PAGE_SIZE, rg->shared + i * PAGE_SIZE, MAP_R | MAP_W);
+    struct ring_end *end = &rg->end[e];
+    end->task = self;
+    end->bit = (uint8_t)a->a[2];
+    end->asid = as->asid;
+    end->vaddr = a->a[1];
+    end->bound = 1;
+    end->bind_next = self->bindings;
+    self->bindings = end;
+    return sys_ok(rg->shared_pages * PAGE_SIZE);
+}
+
+/* ring_notify(end): raise the peer's doorbell bit. Returns 1 if the peer
+ * is bound, 0 if there is nobody to wake yet. */
+struct v_ret sys_ring_notify(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    struct ring *rg;
+    unsigned e;
+    int err = lookup_end(self, (v_handle)a->a[0], 0, &c, &rg, &e);
+    if (err)
+        return sys_err(err);
+    struct ring_end *peer = &rg->end[1 - e];
+    if (peer->closed)
+        return sys_err(V_EDISCONNECTED);
+    if (!peer->task)
+        return sys_ok(0);
+    self->ctr_signals++;
+    signal_deliver(peer->task, 1ull << peer->bit);
+    return sys_ok(1);
+}
+
+/* ring_send_cap(send end, cap, flags): queue a copy (or, with V_MOVE,
+ * the capability itself) for the consumer. Returns the queue length. */
+struct v_ret sys_ring_send_cap(struct task *self, const struct sys_args *a)
+{
+    struct cap *c, *src;
+    struct ring *rg;
+    unsigned e;
+    int err = lookup_end(self, (v_handle)a->a[0], V_R_WRITE, &c, &rg, &e);
+    if (err)
+        return sys_err(err);
+    if (e != RING_SEND)
+        return sys_err(V_ETYPE);
+    if ((err = cap_lookup(task_table(self), (v_handle)a->a[1], 0, V_R_GRANT, &src)))
+        return sys_err(err);
+    if (a->a[2] & ~(uint64_t)V_MOVE)
+        return sys_err(V_EINVAL);
+    if (src->obj == rg && (src->type == V_TYPE_RING_SEND || src->type == V_TYPE_RING_RECV))
+        return sys_err(V_EINVAL);   /* a Ring may not carry its own ends */
+    if (rg->end[RING_RECV].closed)
+        return sys_err(V_EDISCONNECTED);
+    if (rg->xq_count == V_RING_XQ)
+        return sys_err(V_EFULL);
+    struct cap *slot = &rg->xq[(rg->xq_head + rg->xq_count) % V_RING_XQ];
+    obj_transfer(slot, src, a->a[2] & V_MOVE);
+    rg->xq_count++;
+    return sys_ok(rg->xq_count);
+}
+
+/* ring_recv_cap(recv end, dst): take the oldest queued capability. */
+struct v_ret sys_ring_recv_cap(struct task *self, const struct sys_args *a)
+{
+    struct cap *c, *dst;
+    struct ring *rg;
+    unsigned e;
+    struct captable *tab = task_table(self);
+    int err = lookup_end(self, (v_handle)a->a[0], V_R_READ, &c, &rg, &e);
+    if (err)
+        return sys_err(err);
+    if (e != RING_RECV)
+        return sys_err(V_ETYPE);
+    if (rg->xq_count == 0)
+        return sys_err(V_EEMPTY);
+    if ((err = cap_dest(tab, (uint32_t)a->a[1], &dst)))
+        return sys_err(err);
+    cap_move_slot(dst, &rg->xq[rg->xq_head]);
+    rg->xq_head = (rg->xq_head + 1) % V_RING_XQ;
+    rg->xq_count--;
+    return sys_ok(cap_handle(tab, dst));
+}

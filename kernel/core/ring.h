@@ -1,0 +1,65 @@
+/*
+ * ring: the universal IPC. A Ring is a single-producer/single-consumer
+ * queue of fixed-size slots in memory shared by its two ends. The kernel
+ * checks capabilities once, when an end is bound (mapped); after that a
+ * send or receive is plain loads and stores on the shared control block
+ * (struct v_ring_ctl) with release/acquire ordering, and the kernel is
+ * entered only to ring a sleeping peer's doorbell — a Signal bit that
+ * peer chose when it bound its end.
+ *
+ * The object is one kernel page (this header and the transfer queue),
+ * then the shared pages. The kernel never reads the shared indices: a
+ * peer that writes garbage there can only confuse its own peer, whose
+ * runtime treats them as untrusted.
+ *
+ * Capabilities travel beside messages through the transfer queue: up to
+ * V_RING_XQ capability slots owned by the Ring, filled by the producer
+ * (copy or move) and emptied in order by the consumer. A transfer is one
+ * slot operation, so it happens whole or not at all; a queued capability
+ * is a node of the derivation tree like any other, so revocation reaches
+ * it and destroying the Ring deletes what is still queued.
+ *
+ * Invariants: end[e].task is the Task bound to end e, or 0; each end is
+ * bound at most once; closed ends stay closed; the Ring object lives
+ * until both ends' original capabilities are gone.
+ */
+#ifndef CORE_RING_H
+#define CORE_RING_H
+
+#include "core/reticle.h"
+#include "core/task.h"
+
+enum { RING_SEND = 0, RING_RECV = 1 };
+
+struct ring_end {
+    struct task *task;          /* bound Task, or 0 */
+    struct ring_end *bind_next; /* that Task's list of bound ends */
+    uint64_t vaddr;             /* where it is mapped */
+    uint32_t asid;
+    uint8_t bit;                /* doorbell bit in the bound Task */
+    uint8_t bound;              /* was bound (stays set after its Task dies) */
+    uint8_t closed;             /* its original capability is gone */
+};
+
+struct ring {
+    struct reap reap;           /* for deleting queued capabilities at the end */
+    paddr_t shared;             /* immutable: first shared page */
+    uint32_t shared_pages;      /* immutable */
+    uint32_t slots, slot_size;  /* immutable */
+    struct reticle *reticle;    /* immutable: where the object came from */
+    paddr_t obj_base;           /* immutable */
+    uint64_t obj_size, obj_pad; /* immutable */
+    struct ring_end end[2];
+    uint32_t xq_head, xq_count;
+    struct cap xq[V_RING_XQ];   /* CAP_IN_RING */
+};
+_Static_assert(sizeof(struct ring) <= PAGE_SIZE, "ring header fits its page");
+
+uint64_t ring_object_size(uint64_t param);
+void ring_create(void *obj, uint64_t param, struct reticle *r, uint64_t pad);
+/* The original capability of end e is gone. */
+void ring_end_gone(struct ring *rg, unsigned e);
+/* Task t is going away: forget its bindings. */
+void ring_unbind_task(struct task *t);
+
+#endif

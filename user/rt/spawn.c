@@ -1,0 +1,130 @@
+/*
+ * spawn.c: a child Task from an ELF image in memory.
+ *
+ * Everything the child is made of — its Task, table, address space,
+ * page tables, code, data, stack and Bundle page — is carved from one
+ * private Reticle retyped from the parent's, so the child's memory is
+ * exactly that Reticle's size, and destroying the child is deleting that
+ * one capability (which returns every byte to the parent's Reticle).
+ *
+ * Pages are filled through a scratch mapping in the parent, then mapped
+ * into the child; the frame capabilities are moved to the child's table,
+ * so the parent's table holds only the five handles of struct rt_child.
+ */
+#include <string.h>
+
+#include "elf/elf.h"
+#include "rt.h"
+
+#define SCRATCH 0x00006f0000000000ull   /* one page of the parent, for filling frames */
+
+static int fill_page(v_handle frame, const uint8_t *src, size_t n, size_t off)
+{
+    struct v_ret r = v_as_map(rt_aspace(), frame, SCRATCH, V_R_READ | V_R_WRITE);
+    if (r.err)
+        return (int)r.err;
+    memcpy((uint8_t *)SCRATCH + off, src, n);
+    v_as_unmap(frame);
+    return V_OK;
+}
+
+/* A new frame in R, filled, mapped in the child at va, handed to the child. */
+static int child_page(const struct rt_child *c, uint64_t va, unsigned rights,
+                      const uint8_t *src, size_t n, size_t off)
+{
+    struct v_ret f = v_retype(c->reticle, V_TYPE_FRAME, 0, V_SLOT_ANY);
+    if (f.err)
+        return (int)f.err;
+    int e = n ? fill_page((v_handle)f.val, src, n, off) : V_OK;
+    if (!e)
+        e = (int)v_as_map(c->aspace, f.val, va, rights).err;
+    if (!e)
+        e = (int)v_cap_grant(c->table, f.val, V_SLOT_ANY, V_MOVE).err;
+    if (e)
+        v_cap_delete(f.val);
+    return e;
+}
+
+static int load(const struct rt_child *c, const uint8_t *file, const struct elf_image *img)
+{
+    for (unsigned i = 0; i < img->nseg; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        unsigned rights = V_R_READ | (s->flags & ELF_W ? V_R_WRITE : 0) |
+                          (s->flags & ELF_X ? V_R_EXEC : 0);
+        for (uint64_t va = s->vaddr & ~4095ull; va < s->vaddr + s->memsz; va += 4096) {
+            uint64_t lo = va > s->vaddr ? va : s->vaddr;
+            uint64_t hi = va + 4096 < s->vaddr + s->filesz ? va + 4096 : s->vaddr + s->filesz;
+            int e = child_page(c, va, rights, lo < hi ? file + s->offset + (lo - s->vaddr) : 0,
+                               lo < hi ? hi - lo : 0, lo - va);
+            if (e)
+                return e;
+        }
+    }
+    return V_OK;
+}
+
+int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
+{
+    struct elf_image img;
+    unsigned stack_pages = a->stack_pages ? a->stack_pages : 8;
+    unsigned bits = a->table_bits ? a->table_bits : 6;
+    if (elf_parse(a->elf, a->elf_len, V_PROGRAM_BASE, V_STACK_TOP - 4096ull * (stack_pages + 1),
+                  &img) != ELF_OK)
+        return V_EINVAL;
+    struct rt_child c = {0};
+    struct v_ret r = v_retype(a->reticle, V_TYPE_RETICLE, a->memory, V_SLOT_ANY);
+    if (r.err)
+        return (int)r.err;
+    c.reticle = (v_handle)r.val;
+    int e;
+#define TRY(call, field)                          \
+    do {                                          \
+        struct v_ret t_ = (call);                 \
+        if (t_.err) {                             \
+            e = (int)t_.err;                      \
+            goto fail;                            \
+        }                                         \
+        c.field = (v_handle)t_.val;               \
+    } while (0)
+    TRY(v_retype(c.reticle, V_TYPE_TASK, 0, V_SLOT_ANY), task);
+    TRY(v_retype(c.reticle, V_TYPE_CAPTABLE, bits, V_SLOT_ANY), table);
+    TRY(v_retype(c.reticle, V_TYPE_ASPACE, 0, V_SLOT_ANY), aspace);
+    TRY(v_retype(c.reticle, V_TYPE_FRAME, 0, V_SLOT_ANY), bundle);
+#undef TRY
+    if ((e = load(&c, a->elf, &img)))
+        goto fail;
+    for (unsigned i = 0; i < stack_pages; i++)
+        if ((e = child_page(&c, V_STACK_TOP - 4096ull * (i + 1), V_R_READ | V_R_WRITE, 0, 0, 0)))
+            goto fail;
+    if ((e = (int)v_task_config(c.task, c.table, c.aspace, a->prio, a->fault_signal, c.bundle)
+                 .err))
+        goto fail;
+    if (a->name && (e = (int)v_bundle_add(c.task, (uint64_t)a->name, strlen(a->name), 0, 0).err))
+        goto fail;
+    for (unsigned i = 0; i < a->nitems; i++)
+        if ((e = (int)v_bundle_add(c.task, (uint64_t)a->items[i].name, strlen(a->items[i].name),
+                                   a->items[i].cap, a->items[i].move ? V_MOVE : 0)
+                     .err))
+            goto fail;
+    if (a->give_memory) {
+        /* the rest of the private Reticle becomes the child's own memory */
+        struct v_ret m = v_cap_copy(c.reticle, V_SLOT_ANY);
+        if ((e = (int)m.err) ||
+            (e = (int)v_bundle_add(c.task, (uint64_t)"memory", 6, m.val, V_MOVE).err))
+            goto fail;
+    }
+    if ((e = (int)v_task_start(c.task, img.entry, V_STACK_TOP, a->arg).err))
+        goto fail;
+    *out = c;
+    return V_OK;
+fail:
+    v_cap_delete(c.reticle);
+    return e;
+}
+
+int rt_child_destroy(struct rt_child *c)
+{
+    int e = (int)v_cap_delete(c->reticle).err;
+    *c = (struct rt_child){0};
+    return e;
+}
