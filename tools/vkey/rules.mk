@@ -59,7 +59,5 @@ TEST_LIBS_test_argon2  := $(VHOST_LIB) $(LIB_HOST) $(VHOST_LIBS)
 TEST_LIBS_test_crypto_sha3 := -lcrypto
 TEST_DEPS_test_capsule := $(VHOST_LIB)
 TEST_LIBS_test_capsule := $(VHOST_LIB) $(LIB_HOST) $(VHOST_LIBS)
-TEST_DEPS_test_capsule_bitflip := $(VHOST_LIB)
-TEST_LIBS_test_capsule_bitflip := $(VHOST_LIB) $(LIB_HOST) $(VHOST_LIBS)
 
 -include $(VHOST_OBJS:.o=.d) $(B)/tools/obj/tools/vkey/vkey.d
