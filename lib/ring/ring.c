@@ -1,0 +1,138 @@
+/*
+ * ring.c: see ring.h.
+ */
+#include "ring/ring.h"
+
+#define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RLX(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+enum ring_status ring_view_init(struct ring_view *v, void *base, size_t mapped, bool producer)
+{
+    struct v_ring_ctl *ctl = base;
+    if (mapped < V_RING_CTL_SIZE)
+        return RING_EINVAL;
+    uint32_t n = LOAD_RLX(&ctl->slots), sz = LOAD_RLX(&ctl->slot_size);
+    if (n == 0 || (n & (n - 1)) || n > (1u << V_RING_MAX_SLOTS_LOG2) ||
+        sz < (1u << V_RING_SLOT_MIN_LOG2) || sz > (1u << V_RING_SLOT_MAX_LOG2) ||
+        (sz & (sz - 1)) || (uint64_t)n * sz > mapped - V_RING_CTL_SIZE)
+        return RING_EINVAL;
+    v->ctl = ctl;
+    v->slots = (uint8_t *)base + V_RING_CTL_SIZE;
+    v->nslots = n;
+    v->slot_size = sz;
+    v->producer = producer;
+    return RING_OK;
+}
+
+uint32_t ring_payload_max(const struct ring_view *v) { return v->slot_size - RING_SLOT_HDR; }
+
+bool ring_closed(const struct ring_view *v) { return LOAD_ACQ(&v->ctl->closed) != 0; }
+
+static struct ring_slot *slot_at(const struct ring_view *v, uint32_t idx)
+{
+    return (struct ring_slot *)(v->slots + (size_t)(idx & (v->nslots - 1)) * v->slot_size);
+}
+
+uint32_t ring_count(const struct ring_view *v)
+{
+    uint32_t used = LOAD_ACQ(&v->ctl->tail) - LOAD_ACQ(&v->ctl->head);
+    if (used > v->nslots)
+        return 0;
+    return v->producer ? v->nslots - used : used;
+}
+
+enum ring_status ring_reserve(struct ring_view *v, struct ring_slot **slot)
+{
+    if (ring_closed(v))
+        return RING_CLOSED;
+    uint32_t tail = LOAD_RLX(&v->ctl->tail);
+    uint32_t head = LOAD_ACQ(&v->ctl->head);
+    uint32_t used = tail - head;
+    if (used > v->nslots)
+        return RING_CORRUPT;
+    if (used == v->nslots)
+        return RING_FULL;
+    *slot = slot_at(v, tail);
+    return RING_OK;
+}
+
+void ring_commit(struct ring_view *v)
+{
+    STORE_REL(&v->ctl->tail, LOAD_RLX(&v->ctl->tail) + 1);
+    FENCE();    /* order the publish before reading the peer's sleeping word */
+}
+
+enum ring_status ring_push(struct ring_view *v, const struct ring_slot *hdr, const void *payload)
+{
+    if (hdr->len > ring_payload_max(v))
+        return RING_TOOBIG;
+    struct ring_slot *s;
+    enum ring_status st = ring_reserve(v, &s);
+    if (st != RING_OK)
+        return st;
+    *s = *hdr;
+    const uint8_t *p = payload;
+    uint8_t *d = (uint8_t *)(s + 1);
+    for (uint32_t i = 0; i < hdr->len; i++)
+        d[i] = p[i];
+    ring_commit(v);
+    return RING_OK;
+}
+
+enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot)
+{
+    uint32_t head = LOAD_RLX(&v->ctl->head);
+    uint32_t tail = LOAD_ACQ(&v->ctl->tail);
+    uint32_t used = tail - head;
+    if (used > v->nslots)
+        return RING_CORRUPT;
+    if (used == 0)
+        return ring_closed(v) ? RING_CLOSED : RING_EMPTY;
+    const struct ring_slot *s = slot_at(v, head);
+    if (LOAD_RLX(&s->len) > ring_payload_max(v))
+        return RING_CORRUPT;
+    *slot = s;
+    return RING_OK;
+}
+
+void ring_release(struct ring_view *v)
+{
+    STORE_REL(&v->ctl->head, LOAD_RLX(&v->ctl->head) + 1);
+    FENCE();
+}
+
+enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf, size_t cap)
+{
+    const struct ring_slot *s;
+    enum ring_status st = ring_peek(v, &s);
+    if (st != RING_OK)
+        return st;
+    /* read the length once: the peer may change it under us */
+    struct ring_slot h = *s;
+    if (h.len > ring_payload_max(v))
+        return RING_CORRUPT;
+    if (h.len > cap)
+        return RING_TOOBIG;
+    const uint8_t *p = (const uint8_t *)(s + 1);
+    uint8_t *d = buf;
+    for (uint32_t i = 0; i < h.len; i++)
+        d[i] = p[i];
+    *hdr = h;
+    ring_release(v);
+    return RING_OK;
+}
+
+void ring_set_sleeping(struct ring_view *v, bool sleeping)
+{
+    uint32_t *w = v->producer ? &v->ctl->prod_sleeping : &v->ctl->cons_sleeping;
+    __atomic_store_n(w, sleeping ? 1u : 0u, __ATOMIC_SEQ_CST);
+    FENCE();
+}
+
+bool ring_peer_sleeping(const struct ring_view *v)
+{
+    const uint32_t *w = v->producer ? &v->ctl->cons_sleeping : &v->ctl->prod_sleeping;
+    return LOAD_ACQ(w) != 0;
+}

@@ -1,0 +1,276 @@
+/* test_cap: the capability table and derivation tree (kernel/core/cap.c)
+ * on the host: handles, generations, copy/move/delete/revoke, deep trees,
+ * deferred deletion of objects that hold slots. */
+#include "vtest.h"
+#include "ktest_shim.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "core/cap.h"
+#include "core/object.h"
+
+/* ---- what cap.c needs from the rest of the kernel ---- */
+bool kopt_test, kopt_quiet;
+void panic(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    vtest_fail(__FILE__, __LINE__, "kernel panic: %s", buf);
+}
+
+/* A fake object type for these tests: type 12 "box", whose original's
+ * going is counted, and type 13 "nest", an object holding its own
+ * slots (like a table or a Ring) that is reaped through cap_defer. */
+#define T_BOX 12
+#define T_NEST 13
+static int destroyed, gone_calls;
+struct nest {
+    struct reap reap;
+    struct cap slots[4];
+    int finished;
+};
+static void nest_finish(struct reap *r) { ((struct nest *)r)->finished++; }
+
+void obj_cap_gone(const struct cap *gone, struct cap *slot)
+{
+    gone_calls++;
+    if (!(gone->flags & CAP_ORIGINAL))
+        return;
+    if (gone->type == T_BOX)
+        destroyed++;
+    if (gone->type == T_NEST) {
+        struct nest *n = gone->obj;
+        n->reap.slots = n->slots;
+        n->reap.n = 4;
+        n->reap.finish = nest_finish;
+        cap_defer(&n->reap);
+    }
+}
+
+static struct captable *new_table(unsigned bits)
+{
+    size_t size = (size_t)V_SIZE_CAPSLOT << bits;
+    struct captable *t = aligned_alloc(size, size);
+    memset(t, 0, size);
+    captable_init(t, bits);
+    return t;
+}
+
+static struct cap *put(struct captable *t, struct cap *parent, unsigned type, unsigned flags)
+{
+    struct cap *s;
+    CHECK_EQ(cap_dest(t, V_SLOT_ANY, &s), V_OK);
+    cap_insert(s, parent, type, V_R_ALL, (void *)0x1000, 0, 0, flags);
+    return s;
+}
+
+TEST(handles_name_slots_and_generations)
+{
+    struct captable *t = new_table(5);
+    CHECK_EQ(t->nfree, 31);
+    struct cap *a = put(t, 0, T_BOX, CAP_ORIGINAL);
+    v_handle h = cap_handle(t, a);
+    struct cap *out;
+    CHECK_EQ(cap_lookup(t, h, 0, 0, &out), V_OK);
+    CHECK(out == a);
+    CHECK_EQ(t->nfree, 30);
+    CHECK_EQ(cap_lookup(t, h, V_TYPE_TASK, 0, &out), V_ETYPE);
+    cap_delete(a);
+    CHECK_EQ(cap_lookup(t, h, 0, 0, &out), V_ESTALE);
+    CHECK_EQ(t->nfree, 31);
+    struct cap *b = put(t, 0, T_BOX, CAP_ORIGINAL);
+    CHECK(b == a);                      /* the slot is reused ... */
+    CHECK(cap_handle(t, b) != h);       /* ... under a new generation */
+    CHECK_EQ(cap_lookup(t, h, 0, 0, &out), V_ESTALE);
+    free(t);
+}
+
+TEST(hostile_handles_are_named_errors)
+{
+    struct captable *t = new_table(5);
+    struct cap *out;
+    CHECK_EQ(cap_lookup(t, 0, 0, 0, &out), V_EHANDLE);
+    CHECK_EQ(cap_lookup(t, 32, 0, 0, &out), V_EHANDLE);
+    CHECK_EQ(cap_lookup(t, 0xffff, 0, 0, &out), V_EHANDLE);
+    CHECK_EQ(cap_lookup(t, 5, 0, 0, &out), V_EHANDLE);   /* empty slot, right generation */
+    CHECK_EQ(cap_lookup(t, V_HANDLE(5, 9), 0, 0, &out), V_ESTALE);
+    CHECK_EQ(cap_lookup(0, 5, 0, 0, &out), V_EHANDLE);
+    struct cap *a = put(t, 0, T_BOX, CAP_ORIGINAL);
+    a->rights = V_R_READ;
+    CHECK_EQ(cap_lookup(t, cap_handle(t, a), 0, V_R_WRITE, &out), V_ERIGHTS);
+    CHECK_EQ(cap_dest(t, 0xffff, &out), V_ERANGE);
+    CHECK_EQ(cap_dest(t, cap_handle(t, a), &out), V_EOCCUPIED);
+    free(t);
+}
+
+TEST(full_table_refuses_any_slot)
+{
+    struct captable *t = new_table(5);
+    for (int i = 0; i < 31; i++)
+        put(t, 0, T_BOX, CAP_ORIGINAL);
+    struct cap *out;
+    CHECK_EQ(cap_dest(t, V_SLOT_ANY, &out), V_EFULL);
+    CHECK_EQ(t->nfree, 0);
+    cap_delete(&captable_slots(t)[17]);
+    CHECK_EQ(cap_dest(t, V_SLOT_ANY, &out), V_OK);
+    CHECK(out == &captable_slots(t)[17]);
+    free(t);
+}
+
+TEST(delete_revokes_descendants_first)
+{
+    struct captable *t = new_table(6);
+    destroyed = 0;
+    struct cap *o = put(t, 0, T_BOX, CAP_ORIGINAL);
+    struct cap *c1 = put(t, o, T_BOX, 0), *c2 = put(t, o, T_BOX, 0);
+    struct cap *g = put(t, c1, T_BOX, 0);
+    v_handle hg = cap_handle(t, g), hc2 = cap_handle(t, c2);
+    cap_delete(c1);
+    struct cap *out;
+    CHECK_EQ(cap_lookup(t, hg, 0, 0, &out), V_ESTALE);
+    CHECK_EQ(cap_lookup(t, hc2, 0, 0, &out), V_OK);
+    CHECK_EQ(destroyed, 0);             /* copies going destroys nothing */
+    cap_revoke(o);
+    CHECK_EQ(cap_lookup(t, hc2, 0, 0, &out), V_ESTALE);
+    CHECK(o->child == 0 && !cap_empty(o));
+    cap_delete(o);
+    CHECK_EQ(destroyed, 1);
+    CHECK_EQ(t->nfree, 63);
+    free(t);
+}
+
+TEST(move_keeps_the_tree)
+{
+    struct captable *t = new_table(6);
+    struct cap *o = put(t, 0, T_BOX, CAP_ORIGINAL);
+    struct cap *c = put(t, o, T_BOX, 0);
+    struct cap *g = put(t, c, T_BOX, 0);
+    struct cap *dst;
+    CHECK_EQ(cap_dest(t, V_HANDLE(40, 0), &dst), V_OK);
+    v_handle old = cap_handle(t, c);
+    cap_move_slot(dst, c);
+    struct cap *out;
+    CHECK_EQ(cap_lookup(t, old, 0, 0, &out), V_ESTALE);
+    CHECK(dst->parent == o && o->child == dst && g->parent == dst);
+    destroyed = 0;
+    cap_delete(o);
+    CHECK(cap_empty(dst) && cap_empty(g));
+    CHECK_EQ(destroyed, 1);
+    CHECK_EQ(t->nfree, 63);
+    free(t);
+}
+
+/* What if a Task builds a derivation chain 100 000 deep and revokes its
+ * root? Deletion must not recurse. */
+TEST(deep_chain_revokes_without_recursion)
+{
+    struct captable *t = new_table(12);
+    struct cap *o = put(t, 0, T_BOX, CAP_ORIGINAL), *p = o;
+    for (int i = 0; i < 4000; i++)
+        p = put(t, p, T_BOX, 0);
+    CHECK_EQ(t->nfree, 4095 - 4001);
+    cap_revoke(o);
+    CHECK_EQ(t->nfree, 4094);
+    free(t);
+
+    /* deeper than any table: slots spread over many tables */
+    enum { N = 100000, BITS = 12 };
+    struct captable *tabs[N / 4000 + 2];
+    unsigned nt = 0;
+    tabs[nt++] = new_table(BITS);
+    struct cap *root = put(tabs[0], 0, T_BOX, CAP_ORIGINAL);
+    p = root;
+    for (int i = 0; i < N; i++) {
+        if (tabs[nt - 1]->nfree == 0)
+            tabs[nt++] = new_table(BITS);
+        p = put(tabs[nt - 1], p, T_BOX, 0);
+    }
+    destroyed = 0;
+    cap_delete(root);
+    CHECK_EQ(destroyed, 1);
+    for (unsigned i = 0; i < nt; i++) {
+        CHECK_EQ(tabs[i]->nfree, 4095);
+        free(tabs[i]);
+    }
+}
+
+/* Objects holding slots (tables, Rings) nested inside each other, 10 000
+ * deep: reaped iteratively, each finished exactly once. */
+TEST(nested_objects_are_reaped_iteratively)
+{
+    enum { N = 10000 };
+    struct nest *n = calloc(N, sizeof *n);
+    struct captable *t = new_table(5);
+    for (int i = 0; i < N; i++)
+        cap_place(n[i].slots, 4, CAP_IN_RING);
+    /* the original of nest i+1 sits inside nest i; nest 0's in the table */
+    struct cap *s0;
+    CHECK_EQ(cap_dest(t, V_SLOT_ANY, &s0), V_OK);
+    cap_insert(s0, 0, T_NEST, V_R_ALL, &n[0], 0, 0, CAP_ORIGINAL);
+    for (int i = 0; i + 1 < N; i++) {
+        cap_insert(&n[i].slots[0], 0, T_NEST, V_R_ALL, &n[i + 1], 0, 0, CAP_ORIGINAL);
+        cap_insert(&n[i].slots[2], s0, T_BOX, V_R_ALL, 0, 0, 0, 0);  /* a copy elsewhere */
+    }
+    cap_delete(s0);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(n[i].finished, 1);
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < 4; k++)
+            CHECK(cap_empty(&n[i].slots[k]));
+    free(n);
+    free(t);
+}
+
+/* Random operations against a model: the tree stays consistent, nfree is
+ * exact, and every handle the model says is dead is refused. */
+TEST(random_operations_keep_invariants)
+{
+    struct captable *t = new_table(8);
+    srand(42);
+    for (int iter = 0; iter < 200000; iter++) {
+        int op = rand() % 5;
+        uint32_t idx = 1 + (uint32_t)rand() % 255;
+        struct cap *s = &captable_slots(t)[idx], *d;
+        if (op == 0 && cap_empty(s)) {
+            cap_insert(s, 0, T_BOX, V_R_ALL, 0, 0, 0, CAP_ORIGINAL);
+            t->nfree += 0;
+        } else if (op == 1 && !cap_empty(s)) {
+            if (cap_dest(t, V_SLOT_ANY, &d) == V_OK)
+                cap_insert(d, s, T_BOX, V_R_ALL, 0, 0, 0, 0);
+        } else if (op == 2 && !cap_empty(s)) {
+            if (cap_dest(t, V_SLOT_ANY, &d) == V_OK)
+                cap_move_slot(d, s);
+        } else if (op == 3 && !cap_empty(s)) {
+            cap_delete(s);
+        } else if (op == 4 && !cap_empty(s)) {
+            cap_revoke(s);
+        }
+        if (iter % 1000 == 0) {
+            uint32_t used = 0;
+            for (uint32_t i = 1; i < t->nslots; i++) {
+                struct cap *c = &captable_slots(t)[i];
+                if (cap_empty(c)) {
+                    CHECK(!c->child && !c->parent && !c->next && !c->prev);
+                    continue;
+                }
+                used++;
+                if (c->parent) {
+                    struct cap *k = c->parent->child;
+                    while (k && k != c)
+                        k = k->next;
+                    CHECK(k == c);
+                } else {
+                    CHECK(c->flags & CAP_ORIGINAL);
+                }
+                for (struct cap *k = c->child; k; k = k->next)
+                    CHECK(k->parent == c && (!k->next || k->next->prev == k));
+            }
+            CHECK_EQ(t->nfree, t->nslots - 1 - used);
+        }
+    }
+    free(t);
+}
