@@ -26,10 +26,12 @@ static char errbuf[512];
 
 int host_err(const char *fmt, ...)
 {
+    char tmp[sizeof errbuf]; /* arguments may be host_errmsg() itself */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    memcpy(errbuf, tmp, sizeof errbuf);
     return -1;
 }
 
