@@ -1,0 +1,508 @@
+/*
+ * linux-bench: the Linux baseline for Vectra's benchmark figures.
+ *
+ * Runs as /init of an initramfs booted by scripts/bench-linux under QEMU TCG
+ * with -icount shift=0,align=off,sleep=off. In that mode the guest TSC
+ * advances by exactly one per guest instruction (plus any virtual time the
+ * clock is warped forward while the CPU idles), so every rdtsc delta below is
+ * a deterministic instruction count: unit=insn.
+ *
+ * Each figure is printed as one line:
+ *     bench linux_<name> unit=insn median=<n> p99=<n> min=<n> n=<iterations>
+ * after a warm-up, with the cost of an empty measurement (itself reported as
+ * linux_rdtsc_overhead) subtracted from every sample. The line
+ * "linux-bench: done" ends a complete run; "linux-bench: error: ..." reports
+ * a failure. As PID 1 the program then resets the machine (QEMU runs with
+ * -no-reboot, so it exits).
+ *
+ * Run as an ordinary process on a host it prints the same lines with
+ * unit=tsc (TSC ticks, not instructions) and does not reboot: a smoke test.
+ *
+ * The program to exec is /bin/linux-tiny, or $LINUX_BENCH_TINY when set. The
+ * arguments are ignored: as /init they are the kernel command-line words the
+ * kernel did not recognise (nokaslr, say).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <malloc.h>
+#include <sched.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/*
+ * Measured iterations per figure; each figure first runs a tenth as many to
+ * warm up, except the ping-pongs, whose warm-up is long enough to reach the
+ * scheduler's steady state (see bench_pipe). The whole run is about 3 G
+ * guest instructions, some 10 s of TCG.
+ */
+enum {
+	N_OVERHEAD = 10000,
+	N_GETPPID = 100000,
+	N_PINGPONG = 20000,
+	WARM_PINGPONG = 5000,
+	N_SPAWN = 2000,
+	N_FAULT = 20000,
+};
+
+static uint64_t boot_tsc;
+static const char *unit = "insn";
+static const char *tiny_path = "/bin/linux-tiny";
+static uint64_t overhead;
+
+/* lfence on both sides keeps rdtsc from moving across the measured code. */
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void finish(int status);
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	int err = errno;
+
+	printf("linux-bench: error: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (err != 0)
+		printf(" (%s)", strerror(err));
+	printf("\n");
+	finish(1);
+}
+
+static void finish(int status)
+{
+	fflush(stdout);
+	if (getpid() == 1) {
+		sync();
+		reboot(RB_AUTOBOOT);
+		for (;;)
+			pause();
+	}
+	exit(status);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts s[0..n) and prints one figure line. */
+static void report(const char *name, uint64_t *s, size_t n)
+{
+	size_t p99 = (n * 99 + 99) / 100; /* nearest rank: ceil(0.99 n) */
+
+	qsort(s, n, sizeof *s, cmp_u64);
+	printf("bench linux_%s unit=%s median=%llu p99=%llu min=%llu n=%zu\n", name, unit,
+	       (unsigned long long)s[n / 2], (unsigned long long)s[p99 - 1],
+	       (unsigned long long)s[0], n);
+	fflush(stdout);
+}
+
+static uint64_t *samples(size_t n)
+{
+	uint64_t *s = calloc(n, sizeof *s);
+	if (!s)
+		fail("out of memory for %zu samples", n);
+	return s;
+}
+
+/* Raw delta minus the empty-measurement cost (never below zero). */
+static uint64_t net(uint64_t t0, uint64_t t1)
+{
+	uint64_t d = t1 - t0;
+	return d > overhead ? d - overhead : 0;
+}
+
+static void pin_to_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof set, &set) != 0)
+		fail("sched_setaffinity");
+}
+
+static void bench_overhead(void)
+{
+	uint64_t *s = samples(N_OVERHEAD);
+
+	for (size_t i = 0; i < N_OVERHEAD; i++) {
+		uint64_t t0 = tsc();
+		uint64_t t1 = tsc();
+		s[i] = t1 - t0;
+	}
+	report("rdtsc_overhead", s, N_OVERHEAD); /* sorts: s[0] is the minimum */
+	overhead = s[0];
+	free(s);
+}
+
+static void bench_getppid(void)
+{
+	uint64_t *s = samples(N_GETPPID);
+
+	for (size_t i = 0; i < N_GETPPID / 10; i++)
+		syscall(SYS_getppid);
+	for (size_t i = 0; i < N_GETPPID; i++) {
+		uint64_t t0 = tsc();
+		syscall(SYS_getppid); /* raw: no libc wrapper logic or cache */
+		uint64_t t1 = tsc();
+		s[i] = net(t0, t1);
+	}
+	report("getppid", s, N_GETPPID);
+	free(s);
+}
+
+static pid_t xfork(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		fail("fork");
+	return pid;
+}
+
+static void reap(pid_t pid, const char *what)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		fail("waitpid (%s)", what);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		errno = 0;
+		fail("%s child ended with status 0x%x", what, st);
+	}
+}
+
+static void xwrite(int fd, const void *buf, size_t len)
+{
+	if (write(fd, buf, len) != (ssize_t)len)
+		fail("write fd %d", fd);
+}
+
+static void xread(int fd, void *buf, size_t len)
+{
+	if (read(fd, buf, len) != (ssize_t)len)
+		fail("read fd %d", fd);
+}
+
+/*
+ * Pipe round trip: the parent writes one byte into to_child, the child reads
+ * it and writes one byte back into to_parent, the parent reads it.
+ *
+ * All three ping-pongs have two modes under CFS. For up to a thousand or so
+ * round trips after the fork the woken process may preempt the waker at once
+ * (wakeup preemption: its vruntime lags by more than the 1 ms wakeup
+ * granularity); once the vruntimes have converged the woken process waits
+ * until the waker blocks, which costs 2,000-3,500 more instructions per round
+ * trip and lasts (with the granularity raised to 100 ms every round trip
+ * costs that). The warm-up of WARM_PINGPONG round trips puts every sample in
+ * that steady state.
+ */
+static void bench_pipe(void)
+{
+	int to_child[2], to_parent[2];
+	size_t total = N_PINGPONG + WARM_PINGPONG;
+	uint64_t *s = samples(N_PINGPONG);
+	char c = 'x';
+
+	if (pipe(to_child) || pipe(to_parent))
+		fail("pipe");
+	pid_t pid = xfork();
+	if (pid == 0) {
+		close(to_child[1]);
+		close(to_parent[0]);
+		for (size_t i = 0; i < total; i++) {
+			xread(to_child[0], &c, 1);
+			xwrite(to_parent[1], &c, 1);
+		}
+		_exit(0);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	for (size_t i = 0; i < total; i++) {
+		uint64_t t0 = tsc();
+		xwrite(to_child[1], &c, 1);
+		xread(to_parent[0], &c, 1);
+		uint64_t t1 = tsc();
+		if (i >= total - N_PINGPONG)
+			s[i - (total - N_PINGPONG)] = net(t0, t1);
+	}
+	reap(pid, "pipe");
+	close(to_child[1]);
+	close(to_parent[0]);
+	report("pipe_rtt", s, N_PINGPONG);
+	free(s);
+}
+
+/* Eventfd round trip: one eventfd per direction, write 1 then read it back. */
+static void bench_eventfd(void)
+{
+	int to_child = eventfd(0, 0), to_parent = eventfd(0, 0);
+	size_t total = N_PINGPONG + WARM_PINGPONG;
+	uint64_t *s = samples(N_PINGPONG);
+	uint64_t v = 1;
+
+	if (to_child < 0 || to_parent < 0)
+		fail("eventfd");
+	pid_t pid = xfork();
+	if (pid == 0) {
+		for (size_t i = 0; i < total; i++) {
+			xread(to_child, &v, sizeof v);
+			v = 1;
+			xwrite(to_parent, &v, sizeof v);
+		}
+		_exit(0);
+	}
+	for (size_t i = 0; i < total; i++) {
+		uint64_t t0 = tsc();
+		v = 1;
+		xwrite(to_child, &v, sizeof v);
+		xread(to_parent, &v, sizeof v);
+		uint64_t t1 = tsc();
+		if (i >= total - N_PINGPONG)
+			s[i - (total - N_PINGPONG)] = net(t0, t1);
+	}
+	reap(pid, "eventfd");
+	close(to_child);
+	close(to_parent);
+	report("eventfd_rtt", s, N_PINGPONG);
+	free(s);
+}
+
+/* Shared (not private) futex ops: the words live in a MAP_SHARED mapping. */
+static void futex_wait(uint32_t *word, uint32_t val)
+{
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, NULL, NULL, 0) != 0 && errno != EAGAIN &&
+	    errno != EINTR)
+		fail("futex wait");
+}
+
+static void futex_wake(uint32_t *word)
+{
+	if (syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0) < 0)
+		fail("futex wake");
+}
+
+/* Posts sequence number seq into word and wakes its waiter. */
+static void futex_post(uint32_t *word, uint32_t seq)
+{
+	__atomic_store_n(word, seq, __ATOMIC_RELEASE);
+	futex_wake(word);
+}
+
+/* Sleeps until word holds seq. */
+static void futex_await(uint32_t *word, uint32_t seq)
+{
+	uint32_t v;
+
+	while ((v = __atomic_load_n(word, __ATOMIC_ACQUIRE)) != seq)
+		futex_wait(word, v);
+}
+
+/*
+ * Futex round trip: the parent posts i into word 0 and waits for i in word 1;
+ * the child waits for i in word 0 and posts it into word 1.
+ */
+static void bench_futex(void)
+{
+	size_t total = N_PINGPONG + WARM_PINGPONG;
+	uint64_t *s = samples(N_PINGPONG);
+	uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (w == MAP_FAILED)
+		fail("mmap shared futex page");
+	w[0] = w[1] = 0;
+	pid_t pid = xfork();
+	if (pid == 0) {
+		for (uint32_t i = 1; i <= total; i++) {
+			futex_await(&w[0], i);
+			futex_post(&w[1], i);
+		}
+		_exit(0);
+	}
+	for (uint32_t i = 1; i <= total; i++) {
+		uint64_t t0 = tsc();
+		futex_post(&w[0], i);
+		futex_await(&w[1], i);
+		uint64_t t1 = tsc();
+		if (i > total - N_PINGPONG)
+			s[i - 1 - (total - N_PINGPONG)] = net(t0, t1);
+	}
+	reap(pid, "futex");
+	munmap(w, 4096);
+	report("futex_rtt", s, N_PINGPONG);
+	free(s);
+}
+
+/*
+ * The kernel's own part of the boot: the printk timestamp of "Run /init as
+ * init process", in nanoseconds of the kernel's clock, which reads zero until
+ * the kernel calibrates the TSC early in setup_arch and counts TSC ticks from
+ * there. With the icount TSC at 1 GHz a nanosecond is one instruction (to
+ * the calibration error, a few parts per million, and the microsecond
+ * resolution of the log). The decompressor and the firmware before it are
+ * not included: boot_to_init minus this is their share. Returns 0 if the
+ * message is not found.
+ */
+static uint64_t kernel_to_init(void)
+{
+	size_t size = 1 << 20; /* the log buffer holds at most this much */
+	char *buf = malloc(size);
+	unsigned long sec = 0, usec = 0;
+	uint64_t ns = 0;
+
+	if (!buf)
+		fail("out of memory for the kernel log");
+	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (int)size - 1);
+	if (len >= 0) {
+		buf[len] = 0;
+		char *m = strstr(buf, "] Run /init as init process");
+		while (m && m > buf && m[-1] != '[')
+			m--;
+		if (m && sscanf(m, "%lu.%lu", &sec, &usec) == 2)
+			ns = (uint64_t)sec * 1000000000u + (uint64_t)usec * 1000u;
+	}
+	free(buf); /* returned to the kernel: fork copies no more than it must */
+	return ns;
+}
+
+/* fork, exec the tiny program in the child, wait for it in the parent. */
+static void bench_fork_exec(void)
+{
+	size_t total = N_SPAWN + N_SPAWN / 10;
+	uint64_t *s = samples(N_SPAWN);
+	char *argv[] = {(char *)tiny_path, NULL};
+
+	for (size_t i = 0; i < total; i++) {
+		uint64_t t0 = tsc();
+		pid_t pid = fork();
+		if (pid == 0) {
+			execve(tiny_path, argv, environ);
+			printf("linux-bench: error: execve %s: %s\n", tiny_path, strerror(errno));
+			fflush(stdout);
+			_exit(127);
+		}
+		if (pid < 0)
+			fail("fork");
+		reap(pid, "fork+exec");
+		uint64_t t1 = tsc();
+		if (i >= total - N_SPAWN)
+			s[i - (total - N_SPAWN)] = net(t0, t1);
+	}
+	report("fork_exec_wait", s, N_SPAWN);
+	free(s);
+}
+
+/* posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK) + exec), then wait. */
+static void bench_posix_spawn(void)
+{
+	size_t total = N_SPAWN + N_SPAWN / 10;
+	uint64_t *s = samples(N_SPAWN);
+	char *argv[] = {(char *)tiny_path, NULL};
+
+	for (size_t i = 0; i < total; i++) {
+		pid_t pid;
+		uint64_t t0 = tsc();
+		int err = posix_spawn(&pid, tiny_path, NULL, NULL, argv, environ);
+		if (err != 0) {
+			errno = err;
+			fail("posix_spawn %s", tiny_path);
+		}
+		reap(pid, "posix_spawn");
+		uint64_t t1 = tsc();
+		if (i >= total - N_SPAWN)
+			s[i - (total - N_SPAWN)] = net(t0, t1);
+	}
+	report("posix_spawn_wait", s, N_SPAWN);
+	free(s);
+}
+
+/*
+ * Minor page fault: the first write to each page of a fresh private anonymous
+ * mapping (allocate a zeroed page, map it). Transparent huge pages are turned
+ * off for the region so every 4 KiB page faults on its own.
+ */
+static void bench_page_fault(void)
+{
+	size_t warm = N_FAULT / 10, total = N_FAULT + warm, len = total * 4096;
+	uint64_t *s = samples(N_FAULT);
+	volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap %zu bytes", len);
+	if (madvise((void *)p, len, MADV_NOHUGEPAGE) != 0)
+		fail("madvise MADV_NOHUGEPAGE");
+	for (size_t i = 0; i < total; i++) {
+		uint64_t t0 = tsc();
+		p[i * 4096] = 1;
+		uint64_t t1 = tsc();
+		if (i >= warm)
+			s[i - warm] = net(t0, t1);
+	}
+	munmap((void *)p, len);
+	report("page_fault", s, N_FAULT);
+	free(s);
+}
+
+int main(void)
+{
+	/* First thing: instructions from machine reset to here (icount TSC). */
+	boot_tsc = tsc();
+
+	if (getenv("LINUX_BENCH_TINY"))
+		tiny_path = getenv("LINUX_BENCH_TINY");
+	if (getpid() != 1)
+		unit = "tsc";
+	/*
+	 * Serve every larger allocation by mmap and give it back on free, with
+	 * no dynamic threshold: freed sample buffers must not stay resident in
+	 * the heap, or the fork figures would grow with what ran before them.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 16384);
+	mallopt(M_TRIM_THRESHOLD, 65536);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pin_to_cpu0();
+	printf("linux-bench: start\n");
+
+	if (getpid() == 1) {
+		uint64_t boot = boot_tsc, kernel = kernel_to_init();
+		report("boot_to_init", &boot, 1);
+		if (kernel == 0)
+			fail("no \"Run /init\" timestamp in the kernel log");
+		report("kernel_to_init", &kernel, 1);
+	}
+
+	bench_overhead();
+	bench_getppid();
+	bench_pipe();
+	bench_eventfd();
+	bench_futex();
+	bench_fork_exec();
+	bench_posix_spawn();
+	bench_page_fault();
+
+	printf("linux-bench: done\n");
+	finish(0);
+	return 0;
+}
