@@ -1,0 +1,69 @@
+# user/libsodium/rules.mk: the freestanding libsodium subset for the OS-side
+# capsule verifier, compiled from the pinned Debian source package
+# (scripts/fetch-deps libsodium -> deps/libsodium-1.0.18, never committed)
+# with freestanding user-space flags into $(B)/user/libsodium.a.
+#
+# Subset: SHA-256, SHA-512, Ed25519 sign/verify (ref10, 64-bit field
+# arithmetic), crypto_verify_*. It needs only memcpy, memmove, memset and
+# abort from a C library (checked below); glue.c supplies the three
+# sodium_* utilities, shim.c the C functions for the link check.
+# tests/host/test_sodium_free.c links the archive and runs RFC 8032 vectors.
+
+SODIUM_DIR   := deps/libsodium-1.0.18
+SODIUM_SRC   := $(SODIUM_DIR)/src/libsodium
+SODIUM_STAMP := $(SODIUM_DIR)/.vectra-fetched
+SODIUM_FILES := crypto_hash/sha256/cp/hash_sha256_cp.c crypto_hash/sha256/hash_sha256.c \
+                crypto_hash/sha512/cp/hash_sha512_cp.c crypto_hash/sha512/hash_sha512.c \
+                crypto_sign/ed25519/ref10/open.c crypto_sign/ed25519/ref10/sign.c \
+                crypto_core/ed25519/ref10/ed25519_ref10.c crypto_verify/sodium/verify.c
+SODIUM_OBJS  := $(SODIUM_FILES:%.c=$(B)/user/libsodium/%.o) $(B)/user/libsodium/glue.o
+SODIUM_LIB   := $(B)/user/libsodium.a
+SODIUM_SHIM  := $(B)/user/libsodium-shim.a
+SODIUM_LIBC  := memcpy memmove memset memcmp strlen abort
+
+# Third-party code: our warnings are not its style, so they are off (-w);
+# the freestanding flags are the user world's.
+SODIUM_CFLAGS := -Iuser/libsodium/include -I$(B)/user/libsodium/gen -I$(SODIUM_SRC)/include \
+                 -I$(SODIUM_SRC)/include/sodium -DCONFIGURED=1 -DHAVE_TI_MODE \
+                 -DNATIVE_LITTLE_ENDIAN $(filter-out $(WARN),$(USER_CFLAGS)) -w
+
+$(SODIUM_STAMP): scripts/fetch-deps
+	@scripts/fetch-deps --quiet libsodium
+	@touch $@
+
+$(addprefix $(SODIUM_SRC)/,$(SODIUM_FILES)) $(SODIUM_SRC)/include/sodium/version.h.in: $(SODIUM_STAMP)
+	@:
+
+$(B)/user/libsodium/gen/sodium/version.h: $(SODIUM_SRC)/include/sodium/version.h.in
+	@mkdir -p $(@D)
+	sed -e 's/@VERSION@/1.0.18/' -e 's/@SODIUM_LIBRARY_VERSION_MAJOR@/10/' \
+	    -e 's/@SODIUM_LIBRARY_VERSION_MINOR@/3/' -e 's/@SODIUM_LIBRARY_MINIMAL_DEF@//' $< > $@
+
+$(B)/user/libsodium/%.o: $(SODIUM_SRC)/%.c $(B)/user/libsodium/gen/sodium/version.h
+	@mkdir -p $(@D)
+	$(CC) $(SODIUM_CFLAGS) -c $< -o $@
+
+$(B)/user/libsodium/glue.o: user/libsodium/glue.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(B)/user/libsodium/shim.o: user/libsodium/shim.c
+	@mkdir -p $(@D)
+	$(CC) -Iuser/libsodium/include $(USER_CFLAGS) -fno-builtin -c $< -o $@
+
+# The archive may need nothing beyond the C functions listed above.
+$(SODIUM_LIB): $(SODIUM_OBJS)
+	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
+	@bad=$$(nm -u $@ | awk 'NF==2 {print $$2}' | sort -u | \
+	  grep -vxF -e "$$(nm --defined-only $@ | awk 'NF==3 {print $$3}')" \
+	  $(foreach f,$(SODIUM_LIBC),-e $(f)) || true); \
+	  [ -z "$$bad" ] || { echo "libsodium subset needs undefined symbols: $$bad" >&2; rm -f $@; exit 1; }
+
+$(SODIUM_SHIM): $(B)/user/libsodium/shim.o
+	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
+
+ALL += $(SODIUM_LIB) $(SODIUM_SHIM)
+
+# the host test links the freestanding (non-PIC) archive, hence -no-pie
+TEST_DEPS_test_sodium_free := $(SODIUM_LIB)
+TEST_LIBS_test_sodium_free := $(SODIUM_LIB) -no-pie
