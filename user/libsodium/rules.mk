@@ -16,10 +16,13 @@ SODIUM_FILES := crypto_hash/sha256/cp/hash_sha256_cp.c crypto_hash/sha256/hash_s
                 crypto_hash/sha512/cp/hash_sha512_cp.c crypto_hash/sha512/hash_sha512.c \
                 crypto_sign/ed25519/ref10/open.c crypto_sign/ed25519/ref10/sign.c \
                 crypto_core/ed25519/ref10/ed25519_ref10.c crypto_verify/sodium/verify.c
-SODIUM_OBJS  := $(SODIUM_FILES:%.c=$(B)/user/libsodium/%.o) $(B)/user/libsodium/glue.o
+SODIUM_OBJS  := $(SODIUM_FILES:%.c=$(B)/user/libsodium/%.o) $(B)/user/libsodium/glue.o \
+                $(B)/user/libsodium/capsule_crypto.o
 SODIUM_LIB   := $(B)/user/libsodium.a
 SODIUM_SHIM  := $(B)/user/libsodium-shim.a
 SODIUM_LIBC  := memcpy memmove memset memcmp strlen abort
+# capsule_crypto.o (the verifier's OS crypto) also takes SHA3 from libvectra
+SODIUM_EXTRA := sha3_512
 
 # Third-party code: our warnings are not its style, so they are off (-w);
 # the freestanding flags are the user world's.
@@ -43,6 +46,10 @@ $(B)/user/libsodium/%.o: $(SODIUM_SRC)/%.c $(B)/user/libsodium/gen/sodium/versio
 	@mkdir -p $(@D)
 	$(CC) $(SODIUM_CFLAGS) -c $< -o $@
 
+$(B)/user/libsodium/capsule_crypto.o: user/libsodium/capsule_crypto.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
 $(B)/user/libsodium/glue.o: user/libsodium/glue.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
@@ -56,7 +63,7 @@ $(SODIUM_LIB): $(SODIUM_OBJS)
 	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
 	@bad=$$(nm -u $@ | awk 'NF==2 {print $$2}' | sort -u | \
 	  grep -vxF -e "$$(nm --defined-only $@ | awk 'NF==3 {print $$3}')" \
-	  $(foreach f,$(SODIUM_LIBC),-e $(f)) || true); \
+	  $(foreach f,$(SODIUM_LIBC) $(SODIUM_EXTRA),-e $(f)) || true); \
 	  [ -z "$$bad" ] || { echo "libsodium subset needs undefined symbols: $$bad" >&2; rm -f $@; exit 1; }
 
 $(SODIUM_SHIM): $(B)/user/libsodium/shim.o
@@ -66,4 +73,4 @@ ALL += $(SODIUM_LIB) $(SODIUM_SHIM)
 
 # the host test links the freestanding (non-PIC) archive, hence -no-pie
 TEST_DEPS_test_sodium_free := $(SODIUM_LIB)
-TEST_LIBS_test_sodium_free := $(SODIUM_LIB) -no-pie
+TEST_LIBS_test_sodium_free := $(SODIUM_LIB) $(LIB_HOST) -no-pie
