@@ -1,0 +1,78 @@
+# schema/system.capnp: the system manifest -- which services init starts,
+# from which binary or capsule, in what order, with which capabilities.
+#
+# init reads it at boot (canonical bytes, checked against the boot image's
+# signature) and starts services in dependency order. Generated C readers
+# are SystemManifest_*(), see docs/CAPNP.md. Extend by adding fields at the
+# end of a struct; never renumber.
+@0xb184d0aba2170805;
+
+struct SystemManifest {
+  version @0 :UInt32 = 1;
+  # Manifest format version; init refuses versions it does not know.
+
+  services @1 :List(Service);
+
+  struct Service {
+    name @0 :Text;
+    # Unique service name ([a-z0-9][a-z0-9._-]{0,63}); also its name in the
+    # naming service ("/svc/<name>").
+
+    binary :union {
+      # Where the program comes from.
+      module @1 :Text;
+      # A module of the boot image, by name.
+      capsule @2 :CapsuleRef;
+      # A signed capsule, by name and content hash.
+    }
+
+    dependencies @3 :List(Text);
+    # Services that must be running before this one starts.
+
+    capabilities @4 :List(CapGrant);
+    # Everything the service is given at start; it gets nothing else.
+
+    restart @5 :RestartPolicy = onFailure;
+
+    priority @6 :UInt8 = 128;
+    # Scheduling priority, 0 (lowest) .. 255 (highest).
+
+    args @7 :List(Text);
+    # Arguments passed to the program.
+  }
+
+  struct CapsuleRef {
+    name @0 :Text;
+    vcid @1 :Data;
+    # SHA-256 of the capsule manifest's canonical bytes (32 bytes).
+  }
+
+  struct CapGrant {
+    name @0 :Text;
+    # The name the service finds the capability under.
+
+    type @1 :CapType;
+
+    source @2 :Text;
+    # What it is made from: for `service`, the providing service's name;
+    # for hardware grants, the resource ("irq:4", "ioport:0x3f8-0x3ff").
+
+    interfaceId @3 :UInt64;
+    # For `service`: the interface (facet) the capability speaks, as the
+    # schema's 64-bit type id; 0 means the service's full interface.
+  }
+
+  enum CapType {
+    service @0;    # a Ring end to another service's interface
+    memory @1;     # a Reticle (memory to retype)
+    irq @2;        # an interrupt line
+    ioPort @3;     # a range of x86 I/O ports
+    console @4;    # the kernel debug console
+  }
+
+  enum RestartPolicy {
+    never @0;      # leave it stopped
+    onFailure @1;  # restart if it exits with an error or faults
+    always @2;     # restart whenever it exits
+  }
+}
