@@ -61,3 +61,6 @@ TEST_DEPS_test_capsule := $(VHOST_LIB)
 TEST_LIBS_test_capsule := $(VHOST_LIB) $(LIB_HOST) $(VHOST_LIBS)
 
 -include $(VHOST_OBJS:.o=.d) $(B)/tools/obj/tools/vkey/vkey.d
+
+# seeds for fuzz/capsule_parser (byte 0 picks the mode, see the target)
+FUZZ_SEEDS_capsule_parser = $(wildcard tests/capsule/fuzz-seeds/*)
