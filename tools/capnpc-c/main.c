@@ -154,6 +154,25 @@ static void ident(const char *name)
 
 /* ---- naming --------------------------------------------------------------- */
 
+/* A name from the request becomes part of C identifiers: it must be what
+ * capnp allows (letters and digits, no underscore), or we refuse. */
+static const char *cname_part(struct capnp_text t)
+{
+    if (t.len == 0 || t.len > 200)
+        die("bad name in request (length %u)", t.len);
+    for (uint32_t i = 0; i < t.len; i++) {
+        char c = t.str[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!ok || (i == 0 && c >= '0' && c <= '9'))
+            die("name in request is not a capnp identifier");
+    }
+    return t.str;
+}
+
+/* Nesting deeper than this is no schema anyone wrote. */
+#define MAX_NAME_DEPTH 100
+static unsigned name_depth;
+
 static void name_node(struct node *n, char *cname, uint64_t file);
 
 static void name_children(struct node *n)
@@ -164,7 +183,7 @@ static void name_children(struct node *n)
         struct node *c = find_node(NESTED_id(nn));
         if (!c)
             continue;   /* e.g. nodes of an import capnp did not send */
-        const char *nm = str(NESTED_name(nn));
+        const char *nm = cname_part(NESTED_name(nn));
         name_node(c, NODE_which(n->r) == NODE_FILE ? xstrdup(nm) : fmt("%s_%s", n->cname, nm),
                   n->file);
     }
@@ -175,7 +194,7 @@ static void name_children(struct node *n)
             struct capnp_struct f = capnp_list_struct(fields, i);
             if (FIELD_which(f) == FIELD_GROUP)
                 name_node(need_node(FIELD_group_typeId(f)),
-                          fmt("%s_%s", n->cname, str(FIELD_name(f))), n->file);
+                          fmt("%s_%s", n->cname, cname_part(FIELD_name(f))), n->file);
         }
         break;
     }
@@ -185,10 +204,11 @@ static void name_children(struct node *n)
             struct capnp_struct m = capnp_list_struct(methods, i);
             struct node *p = need_node(METHOD_paramType(m));
             struct node *q = need_node(METHOD_resultType(m));
+            const char *mn = cname_part(METHOD_name(m));
             if (NODE_scopeId(p->r) == 0 && !p->cname)
-                name_node(p, fmt("%s_%s_Params", n->cname, str(METHOD_name(m))), n->file);
+                name_node(p, fmt("%s_%s_Params", n->cname, mn), n->file);
             if (NODE_scopeId(q->r) == 0 && !q->cname)
-                name_node(q, fmt("%s_%s_Results", n->cname, str(METHOD_name(m))), n->file);
+                name_node(q, fmt("%s_%s_Results", n->cname, mn), n->file);
         }
         break;
     }
@@ -201,10 +221,14 @@ static void name_node(struct node *n, char *cname, uint64_t file)
 {
     if (n->cname)
         return;
+    if (name_depth >= MAX_NAME_DEPTH)
+        die("scopes nested deeper than %d", MAX_NAME_DEPTH);
     n->cname = cname;
     n->file = file;
     order[norder++] = n;
+    name_depth++;
     name_children(n);
+    name_depth--;
 }
 
 /* ---- output helpers ------------------------------------------------------- */
@@ -374,7 +398,13 @@ static const char *esize_name(unsigned e)
 
 static const char *type_cname(struct capnp_struct type)
 {
-    return need_node(TYPE_typeId(type))->cname;
+    struct node *n = need_node(TYPE_typeId(type));
+    unsigned want = TYPE_which(type) == TYPE_ENUM ? NODE_ENUM
+                    : TYPE_which(type) == TYPE_STRUCT ? NODE_STRUCT : NODE_INTERFACE;
+    if (!n->cname || NODE_which(n->r) != want)
+        die("type 0x%016llx is not a named %s", (unsigned long long)n->id,
+            want == NODE_ENUM ? "enum" : want == NODE_STRUCT ? "struct" : "interface");
+    return n->cname;
 }
 
 /* The default's bits, as stored XOR-ed into the data section. */
@@ -420,7 +450,7 @@ static void emit_enum(struct node *n)
     fprintf(H, "enum %s {\n", n->cname);
     for (uint32_t i = 0; i < es.len; i++) {
         struct capnp_struct e = capnp_list_struct(es, i);
-        char *nm = fmt("%s_%s", n->cname, str(ENUMERANT_name(e)));
+        char *nm = fmt("%s_%s", n->cname, cname_part(ENUMERANT_name(e)));
         ident(nm);
         if (i < n->member_docs.len)
             emit_comment(H, "    ", MEMBER_doc(capnp_list_struct(n->member_docs, i)));
@@ -440,7 +470,7 @@ static void emit_which_enum(struct node *n)
         uint16_t d = FIELD_discValue(f);
         if (d == FIELD_NO_DISCRIMINANT)
             continue;
-        char *nm = fmt("%s_which_%s", n->cname, str(FIELD_name(f)));
+        char *nm = fmt("%s_which_%s", n->cname, cname_part(FIELD_name(f)));
         ident(nm);
         fprintf(H, "    %s = %u,\n", nm, d);
         free(nm);
@@ -459,7 +489,7 @@ static void emit_interface_ids(struct node *n)
     fprintf(H, "enum %s_method {\n", n->cname);
     for (uint32_t i = 0; i < ms.len; i++) {
         struct capnp_struct m = capnp_list_struct(ms, i);
-        char *nm = fmt("%s_method_%s", n->cname, str(METHOD_name(m)));
+        char *nm = fmt("%s_method_%s", n->cname, cname_part(METHOD_name(m)));
         ident(nm);
         if (i < n->member_docs.len)
             emit_comment(H, "    ", MEMBER_doc(capnp_list_struct(n->member_docs, i)));
@@ -580,7 +610,7 @@ static void emit_const(struct node *n)
         struct capnp_list es = NODE_enum_enumerants(e->r);
         if (bits < es.len)
             fprintf(H, "#define %s %s_%s\n\n", c, e->cname,
-                    str(ENUMERANT_name(capnp_list_struct(es, (uint32_t)bits))));
+                    cname_part(ENUMERANT_name(capnp_list_struct(es, (uint32_t)bits))));
         else
             fprintf(H, "#define %s ((enum %s)%llu)\n\n", c, e->cname, (unsigned long long)bits);
         return;
@@ -867,7 +897,7 @@ static void emit_pointer_field(const struct field_ctx *x, struct capnp_struct ty
 
 static void emit_field(struct node *s, struct capnp_struct f, struct capnp_text doc)
 {
-    struct field_ctx x = {s, f, str(FIELD_name(f)), false, 0, 0};
+    struct field_ctx x = {s, f, cname_part(FIELD_name(f)), false, 0, 0};
     x.disc = FIELD_discValue(f);
     x.in_union = x.disc != FIELD_NO_DISCRIMINANT;
     x.disc_off = NODE_struct_discOffset(s->r) * 2;
@@ -876,6 +906,8 @@ static void emit_field(struct node *s, struct capnp_struct f, struct capnp_text 
     emit_comment(H, "", doc);
     if (FIELD_which(f) == FIELD_GROUP) {
         struct node *g = need_node(FIELD_group_typeId(f));
+        if (!g->cname || NODE_which(g->r) != NODE_STRUCT)
+            die("group %s of %s is not a struct", x.name, S);
         char *getter = fmt("%s_%s", S, x.name), *init = fmt("%s_init_%s", S, x.name);
         char *sd = set_disc(&x);
         ident(getter);
@@ -938,7 +970,12 @@ static void emit_struct(struct node *n)
     uint16_t dw = NODE_struct_dataWords(n->r), pc = NODE_struct_ptrCount(n->r);
 
     const char *dn = str(NODE_displayName(n->r));
-    fprintf(H, "/* ---- %s ---- */\n", strchr(dn, ':') ? strchr(dn, ':') + 1 : dn);
+    dn = strchr(dn, ':') ? strchr(dn, ':') + 1 : dn;
+    bool plain = *dn != 0;
+    for (const char *c = dn; *c; c++)
+        plain &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                 (*c >= '0' && *c <= '9') || *c == '.' || *c == '$';
+    fprintf(H, "/* ---- %s ---- */\n", plain ? dn : S);
     if (n->has_doc)
         emit_comment(H, "", n->doc);
     if (!group) {
@@ -1016,6 +1053,19 @@ static void emit_struct(struct node *n)
 
 /* ---- files ---------------------------------------------------------------- */
 
+/* Paths from the request end up in file names, #include lines and
+ * comments: only plain path characters are accepted. */
+static const char *safe_path(const char *p)
+{
+    if (!*p || p[0] == '/' || strstr(p, ".."))
+        die("refusing path '%s'", p);
+    for (const char *c = p; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '/' || *c == '-' || *c == '_'))
+            die("refusing path with character 0x%02x", (unsigned char)*c);
+    return p;
+}
+
 static char *guard_of(const char *path)
 {
     char *g = fmt("CAPNP_GEN_%s_H", path);
@@ -1063,8 +1113,7 @@ static void gen_file(struct capnp_struct rf)
     uint64_t fid = RFILE_id(rf);
     const char *fname = str(RFILE_filename(rf));
     check_msg("requested file");
-    if (!*fname || fname[0] == '/' || strstr(fname, ".."))
-        die("refusing to write outside the output directory: '%s'", fname);
+    safe_path(fname);
     char *hpath = fmt("%s.h", fname), *cpath = fmt("%s.c", fname);
     make_dirs(hpath);
     char *hbuf, *cbuf;
@@ -1088,7 +1137,7 @@ static void gen_file(struct capnp_struct rf)
         struct node *in = find_node(IMPORT_id(im));
         if (iname[0] == '/' || !in)
             continue;   /* the standard /capnp/ files carry only annotations */
-        fprintf(H, "#include \"%s.h\"\n", str(NODE_displayName(in->r)));
+        fprintf(H, "#include \"%s.h\"\n", safe_path(str(NODE_displayName(in->r))));
     }
     fprintf(H, "\n");
     fprintf(C, "/* Generated by capnpc-c from %s. Do not edit: edit the schema. */\n"
