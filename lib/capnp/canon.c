@@ -24,6 +24,22 @@ struct copier {
     bool canonical;
 };
 
+/*
+ * The pointers still to copy after an object's own words are written: for
+ * a struct one group of pointers, for a list one group per element. Kept
+ * apart from the (non-recursive) work of laying out the object, so that
+ * the recursion's stack frame stays small: copying nests once per level
+ * of the message, up to the depth limit, in kernel stacks too.
+ */
+struct children {
+    const struct capnp_segment *seg;   /* source segment of the pointers */
+    const uint8_t *src;                /* first source pointer */
+    uint8_t *dst;                      /* first destination pointer */
+    uint32_t groups, per;              /* elements, pointers copied per element */
+    uint32_t src_step, dst_step;       /* bytes from one element to the next */
+    uint32_t depth;                    /* nesting left below the object */
+};
+
 static void copy_ptr(struct copier *c, uint8_t *dst, struct capnp_ptr src);
 
 static bool zero_word(const uint8_t *p)
@@ -45,20 +61,14 @@ static uint32_t ptrs_used(const uint8_t *ptrs, uint32_t pc)
     return pc;
 }
 
-static void copy_sections(struct copier *c, struct capnp_sbuilder d, struct capnp_struct s)
+static uint32_t min32(uint32_t a, uint32_t b)
 {
-    uint32_t dbytes = s.data_bytes < d.data_bytes ? s.data_bytes : d.data_bytes;
-    if (dbytes)
-        __builtin_memcpy(d.data, s.data, dbytes);
-    uint32_t pc = s.ptr_count < d.ptr_count ? s.ptr_count : d.ptr_count;
-    for (uint32_t i = 0; i < pc; i++) {
-        if (c->b->err || s.msg->err)
-            return;
-        copy_ptr(c, d.ptrs + (size_t)i * 8, capnp_get_ptr(s, i));
-    }
+    return a < b ? a : b;
 }
 
-static void copy_struct(struct copier *c, uint8_t *dst, struct capnp_struct s)
+/* Writes struct s at dst (data copied, pointers to follow in *k). */
+static void lay_out_struct(struct copier *c, uint8_t *dst, struct capnp_struct s,
+                           struct children *k)
 {
     uint32_t dw = s.data_bytes / 8, pc = s.ptr_count;
     if (c->canonical) {
@@ -67,15 +77,24 @@ static void copy_struct(struct copier *c, uint8_t *dst, struct capnp_struct s)
     }
     struct capnp_slot slot = {c->b, dst};
     struct capnp_sbuilder d = capnp_slot_init_struct(slot, (uint16_t)dw, (uint16_t)pc);
-    if (d.b)
-        copy_sections(c, d, s);
+    if (!d.b)
+        return;
+    if (min32(s.data_bytes, d.data_bytes))
+        __builtin_memcpy(d.data, s.data, min32(s.data_bytes, d.data_bytes));
+    k->src = s.ptrs;
+    k->dst = d.ptrs;
+    k->groups = 1;
+    k->per = min32(s.ptr_count, d.ptr_count);
+    k->depth = s.depth;
 }
 
-static void copy_list(struct copier *c, uint8_t *dst, struct capnp_list l)
+/* Writes list l at dst (element data copied, pointers to follow in *k). */
+static void lay_out_list(struct copier *c, uint8_t *dst, struct capnp_list l, struct children *k)
 {
     struct capnp_slot slot = {c->b, dst};
     struct capnp_lbuilder d;
 
+    k->depth = l.depth;
     if (l.esize == CAPNP_ESIZE_COMPOSITE) {
         uint32_t dw = l.data_bits / 64, pc = l.ptr_count;
         if (c->canonical) {
@@ -90,25 +109,22 @@ static void copy_list(struct copier *c, uint8_t *dst, struct capnp_list l)
             pc = mpc;
         }
         d = capnp_slot_init_struct_list(slot, l.len, (uint16_t)dw, (uint16_t)pc);
-        /* Sections of every element first, then their pointers: the
-         * sections were allocated together, the children come after. */
-        for (uint32_t i = 0; d.b && i < l.len; i++) {
+        if (!d.b)
+            return;
+        /* Every element's data now; the pointers' targets come after all
+         * the elements, element by element (pre-order). */
+        for (uint32_t i = 0; i < l.len; i++) {
             struct capnp_struct e = capnp_list_struct(l, i);
             struct capnp_sbuilder de = capnp_lstruct(d, i);
-            uint32_t dbytes = e.data_bytes < de.data_bytes ? e.data_bytes : de.data_bytes;
-            if (dbytes)
-                __builtin_memcpy(de.data, e.data, dbytes);
+            if (min32(e.data_bytes, de.data_bytes))
+                __builtin_memcpy(de.data, e.data, min32(e.data_bytes, de.data_bytes));
         }
-        for (uint32_t i = 0; d.b && i < l.len; i++) {
-            struct capnp_struct e = capnp_list_struct(l, i);
-            struct capnp_sbuilder de = capnp_lstruct(d, i);
-            uint32_t n = e.ptr_count < de.ptr_count ? e.ptr_count : de.ptr_count;
-            for (uint32_t j = 0; j < n; j++) {
-                if (c->b->err || l.msg->err)
-                    return;
-                copy_ptr(c, de.ptrs + (size_t)j * 8, capnp_get_ptr(e, j));
-            }
-        }
+        k->src = l.start + l.data_bits / 8;
+        k->dst = d.start + (size_t)dw * 8;
+        k->groups = l.len;
+        k->per = min32(l.ptr_count, pc);
+        k->src_step = l.step / 8;
+        k->dst_step = d.step / 8;
         return;
     }
 
@@ -116,11 +132,11 @@ static void copy_list(struct copier *c, uint8_t *dst, struct capnp_list l)
     if (!d.b)
         return;
     if (l.esize == CAPNP_ESIZE_POINTER) {
-        for (uint32_t i = 0; i < l.len; i++) {
-            if (c->b->err || l.msg->err)
-                return;
-            copy_ptr(c, d.start + (size_t)i * 8, capnp_list_ptr(l, i));
-        }
+        k->src = l.start;
+        k->dst = d.start;
+        k->groups = l.len;
+        k->per = 1;
+        k->src_step = k->dst_step = 8;
         return;
     }
     /* Primitive elements: copy the used bits; padding stays zero. */
@@ -131,24 +147,26 @@ static void copy_list(struct copier *c, uint8_t *dst, struct capnp_list l)
         d.start[bits / 8] = (uint8_t)(l.start[bits / 8] & ((1u << (bits % 8)) - 1));
 }
 
-static void copy_ptr(struct copier *c, uint8_t *dst, struct capnp_ptr src)
+/* Follows src, writes what it leads to at dst, and fills *k with the
+ * pointers left to copy. Not inlined: its locals stay off the recursion. */
+__attribute__((noinline)) static void lay_out(struct copier *c, uint8_t *dst,
+                                              struct capnp_ptr src, struct children *k)
 {
     struct capnp_target t;
-    if (capnp_ptr_is_null(src) || c->b->err || src.msg->err)
-        return;
     if (capnp_resolve(src, &t) != CAPNP_OK)
         return;
+    k->seg = t.seg;
     switch (ptr_kind(t.word)) {
     case CAPNP_KIND_STRUCT: {
         struct capnp_struct s;
         if (capnp_deref_struct(src, &t, &s) == CAPNP_OK)
-            copy_struct(c, dst, s);
+            lay_out_struct(c, dst, s, k);
         return;
     }
     case CAPNP_KIND_LIST: {
         struct capnp_list l;
         if (capnp_deref_list(src, &t, CAPNP_ESIZE_ANY, &l) == CAPNP_OK)
-            copy_list(c, dst, l);
+            lay_out_list(c, dst, l, k);
         return;
     }
     default:
@@ -158,6 +176,23 @@ static void copy_ptr(struct copier *c, uint8_t *dst, struct capnp_ptr src)
         }
         st64(dst, t.word);      /* capability: index travels as is */
         return;
+    }
+}
+
+static void copy_ptr(struct copier *c, uint8_t *dst, struct capnp_ptr src)
+{
+    struct children k = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (capnp_ptr_is_null(src) || c->b->err || src.msg->err)
+        return;
+    lay_out(c, dst, src, &k);
+    for (uint32_t g = 0; g < k.groups; g++) {
+        for (uint32_t j = 0; j < k.per; j++) {
+            if (c->b->err || src.msg->err)
+                return;
+            struct capnp_ptr p = {src.msg, k.seg,
+                                  k.src + (size_t)g * k.src_step + (size_t)j * 8, k.depth};
+            copy_ptr(c, k.dst + (size_t)g * k.dst_step + (size_t)j * 8, p);
+        }
     }
 }
 
