@@ -7,6 +7,7 @@
  *                                      check it holds <case>
  *   capnp_io canon [--packed]          read a framed message, write its
  *                                      canonical bytes (flat)
+ *   capnp_io pack                      read a framed message, write it packed
  * Exit status 0 on success; a message on stderr otherwise.
  */
 #include <stdio.h>
@@ -89,6 +90,14 @@ int main(int argc, char **argv)
             return fail("canonicalize", err);
         return write_all(out, len);
     }
-    fprintf(stderr, "usage: capnp_io build|check <case> [--packed] | canon [--packed]\n");
+    if (argc >= 2 && strcmp(argv[1], "pack") == 0) {
+        size_t n = fread(buf, 1, sizeof buf, stdin), used;
+        if ((err = capnp_msg_init_stream(&m, segs, 512, buf, n, &used)))
+            return fail("frame", err);
+        if ((err = capnp_pack(buf, used, out, sizeof out, &len)))
+            return fail("pack", err);
+        return write_all(out, len);
+    }
+    fprintf(stderr, "usage: capnp_io build|check <case> [--packed] | canon [--packed] | pack\n");
     return 2;
 }
