@@ -68,3 +68,6 @@ $(B)/host/tests/test_cap.o $(B)/host/tests/test_reticle.o: HOST_CFLAGS += -Ikern
 TEST_DEPS_test_cap := $(B)/host/kernel/core/cap.o
 TEST_DEPS_test_reticle := $(B)/host/kernel/core/reticle.o
 TEST_LIBS_test_ring := -lpthread
+
+# The kernel's in-guest suite: user/ktest as the root Task, user/kchild beside it.
+$(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet))

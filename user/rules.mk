@@ -1,5 +1,6 @@
 # user/rules.mk: the user runtime (user/rt) and programs. Every directory
-# user/<prog>/ other than rt/ holding .c files becomes build/user/<prog>.elf.
+# user/<prog>/ holding .c files becomes build/user/<prog>.elf, except rt/
+# and libraries with their own rules.mk.
 
 RT_SRCS := $(sort $(wildcard user/rt/*.c))
 RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o)
@@ -19,7 +20,10 @@ $(B)/user/%.o: user/%.S
 	@echo "  CC      $@"
 	$(Q)$(CC) -Iinclude -D__ASSEMBLY__ -c $< -o $@
 
-USER_PROGS := $(filter-out rt,$(patsubst user/%/,%,$(sort $(dir $(wildcard user/*/*.c)))))
+# A directory with a rules.mk of its own (a library such as user/libsodium)
+# is not a program.
+USER_LIBDIRS := rt $(patsubst user/%/rules.mk,%,$(wildcard user/*/rules.mk))
+USER_PROGS := $(filter-out $(USER_LIBDIRS),$(patsubst user/%/,%,$(sort $(dir $(wildcard user/*/*.c)))))
 USER_ELFS  := $(USER_PROGS:%=$(B)/user/%.elf)
 ALL += $(USER_ELFS)
 
@@ -31,3 +35,6 @@ $(B)/user/%.elf: $$(call user_objs,$$*) $(RT_CRT0) $(RT_LIB) $(LIB_USER) $(USER_
 	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(call user_objs,$*) $(RT_LIB) $(LIB_USER)
 
 -include $(RT_OBJS:.o=.d) $(foreach p,$(USER_PROGS),$(patsubst %.c,$(B)/%.d,$(wildcard user/$p/*.c)))
+
+# The test suite's K_OK/K_EQ nest statement expressions on purpose.
+$(B)/user/ktest/%.o: USER_CFLAGS += -Wno-shadow

@@ -40,7 +40,7 @@ static void release_table(paddr_t p, void *ctx)
 {
     struct aspace *as = ctx;
     as->ntables--;
-    reticle_release(as->pt_reticle, p, PAGE_SIZE, 0);
+    reticle_release(as->pt_reticle, p, PAGE_SIZE);
 }
 
 void aspace_destroy(void *obj)
@@ -63,9 +63,8 @@ int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages)
         if (arch_pt_present(as->root, va + i * PAGE_SIZE))
             return V_EEXIST;
     unsigned need = arch_pt_needed(as->root, va, npages);
-    uint64_t pad;
     if (need && (!as->pt_reticle || as->pt_reticle->device ||
-                 !reticle_fit(as->pt_reticle, need * PAGE_SIZE, PAGE_SIZE, &pad)))
+                 !reticle_fit(as->pt_reticle, need * PAGE_SIZE, PAGE_SIZE)))
         return V_ENOMEM;
     return V_OK;
 }
@@ -73,9 +72,8 @@ int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages)
 static paddr_t take_table(void *ctx)
 {
     struct aspace *as = ctx;
-    uint64_t pad;
     as->ntables++;
-    return reticle_take(as->pt_reticle, PAGE_SIZE, PAGE_SIZE, &pad);
+    return reticle_take(as->pt_reticle, PAGE_SIZE, PAGE_SIZE);
 }
 
 void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags)

@@ -29,12 +29,10 @@
 
 struct task;
 
-/* flags: bit 0 belongs to the capability, the rest to the slot's place
+/* flags: bit 0 belongs to the capability, bits 3..7 to the slot's place
  * (kept when the slot is emptied or refilled). */
 enum {
     CAP_ORIGINAL = 1 << 0,      /* made by retype (or boot): deleting it destroys the object */
-    CAP_PAD_SHIFT = 1,          /* 2 bits: KiB of alignment padding before the object */
-    CAP_PAD_MASK = 3 << 1,
     CAP_WHERE_SHIFT = 3,        /* 2 bits: which kind of object holds the slot */
     CAP_WHERE_MASK = 3 << 3,
     CAP_TBITS_SHIFT = 5,        /* 3 bits: in a table of 2^(5+n) slots */

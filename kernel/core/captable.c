@@ -24,6 +24,7 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
         info.size = r->size;
         info.free = reticle_free(r);
         info.phys = r->base;
+        info.mapped = r->live;      /* objects carved and alive */
         break;
     }
     case V_TYPE_CAPTABLE: {

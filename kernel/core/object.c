@@ -20,17 +20,12 @@ static struct reticle *parent_reticle(const struct cap *orig)
     return orig->parent && orig->parent->type == V_TYPE_RETICLE ? orig->parent->obj : 0;
 }
 
-static uint64_t pad_of(const struct cap *c)
-{
-    return (uint64_t)((c->flags & CAP_PAD_MASK) >> CAP_PAD_SHIFT) * 1024;
-}
-
 static void captable_finish(struct reap *r)
 {
     struct captable *t = (struct captable *)((char *)r - __builtin_offsetof(struct captable, reap));
     /* The reticle and size were parked in the header's spare word. */
     struct reticle *ret = (struct reticle *)t->reserved[0];
-    reticle_release(ret, arch_virt_to_phys(t), (uint64_t)t->nslots * V_SIZE_CAPSLOT, t->pad);
+    reticle_release(ret, arch_virt_to_phys(t), (uint64_t)t->nslots * V_SIZE_CAPSLOT);
 }
 
 void obj_cap_gone(const struct cap *gone, struct cap *slot)
@@ -44,24 +39,22 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
         return;
 
     struct reticle *r = parent_reticle(gone);
-    uint64_t pad = pad_of(gone);
     paddr_t at = gone->obj ? arch_virt_to_phys(gone->obj) : 0;
     switch (gone->type) {
     case V_TYPE_RETICLE: {
         struct reticle *dead = gone->obj;
         dead->dead = 1;
         if (!dead->device)
-            reticle_release(r, dead->base, dead->size, pad);
+            reticle_release(r, dead->base, dead->size);
         break;
     }
     case V_TYPE_TASK:
         task_destroy(gone->obj);
-        reticle_release(r, at, V_SIZE_TASK, pad);
+        reticle_release(r, at, V_SIZE_TASK);
         break;
     case V_TYPE_CAPTABLE: {
         struct captable *t = gone->obj;
         t->reserved[0] = (uint64_t)r;
-        t->pad = (uint32_t)pad;
         t->reap.slots = captable_slots(t) + 1;
         t->reap.n = t->nslots - 1;
         t->reap.finish = captable_finish;
@@ -70,10 +63,10 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
     }
     case V_TYPE_ASPACE:
         aspace_destroy(gone->obj);
-        reticle_release(r, at, V_SIZE_ASPACE, pad);
+        reticle_release(r, at, V_SIZE_ASPACE);
         break;
     case V_TYPE_FRAME:
-        reticle_release(r, frame_phys(gone), V_SIZE_FRAME, pad);
+        reticle_release(r, frame_phys(gone), V_SIZE_FRAME);
         break;
     case V_TYPE_RING_SEND:
     case V_TYPE_RING_RECV:
@@ -87,11 +80,6 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
 void obj_transfer(struct cap *dst, struct cap *src, bool move)
 {
     if (move) {
-        if (src->type == V_TYPE_FRAME && src->arg) {
-            aspace_unmap((uint32_t)(src->arg & PAGE_MASK), src->arg & ~PAGE_MASK,
-                         frame_phys(src));
-            src->arg = 0;
-        }
         cap_move_slot(dst, src);
     } else {
         cap_insert(dst, src, src->type, src->rights, src->obj,
@@ -157,8 +145,8 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);
     if (type == V_TYPE_ASPACE && !aspace_asid_available())
         return sys_err(V_EFULL);
-    uint64_t align = obj_align(type, size), pad;
-    if (!reticle_fit(r, size, align, &pad))
+    uint64_t align = obj_align(type, size);
+    if (!reticle_fit(r, size, align))
         return sys_err(V_ENOMEM);
     if ((e = cap_dest(tab, (uint32_t)a->a[3], &dst)))
         return sys_err(e);
@@ -171,9 +159,9 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
             return sys_err(V_EFULL);
     }
 
-    paddr_t at = reticle_take(r, size, align, &pad);
+    paddr_t at = reticle_take(r, size, align);
     void *obj = arch_phys_to_virt(at);
-    unsigned flags = CAP_ORIGINAL | (pad <= 3 * 1024 ? (unsigned)(pad / 1024) << CAP_PAD_SHIFT : 0);
+    unsigned flags = CAP_ORIGINAL;
     self->ctr_retyped += size;
     switch (type) {
     case V_TYPE_RETICLE:
@@ -193,7 +181,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
                    flags);
         return sys_ok(cap_handle(tab, dst));
     case V_TYPE_RING_SEND:
-        ring_create(obj, param, r, pad);
+        ring_create(obj, param, r);
         cap_insert(dst, rc, V_TYPE_RING_SEND, V_R_ALL, obj, 0, 0, flags);
         cap_insert(dst2, rc, V_TYPE_RING_RECV, V_R_ALL, obj, 0, 0, flags);
         return sys_ok(cap_handle(tab, dst) | (uint64_t)cap_handle(tab, dst2) << 32);

@@ -32,35 +32,108 @@ struct reticle *reticle_init_device(paddr_t base, uint64_t size)
     return r;
 }
 
-paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align, uint64_t *pad)
+/* The hole an allocation would use (index), or -1 for the watermark; the
+ * first fitting hole wins, so small objects fill the gaps first. A hole
+ * is used only if splitting it leaves the list within its bound. */
+static int plan(const struct reticle *r, uint64_t size, uint64_t align, uint64_t *at)
 {
-    uint64_t start = r->base + r->watermark;
-    uint64_t at = ALIGN_UP(start, align);
-    if (size == 0 || at < start || at - r->base > r->size || size > r->size - (at - r->base))
-        return 0;
-    *pad = at - start;
-    return at;
+    if (size == 0 || size > r->size)
+        return -2;
+    for (uint32_t i = 0; i < r->nholes; i++) {
+        const struct reticle_hole *h = &r->hole[i];
+        uint64_t a = ALIGN_UP(r->base + h->off, align) - r->base;
+        if (a < h->off || a - h->off > h->len || size > h->len - (a - h->off))
+            continue;
+        bool prefix = a > h->off, suffix = a + size < h->off + h->len;
+        if (prefix && suffix && r->nholes == RETICLE_HOLES)
+            continue;
+        *at = a;
+        return (int)i;
+    }
+    uint64_t a = ALIGN_UP(r->base + r->watermark, align) - r->base;
+    if (a < r->watermark || a > r->size || size > r->size - a)
+        return -2;
+    *at = a;
+    return -1;
 }
 
-paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align, uint64_t *pad)
+paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align)
 {
-    paddr_t at = reticle_fit(r, size, align, pad);
-    KASSERT(at);
-    r->watermark = at + size - r->base;
+    uint64_t at;
+    return plan(r, size, align, &at) == -2 ? 0 : r->base + at;
+}
+
+static void remove_hole(struct reticle *r, uint32_t i)
+{
+    r->holes_bytes -= r->hole[i].len;
+    r->hole[i] = r->hole[--r->nholes];
+}
+
+/* Add [off, off+len) as free: merged with neighbours, or lowering the
+ * watermark if it ends there (which may in turn reach another hole). */
+static void add_hole(struct reticle *r, uint64_t off, uint64_t len)
+{
+    if (!len)
+        return;
+    for (uint32_t i = 0; i < r->nholes;) {
+        struct reticle_hole *h = &r->hole[i];
+        if (h->off + h->len == off || off + len == h->off) {
+            uint64_t lo = h->off < off ? h->off : off;
+            len += h->len;
+            off = lo;
+            remove_hole(r, i);
+            continue;
+        }
+        i++;
+    }
+    if (off + len == r->watermark) {
+        r->watermark = off;
+        return;
+    }
+    if (r->nholes == RETICLE_HOLES) {
+        r->lost += len;
+        return;
+    }
+    r->hole[r->nholes++] = (struct reticle_hole){off, len};
+    r->holes_bytes += len;
+}
+
+paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)
+{
+    uint64_t at;
+    int i = plan(r, size, align, &at);
+    KASSERT(i != -2);
+    if (i >= 0) {
+        struct reticle_hole h = r->hole[i];
+        remove_hole(r, (uint32_t)i);
+        if (at > h.off)
+            add_hole(r, h.off, at - h.off);
+        if (at + size < h.off + h.len)
+            add_hole(r, at + size, h.off + h.len - (at + size));
+    } else {
+        uint64_t old = r->watermark;
+        r->watermark = at + size;
+        if (at > old)
+            add_hole(r, old, at - old);
+    }
     r->live++;
     if (!r->device)
-        memset(arch_phys_to_virt(at), 0, size);
-    return at;
+        memset(arch_phys_to_virt(r->base + at), 0, size);
+    return r->base + at;
 }
 
-void reticle_release(struct reticle *r, paddr_t at, uint64_t size, uint64_t pad)
+void reticle_release(struct reticle *r, paddr_t at, uint64_t size)
 {
     if (!r || r->dead)
         return;
-    KASSERT(r->live > 0);
+    KASSERT(r->live > 0 && at >= r->base && at + size <= r->base + r->watermark);
     r->live--;
-    if (r->live == 0)
+    if (r->live == 0) {
         r->watermark = r->device ? 0 : V_RETICLE_HEADER;
-    else if (at + size - r->base == r->watermark)
-        r->watermark = at - pad - r->base;
+        r->nholes = 0;
+        r->holes_bytes = 0;
+        r->lost = 0;
+        return;
+    }
+    add_hole(r, at - r->base, size);
 }

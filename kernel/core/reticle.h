@@ -4,14 +4,17 @@
  * A Reticle is a page-aligned physical range whose first KiB holds this
  * header (device Reticles, over MMIO, keep it in a small boot-time array
  * instead). Objects are carved upward from a watermark, each aligned to
- * what it needs and zeroed. Invariants:
- *   - watermark is in [V_RETICLE_HEADER, size] and only grows by retype;
+ * what it needs and zeroed; a destroyed object's range (and any alignment
+ * padding skipped on the way) becomes a hole that later objects may fill.
+ * Invariants:
+ *   - holes are disjoint, non-adjacent, and lie below the watermark; no
+ *     hole ends at the watermark (it would have lowered the watermark);
+ *   - free bytes = (size - watermark) + the holes' bytes: freeing every
+ *     object in any order restores the free bytes exactly;
  *   - live counts objects (and page-table pages) carved and not yet
- *     destroyed; when it reaches zero the watermark returns to the start,
- *     so a Reticle whose objects are all gone is whole again;
- *   - freeing the most recent object (the one ending at the watermark)
- *     lowers the watermark to where that object's allocation began, so
- *     create-destroy cycles in LIFO order cost nothing;
+ *     destroyed; at zero the Reticle is whole again whatever happened;
+ *   - the hole list is bounded (RETICLE_HOLES): a hole that finds the list
+ *     full is counted in lost, and comes back when live reaches zero;
  *   - nothing carved from a Reticle outlives it: every object's original
  *     capability is a child of the Reticle's capability.
  */
@@ -20,22 +23,36 @@
 
 #include "core/cap.h"
 
+#define RETICLE_HOLES 58
+
+struct reticle_hole {
+    uint64_t off, len;          /* relative to base */
+};
+
 struct reticle {
     paddr_t base;               /* immutable */
     uint64_t size;              /* immutable */
-    uint64_t watermark;
+    uint64_t watermark;         /* offset of the first never-used byte */
     uint64_t live;
+    uint64_t holes_bytes;       /* sum of the holes' lengths */
+    uint64_t lost;              /* bytes that found the hole list full */
+    uint32_t nholes;
     uint8_t device;             /* immutable: MMIO, frames only, uncached, not zeroed */
     uint8_t dead;               /* its original is gone; late releases are ignored */
+    struct reticle_hole hole[RETICLE_HOLES];
 };
+_Static_assert(sizeof(struct reticle) <= V_RETICLE_HEADER, "header fits its KiB");
 
 /* Where an allocation of (size, align) would start, or 0 if it does not fit. */
-paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align, uint64_t *pad);
+paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align);
 /* Take it (after reticle_fit said yes): zeroes RAM, counts it live. */
-paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align, uint64_t *pad);
-void reticle_release(struct reticle *r, paddr_t at, uint64_t size, uint64_t pad);
+paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align);
+void reticle_release(struct reticle *r, paddr_t at, uint64_t size);
 struct reticle *reticle_init(paddr_t base, uint64_t size);
 struct reticle *reticle_init_device(paddr_t base, uint64_t size);
-static inline uint64_t reticle_free(const struct reticle *r) { return r->size - r->watermark; }
+static inline uint64_t reticle_free(const struct reticle *r)
+{
+    return r->size - r->watermark + r->holes_bytes;
+}
 
 #endif

@@ -37,7 +37,7 @@ uint64_t ring_object_size(uint64_t param)
 
 static void ring_finish(struct reap *r);
 
-void ring_create(void *obj, uint64_t param, struct reticle *ret, uint64_t pad)
+void ring_create(void *obj, uint64_t param, struct reticle *ret)
 {
     struct ring *rg = obj;
     ring_param(param, &rg->slots, &rg->slot_size);
@@ -46,7 +46,8 @@ void ring_create(void *obj, uint64_t param, struct reticle *ret, uint64_t pad)
     rg->reticle = ret;
     rg->obj_base = arch_virt_to_phys(obj);
     rg->obj_size = PAGE_SIZE * (1 + rg->shared_pages);
-    rg->obj_pad = pad;
+    rg->reap.slots = rg->xq;
+    rg->reap.n = V_RING_XQ;
     rg->reap.finish = ring_finish;
     cap_place(rg->xq, V_RING_XQ, CAP_IN_RING);
     struct v_ring_ctl *ctl = arch_phys_to_virt(rg->shared);
@@ -77,7 +78,7 @@ static void ring_finish(struct reap *r)
     struct ring *rg = (struct ring *)r;
     unbind(rg, RING_SEND);
     unbind(rg, RING_RECV);
-    reticle_release(rg->reticle, rg->obj_base, rg->obj_size, rg->obj_pad);
+    reticle_release(rg->reticle, rg->obj_base, rg->obj_size);
 }
 
 void ring_end_gone(struct ring *rg, unsigned e)

@@ -48,7 +48,7 @@ struct ring {
     uint32_t slots, slot_size;  /* immutable */
     struct reticle *reticle;    /* immutable: where the object came from */
     paddr_t obj_base;           /* immutable */
-    uint64_t obj_size, obj_pad; /* immutable */
+    uint64_t obj_size;          /* immutable */
     struct ring_end end[2];
     uint32_t xq_head, xq_count;
     struct cap xq[V_RING_XQ];   /* CAP_IN_RING */
@@ -56,7 +56,7 @@ struct ring {
 _Static_assert(sizeof(struct ring) <= PAGE_SIZE, "ring header fits its page");
 
 uint64_t ring_object_size(uint64_t param);
-void ring_create(void *obj, uint64_t param, struct reticle *r, uint64_t pad);
+void ring_create(void *obj, uint64_t param, struct reticle *r);
 /* The original capability of end e is gone. */
 void ring_end_gone(struct ring *rg, unsigned e);
 /* Task t is going away: forget its bindings. */

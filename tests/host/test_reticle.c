@@ -33,22 +33,25 @@ TEST(fresh_reticle_keeps_one_kib)
     free(m);
 }
 
-TEST(alignment_padding_and_zeroing)
+TEST(alignment_padding_becomes_a_hole_and_memory_is_zeroed)
 {
     void *m;
     struct reticle *r = make(64 * 1024, &m);
     memset((char *)m + 1024, 0xab, 60 * 1024);
-    uint64_t pad;
-    paddr_t a = reticle_take(r, 2048, 2048, &pad);
-    CHECK_EQ(a - r->base, 2048);       /* header is 1 KiB: 1 KiB padding */
-    CHECK_EQ(pad, 1024);
-    paddr_t b = reticle_take(r, 4096, 4096, &pad);
-    CHECK_EQ(b - r->base, 4096);
-    CHECK_EQ(pad, 0);
+    uint64_t f0 = reticle_free(r);
+    paddr_t a = reticle_take(r, 4096, 4096);
+    CHECK_EQ(a - r->base, 4096);       /* header is 1 KiB: 3 KiB padding ... */
+    CHECK_EQ(r->nholes, 1);            /* ... kept as a hole */
+    CHECK_EQ(reticle_free(r), f0 - 4096);
+    paddr_t b = reticle_take(r, 2048, 2048);
+    CHECK_EQ(b - r->base, 2048);       /* a small object fills the gap */
     unsigned char *p = (unsigned char *)m + 4096;
     for (int i = 0; i < 4096; i++)
         CHECK_EQ(p[i], 0);
     CHECK_EQ(r->live, 2);
+    reticle_release(r, a, 4096);
+    reticle_release(r, b, 2048);
+    CHECK_EQ(reticle_free(r), f0);
     free(m);
 }
 
@@ -56,40 +59,58 @@ TEST(exhaustion_is_refused_exactly)
 {
     void *m;
     struct reticle *r = make(16 * 1024, &m);
-    uint64_t pad;
     int n = 0;
-    while (reticle_fit(r, 4096, 4096, &pad)) {
-        reticle_take(r, 4096, 4096, &pad);
+    while (reticle_fit(r, 4096, 4096)) {
+        reticle_take(r, 4096, 4096);
         n++;
     }
     CHECK_EQ(n, 3);                     /* the first page holds the header */
-    CHECK(!reticle_fit(r, 1, 1024, &pad) || reticle_free(r) >= 1);
-    CHECK_EQ(reticle_fit(r, 0, 4096, &pad), 0);
-    CHECK_EQ(reticle_fit(r, ~0ull, 4096, &pad), 0);
-    CHECK_EQ(reticle_fit(r, ~0ull - 4000, 4096, &pad), 0);   /* no wrap-around */
+    CHECK_EQ(reticle_fit(r, 0, 4096), 0);
+    CHECK_EQ(reticle_fit(r, ~0ull, 4096), 0);
+    CHECK_EQ(reticle_fit(r, ~0ull - 4000, 4096), 0);   /* no wrap-around */
+    CHECK(reticle_fit(r, 1024, 1024) != 0);            /* the padding hole */
     free(m);
 }
 
-TEST(lifo_release_rolls_back_and_empty_resets)
+/* Any order of frees gives back every byte, and freed space is reused. */
+TEST(frees_in_any_order_restore_free_bytes)
 {
     void *m;
-    struct reticle *r = make(256 * 1024, &m);
-    uint64_t before = reticle_free(r), pad1, pad2, pad3;
-    paddr_t a = reticle_take(r, 2048, 2048, &pad1);
-    paddr_t b = reticle_take(r, 8192, 4096, &pad2);
-    paddr_t c = reticle_take(r, 4096, 4096, &pad3);
-    reticle_release(r, c, 4096, pad3);
-    reticle_release(r, b, 8192, pad2);
-    CHECK_EQ(r->watermark, a + 2048 - r->base);
-    reticle_release(r, a, 2048, pad1);
-    CHECK_EQ(reticle_free(r), before);
-    /* out of order: the space comes back when the last object goes */
-    a = reticle_take(r, 4096, 4096, &pad1);
-    b = reticle_take(r, 4096, 4096, &pad2);
-    reticle_release(r, a, 4096, pad1);
-    CHECK(reticle_free(r) < before);
-    reticle_release(r, b, 4096, pad2);
-    CHECK_EQ(reticle_free(r), before);
+    struct reticle *r = make(1024 * 1024, &m);
+    uint64_t whole = reticle_free(r);
+    srand(5);
+    for (int round = 0; round < 300; round++) {
+        paddr_t at[24];
+        uint64_t sz[24];
+        int n = 0;
+        for (int k = 0; k < 24; k++) {
+            static const uint64_t sizes[] = {2048, 4096, 8192, 2048 << 3, 4096 * 3};
+            static const uint64_t aligns[] = {2048, 4096, 4096, 2048 << 3, 4096};
+            int t = rand() % 5;
+            if (!reticle_fit(r, sizes[t], aligns[t]))
+                break;
+            at[n] = reticle_take(r, sizes[t], aligns[t]);
+            sz[n++] = sizes[t];
+        }
+        uint64_t before_keep = reticle_free(r);
+        /* keep one object alive so the reset-at-zero rule does not help */
+        for (int k = n - 1; k > 0; k--) {
+            int j = rand() % (k + 1);
+            paddr_t ta = at[k]; at[k] = at[j]; at[j] = ta;
+            uint64_t ts = sz[k]; sz[k] = sz[j]; sz[j] = ts;
+        }
+        uint64_t kept = sz[0];
+        for (int k = 1; k < n; k++)
+            reticle_release(r, at[k], sz[k]);
+        CHECK(reticle_free(r) >= before_keep);
+        CHECK_EQ(r->lost, 0);
+        /* the holes and the watermark account for every byte but the kept object's
+         * and the padding around it */
+        uint64_t used = r->watermark - V_RETICLE_HEADER - r->holes_bytes;
+        CHECK_EQ(used, kept);
+        reticle_release(r, at[0], sz[0]);
+        CHECK_EQ(reticle_free(r), whole);
+    }
     free(m);
 }
 
@@ -98,17 +119,39 @@ TEST(thousand_cycles_leave_nothing_behind)
     void *m;
     struct reticle *r = make(1024 * 1024, &m);
     uint64_t before = reticle_free(r);
+    paddr_t pin = reticle_take(r, 2048, 2048);   /* never freed: no reset to help */
+    uint64_t pinned = reticle_free(r);
     for (int i = 0; i < 1000; i++) {
-        uint64_t pads[5];
         paddr_t objs[5];
-        uint64_t sizes[5] = {2048, 2048 << (i % 3), 8192, 4096, 4096 * (1 + i % 4)};
-        uint64_t aligns[5] = {2048, 2048 << (i % 3), 4096, 4096, 4096};
+        uint64_t sizes[5] = {2048, 2048u << (i % 3), 8192, 4096, 4096u * (1 + i % 4)};
+        uint64_t aligns[5] = {2048, 2048u << (i % 3), 4096, 4096, 4096};
         for (int k = 0; k < 5; k++)
-            objs[k] = reticle_take(r, sizes[k], aligns[k], &pads[k]);
-        for (int k = 4; k >= 0; k--)
-            reticle_release(r, objs[k], sizes[k], pads[k]);
-        CHECK_EQ(reticle_free(r), before);
+            objs[k] = reticle_take(r, sizes[k], aligns[k]);
+        for (int k = (i % 2) ? 4 : 0; (i % 2) ? k >= 0 : k < 5; k += (i % 2) ? -1 : 1)
+            reticle_release(r, objs[k], sizes[k]);
+        CHECK_EQ(reticle_free(r), pinned);
     }
+    reticle_release(r, pin, 2048);
+    CHECK_EQ(reticle_free(r), before);
+    free(m);
+}
+
+TEST(full_hole_list_counts_lost_bytes_until_empty)
+{
+    void *m;
+    struct reticle *r = make(4 * 1024 * 1024, &m);
+    uint64_t whole = reticle_free(r);
+    paddr_t at[200];
+    for (int i = 0; i < 200; i++)
+        at[i] = reticle_take(r, 4096, 4096);
+    for (int i = 0; i < 200; i += 2)        /* every other page: 100 separate holes */
+        reticle_release(r, at[i], 4096);
+    CHECK_EQ(r->nholes, RETICLE_HOLES);
+    CHECK(r->lost > 0);
+    for (int i = 1; i < 200; i += 2)
+        reticle_release(r, at[i], 4096);
+    CHECK_EQ(reticle_free(r), whole);
+    CHECK_EQ(r->lost, 0);
     free(m);
 }
 
@@ -116,11 +159,10 @@ TEST(dead_reticle_ignores_late_releases)
 {
     void *m;
     struct reticle *r = make(64 * 1024, &m);
-    uint64_t pad;
-    paddr_t a = reticle_take(r, 4096, 4096, &pad);
+    paddr_t a = reticle_take(r, 4096, 4096);
     r->dead = 1;
-    reticle_release(r, a, 4096, pad);
+    reticle_release(r, a, 4096);
     CHECK_EQ(r->live, 1);
-    reticle_release(0, a, 4096, pad);   /* boot objects have no Reticle */
+    reticle_release(0, a, 4096);   /* boot objects have no Reticle */
     free(m);
 }

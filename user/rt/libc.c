@@ -128,7 +128,7 @@ void rt_assert_fail(const char *e, const char *file, int line)
 
 /* ---- heap ---- */
 
-#define HEAP_BASE 0x0000100000000000ull   /* grows up; far from everything else */
+#define HEAP_BASE 0x0000200000000000ull   /* grows up; far from everything else */
 #define HEAP_CHUNK (64 * 1024)
 static struct heap heap;
 static bool heap_ready;

@@ -107,10 +107,15 @@ int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
                      .err))
             goto fail;
     if (a->give_memory) {
-        /* the rest of the private Reticle becomes the child's own memory */
+        /* the rest of the private Reticle becomes the child's own memory,
+         * with its own address space to map it in */
         struct v_ret m = v_cap_copy(c.reticle, V_SLOT_ANY);
         if ((e = (int)m.err) ||
             (e = (int)v_bundle_add(c.task, (uint64_t)"memory", 6, m.val, V_MOVE).err))
+            goto fail;
+        m = v_cap_copy(c.aspace, V_SLOT_ANY);
+        if ((e = (int)m.err) ||
+            (e = (int)v_bundle_add(c.task, (uint64_t)"aspace", 6, m.val, V_MOVE).err))
             goto fail;
     }
     if ((e = (int)v_task_start(c.task, img.entry, V_STACK_TOP, a->arg).err))

@@ -83,6 +83,8 @@ void arch_cpu_init(void)
     set_gate(2, isr_table[2], 1, 0);    /* NMI: own stack */
     set_gate(8, isr_table[8], 2, 0);    /* double fault: own stack */
     set_gate(18, isr_table[18], 3, 0);  /* machine check: own stack */
+    set_gate(3, isr_table[3], 0, 3);    /* int3 from user mode is #BP, not #GP */
+    set_gate(4, isr_table[4], 0, 3);    /* into likewise */
     for (unsigned v = 48; v < 256; v++)
         set_gate(v, (uint64_t)isr_spurious, 0, 0);
     struct {

@@ -55,7 +55,7 @@ struct rt_spawn_args {
     uint64_t arg;               /* start argument */
     const struct rt_bundle_item *items;
     unsigned nitems;
-    bool give_memory;           /* add the rest of its Reticle as "memory" */
+    bool give_memory;           /* add its Reticle as "memory" and its space as "aspace" */
 };
 struct rt_child {
     v_handle reticle, task, table, aspace, bundle;

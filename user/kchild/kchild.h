@@ -1,0 +1,18 @@
+/* kchild.h: the modes of user/kchild, shared with user/ktest. */
+#ifndef KCHILD_H
+#define KCHILD_H
+
+enum { M_EXIT = 1, M_FAULT, M_SPIN, M_PONG, M_FUZZ, M_HOG, M_BUNDLE, M_READSHARED, M_ECHO,
+       M_WAITFOREVER };
+
+enum {
+    F_DE, F_BP, F_UD, F_HLT, F_CLI, F_IN, F_WRMSR, F_CR3, F_LGDT, F_INT80, F_NONCANON, F_SS,
+    F_NULL, F_WRITE_CODE, F_EXEC_DATA, F_READ_KERNEL, F_EXEC_KERNEL, F_TRAPFLAG, F_MOVAPS, F_X87,
+    F_IRET, F_WRITE_BUNDLE, F_STACK, F_WRITE_RODATA, F_COUNT
+};
+
+#define SHARED_VA 0x10000000ull
+#define RX_VA 0x20000000ull
+#define TX_VA 0x20100000ull
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * kchild: the child Task of the in-guest test suite (user/ktest). Its
+ * start argument picks what it does: mode in the low byte, a parameter
+ * above. Many modes are deliberately hostile.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ring/ring.h"
+#include "rt.h"
+#include "kchild.h"
+
+static uint64_t rng;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void do_fault(unsigned which)
+{
+    static const uint8_t code_byte = 0xc3;
+    volatile uint64_t zero = 0;
+    switch (which) {
+    case F_DE: __asm__ volatile("xor %%edx, %%edx; divq %0" ::"r"(zero) : "rax", "rdx"); break;
+    case F_BP: __asm__ volatile("int3"); break;
+    case F_UD: __asm__ volatile("ud2"); break;
+    case F_HLT: __asm__ volatile("hlt"); break;
+    case F_CLI: __asm__ volatile("cli"); break;
+    case F_IN: __asm__ volatile("inb $0x60, %%al" ::: "rax"); break;
+    case F_WRMSR: __asm__ volatile("wrmsr" ::"c"(0x10), "a"(0), "d"(0)); break;
+    case F_CR3: __asm__ volatile("mov %0, %%cr3" ::"r"(0ull)); break;
+    case F_LGDT: { uint64_t d[2] = {0}; __asm__ volatile("lgdt %0" ::"m"(d)); break; }
+    case F_INT80: __asm__ volatile("int $0x80"); break;
+    case F_NONCANON: __asm__ volatile("mov (%0), %%rax" ::"r"(0x8000000000000000ull) : "rax"); break;
+    case F_SS: __asm__ volatile("mov %%rsp, %%rbx; mov %0, %%rsp; push %%rax; mov %%rbx, %%rsp"
+                                ::"r"(0x8000000000000000ull) : "rbx", "memory"); break;
+    case F_NULL: (void)*(volatile int *)zero; break;
+    case F_WRITE_CODE: *(volatile uint8_t *)(uintptr_t)&do_fault = 0; break;
+    case F_EXEC_DATA: { static uint8_t data[16] = {0xc3}; ((void (*)(void))(uintptr_t)data)(); break; }
+    case F_READ_KERNEL: (void)*(volatile uint64_t *)0xffffffff80100000ull; break;
+    case F_EXEC_KERNEL: ((void (*)(void))0xffffffff80100000ull)(); break;
+    case F_TRAPFLAG: __asm__ volatile("pushf; orq $0x100, (%%rsp); popf; nop" ::: "memory"); break;
+    case F_MOVAPS: {
+        static uint8_t buf[48] __attribute__((aligned(16)));
+        __asm__ volatile("movaps (%0), %%xmm0" ::"r"(buf + 1) : "xmm0");
+        break;
+    }
+    case F_X87: {
+        uint16_t cw = 0x37f & ~(1u << 2);        /* unmask zero-divide */
+        __asm__ volatile("fldcw %0; fld1; fldz; fdivrp; fwait" ::"m"(cw));
+        break;
+    }
+    case F_IRET: __asm__ volatile("pushq $0; pushq $0; pushq $0x202; pushq $0x08; pushq $0; iretq"); break;
+    case F_WRITE_BUNDLE: *(volatile uint64_t *)V_BUNDLE_ADDR = 1; break;
+    case F_STACK: { volatile char big[4096]; big[0] = 1; do_fault(F_STACK); (void)big[0]; break; }
+    case F_WRITE_RODATA: *(volatile uint8_t *)(uintptr_t)&code_byte = 0; break;
+    }
+}
+
+static int fuzz(uint64_t seed)
+{
+    rng = seed | 1;
+    for (int i = 0; i < 3000; i++) {
+        uint64_t n = next_rand() % (V_NSYSCALLS + 3);
+        if (n == V_SYS_task_exit || n == V_SYS_signal_wait || n == V_SYS_signal_call)
+            continue;
+        uint64_t a[6];
+        for (int k = 0; k < 6; k++) {
+            uint64_t r = next_rand();
+            switch (r % 6) {
+            case 0: a[k] = r >> 40; break;                       /* small */
+            case 1: a[k] = V_HANDLE(r % 64, (r >> 8) % 4); break; /* plausible handle */
+            case 2: a[k] = 0xffffffff80000000ull + (r >> 20); break; /* kernel pointer */
+            case 3: a[k] = 0x8000000000000000ull | r; break;     /* non-canonical */
+            case 4: a[k] = 0x400000 + (r % 0x10000); break;      /* our own memory */
+            default: a[k] = r; break;
+            }
+        }
+        if (n == V_SYS_task_kill || n == V_SYS_task_suspend)
+            continue;   /* could stop us; tested on their own */
+        v_syscall6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+    }
+    return 0;
+}
+
+static int hog(void)
+{
+    v_handle mem = rt_cap("memory");
+    int n = 0;
+    for (;;) {
+        struct v_ret r = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+        if (r.err == V_ENOMEM || r.err == V_EFULL)
+            return n;
+        if (r.err)
+            return -1;
+        n++;
+    }
+}
+
+static int check_bundle(void)
+{
+    const struct v_bundle *b = rt_bundle();
+    if (!b)
+        return 10;
+    if (b->count != 2)
+        return 11;
+    struct v_capinfo info;
+    v_handle d = rt_cap("debug"), s = rt_cap("shared");
+    if (!d || !s)
+        return 12;
+    if (v_cap_info(d, (uint64_t)&info).err || info.type != V_TYPE_DEBUG)
+        return 13;
+    if (v_cap_info(s, (uint64_t)&info).err || info.type != V_TYPE_FRAME)
+        return 14;
+    if (rt_cap("nonexistent"))
+        return 15;
+    printf("kchild: bundle has debug=%#x shared=%#x\n", d, s);
+    return 0;
+}
+
+static volatile uint64_t *map_shared(void)
+{
+    v_handle s = rt_cap("shared");
+    if (v_as_map(rt_aspace(), s, SHARED_VA, V_R_READ | V_R_WRITE).err)
+        return 0;
+    return (volatile uint64_t *)SHARED_VA;
+}
+
+static int spin(void)
+{
+    volatile uint64_t *p = map_shared();
+    if (!p)
+        return 20;
+    for (;;)
+        p[0]++;
+}
+
+static int pong(uint64_t rounds)
+{
+    v_handle peer = rt_cap("peer");
+    if (v_signal_wait(1, V_TIMEOUT_NEVER).err)
+        return 30;
+    for (uint64_t i = 1; i < rounds; i++)
+        if (v_signal_call(peer, 2, 1, V_TIMEOUT_NEVER).err)
+            return 31;
+    v_signal_raise(peer, 2);
+    return 0;
+}
+
+/* Echo every message back with kind + 1; a capability that arrives is
+ * taken and its type echoed in the reply's id. kind 99 ends. */
+static int echo(void)
+{
+    v_handle rx = rt_cap("rx"), tx = rt_cap("tx");
+    if (v_ring_bind(rx, RX_VA, 0).err || v_ring_bind(tx, TX_VA, 1).err)
+        return 40;
+    struct ring_view in, out;
+    if (ring_view_init(&in, (void *)RX_VA, 65536, false) ||
+        ring_view_init(&out, (void *)TX_VA, 65536, true))
+        return 41;
+    for (;;) {
+        struct ring_slot h;
+        uint8_t buf[4096];
+        enum ring_status st = ring_pop(&in, &h, buf, sizeof buf);
+        if (st == RING_EMPTY) {
+            ring_set_sleeping(&in, true);
+            if (ring_count(&in) == 0)
+                v_signal_wait(1, V_TIMEOUT_NEVER);
+            ring_set_sleeping(&in, false);
+            continue;
+        }
+        if (st == RING_CLOSED)
+            return 0;
+        if (st != RING_OK)
+            return 42;
+        if (h.kind == 99)
+            return 0;
+        if (h.ncaps) {
+            struct v_ret r = v_ring_recv_cap(rx, V_SLOT_ANY);
+            struct v_capinfo info;
+            h.id = r.err ? 1000 + (uint64_t)r.err : (v_cap_info(r.val, (uint64_t)&info), info.type);
+            if (!r.err && info.type == V_TYPE_FRAME)
+                v_as_unmap(r.val);          /* take it from the sender */
+            if (!r.err && info.type == V_TYPE_FRAME &&
+                !v_as_map(rt_aspace(), r.val, SHARED_VA, V_R_READ).err)
+                h.id = *(volatile uint64_t *)SHARED_VA;
+        }
+        h.kind++;
+        h.ncaps = 0;
+        while ((st = ring_push(&out, &h, buf)) == RING_FULL)
+            v_yield();
+        if (st != RING_OK)
+            return 43;
+        if (ring_peer_sleeping(&out))
+            v_ring_notify(tx);
+    }
+}
+
+int main(void)
+{
+    uint64_t arg = rt_arg();
+    unsigned mode = arg & 0xff;
+    uint64_t param = arg >> 8;
+    switch (mode) {
+    case M_EXIT: return (int)param;
+    case M_FAULT: do_fault((unsigned)param); return 99;
+    case M_SPIN: return spin();
+    case M_PONG: return pong(param);
+    case M_FUZZ: return fuzz(param);
+    case M_HOG: return hog();
+    case M_BUNDLE: return check_bundle();
+    case M_READSHARED: { volatile uint64_t *p = map_shared(); return p ? (int)p[0] : -1; }
+    case M_ECHO: return echo();
+    case M_WAITFOREVER: v_signal_wait(1ull << 40, V_TIMEOUT_NEVER); return 0;
+    }
+    return 98;
+}

@@ -1,0 +1,148 @@
+/*
+ * ktest: the in-guest test suite of the kernel's primitives. Runs as the
+ * root Task of the ktest image (boot module 0), with user/kchild as
+ * module 1, and ends QEMU with its verdict.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "ktest.h"
+
+v_handle T, SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
+const void *child_elf;
+size_t child_len;
+int kt_failed;
+static char why[256];
+
+extern const struct kcase __start_ktest_cases[], __stop_ktest_cases[];
+
+void kt_fail(int line, const char *fmt, ...)
+{
+    if (kt_failed)
+        return;
+    kt_failed = 1;
+    int n = snprintf(why, sizeof why, "line %d: ", line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why + n, sizeof why - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+uint64_t kt_free(v_handle reticle)
+{
+    struct v_capinfo i;
+    if (v_cap_info(reticle, (uint64_t)&i).err)
+        return ~0ull;
+    return i.free;
+}
+
+uint64_t kt_table_free(void)
+{
+    struct v_capinfo i;
+    v_cap_info(TAB, (uint64_t)&i);
+    return i.free;
+}
+
+v_handle kt_frame(void)
+{
+    struct v_ret r = v_retype(T, V_TYPE_FRAME, 0, V_SLOT_ANY);
+    return r.err ? 0 : (v_handle)r.val;
+}
+
+int kt_spawn(unsigned mode, uint64_t param, unsigned prio, const struct rt_bundle_item *items,
+             unsigned n, struct rt_child *c)
+{
+    struct rt_bundle_item all[16];
+    unsigned k = 0;
+    all[k++] = (struct rt_bundle_item){"debug", DEBUG, false};
+    for (unsigned i = 0; i < n && k < 16; i++)
+        all[k++] = items[i];
+    struct rt_spawn_args a = {
+        .elf = child_elf, .elf_len = child_len, .name = "kchild", .reticle = T,
+        .memory = 256 * 1024, .prio = prio, .fault_signal = SIGF,
+        .arg = mode | param << 8, .items = all, .nitems = k, .give_memory = true,
+    };
+    return rt_spawn(&a, c);
+}
+
+void kt_sleep_ms(uint64_t ms)
+{
+    v_timer_set(62, ms * 1000);
+    v_signal_wait(1ull << 62, V_TIMEOUT_NEVER);
+}
+
+int kt_wait(struct rt_child *c, struct v_taskinfo *out)
+{
+    for (int i = 0; i < 500; i++) {
+        if (v_task_info(c->task, (uint64_t)out).err)
+            return 0;
+        if (out->state == V_TASK_DEAD || out->state == V_TASK_FAULTED)
+            return 1;
+        v_signal_wait(1ull << FAULT_BIT, 20000);
+    }
+    return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp((*(const struct kcase *const *)a)->id, (*(const struct kcase *const *)b)->id);
+}
+
+static const struct v_bootinfo *bootinfo(void)
+{
+    const struct v_bootinfo *b = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    return b->magic == (V_BUNDLE_MAGIC ^ 1) ? b : 0;
+}
+
+int main(void)
+{
+    const struct v_bootinfo *bi = bootinfo();
+    if (!bi || bi->nmodules < 2)
+        rt_die("ktest: needs kchild as boot module 1");
+    child_elf = (const void *)bi->module[1].vaddr;
+    child_len = bi->module[1].size;
+    SELF = rt_cap("self");
+    TAB = rt_cap("table");
+    AS = rt_cap("aspace");
+    DEBUG = rt_cap("debug");
+    IRQ = rt_cap("irq");
+    IOPORTS = rt_cap("ioports");
+    MMIO = rt_cap("mmio0");
+    SIGF = (v_handle)v_signal_mint(SELF, 1ull << FAULT_BIT, V_SLOT_ANY).val;
+    struct v_ret r = v_retype(rt_cap("reticle0"), V_TYPE_RETICLE, 64ull << 20, V_SLOT_ANY);
+    if (r.err)
+        rt_die("ktest: cannot make the test Reticle: %s", rt_errname(r.err));
+    T = (v_handle)r.val;
+
+    /* by ID: areas in order, and the ZZZ cases last */
+    size_t ncases = (size_t)(__stop_ktest_cases - __start_ktest_cases);
+    const struct kcase **order = malloc(ncases * sizeof *order);
+    for (size_t i = 0; i < ncases; i++)
+        order[i] = &__start_ktest_cases[i];
+    qsort(order, ncases, sizeof *order, by_id);
+
+    unsigned passed = 0, failed = 0, hostile = 0;
+    for (size_t k = 0; k < ncases; k++) {
+        const struct kcase *c = order[k];
+        uint64_t free0 = kt_free(T), slots0 = kt_table_free();
+        kt_failed = 0;
+        c->fn();
+        /* bits this case left pending (children, doorbells) are not the next one's */
+        v_signal_wait(~0ull, 0);
+        uint64_t free1 = kt_free(T), slots1 = kt_table_free();
+        if (!kt_failed && (free1 != free0 || slots1 != slots0))
+            kt_fail(0, "leaked %lld bytes of the test Reticle and %lld slots",
+                    (long long)(free0 - free1), (long long)(slots0 - slots1));
+        hostile += c->hostile;
+        if (kt_failed) {
+            failed++;
+            printf("KTEST FAIL %s %s: %s\n", c->id, c->what, why);
+        } else {
+            passed++;
+            printf("KTEST PASS %s %s\n", c->id, c->what);
+        }
+    }
+    printf("KTEST SUMMARY %u cases, %u passed, %u failed, %u hostile\n", passed + failed,
+           passed, failed, hostile);
+    return failed ? 1 : 0;
+}

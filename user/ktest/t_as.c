@@ -1,0 +1,155 @@
+/* Address spaces: mapping rights, W^X, NX, ranges, page-table memory. */
+#include "ktest.h"
+
+KCASE(AS0001, 0, "a mapped frame is readable and writable, and shared through a copy")
+{
+    v_handle f = kt_frame();
+    v_handle g = (v_handle)K_OK(v_cap_copy(f, V_SLOT_ANY));
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ | V_R_WRITE));
+    K_OK(v_as_map(AS, g, SCRATCH_VA + 0x10000, V_R_READ));
+    *(volatile uint64_t *)SCRATCH_VA = 0x1234abcd;
+    K_EQ(*(volatile uint64_t *)(SCRATCH_VA + 0x10000), 0x1234abcd);
+    struct v_capinfo i;
+    K_OK(v_cap_info(f, (uint64_t)&i));
+    K_EQ(i.mapped, SCRATCH_VA);
+    K_OK(v_cap_delete(f));
+}
+
+KCASE(AS0002, 1, "what if a mapping asks to be writable and executable?")
+{
+    v_handle f = kt_frame();
+    K_ERR(v_as_map(AS, f, SCRATCH_VA, V_R_READ | V_R_WRITE | V_R_EXEC), V_EWX);
+    K_OK(v_cap_delete(f));
+}
+
+KCASE(AS0003, 1, "what if a mapping has no read right, or unknown rights?")
+{
+    v_handle f = kt_frame();
+    K_ERR(v_as_map(AS, f, SCRATCH_VA, V_R_WRITE), V_EINVAL);
+    K_ERR(v_as_map(AS, f, SCRATCH_VA, 0), V_EINVAL);
+    K_ERR(v_as_map(AS, f, SCRATCH_VA, V_R_READ | V_R_GRANT), V_EINVAL);
+    K_OK(v_cap_delete(f));
+}
+
+KCASE(AS0004, 1, "what if a frame is mapped at a misaligned, kernel, non-canonical or null address?")
+{
+    v_handle f = kt_frame();
+    K_ERR(v_as_map(AS, f, SCRATCH_VA + 8, V_R_READ), V_EALIGN);
+    K_ERR(v_as_map(AS, f, 0xffffffff80000000ull, V_R_READ), V_ERANGE);
+    K_ERR(v_as_map(AS, f, 0xffff800000000000ull, V_R_READ), V_ERANGE);
+    K_ERR(v_as_map(AS, f, 0x0000800000000000ull, V_R_READ), V_ERANGE);
+    K_ERR(v_as_map(AS, f, 0, V_R_READ), V_ERANGE);
+    K_ERR(v_as_map(AS, f, V_USER_TOP, V_R_READ), V_ERANGE);
+    K_OK(v_cap_delete(f));
+}
+
+KCASE(AS0005, 1, "what if a frame is mapped over an existing mapping (code, Bundle, another frame)?")
+{
+    v_handle f = kt_frame(), g = kt_frame();
+    K_ERR(v_as_map(AS, f, V_PROGRAM_BASE, V_R_READ), V_EEXIST);
+    K_ERR(v_as_map(AS, f, V_BUNDLE_ADDR, V_R_READ), V_EEXIST);
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));
+    K_ERR(v_as_map(AS, g, SCRATCH_VA, V_R_READ), V_EEXIST);
+    K_ERR(v_as_map(AS, f, SCRATCH_VA + 4096, V_R_READ), V_EEXIST);  /* one mapping per cap */
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(g));
+}
+
+KCASE(AS0006, 0, "unmap removes the mapping and a second unmap says so")
+{
+    v_handle f = kt_frame();
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));
+    K_OK(v_as_unmap(f));
+    K_ERR(v_as_unmap(f), V_ENOTMAPPED);
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));    /* the place is free again */
+    K_OK(v_cap_delete(f));
+}
+
+KCASE(AS0007, 0, "deleting a mapped frame's capability unmaps it")
+{
+    v_handle f = kt_frame(), g = kt_frame();
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));
+    K_OK(v_cap_delete(f));
+    K_OK(v_as_map(AS, g, SCRATCH_VA, V_R_READ));    /* would be V_EEXIST if still mapped */
+    K_OK(v_cap_delete(g));
+}
+
+KCASE(AS0008, 1, "what if as_map is given a task where a space is, or a space where a frame is?")
+{
+    v_handle f = kt_frame();
+    K_ERR(v_as_map(SELF, f, SCRATCH_VA, V_R_READ), V_ETYPE);
+    K_ERR(v_as_map(AS, AS, SCRATCH_VA, V_R_READ), V_ETYPE);
+    K_ERR(v_as_unmap(AS), V_ETYPE);
+    v_handle ro = (v_handle)K_OK(v_cap_mint(AS, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_as_map(ro, f, SCRATCH_VA, V_R_READ), V_ERIGHTS);
+    K_OK(v_cap_delete(ro));
+    K_OK(v_cap_delete(f));
+}
+
+KCASE(AS0009, 1, "what if mapping needs page tables the address space's Reticle cannot pay for?")
+{
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 16384, V_SLOT_ANY));
+    v_handle as = (v_handle)K_OK(v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    v_handle f = kt_frame();
+    /* 8 KiB for the space, 1 KiB header, at most one page left: 3 tables needed */
+    K_ERR(v_as_map(as, f, 0x10000000ull, V_R_READ), V_ENOMEM);
+    struct v_capinfo i;
+    K_OK(v_cap_info(f, (uint64_t)&i));
+    K_EQ(i.mapped, 0);
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(sub));
+}
+
+KCASE(AS0010, 0, "page tables are paid by the space's Reticle and returned with the space")
+{
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 128 * 1024, V_SLOT_ANY));
+    uint64_t whole = kt_free(sub);
+    v_handle as = (v_handle)K_OK(v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    uint64_t after_as = kt_free(sub);
+    v_handle f = kt_frame(), g = kt_frame();
+    K_OK(v_as_map(as, f, 0x10000000ull, V_R_READ));
+    K_EQ(kt_free(sub), after_as - 3 * 4096);
+    K_OK(v_as_map(as, g, 0x10001000ull, V_R_READ));
+    K_EQ(kt_free(sub), after_as - 3 * 4096);        /* same tables */
+    struct v_capinfo i;
+    K_OK(v_cap_info(as, (uint64_t)&i));
+    K_EQ(i.free, 3);                                /* page-table pages in use */
+    K_OK(v_cap_delete(as));
+    K_EQ(kt_free(sub), whole);
+    K_OK(v_cap_delete(f));                          /* unmapping from a dead space is harmless */
+    K_OK(v_cap_delete(g));
+    K_OK(v_cap_delete(sub));
+}
+
+KCASE(AS0011, 1, "what if more address spaces are made than there are ASIDs?")
+{
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 9ull << 20, V_SLOT_ANY));
+    v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 11, V_SLOT_ANY));
+    int n = 0;
+    struct v_ret r;
+    for (;;) {
+        r = v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY);
+        if (r.err)
+            break;
+        K_OK(v_cap_grant(tab, r.val, V_SLOT_ANY, V_MOVE));
+        n++;
+    }
+    K_EQ(r.err, V_EFULL);
+    K_TRUE(n > 900 && n < V_MAX_ASPACES);
+    K_OK(v_cap_delete(tab));
+    K_OK(v_cap_revoke(sub));
+    K_OK(v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY));   /* ASIDs came back */
+    K_OK(v_cap_delete(sub));
+}
+
+KCASE(AS0012, 0, "a read-only mapping faults a child that writes it, and the kernel is unhurt")
+{
+    struct rt_child c;
+    SPAWN(M_FAULT, F_WRITE_BUNDLE, 1, 0, 0, &c);
+    struct v_taskinfo i;
+    WAIT(&c, &i);
+    K_EQ(i.state, V_TASK_FAULTED);
+    K_EQ(i.fault.addr, V_BUNDLE_ADDR);
+    K_EQ(i.fault.error & 2, 2);              /* a write */
+    K_EQ(rt_child_destroy(&c), 0);
+}

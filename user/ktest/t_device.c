@@ -1,0 +1,71 @@
+/* Driver capabilities: I/O ports, IRQs, the debug console. */
+#include "ktest.h"
+
+#define COM1 0x3f8
+
+KCASE(DEV0001, 0, "io_out and io_in through an I/O port capability reach the device")
+{
+    K_OK(v_io_out(IOPORTS, COM1 + 7, 1, 0xa5));      /* the 16550 scratch register */
+    K_EQ(K_OK(v_io_in(IOPORTS, COM1 + 7, 1)), 0xa5);
+    K_OK(v_io_out(IOPORTS, COM1 + 7, 1, 0x00));
+    K_EQ(K_OK(v_io_in(IOPORTS, COM1 + 7, 1)), 0x00);
+}
+
+KCASE(DEV0002, 1, "what if a port access has a bad width or reaches outside the capability?")
+{
+    K_ERR(v_io_in(IOPORTS, COM1, 3), V_EINVAL);
+    K_ERR(v_io_in(IOPORTS, COM1, 8), V_EINVAL);
+    K_ERR(v_io_in(IOPORTS, 0x20, 1), V_ERANGE);      /* the kernel's PIC */
+    K_ERR(v_io_out(IOPORTS, 0x43, 1, 0), V_ERANGE);  /* the kernel's PIT */
+    K_ERR(v_io_in(IOPORTS, 0xffff, 2), V_ERANGE);
+    K_ERR(v_io_in(IOPORTS, 0x10000, 1), V_ERANGE);
+}
+
+KCASE(DEV0003, 1, "what if port calls use a capability without the right, or of another type?")
+{
+    v_handle ro = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ, 0));
+    K_OK(v_io_in(ro, COM1 + 5, 1));
+    K_ERR(v_io_out(ro, COM1 + 7, 1, 1), V_ERIGHTS);
+    K_ERR(v_io_in(DEBUG, COM1, 1), V_ETYPE);
+    K_OK(v_cap_delete(ro));
+}
+
+KCASE(DEV0004, 0, "an interrupt arrives as a Signal bit and the line waits for its acknowledgement")
+{
+    K_OK(v_irq_bind(IRQ, 4, 30));
+    v_signal_wait(1ull << 30, 0);
+    K_OK(v_io_out(IOPORTS, COM1 + 1, 1, 0x02));      /* THR-empty interrupt: fires at once */
+    uint64_t got = K_OK(v_signal_wait(1ull << 30, 500000));
+    K_OK(v_io_out(IOPORTS, COM1 + 1, 1, 0x00));
+    K_EQ(got, 1ull << 30);
+    K_OK(v_irq_ack(IRQ, 4));
+    v_signal_wait(1ull << 30, 0);
+}
+
+KCASE(DEV0005, 1, "what if a Task binds a line outside its capability, the timer, or line 16?")
+{
+    v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 3));
+    K_ERR(v_irq_bind(one, 4, 1), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, 0, 1), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, 2, 1), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, 16, 1), V_ERANGE);
+    K_ERR(v_irq_bind(IRQ, ~0ull, 1), V_ERANGE);
+    K_ERR(v_irq_bind(IRQ, 3, 64), V_EINVAL);
+    K_ERR(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u), V_EWIDEN);
+    K_OK(v_cap_delete(one));
+}
+
+KCASE(DEV0006, 1, "what if a Task acknowledges a line it never bound?")
+{
+    K_ERR(v_irq_ack(IRQ, 5), V_ESTATE);
+}
+
+KCASE(DEV0007, 1, "what if debug_write gets a bad pointer, a huge length, or no debug capability?")
+{
+    K_ERR(v_debug_write(DEBUG, 0xffffffff80100000ull, 4), V_EFAULT);
+    K_ERR(v_debug_write(DEBUG, 0x8000000000000000ull, 4), V_EFAULT);
+    K_ERR(v_debug_write(DEBUG, 0x500000000000ull, 4), V_EFAULT);
+    K_ERR(v_debug_write(DEBUG, (uint64_t)"x", 1ull << 40), V_ETOOBIG);
+    K_ERR(v_debug_write(SELF, (uint64_t)"x", 1), V_ETYPE);
+    K_EQ(K_OK(v_debug_write(DEBUG, (uint64_t)"", 0)), 0);
+}

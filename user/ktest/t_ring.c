@@ -1,0 +1,357 @@
+/* Rings: binding, messages, doorbells, the capability transfer queue. */
+#include "ktest.h"
+#include "ring/ring.h"
+
+#define RA 0x40000000ull
+#define RB 0x40100000ull
+
+struct ring2 {
+    v_handle tx, rx;
+};
+static int new_ring(struct ring2 *r, uint64_t param)
+{
+    struct v_ret v = v_retype(T, V_TYPE_RING_SEND, param, V_SLOT_ANY);
+    if (v.err)
+        return (int)v.err;
+    r->tx = (v_handle)v.val;
+    r->rx = (v_handle)(v.val >> 32);
+    return 0;
+}
+#define NEW_RING(r, p)                                                              \
+    do {                                                                            \
+        int e_ = new_ring(r, p);                                                    \
+        if (e_) {                                                                   \
+            kt_fail(__LINE__, "ring retype: %s", rt_errname(e_));                   \
+            return;                                                                 \
+        }                                                                           \
+    } while (0)
+static void del_ring(struct ring2 *r)
+{
+    v_cap_delete(r->tx);
+    v_cap_delete(r->rx);
+}
+
+KCASE(RNG0001, 0, "a Ring's two ends are distinct capability types")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 3 | 7 << 8);
+    struct v_capinfo a, b;
+    K_OK(v_cap_info(r.tx, (uint64_t)&a));
+    K_OK(v_cap_info(r.rx, (uint64_t)&b));
+    K_EQ(a.type, V_TYPE_RING_SEND);
+    K_EQ(b.type, V_TYPE_RING_RECV);
+    K_EQ(a.arg, 8ull | 128ull << 32);
+    K_EQ(a.free, V_RING_XQ);
+    del_ring(&r);
+}
+
+KCASE(RNG0002, 0, "messages sent through bound ends arrive in order, with no kernel call")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 3 | 7 << 8);
+    uint64_t sz = K_OK(v_ring_bind(r.tx, RA, 5));
+    K_EQ(sz, 4096);
+    K_OK(v_ring_bind(r.rx, RB, 6));
+    struct ring_view p, c;
+    K_EQ(ring_view_init(&p, (void *)RA, sz, true), RING_OK);
+    K_EQ(ring_view_init(&c, (void *)RB, sz, false), RING_OK);
+    for (uint64_t i = 0; i < 8; i++) {
+        struct ring_slot h = {.len = 8, .id = i};
+        K_EQ(ring_push(&p, &h, &i), RING_OK);
+    }
+    struct ring_slot h = {.len = 0};
+    K_EQ(ring_push(&p, &h, 0), RING_FULL);
+    for (uint64_t i = 0; i < 8; i++) {
+        uint64_t v;
+        K_EQ(ring_pop(&c, &h, &v, 8), RING_OK);
+        K_EQ(v, i);
+    }
+    del_ring(&r);
+}
+
+KCASE(RNG0003, 0, "the doorbell raises the peer's bound bit")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    K_OK(v_ring_bind(r.tx, RA, 5));
+    K_EQ(K_OK(v_ring_notify(r.tx)), 0);      /* nobody bound at the other end yet */
+    K_OK(v_ring_bind(r.rx, RB, 6));
+    K_EQ(K_OK(v_ring_notify(r.tx)), 1);
+    K_EQ(K_OK(v_signal_wait(1 << 6, 0)), 1 << 6);
+    K_OK(v_ring_notify(r.rx));
+    K_EQ(K_OK(v_signal_wait(1 << 5, 0)), 1 << 5);
+    del_ring(&r);
+}
+
+KCASE(RNG0004, 1, "what if a Task binds a Ring end it already bound?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    K_OK(v_ring_bind(r.tx, RA, 5));
+    K_ERR(v_ring_bind(r.tx, RB, 5), V_EEXIST);
+    v_handle copy = (v_handle)K_OK(v_cap_copy(r.tx, V_SLOT_ANY));
+    K_ERR(v_ring_bind(copy, RB, 5), V_EEXIST);
+    del_ring(&r);
+}
+
+KCASE(RNG0005, 1, "what if bind is given a bad bit, a misaligned, kernel or occupied address?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    K_ERR(v_ring_bind(r.tx, RA, 64), V_EINVAL);
+    K_ERR(v_ring_bind(r.tx, RA + 12, 1), V_EALIGN);
+    K_ERR(v_ring_bind(r.tx, 0xffffffff80000000ull, 1), V_ERANGE);
+    K_ERR(v_ring_bind(r.tx, V_USER_TOP, 1), V_ERANGE);
+    K_ERR(v_ring_bind(r.tx, V_PROGRAM_BASE, 1), V_EEXIST);
+    K_ERR(v_ring_bind(SELF, RA, 1), V_ETYPE);
+    v_handle ro = (v_handle)K_OK(v_cap_mint(r.tx, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_ring_bind(ro, RA, 1), V_ERIGHTS);
+    K_OK(v_ring_bind(r.tx, RA, 1));           /* and the failures changed nothing */
+    del_ring(&r);
+}
+
+KCASE(RNG0006, 0, "a copied capability travels beside a message; the original still works")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame();
+    K_EQ(K_OK(v_ring_send_cap(r.tx, f, 0)), 1);
+    v_handle got = (v_handle)K_OK(v_ring_recv_cap(r.rx, V_SLOT_ANY));
+    struct v_capinfo a, b;
+    K_OK(v_cap_info(f, (uint64_t)&a));
+    K_OK(v_cap_info(got, (uint64_t)&b));
+    K_EQ(a.phys, b.phys);
+    K_OK(v_cap_revoke(f));                    /* the copy is a child of the original */
+    K_ERR(v_cap_info(got, (uint64_t)&b), V_ESTALE);
+    K_OK(v_cap_delete(f));
+    del_ring(&r);
+}
+
+KCASE(RNG0007, 0, "a moved capability leaves the sender and arrives exactly once")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame();
+    K_OK(v_ring_send_cap(r.tx, f, V_MOVE));
+    struct v_capinfo i;
+    K_ERR(v_cap_info(f, (uint64_t)&i), V_ESTALE);
+    v_handle got = (v_handle)K_OK(v_ring_recv_cap(r.rx, V_SLOT_ANY));
+    K_ERR(v_ring_recv_cap(r.rx, V_SLOT_ANY), V_EEMPTY);
+    K_OK(v_cap_delete(got));
+    del_ring(&r);
+}
+
+KCASE(RNG0008, 1, "what if the transfer queue is full?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame();
+    for (int i = 0; i < V_RING_XQ; i++)
+        K_OK(v_ring_send_cap(r.tx, f, 0));
+    v_handle g = kt_frame();
+    K_ERR(v_ring_send_cap(r.tx, g, V_MOVE), V_EFULL);
+    struct v_capinfo i;
+    K_OK(v_cap_info(g, (uint64_t)&i));       /* still the sender's */
+    for (int k = 0; k < V_RING_XQ; k++)
+        K_OK(v_cap_delete((v_handle)K_OK(v_ring_recv_cap(r.rx, V_SLOT_ANY))));
+    K_OK(v_cap_delete(g));
+    K_OK(v_cap_delete(f));
+    del_ring(&r);
+}
+
+KCASE(RNG0009, 1, "what if the receiver's destination slot is occupied?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame(), g = kt_frame();
+    K_OK(v_ring_send_cap(r.tx, f, V_MOVE));
+    K_ERR(v_ring_recv_cap(r.rx, V_HANDLE_SLOT(g)), V_EOCCUPIED);
+    v_handle got = (v_handle)K_OK(v_ring_recv_cap(r.rx, V_SLOT_ANY));   /* still queued */
+    K_OK(v_cap_delete(got));
+    K_OK(v_cap_delete(g));
+    del_ring(&r);
+}
+
+KCASE(RNG0010, 1, "what if a Ring is revoked while capabilities are in flight?")
+{
+    uint64_t before = kt_free(T);
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle a = kt_frame(), b = kt_frame();
+    v_handle keep = kt_frame();
+    K_OK(v_ring_send_cap(r.tx, a, V_MOVE));
+    K_OK(v_ring_send_cap(r.tx, b, V_MOVE));
+    K_OK(v_ring_send_cap(r.tx, keep, 0));
+    del_ring(&r);                             /* queued originals die with the Ring */
+    struct v_capinfo i;
+    K_OK(v_cap_info(keep, (uint64_t)&i));     /* a copy's source is untouched */
+    K_OK(v_cap_delete(keep));
+    K_EQ(kt_free(T), before);                 /* nothing lost, nothing leaked */
+}
+
+KCASE(RNG0011, 1, "what if capabilities are sent through the receive end or taken from the send end?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame();
+    K_ERR(v_ring_send_cap(r.rx, f, 0), V_ETYPE);
+    K_ERR(v_ring_recv_cap(r.tx, V_SLOT_ANY), V_ETYPE);
+    K_ERR(v_ring_send_cap(f, f, 0), V_ETYPE);
+    K_ERR(v_ring_send_cap(r.tx, f, 2), V_EINVAL);
+    K_OK(v_cap_delete(f));
+    del_ring(&r);
+}
+
+KCASE(RNG0012, 1, "what if a capability without the grant right, or a Ring's own end, is sent?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame();
+    v_handle ng = (v_handle)K_OK(v_cap_mint(f, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_ring_send_cap(r.tx, ng, 0), V_ERIGHTS);
+    K_ERR(v_ring_send_cap(r.tx, r.rx, V_MOVE), V_EINVAL);
+    K_ERR(v_ring_send_cap(r.tx, r.tx, 0), V_EINVAL);
+    K_OK(v_cap_delete(f));
+    del_ring(&r);
+}
+
+KCASE(RNG0013, 0, "when one end is destroyed the other sees the Ring disconnected")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    K_OK(v_ring_bind(r.rx, RB, 7));
+    K_OK(v_cap_delete(r.tx));
+    K_EQ(K_OK(v_signal_wait(1 << 7, 0)), 1 << 7);    /* woken to notice */
+    struct ring_view c;
+    K_EQ(ring_view_init(&c, (void *)RB, 4096, false), RING_OK);
+    K_TRUE(ring_closed(&c));
+    K_ERR(v_ring_notify(r.rx), V_EDISCONNECTED);
+    K_OK(v_cap_delete(r.rx));
+}
+
+KCASE(RNG0014, 1, "what if a capability is sent after the receive end is gone?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    K_OK(v_cap_delete(r.rx));
+    v_handle f = kt_frame();
+    K_ERR(v_ring_send_cap(r.tx, f, V_MOVE), V_EDISCONNECTED);
+    K_ERR(v_ring_bind(r.tx, RA, 1), V_EDISCONNECTED);
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(r.tx));
+}
+
+/* A child echo server on a Ring pair: the request/reply path end to end. */
+void echo_roundtrips(int n, int *ok)
+{
+    struct ring2 req = {0}, rep = {0};
+    *ok = 0;
+    NEW_RING(&req, 3 | 8 << 8);
+    NEW_RING(&rep, 3 | 8 << 8);
+    struct rt_bundle_item it[2] = {{"rx", req.rx, true}, {"tx", rep.tx, true}};
+    struct rt_child c;
+    SPAWN(M_ECHO, 0, 1, it, 2, &c);
+    K_OK(v_ring_bind(req.tx, RA, 3));
+    K_OK(v_ring_bind(rep.rx, RB, 4));
+    struct ring_view out, in;
+    ring_view_init(&out, (void *)RA, 4096, true);
+    ring_view_init(&in, (void *)RB, 8192, false);
+    for (int i = 0; i < n; i++) {
+        struct ring_slot h = {.len = 4, .kind = 10, .id = (uint64_t)i};
+        K_EQ(ring_push(&out, &h, &i), RING_OK);
+        if (ring_peer_sleeping(&out))
+            v_ring_notify(req.tx);
+        int v;
+        enum ring_status st;
+        for (int tries = 0; (st = ring_pop(&in, &h, &v, sizeof v)) == RING_EMPTY && tries < 100;
+             tries++) {
+            ring_set_sleeping(&in, true);
+            if (ring_count(&in) == 0)
+                v_signal_wait(1 << 4, 10000);
+            ring_set_sleeping(&in, false);
+        }
+        K_EQ(st, RING_OK);
+        K_EQ(h.kind, 11);
+        K_EQ(v, i);
+    }
+    struct ring_slot bye = {.len = 0, .kind = 99};
+    ring_push(&out, &bye, 0);
+    v_ring_notify(req.tx);
+    struct v_taskinfo info;
+    WAIT(&c, &info);
+    K_EQ(info.exit_code, 0);
+    K_EQ(rt_child_destroy(&c), 0);
+    del_ring(&req);
+    del_ring(&rep);
+    *ok = 1;
+}
+
+KCASE(RNG0015, 0, "request/reply with a child over a Ring pair with doorbells, 1000 times")
+{
+    int ok;
+    echo_roundtrips(1000, &ok);
+}
+
+KCASE(RNG0016, 0, "a 4 KiB frame is handed over through the Ring and read by the child (zero copy)")
+{
+    struct ring2 req = {0}, rep = {0};
+    NEW_RING(&req, 3 | 8 << 8);
+    NEW_RING(&rep, 3 | 8 << 8);
+    struct rt_bundle_item it[2] = {{"rx", req.rx, true}, {"tx", rep.tx, true}};
+    struct rt_child c;
+    SPAWN(M_ECHO, 0, 1, it, 2, &c);
+    K_OK(v_ring_bind(req.tx, RA, 3));
+    K_OK(v_ring_bind(rep.rx, RB, 4));
+    struct ring_view out, in;
+    ring_view_init(&out, (void *)RA, 4096, true);
+    ring_view_init(&in, (void *)RB, 8192, false);
+    v_handle f = kt_frame();
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ | V_R_WRITE));
+    *(volatile uint64_t *)SCRATCH_VA = 0xfeedface;
+    K_OK(v_ring_send_cap(req.tx, f, V_MOVE));
+    struct ring_slot h = {.len = 0, .kind = 20, .ncaps = 1};
+    K_EQ(ring_push(&out, &h, 0), RING_OK);
+    v_ring_notify(req.tx);
+    for (int tries = 0; ring_pop(&in, &h, 0, 0) == RING_EMPTY && tries < 200; tries++)
+        v_signal_wait(1 << 4, 10000);
+    K_EQ(h.kind, 21);
+    K_EQ(h.id, 0xfeedface);
+    /* the child took the page: our mapping of it is gone */
+    v_handle g = kt_frame();
+    K_OK(v_as_map(AS, g, SCRATCH_VA, V_R_READ));
+    K_OK(v_cap_delete(g));
+    struct ring_slot bye = {.len = 0, .kind = 99};
+    ring_push(&out, &bye, 0);
+    v_ring_notify(req.tx);
+    struct v_taskinfo info;
+    WAIT(&c, &info);
+    K_EQ(rt_child_destroy(&c), 0);
+    del_ring(&req);
+    del_ring(&rep);
+}
+
+KCASE(RNG0017, 1, "what if the peer scribbles garbage over the Ring's indices and slots?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    K_OK(v_ring_bind(r.tx, RA, 5));
+    K_OK(v_ring_bind(r.rx, RB, 6));
+    struct ring_view c;
+    ring_view_init(&c, (void *)RB, 4096, false);
+    uint64_t x = 99;
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t *w = (uint32_t *)RA;
+        w[(x >> 8) % 1024] = (uint32_t)x;     /* anything, anywhere */
+        w[0] = 4;
+        w[1] = 64;                            /* the view keeps its own sizes anyway */
+        struct ring_slot h;
+        uint8_t buf[64];
+        enum ring_status st = ring_pop(&c, &h, buf, sizeof buf);
+        K_TRUE(st == RING_OK || st == RING_EMPTY || st == RING_CORRUPT || st == RING_CLOSED);
+    }
+    K_OK(v_ring_notify(r.tx));                /* the kernel never read any of it */
+    del_ring(&r);
+}
