@@ -25,6 +25,7 @@ IMAGES      :=   # boot images (directories of modules) used by scenarios
 CLEAN_DIRS  := $(B)
 
 include mk/lib.mk
+include mk/image.mk
 include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/rules.mk \
                           lib/*/rules.mk tests/rules.mk bench/rules.mk fuzz/rules.mk \
                           schema/rules.mk))

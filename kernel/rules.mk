@@ -4,7 +4,6 @@ KERNEL_SRCS := $(sort $(wildcard kernel/core/*.c kernel/arch/x86_64/*.c))
 KERNEL_ASMS := $(sort $(wildcard kernel/arch/x86_64/*.S))
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(B)/%.o) $(KERNEL_ASMS:%.S=$(B)/%.o)
 KERNEL_LDS  := kernel/arch/x86_64/kernel.ld
-KERNEL_ELF  := $(B)/kernel.elf
 
 ALL += $(KERNEL_ELF)
 

@@ -23,16 +23,6 @@ $(B)/host/tests/%: $(B)/host/tests/%.o $(B)/host/tests/vtest_main.o $(LIB_HOST) 
 
 -include $(HOST_TEST_SRCS:tests/host/%.c=$(B)/host/tests/%.d)
 
-# ---- boot images for QEMU scenarios --------------------------------------
-# build/images/NAME.img names a kernel, its modules and its command line;
-# scripts/scenario.py turns it into QEMU arguments. $(call image,NAME,MODULES,CMDLINE)
-define image
-IMAGES += $(B)/images/$(1).img
-$(B)/images/$(1).img: $(KERNEL_ELF) $(2) tests/rules.mk
-	@mkdir -p $$(@D)
-	@printf 'kernel: %s\nmodules: %s\ncmdline: %s\n' $(KERNEL_ELF) "$(subst $(space),$(comma),$(strip $(2)))" "$(3)" > $$@
-endef
-
 # Hostile boot modules: random bytes, and a real ELF cut short.
 $(B)/images/garbage.bin: tests/rules.mk
 	@mkdir -p $(@D)
