@@ -34,8 +34,9 @@ struct SystemManifest {
 
     restart @5 :RestartPolicy = onFailure;
 
-    priority @6 :UInt8 = 128;
-    # Scheduling priority, 0 (lowest) .. 255 (highest).
+    priority @6 :UInt8 = 8;
+    # Scheduling priority, 0 (lowest) .. 31 (V_PRIO_MAX); no higher than
+    # init's own (16), which the kernel enforces.
 
     args @7 :List(Text);
     # Arguments passed to the program.

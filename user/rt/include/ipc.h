@@ -1,0 +1,124 @@
+/*
+ * ipc.h: connections between Tasks over Ring pairs, with doorbells.
+ *
+ * A connection is two Rings: requests flow client -> server, replies
+ * server -> client. Each side holds one send end and one receive end,
+ * bound at addresses the runtime picks, with one Signal bit of its own
+ * as the doorbell for both (a message arrived, or space was freed).
+ * Messages are a struct ring_slot header (kind = the interface's method
+ * number, IPC_REPLY set on replies; id pairs a reply with its request)
+ * and a payload, which by convention is one flat single-segment Cap'n
+ * Proto message. Capabilities travel beside a message through the
+ * sending Ring's transfer queue; the header's ncaps says how many.
+ *
+ * A service's well-known endpoint is the receive end of its "accept"
+ * Ring ("listen" in its Bundle): each message there is a new connection,
+ * kind IPC_CONNECT, payload the client's name, carrying the server's two
+ * ends as capabilities. Whoever holds the send end of a service's accept
+ * Ring (init, the naming service) can connect clients to it; nobody else
+ * can reach the service at all.
+ *
+ * Everything read from shared memory is checked (lib/ring); a peer that
+ * writes garbage only gets its connection closed.
+ */
+#ifndef RT_IPC_H
+#define RT_IPC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ring/ring.h"
+#include "rt.h"
+
+#define IPC_REPLY 0x8000u
+#define IPC_CONNECT 0x7f00u          /* on an accept Ring: a new connection */
+#define IPC_ERROR 0x7f01u            /* reply kind: the request was not understood */
+#define IPC_RING_PARAM (3 | 10 << 8) /* 8 slots of 1 KiB */
+#define IPC_PAYLOAD_MAX (1024 - 16)
+#define IPC_MAX_CAPS 4
+#define IPC_NAME 24
+
+enum ipc_status {
+    IPC_OK = 0,
+    IPC_EMPTY,      /* nothing waiting (non-blocking receive) */
+    IPC_TIMEOUT,
+    IPC_CLOSED,     /* the peer is gone */
+    IPC_CORRUPT,    /* the peer broke the protocol */
+    IPC_TOOBIG,
+    IPC_NOBITS,     /* no free Signal bit for a doorbell */
+    IPC_KERNEL,     /* a system call failed: see ipc_last_err */
+};
+
+struct ipc_msg {
+    struct ring_slot hdr;
+    uint8_t data[IPC_PAYLOAD_MAX];
+    v_handle caps[IPC_MAX_CAPS];
+    unsigned ncaps;
+};
+
+struct ipc_conn {
+    v_handle tx, rx;
+    struct ring_view out, in;
+    unsigned bit;
+    uint64_t next_id;
+    char peer[IPC_NAME];        /* server side: the client's name */
+    bool closed;
+};
+
+/* Client and server sides alike: bind the two ends, take a doorbell bit. */
+int ipc_attach(struct ipc_conn *c, v_handle tx, v_handle rx);
+void ipc_detach(struct ipc_conn *c);     /* unbinds by deleting both ends */
+static inline uint64_t ipc_bits(const struct ipc_conn *c) { return 1ull << c->bit; }
+
+/* Send (blocking while the Ring is full, up to timeout_us). caps are moved. */
+int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload, uint32_t len,
+             const v_handle *caps, unsigned ncaps, uint64_t timeout_us);
+int ipc_try_recv(struct ipc_conn *c, struct ipc_msg *m);
+int ipc_recv(struct ipc_conn *c, struct ipc_msg *m, uint64_t timeout_us);
+/* Request and wait for its reply (other messages in between are refused
+ * as IPC_CORRUPT: a client connection carries only its own replies). */
+int ipc_call(struct ipc_conn *c, uint16_t kind, const void *payload, uint32_t len,
+             const v_handle *caps, unsigned ncaps, struct ipc_msg *reply, uint64_t timeout_us);
+int ipc_reply(struct ipc_conn *c, const struct ipc_msg *req, const void *payload, uint32_t len,
+              const v_handle *caps, unsigned ncaps);
+const char *ipc_strerror(int status);
+int64_t ipc_last_err(void);
+
+/* The connection a parent put in the Bundle as NAME (request send end)
+ * and NAME.rx (reply receive end). */
+int ipc_open(const char *name, struct ipc_conn *c);
+
+/* Make a fresh Ring pair from reticle: the client's ends and the server's. */
+int ipc_make_pair(v_handle reticle, v_handle client[2], v_handle server[2]);
+/* Connect a client to a service through its accept Ring's send end:
+ * the server's ends go there (named for the client), the client's come back. */
+int ipc_introduce(v_handle reticle, v_handle accept_tx, const char *client_name,
+                  v_handle client[2]);
+
+/* Signal bits for doorbells and timers: 1..55 are the runtime's to give. */
+int rt_bit_alloc(void);
+void rt_bit_free(int bit);
+/* Addresses for mappings the runtime makes (Ring ends), never reused. */
+uint64_t rt_va_alloc(uint64_t bytes);
+
+/* A server: the accept Ring and every connection, served in one loop. */
+#define IPC_MAX_CONNS 32
+struct ipc_server;
+typedef void ipc_handler_fn(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m);
+struct ipc_server {
+    v_handle listen;
+    struct ring_view lin;
+    unsigned lbit;
+    struct ipc_conn conns[IPC_MAX_CONNS];
+    bool used[IPC_MAX_CONNS];
+    ipc_handler_fn *handle;
+    void (*on_bits)(struct ipc_server *s, uint64_t bits);   /* other bits woke us */
+    void (*on_close)(struct ipc_server *s, struct ipc_conn *c);
+    uint64_t extra_bits;        /* also wait for these (IRQs, timers) */
+    void *ctx;
+};
+int ipc_server_init(struct ipc_server *s, v_handle listen);
+/* Serve until timeout_us passes with nothing to do (V_TIMEOUT_NEVER: forever). */
+void ipc_serve(struct ipc_server *s, uint64_t timeout_us);
+
+#endif
