@@ -55,8 +55,10 @@ struct SystemManifest {
     type @1 :CapType;
 
     source @2 :Text;
-    # What it is made from: for `service`, the providing service's name;
-    # for hardware grants, the resource ("irq:4", "ioport:0x3f8-0x3ff").
+    # What it is made from: for `service` and `introduce`, the providing
+    # service's name ("init" names init itself); for hardware grants, the
+    # resource ("irq:4", "ioport:0x3f8-0x3ff"); for `memory`, a size in
+    # bytes with an optional K or M suffix ("512K").
 
     interfaceId @3 :UInt64;
     # For `service`: the interface (facet) the capability speaks, as the
@@ -69,6 +71,8 @@ struct SystemManifest {
     irq @2;        # an interrupt line
     ioPort @3;     # a range of x86 I/O ports
     console @4;    # the kernel debug console
+    introduce @5;  # the send end of a service's accept Ring: the right to
+                   # connect others to it (the naming service holds these)
   }
 
   enum RestartPolicy {

@@ -11,10 +11,11 @@ USER_LDS := user/user.ld
 $(RT_LIB): $(RT_OBJS)
 	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
 
-$(B)/user/%.o: user/%.c
+# Every user object may include generated schema headers (build/gen).
+$(B)/user/%.o: user/%.c | $(SCHEMA_HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -I$(B)/gen -MMD -MP -c $< -o $@
 $(B)/user/%.o: user/%.S
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -30,9 +31,9 @@ ALL += $(USER_ELFS)
 user_objs = $(patsubst %.c,$(B)/%.o,$(wildcard user/$(1)/*.c))
 
 .SECONDEXPANSION:
-$(B)/user/%.elf: $$(call user_objs,$$*) $(RT_CRT0) $(RT_LIB) $(LIB_USER) $(USER_LDS)
+$(B)/user/%.elf: $$(call user_objs,$$*) $(RT_CRT0) $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) $(USER_LDS)
 	@echo "  LD      $@"
-	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(call user_objs,$*) $(RT_LIB) $(LIB_USER)
+	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(call user_objs,$*) --start-group $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) --end-group
 
 -include $(RT_OBJS:.o=.d) $(foreach p,$(USER_PROGS),$(patsubst %.c,$(B)/%.d,$(wildcard user/$p/*.c)))
 

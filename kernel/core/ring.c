@@ -130,11 +130,14 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);
     if (rg->end[0].closed || rg->end[1].closed)
         return sys_err(V_EDISCONNECTED);
-    if (rg->end[e].bound)
+    /* An end stays bound while its Task lives; after that Task is gone a
+     * successor (a restarted service) may bind it again. */
+    if (rg->end[e].bound && rg->end[e].task)
         return sys_err(V_EEXIST);
     struct aspace *as = aspace_of(self->aspace.obj);
     if ((err = aspace_can_map(as, a->a[1], rg->shared_pages)))
         return sys_err(err);
+    unbind(rg, e);
     for (uint32_t i = 0; i < rg->shared_pages; i++)
         aspace_map(as, a->a[1] + i * PAGE_SIZE, rg->shared + i * PAGE_SIZE, MAP_R | MAP_W);
     struct ring_end *end = &rg->end[e];

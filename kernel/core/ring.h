@@ -19,9 +19,10 @@
  * is a node of the derivation tree like any other, so revocation reaches
  * it and destroying the Ring deletes what is still queued.
  *
- * Invariants: end[e].task is the Task bound to end e, or 0; each end is
- * bound at most once; closed ends stay closed; the Ring object lives
- * until both ends' original capabilities are gone.
+ * Invariants: end[e].task is the Task bound to end e, or 0; an end is
+ * bound by at most one live Task (a successor may bind it once that Task
+ * is destroyed); closed ends stay closed; the Ring object lives until
+ * both ends' original capabilities are gone.
  */
 #ifndef CORE_RING_H
 #define CORE_RING_H
@@ -37,7 +38,7 @@ struct ring_end {
     uint64_t vaddr;             /* where it is mapped */
     uint32_t asid;
     uint8_t bit;                /* doorbell bit in the bound Task */
-    uint8_t bound;              /* was bound (stays set after its Task dies) */
+    uint8_t bound;              /* has been bound */
     uint8_t closed;             /* its original capability is gone */
 };
 

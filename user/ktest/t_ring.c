@@ -355,3 +355,23 @@ KCASE(RNG0017, 1, "what if the peer scribbles garbage over the Ring's indices an
     K_OK(v_ring_notify(r.tx));                /* the kernel never read any of it */
     del_ring(&r);
 }
+
+KCASE(RNG0019, 0, "a Ring end whose binder was destroyed can be bound by a successor")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    /* the child gets copies; the originals (and the Ring) stay with us */
+    struct rt_bundle_item it[2] = {{"rx", 0, true}, {"tx", 0, true}};
+    it[0].cap = (v_handle)K_OK(v_cap_copy(r.rx, V_SLOT_ANY));
+    it[1].cap = (v_handle)K_OK(v_cap_copy(r.tx, V_SLOT_ANY));
+    struct rt_child c;
+    SPAWN(M_ECHO, 0, 1, it, 2, &c);
+    kt_sleep_ms(5);                             /* it binds both and waits */
+    K_ERR(v_ring_bind(r.rx, RB, 6), V_EEXIST);  /* bound by a live Task */
+    K_OK(v_task_kill(c.task));
+    K_ERR(v_ring_bind(r.rx, RB, 6), V_EEXIST);  /* killed is not destroyed */
+    K_EQ(rt_child_destroy(&c), 0);
+    K_OK(v_ring_bind(r.rx, RB, 6));             /* the successor */
+    K_ERR(v_ring_bind(r.rx, RB + 0x10000, 6), V_EEXIST);
+    del_ring(&r);
+}
