@@ -28,7 +28,7 @@ include mk/lib.mk
 include mk/image.mk
 include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/rules.mk \
                           lib/*/rules.mk tests/rules.mk bench/rules.mk fuzz/rules.mk \
-                          schema/rules.mk))
+                          schema/rules.mk sys/rules.mk))
 
 # What `make run` boots: the root Task and the modules it reads.
 RUN_MODULES = $(B)/user/hello.elf

@@ -316,14 +316,29 @@ int ipc_server_init(struct ipc_server *s, v_handle listen)
     if (bit < 0)
         return IPC_NOBITS;
     s->lbit = (unsigned)bit;
-    s->listen = listen;
-    return bind_end(listen, s->lbit, false, &s->lin);
+    s->nlisten = 0;
+    s->listen[s->nlisten] = listen;
+    int e = bind_end(listen, s->lbit, false, &s->lin[s->nlisten]);
+    if (e)
+        return e;
+    s->nlisten++;
+    const struct v_bundle *b = rt_bundle();
+    for (uint32_t i = 0; b && i < b->count && s->nlisten < IPC_MAX_LISTEN; i++) {
+        if (strncmp(b->entry[i].name, "listen.", 7) || b->entry[i].type != V_TYPE_RING_RECV ||
+            b->entry[i].handle == listen)
+            continue;
+        s->listen[s->nlisten] = b->entry[i].handle;
+        if ((e = bind_end(b->entry[i].handle, s->lbit, false, &s->lin[s->nlisten])))
+            return e;
+        s->nlisten++;
+    }
+    return IPC_OK;
 }
 
-static void accept_all(struct ipc_server *s)
+static void accept_one(struct ipc_server *s, unsigned which)
 {
-    struct ipc_conn lc = {.rx = s->listen, .in = s->lin, .bit = s->lbit};
-    struct ipc_msg m;
+    struct ipc_conn lc = {.rx = s->listen[which], .in = s->lin[which], .bit = s->lbit};
+    static struct ipc_msg m;
     int st;
     while ((st = ipc_try_recv(&lc, &m)) == IPC_OK) {
         unsigned k;
@@ -340,7 +355,13 @@ static void accept_all(struct ipc_server *s)
         memcpy(s->conns[k].peer, m.data, n);
         s->conns[k].peer[n] = 0;
     }
-    s->lin = lc.in;
+    s->lin[which] = lc.in;
+}
+
+static void accept_all(struct ipc_server *s)
+{
+    for (unsigned i = 0; i < s->nlisten; i++)
+        accept_one(s, i);
 }
 
 static void close_conn(struct ipc_server *s, unsigned k)
@@ -376,16 +397,21 @@ void ipc_serve(struct ipc_server *s, uint64_t timeout_us)
                 mask |= ipc_bits(&s->conns[k]);
                 ring_set_sleeping(&s->conns[k].in, true);
             }
-        ring_set_sleeping(&s->lin, true);
-        /* look once more after announcing sleep: nothing may slip by */
-        bool ready = ring_count(&s->lin) > 0 || ring_closed(&s->lin);
+        bool ready = false;
+        for (unsigned i = 0; i < s->nlisten; i++) {
+            ring_set_sleeping(&s->lin[i], true);
+            /* look once more after announcing sleep: nothing may slip by */
+            if (ring_count(&s->lin[i]) > 0)
+                ready = true;
+        }
         for (unsigned k = 0; k < IPC_MAX_CONNS && !ready; k++)
             if (s->used[k] && (ring_count(&s->conns[k].in) > 0 || ring_closed(&s->conns[k].in)))
                 ready = true;
         struct v_ret r = {0, 0};
         if (!ready)
             r = v_signal_wait(mask, timeout_us);
-        ring_set_sleeping(&s->lin, false);
+        for (unsigned i = 0; i < s->nlisten; i++)
+            ring_set_sleeping(&s->lin[i], false);
         for (unsigned k = 0; k < IPC_MAX_CONNS; k++)
             if (s->used[k])
                 ring_set_sleeping(&s->conns[k].in, false);

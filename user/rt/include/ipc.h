@@ -11,12 +11,14 @@
  * Proto message. Capabilities travel beside a message through the
  * sending Ring's transfer queue; the header's ncaps says how many.
  *
- * A service's well-known endpoint is the receive end of its "accept"
- * Ring ("listen" in its Bundle): each message there is a new connection,
- * kind IPC_CONNECT, payload the client's name, carrying the server's two
- * ends as capabilities. Whoever holds the send end of a service's accept
- * Ring (init, the naming service) can connect clients to it; nobody else
- * can reach the service at all.
+ * A service's well-known endpoints are the receive ends of its "accept"
+ * Rings ("listen", and "listen.<who>" for each other introducer, in its
+ * Bundle): each message there is a new connection, kind IPC_CONNECT,
+ * payload the client's name, carrying the server's two ends as
+ * capabilities. Whoever holds the send end of one of a service's accept
+ * Rings (init, the naming service) can connect clients to it; nobody else
+ * can reach the service at all. Each introducer has an accept Ring of its
+ * own, because a Ring has a single producer.
  *
  * Everything read from shared memory is checked (lib/ring); a peer that
  * writes garbage only gets its connection closed.
@@ -33,8 +35,8 @@
 #define IPC_REPLY 0x8000u
 #define IPC_CONNECT 0x7f00u          /* on an accept Ring: a new connection */
 #define IPC_ERROR 0x7f01u            /* reply kind: the request was not understood */
-#define IPC_RING_PARAM (3 | 10 << 8) /* 8 slots of 1 KiB */
-#define IPC_PAYLOAD_MAX (1024 - 16)
+#define IPC_RING_PARAM (2 | 12 << 8) /* 4 slots of 4 KiB */
+#define IPC_PAYLOAD_MAX (4096 - 16)
 #define IPC_MAX_CAPS 4
 #define IPC_NAME 24
 
@@ -105,9 +107,11 @@ uint64_t rt_va_alloc(uint64_t bytes);
 #define IPC_MAX_CONNS 32
 struct ipc_server;
 typedef void ipc_handler_fn(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m);
+#define IPC_MAX_LISTEN 4
 struct ipc_server {
-    v_handle listen;
-    struct ring_view lin;
+    v_handle listen[IPC_MAX_LISTEN];
+    struct ring_view lin[IPC_MAX_LISTEN];
+    unsigned nlisten;
     unsigned lbit;
     struct ipc_conn conns[IPC_MAX_CONNS];
     bool used[IPC_MAX_CONNS];
@@ -117,6 +121,7 @@ struct ipc_server {
     uint64_t extra_bits;        /* also wait for these (IRQs, timers) */
     void *ctx;
 };
+/* Serve listen, and every other "listen.*" accept Ring in the Bundle. */
 int ipc_server_init(struct ipc_server *s, v_handle listen);
 /* Serve until timeout_us passes with nothing to do (V_TIMEOUT_NEVER: forever). */
 void ipc_serve(struct ipc_server *s, uint64_t timeout_us);

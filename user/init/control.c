@@ -1,0 +1,324 @@
+/*
+ * control.c: init's Supervisor interface (schema/supervisor.capnp),
+ * served on init's own accept Ring to whoever the manifest connects
+ * ("init" grants): the shell's ps, services, start, stop, restart, kill,
+ * mem, caps, events, halt and reboot.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "init.h"
+#include "schema/supervisor.capnp.h"
+
+static const char *const state_names[] = {"waiting", "running", "stopped", "exited",
+                                          "failed", "refused"};
+static const char *const task_states[] = {"inactive", "runnable", "blocked", "suspended",
+                                          "faulted", "dead"};
+static const char *const policy_names[] = {"never", "on-failure", "always"};
+static const char *const type_names[] = {"null", "reticle", "task", "captable", "aspace",
+                                         "frame", "ring-send", "ring-recv", "signal", "irq",
+                                         "ioport", "debug"};
+
+static uint8_t out[IPC_PAYLOAD_MAX] __attribute__((aligned(8)));
+
+static void send_built(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b)
+{
+    size_t len;
+    const uint8_t *bytes = capnp_builder_bytes(b, &len);
+    if (capnp_builder_error(b)) {
+        ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
+        return;
+    }
+    ipc_reply(c, m, bytes, (uint32_t)len, 0, 0);
+}
+
+/* start, stop, restart and kill share one result layout (status, message). */
+static void status_reply(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#include <stdarg.h>
+static void status_reply(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
+                         const char *fmt, ...)
+{
+    char msgtext[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msgtext, sizeof msgtext, fmt, ap);
+    va_end(ap);
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_start_Results_B r = Supervisor_start_Results_build_root(&b);
+    Supervisor_start_Results_set_status(r, st);
+    Supervisor_start_Results_set_message(r, msgtext, strlen(msgtext));
+    send_built(c, m, &b);
+}
+
+static uint64_t reticle_used(v_handle r)
+{
+    struct v_capinfo i;
+    if (!r || v_cap_info(r, (uint64_t)&i).err)
+        return 0;
+    return i.size - i.free;
+}
+
+static void list_tasks(struct ipc_conn *c, struct ipc_msg *m)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_listTasks_Results_B r = Supervisor_listTasks_Results_build_root(&b);
+    unsigned n = 1;
+    for (int i = 0; i < nsvc; i++)
+        n += svcs[i].task_id != 0;
+    Supervisor_TaskInfo_BList l = Supervisor_listTasks_Results_init_tasks(r, n);
+    struct v_taskinfo ti;
+    v_task_info(rt_cap("self"), (uint64_t)&ti);
+    Supervisor_TaskInfo_B t = Supervisor_TaskInfo_BList_get(l, 0);
+    Supervisor_TaskInfo_set_id(t, ti.id);
+    Supervisor_TaskInfo_set_name(t, "init", 4);
+    Supervisor_TaskInfo_set_state(t, task_states[ti.state], strlen(task_states[ti.state]));
+    Supervisor_TaskInfo_set_priority(t, (uint8_t)ti.prio);
+    Supervisor_TaskInfo_set_memory(t, reticle_used(init_memory));
+    Supervisor_TaskInfo_set_service(t, "init", 4);
+    unsigned k = 1;
+    for (int i = 0; i < nsvc; i++) {
+        struct service *s = &svcs[i];
+        if (!s->task_id || v_task_info(s->child.task, (uint64_t)&ti).err)
+            continue;
+        t = Supervisor_TaskInfo_BList_get(l, k++);
+        Supervisor_TaskInfo_set_id(t, ti.id);
+        Supervisor_TaskInfo_set_name(t, ti.name, strnlen(ti.name, sizeof ti.name));
+        const char *st = ti.state < 6 ? task_states[ti.state] : "?";
+        Supervisor_TaskInfo_set_state(t, st, strlen(st));
+        Supervisor_TaskInfo_set_priority(t, (uint8_t)ti.prio);
+        Supervisor_TaskInfo_set_memory(t, reticle_used(s->child.reticle));
+        Supervisor_TaskInfo_set_restarts(t, s->restarts);
+        Supervisor_TaskInfo_set_faults(t, ti.faults);
+        Supervisor_TaskInfo_set_service(t, s->name, strlen(s->name));
+    }
+    send_built(c, m, &b);
+}
+
+static void list_services(struct ipc_conn *c, struct ipc_msg *m)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_listServices_Results_B r = Supervisor_listServices_Results_build_root(&b);
+    Supervisor_ServiceInfo_BList l = Supervisor_listServices_Results_init_services(r, (uint32_t)nsvc);
+    for (int i = 0; i < nsvc; i++) {
+        struct service *s = &svcs[i];
+        Supervisor_ServiceInfo_B e = Supervisor_ServiceInfo_BList_get(l, (uint32_t)i);
+        Supervisor_ServiceInfo_set_name(e, s->name, strlen(s->name));
+        Supervisor_ServiceInfo_set_state(e, state_names[s->state], strlen(state_names[s->state]));
+        Supervisor_ServiceInfo_set_task(e, s->task_id);
+        Supervisor_ServiceInfo_set_restarts(e, s->restarts);
+        Supervisor_ServiceInfo_set_lastExit(e, s->last_exit);
+        Supervisor_ServiceInfo_set_reason(e, s->reason, strlen(s->reason));
+        Supervisor_ServiceInfo_set_policy(e, policy_names[s->policy],
+                                          strlen(policy_names[s->policy]));
+    }
+    send_built(c, m, &b);
+}
+
+/* start, stop, restart and caps take the same parameters (name). */
+static struct service *named(struct ipc_msg *m, struct capnp_msg *msg)
+{
+    (void)m;
+    Supervisor_start_Params_R p = Supervisor_start_Params_read_root(msg);
+    struct capnp_text t = Supervisor_start_Params_name(p);
+    if (capnp_msg_error(msg) || !t.str)
+        return 0;
+    int i = svc_find(t.str);
+    return i < 0 ? 0 : &svcs[i];
+}
+
+static void memory(struct ipc_conn *c, struct ipc_msg *m)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_memory_Results_B r = Supervisor_memory_Results_build_root(&b);
+    const struct v_bundle *bun = rt_bundle();
+    unsigned n = 0;
+    for (uint32_t i = 0; i < bun->count; i++)
+        n += bun->entry[i].type == V_TYPE_RETICLE;
+    for (int i = 0; i < nsvc; i++)
+        n += svcs[i].child.reticle != 0;
+    Supervisor_ReticleInfo_BList l = Supervisor_memory_Results_init_reticles(r, n);
+    unsigned k = 0;
+    struct v_capinfo info;
+    for (uint32_t i = 0; i < bun->count; i++) {
+        if (bun->entry[i].type != V_TYPE_RETICLE || v_cap_info(bun->entry[i].handle, (uint64_t)&info).err)
+            continue;
+        Supervisor_ReticleInfo_B e = Supervisor_ReticleInfo_BList_get(l, k++);
+        Supervisor_ReticleInfo_set_name(e, bun->entry[i].name, strnlen(bun->entry[i].name, 24));
+        Supervisor_ReticleInfo_set_size(e, info.size);
+        Supervisor_ReticleInfo_set_free(e, info.free);
+        Supervisor_ReticleInfo_set_objects(e, info.mapped);
+    }
+    for (int i = 0; i < nsvc; i++) {
+        if (!svcs[i].child.reticle || v_cap_info(svcs[i].child.reticle, (uint64_t)&info).err)
+            continue;
+        Supervisor_ReticleInfo_B e = Supervisor_ReticleInfo_BList_get(l, k++);
+        Supervisor_ReticleInfo_set_name(e, svcs[i].name, strlen(svcs[i].name));
+        Supervisor_ReticleInfo_set_size(e, info.size);
+        Supervisor_ReticleInfo_set_free(e, info.free);
+        Supervisor_ReticleInfo_set_objects(e, info.mapped);
+    }
+    send_built(c, m, &b);
+}
+
+static void caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
+{
+    struct service *s = named(m, msg);
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_caps_Results_B r = Supervisor_caps_Results_build_root(&b);
+    if (!s || !s->child.bundle) {
+        Supervisor_caps_Results_set_status(r, s ? Supervisor_Status_badState
+                                                : Supervisor_Status_notFound);
+        send_built(c, m, &b);
+        return;
+    }
+    /* read the child's Bundle page, which the kernel wrote */
+    static uint64_t va;
+    if (!va)
+        va = rt_va_alloc(4096);
+    v_handle copy = (v_handle)v_cap_mint(s->child.bundle, V_SLOT_ANY, V_R_READ, 0).val;
+    if (!copy || v_as_map(rt_cap("aspace"), copy, va, V_R_READ).err) {
+        v_cap_delete(copy);
+        Supervisor_caps_Results_set_status(r, Supervisor_Status_failed);
+        send_built(c, m, &b);
+        return;
+    }
+    const struct v_bundle *bun = (const struct v_bundle *)va;
+    uint32_t n = bun->count < 127 ? bun->count : 127;
+    Supervisor_caps_Results_set_status(r, Supervisor_Status_ok);
+    Supervisor_CapInfo_BList l = Supervisor_caps_Results_init_caps(r, n);
+    for (uint32_t i = 0; i < n; i++) {
+        Supervisor_CapInfo_B e = Supervisor_CapInfo_BList_get(l, i);
+        Supervisor_CapInfo_set_name(e, bun->entry[i].name, strnlen(bun->entry[i].name, 24));
+        uint32_t ty = bun->entry[i].type;
+        const char *tn = ty < 12 ? type_names[ty] : "?";
+        Supervisor_CapInfo_set_type(e, tn, strlen(tn));
+        Supervisor_CapInfo_set_handle(e, bun->entry[i].handle);
+    }
+    v_cap_delete(copy);
+    send_built(c, m, &b);
+}
+
+static void events_reply(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
+{
+    Supervisor_events_Params_R p = Supervisor_events_Params_read_root(msg);
+    uint64_t after = Supervisor_events_Params_after(p);
+    uint32_t limit = Supervisor_events_Params_limit(p);
+    if (limit > 24)
+        limit = 24;
+    uint64_t first = nevents > MAX_EVENTS ? nevents - MAX_EVENTS + 1 : 1;
+    if (after + 1 > first)
+        first = after + 1;
+    uint32_t n = 0;
+    while (first + n <= nevents && n < limit)
+        n++;
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_events_Results_B r = Supervisor_events_Results_build_root(&b);
+    Supervisor_Event_BList l = Supervisor_events_Results_init_events(r, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct event_rec *e = &events[(first + i - 1) % MAX_EVENTS];
+        Supervisor_Event_B eb = Supervisor_Event_BList_get(l, i);
+        Supervisor_Event_set_sequence(eb, e->seq);
+        Supervisor_Event_set_time(eb, e->time);
+        Supervisor_Event_set_service(eb, e->service, strlen(e->service));
+        Supervisor_Event_set_text(eb, e->text, strlen(e->text));
+    }
+    Supervisor_events_Results_set_next(r, n ? first + n - 1 : after);
+    send_built(c, m, &b);
+}
+
+static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m)
+{
+    struct capnp_msg msg;
+    capnp_msg_init_flat(&msg, m->data, m->hdr.len);
+    for (unsigned i = 0; i < m->ncaps; i++)     /* we take no capabilities */
+        v_cap_delete(m->caps[i]);
+    struct service *s;
+    switch (m->hdr.kind) {
+    case Supervisor_method_listTasks:
+        list_tasks(c, m);
+        return;
+    case Supervisor_method_listServices:
+        list_services(c, m);
+        return;
+    case Supervisor_method_start:
+        if (!(s = named(m, &msg)))
+            return status_reply(c, m, Supervisor_Status_notFound, "no such service");
+        if (s->state == S_RUNNING || s->state == S_REFUSED)
+            return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
+                                state_names[s->state]);
+        s->nfail = 0;
+        if (svc_start(s))
+            return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
+        event(s->name, "started by request (task %llu)", (unsigned long long)s->task_id);
+        return status_reply(c, m, Supervisor_Status_ok, "started '%s' (task %llu)", s->name,
+                            (unsigned long long)s->task_id);
+    case Supervisor_method_stop:
+        if (!(s = named(m, &msg)))
+            return status_reply(c, m, Supervisor_Status_notFound, "no such service");
+        if (s->state != S_RUNNING && s->state != S_WAITING)
+            return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
+                                state_names[s->state]);
+        svc_stop(s, "by request");
+        return status_reply(c, m, Supervisor_Status_ok, "stopped '%s'", s->name);
+    case Supervisor_method_restart:
+        if (!(s = named(m, &msg)))
+            return status_reply(c, m, Supervisor_Status_notFound, "no such service");
+        if (s->state == S_REFUSED)
+            return status_reply(c, m, Supervisor_Status_badState, "'%s' was refused: %s",
+                                s->name, s->reason);
+        if (s->state == S_RUNNING)
+            svc_stop(s, "restart");
+        s->nfail = 0;
+        s->restarts++;
+        if (svc_start(s))
+            return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
+        event(s->name, "restarted by request (task %llu)", (unsigned long long)s->task_id);
+        return status_reply(c, m, Supervisor_Status_ok, "restarted '%s' (task %llu)", s->name,
+                            (unsigned long long)s->task_id);
+    case Supervisor_method_kill: {
+        uint64_t id = Supervisor_kill_Params_id(Supervisor_kill_Params_read_root(&msg));
+        for (int i = 0; i < nsvc; i++)
+            if (svcs[i].task_id && svcs[i].task_id == id) {
+                v_task_kill(svcs[i].child.task);
+                event(svcs[i].name, "task %llu killed by request", (unsigned long long)id);
+                supervise_check();
+                return status_reply(c, m, Supervisor_Status_ok, "killed task %llu (%s)",
+                                    (unsigned long long)id, svcs[i].name);
+            }
+        return status_reply(c, m, Supervisor_Status_notFound, "no task %llu that init supervises",
+                            (unsigned long long)id);
+    }
+    case Supervisor_method_memory:
+        memory(c, m);
+        return;
+    case Supervisor_method_caps:
+        caps(c, m, &msg);
+        return;
+    case Supervisor_method_events:
+        events_reply(c, m, &msg);
+        return;
+    case Supervisor_method_halt:
+        ipc_reply(c, m, 0, 0, 0, 0);
+        printf("init: halting at the shell's request\n");
+        rt_exit(0);
+    case Supervisor_method_reboot:
+        ipc_reply(c, m, 0, 0, 0, 0);
+        printf("init: rebooting at the shell's request\n");
+        v_io_out(rt_cap("ioports"), 0xcf9, 1, 0x06);    /* PCI reset control */
+        rt_exit(0);
+    default:
+        ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
+    }
+}
+
+void control_init(struct ipc_server *srv)
+{
+    srv->handle = handle;
+}

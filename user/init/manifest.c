@@ -1,0 +1,329 @@
+/*
+ * manifest.c: read the system manifest (canonical Cap'n Proto bytes,
+ * schema/system.capnp) and decide which services may run.
+ *
+ * A service is refused, with its reason printed and recorded, when:
+ *   - its name is malformed or repeated, or its module is not in the image;
+ *   - it depends on an unknown service, on itself, or on a cycle;
+ *   - a grant names an unknown service, a service it does not depend on
+ *     (so the provider is sure to be started first), an interrupt line or
+ *     port range init does not hold or another service already has, or
+ *     more memory than the limit;
+ *   - it depends on a refused service.
+ * Everything else still boots.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "init.h"
+#include "schema/system.capnp.h"
+#include "strconv/strconv.h"
+
+struct service svcs[MAX_SVC];
+int nsvc;
+
+#define MEM_DEFAULT (1024 * 1024)
+#define MEM_LIMIT (64ull << 20)
+
+static void refuse(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void refuse(struct service *s, const char *fmt, ...)
+{
+    if (s->state == S_REFUSED)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+    va_end(ap);
+    s->state = S_REFUSED;
+    printf("init: refusing service '%s': %s\n", s->name, s->reason);
+    event(s->name, "refused: %s", s->reason);
+}
+
+static bool valid_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len > 19)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = n[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i && (c == '-' || c == '.'))))
+            return false;
+    }
+    return true;
+}
+
+static void copy_text(char *dst, size_t cap, struct capnp_text t)
+{
+    size_t n = t.len < cap - 1 ? t.len : cap - 1;
+    memcpy(dst, t.str, n);
+    dst[n] = 0;
+}
+
+static const struct v_bootinfo *bootinfo(void)
+{
+    const struct v_bootinfo *b = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    return b->magic == (V_BUNDLE_MAGIC ^ 1) ? b : 0;
+}
+
+static bool find_module(const char *name, const void **p, size_t *len)
+{
+    const struct v_bootinfo *bi = bootinfo();
+    for (uint32_t i = 0; bi && i < bi->nmodules && i < 16; i++)
+        if (!strcmp(bi->module[i].name, name)) {
+            *p = (const void *)bi->module[i].vaddr;
+            *len = bi->module[i].size;
+            return true;
+        }
+    return false;
+}
+
+int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
+{
+    struct capnp_msg msg;
+    int e = capnp_msg_init_flat(&msg, bytes, len);
+    if (e) {
+        snprintf(err, errlen, "not a Cap'n Proto message: %s", capnp_strerror(e));
+        return -1;
+    }
+    SystemManifest_R m = SystemManifest_read_root(&msg);
+    if (SystemManifest_version(m) != 1) {
+        snprintf(err, errlen, "manifest version %u is not 1", SystemManifest_version(m));
+        return -1;
+    }
+    SystemManifest_Service_RList list = SystemManifest_services(m);
+    uint32_t n = SystemManifest_Service_RList_len(list);
+    if (n > MAX_SVC) {
+        snprintf(err, errlen, "%u services, at most %d", n, MAX_SVC);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        SystemManifest_Service_R r = SystemManifest_Service_RList_get(list, i);
+        struct service *s = &svcs[nsvc++];
+        memset(s, 0, sizeof *s);
+        s->state = S_WAITING;
+        copy_text(s->name, sizeof s->name, SystemManifest_Service_name(r));
+        SystemManifest_Service_binary_R bin = SystemManifest_Service_binary(r);
+        if (SystemManifest_Service_binary_which(bin) == SystemManifest_Service_binary_which_module)
+            copy_text(s->module, sizeof s->module, SystemManifest_Service_binary_module(bin));
+        else
+            refuse(s, "capsules are not supported by this init yet");
+        struct capnp_list deps = SystemManifest_Service_dependencies(r);
+        for (uint32_t k = 0; k < capnp_list_len(deps); k++) {
+            if (s->ndeps == MAX_DEPS) {
+                refuse(s, "more than %d dependencies", MAX_DEPS);
+                break;
+            }
+            copy_text(s->deps[s->ndeps++], NAME_LEN, capnp_list_text(deps, k));
+        }
+        SystemManifest_CapGrant_RList gl = SystemManifest_Service_capabilities(r);
+        for (uint32_t k = 0; k < SystemManifest_CapGrant_RList_len(gl); k++) {
+            if (s->ngrants == MAX_GRANTS) {
+                refuse(s, "more than %d capabilities", MAX_GRANTS);
+                break;
+            }
+            SystemManifest_CapGrant_R g = SystemManifest_CapGrant_RList_get(gl, k);
+            struct grant *gr = &s->grants[s->ngrants++];
+            copy_text(gr->name, sizeof gr->name, SystemManifest_CapGrant_name(g));
+            copy_text(gr->source, sizeof gr->source, SystemManifest_CapGrant_source(g));
+            gr->type = (enum grant_type)SystemManifest_CapGrant_type(g);
+        }
+        struct capnp_list args = SystemManifest_Service_args(r);
+        if (capnp_list_len(args)) {
+            struct capnp_text a0 = capnp_list_text(args, 0);
+            if (!a0.str || sc_parse_u64(a0.str, a0.len, 0, &s->arg) != SC_OK)
+                refuse(s, "args[0] is not a number");
+        }
+        s->policy = (enum policy)SystemManifest_Service_restart(r);
+        s->prio = SystemManifest_Service_priority(r);
+        s->memory = MEM_DEFAULT;
+    }
+    if (capnp_msg_error(&msg)) {
+        snprintf(err, errlen, "manifest is malformed: %s", capnp_strerror(capnp_msg_error(&msg)));
+        nsvc = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int svc_find(const char *name)
+{
+    for (int i = 0; i < nsvc; i++)
+        if (!strcmp(svcs[i].name, name))
+            return i;
+    return -1;
+}
+
+static bool depends_on(const struct service *s, int idx)
+{
+    for (int d = 0; d < s->ndeps; d++)
+        if (s->dep[d] == idx)
+            return true;
+    return false;
+}
+
+static bool parse_size(const char *src, uint64_t *out)
+{
+    size_t n = strlen(src);
+    uint64_t mul = 1;
+    if (n && (src[n - 1] == 'K' || src[n - 1] == 'k'))
+        mul = 1024, n--;
+    else if (n && (src[n - 1] == 'M' || src[n - 1] == 'm'))
+        mul = 1024 * 1024, n--;
+    uint64_t v;
+    if (sc_parse_u64(src, n, 10, &v) != SC_OK || v > MEM_LIMIT / mul)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+/* "ioport:0x3f8-0x3ff" -> base, count; "irq:4" -> line. */
+static bool parse_grant_source(struct grant *g)
+{
+    const char *s = g->source;
+    if (g->type == G_IRQ) {
+        if (strncmp(s, "irq:", 4))
+            return false;
+        return sc_parse_u64(s + 4, strlen(s + 4), 0, &g->a) == SC_OK && g->a < 16;
+    }
+    if (g->type == G_IOPORT) {
+        if (strncmp(s, "ioport:", 7))
+            return false;
+        const char *dash = strchr(s + 7, '-');
+        uint64_t lo, hi;
+        if (!dash || sc_parse_u64(s + 7, (size_t)(dash - s - 7), 0, &lo) != SC_OK ||
+            sc_parse_u64(dash + 1, strlen(dash + 1), 0, &hi) != SC_OK || hi < lo || hi > 0xffff)
+            return false;
+        g->a = lo;
+        g->b = hi - lo + 1;
+        return true;
+    }
+    if (g->type == G_MEMORY)
+        return parse_size(s, &g->a);
+    return true;
+}
+
+void manifest_validate(void)
+{
+    /* names, modules, duplicates */
+    for (int i = 0; i < nsvc; i++) {
+        struct service *s = &svcs[i];
+        if (!valid_name(s->name))
+            refuse(s, "'%s' is not a valid service name ([a-z0-9][a-z0-9.-]{0,18})", s->name);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(svcs[j].name, s->name))
+                refuse(s, "a second service named '%s'", s->name);
+        if (!strcmp(s->name, "init"))
+            refuse(s, "'init' is init itself");
+        if (s->module[0] && !find_module(s->module, &s->elf, &s->elf_len))
+            refuse(s, "module '%s' is not in the boot image", s->module);
+        if (s->prio > 16)
+            refuse(s, "priority %u is above init's (16)", s->prio);
+    }
+    /* dependencies */
+    for (int i = 0; i < nsvc; i++) {
+        struct service *s = &svcs[i];
+        for (int d = 0; d < s->ndeps; d++) {
+            s->dep[d] = svc_find(s->deps[d]);
+            if (s->dep[d] < 0)
+                refuse(s, "depends on unknown service '%s'", s->deps[d]);
+            else if (s->dep[d] == i)
+                refuse(s, "depends on itself");
+        }
+    }
+    /* cycles: repeatedly mark services whose dependencies are all acyclic */
+    bool ok[MAX_SVC] = {0};
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int i = 0; i < nsvc; i++) {
+            if (ok[i])
+                continue;
+            bool all = true;
+            for (int d = 0; d < svcs[i].ndeps; d++)
+                if (svcs[i].dep[d] >= 0 && svcs[i].dep[d] != i && !ok[svcs[i].dep[d]])
+                    all = false;
+            if (all)
+                ok[i] = changed = true;
+        }
+    }
+    for (int i = 0; i < nsvc; i++)
+        if (!ok[i])
+            refuse(&svcs[i], "is part of a dependency cycle");
+    /* grants */
+    v_handle irq = rt_cap("irq");
+    struct v_capinfo irqi = {0}, ioi = {0};
+    v_cap_info(irq, (uint64_t)&irqi);
+    v_cap_info(rt_cap("ioports"), (uint64_t)&ioi);
+    for (int i = 0; i < nsvc; i++) {
+        struct service *s = &svcs[i];
+        for (int k = 0; k < s->ngrants; k++) {
+            struct grant *g = &s->grants[k];
+            if (!g->name[0] || strlen(g->name) > 19 || strchr(g->name, ' '))
+                refuse(s, "grant name '%s' is not valid", g->name);
+            if (g->type > G_INTRODUCE) {
+                refuse(s, "grant '%s' has an unknown type", g->name);
+                continue;
+            }
+            if (!parse_grant_source(g)) {
+                refuse(s, "grant '%s': cannot read source '%s'", g->name, g->source);
+                continue;
+            }
+            switch (g->type) {
+            case G_SERVICE:
+            case G_INTRODUCE:
+                g->svc = strcmp(g->source, "init") ? svc_find(g->source) : -1;
+                if (strcmp(g->source, "init") && g->svc < 0)
+                    refuse(s, "grant '%s' names unknown service '%s'", g->name, g->source);
+                else if (g->type == G_INTRODUCE && g->svc < 0)
+                    refuse(s, "grant '%s': init cannot be introduced to", g->name);
+                else if (g->type == G_SERVICE && g->svc >= 0 && !depends_on(s, g->svc))
+                    refuse(s, "grant '%s' needs '%s' among its dependencies", g->name, g->source);
+                break;
+            case G_IRQ:
+                if (!(irqi.arg & (1ull << g->a)))
+                    refuse(s, "grant '%s': %s is not available", g->name, g->source);
+                break;
+            case G_IOPORT: {
+                uint64_t b = ioi.arg & 0xffff, n = ioi.arg >> 16;
+                if (g->a < b || g->a + g->b > b + n)
+                    refuse(s, "grant '%s': %s is not available", g->name, g->source);
+                break;
+            }
+            case G_MEMORY:
+                s->memory = g->a;
+                break;
+            case G_CONSOLE:
+                break;
+            }
+            /* hardware is given to one service only */
+            for (int j = 0; j < i; j++) {
+                if (svcs[j].state == S_REFUSED)
+                    continue;
+                for (int q = 0; q < svcs[j].ngrants; q++) {
+                    const struct grant *o = &svcs[j].grants[q];
+                    if (o->type != g->type)
+                        continue;
+                    if ((g->type == G_IRQ && o->a == g->a) ||
+                        (g->type == G_IOPORT && g->a < o->a + o->b && o->a < g->a + g->b))
+                        refuse(s, "grant '%s': %s already belongs to '%s'", g->name, g->source,
+                               svcs[j].name);
+                }
+            }
+        }
+    }
+    /* refusal spreads to dependents */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int i = 0; i < nsvc; i++) {
+            if (svcs[i].state == S_REFUSED)
+                continue;
+            for (int d = 0; d < svcs[i].ndeps; d++)
+                if (svcs[i].dep[d] >= 0 && svcs[svcs[i].dep[d]].state == S_REFUSED) {
+                    refuse(&svcs[i], "depends on refused service '%s'", svcs[i].deps[d]);
+                    changed = true;
+                    break;
+                }
+        }
+    }
+}
