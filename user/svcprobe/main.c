@@ -7,7 +7,7 @@
  *      (and to a name that does not exist), report each result
  *   4  look for a naming root it was not given
  *   5  exit with status 3 at once
- *   6  after 12 s, ask init (Supervisor) for its services and events,
+ *   6  after 10.5 s, ask init (Supervisor) for its services and events,
  *      print them, and halt the system
  *   0  idle forever
  */
@@ -116,7 +116,7 @@ int main(void)
         __asm__ volatile("ud2");
         return 1;
     case 6:
-        v_timer_set(60, 12000000);
+        v_timer_set(60, 10500000);
         v_signal_wait(1ull << 60, V_TIMEOUT_NEVER);
         return report_and_halt();
     case 2:
