@@ -50,7 +50,10 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
         struct ring *rg = c->obj;
         info.size = (uint64_t)rg->shared_pages * PAGE_SIZE;
         info.arg = (uint64_t)rg->slots | (uint64_t)rg->slot_size << 32;
-        info.free = V_RING_XQ - rg->xq_count;
+        uint32_t queued = 0;
+        for (uint32_t k = 0; k < rg->xq_count; k++)
+            queued += !cap_empty(&rg->xq[(rg->xq_head + k) % V_RING_XQ]);
+        info.free = V_RING_XQ - queued;
         break;
     }
     default:

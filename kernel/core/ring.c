@@ -101,6 +101,16 @@ void ring_unbind_task(struct task *t)
     t->bindings = 0;
 }
 
+/* A queued capability whose source was revoked leaves an empty slot in
+ * the queue; at the head such slots are simply passed over. */
+static void xq_skip_revoked(struct ring *rg)
+{
+    while (rg->xq_count && cap_empty(&rg->xq[rg->xq_head])) {
+        rg->xq_head = (rg->xq_head + 1) % V_RING_XQ;
+        rg->xq_count--;
+    }
+}
+
 static int lookup_end(struct task *self, v_handle h, uint32_t rights, struct cap **out,
                       struct ring **rg, unsigned *e)
 {
@@ -191,6 +201,7 @@ struct v_ret sys_ring_send_cap(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);   /* a Ring may not carry its own ends */
     if (rg->end[RING_RECV].closed)
         return sys_err(V_EDISCONNECTED);
+    xq_skip_revoked(rg);
     if (rg->xq_count == V_RING_XQ)
         return sys_err(V_EFULL);
     struct cap *slot = &rg->xq[(rg->xq_head + rg->xq_count) % V_RING_XQ];
@@ -211,6 +222,7 @@ struct v_ret sys_ring_recv_cap(struct task *self, const struct sys_args *a)
         return sys_err(err);
     if (e != RING_RECV)
         return sys_err(V_ETYPE);
+    xq_skip_revoked(rg);
     if (rg->xq_count == 0)
         return sys_err(V_EEMPTY);
     if ((err = cap_dest(tab, (uint32_t)a->a[1], &dst)))

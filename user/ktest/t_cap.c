@@ -305,3 +305,23 @@ KCASE(CAP0029, 1, "what if a Task deletes the same handle twice?")
     K_ERR(v_cap_delete(f), V_ESTALE);
     K_ERR(v_cap_revoke(f), V_ESTALE);
 }
+
+KCASE(CAP0030, 1, "what if the source of a queued copy is revoked while it waits in a Ring?")
+{
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 2 | 6 << 8, V_SLOT_ANY);
+    K_OK(r);
+    v_handle tx = (v_handle)r.val, rx = (v_handle)(r.val >> 32);
+    v_handle f = kt_frame();
+    K_OK(v_ring_send_cap(tx, f, 0));
+    struct v_capinfo i;
+    K_OK(v_cap_info(tx, (uint64_t)&i));
+    K_EQ(i.free, V_RING_XQ - 1);
+    K_OK(v_cap_revoke(f));                    /* the queued copy is derived from f */
+    /* the revocation emptied its queue slot: nothing stale arrives */
+    K_ERR(v_ring_recv_cap(rx, V_SLOT_ANY), V_EEMPTY);
+    K_OK(v_cap_info(tx, (uint64_t)&i));
+    K_EQ(i.free, V_RING_XQ);
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(tx));
+    K_OK(v_cap_delete(rx));
+}

@@ -53,3 +53,35 @@ KCASE(SYS0006, 0, "the root Task's Bundle lists its resources by name")
     K_TRUE(i.size > 100ull << 20);
     K_EQ(rt_cap("nonsense"), 0);
 }
+
+/* What if every call that takes a capability is handed one of the wrong
+ * type? Each must answer V_ETYPE (or another refusal), never succeed. */
+KCASE(SYS0007, 1, "what if every system call is given a capability of the wrong type?")
+{
+    v_handle wrong = DEBUG;
+    static const unsigned calls[] = {
+        V_SYS_cap_grant, V_SYS_retype, V_SYS_task_config, V_SYS_task_start, V_SYS_task_suspend,
+        V_SYS_task_resume, V_SYS_task_kill, V_SYS_task_info, V_SYS_as_map, V_SYS_as_unmap,
+        V_SYS_signal_mint, V_SYS_signal_raise, V_SYS_signal_call, V_SYS_ring_bind,
+        V_SYS_ring_notify, V_SYS_ring_send_cap, V_SYS_ring_recv_cap, V_SYS_bundle_add,
+        V_SYS_irq_bind, V_SYS_irq_ack, V_SYS_io_in, V_SYS_io_out,
+    };
+    for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        struct v_ret r = v_syscall6(calls[i], wrong, SCRATCH_VA, 1, 1, 1, 1);
+        if (r.err != V_ETYPE) {
+            kt_fail(__LINE__, "call %u: got %s, expected V_ETYPE", calls[i], rt_errname(r.err));
+            return;
+        }
+    }
+    K_ERR(v_debug_write(SELF, SCRATCH_VA, 1), V_ETYPE);
+}
+
+KCASE(SYS0008, 0, "re-arming the one-shot timer replaces the earlier deadline")
+{
+    K_OK(v_timer_set(22, 500000));
+    K_OK(v_timer_set(22, 3000));
+    uint64_t t0 = K_OK(v_clock());
+    K_EQ(K_OK(v_signal_wait(1ull << 22, 1000000)), 1ull << 22);
+    K_TRUE(K_OK(v_clock()) - t0 < 400000);
+    K_ERR(v_signal_wait(1ull << 22, 20000), V_ETIMEOUT);
+}
