@@ -51,12 +51,14 @@ $(B)/.setup-done: scripts/setup
 setup:
 	scripts/setup
 
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: $(B)/.setup-done
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(PYTHON) scripts/test-all $(B) $(HOST_TESTS)
 
 run: $(B)/.setup-done
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	$(QEMU_RUN) -kernel $(KERNEL_ELF) -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))" \
 	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)")
 
