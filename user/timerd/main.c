@@ -1,0 +1,174 @@
+/*
+ * timerd: the timer service (schema/timer.capnp).
+ *
+ * now() answers v_clock. sleep(us) holds the request and replies once
+ * the delay has passed. Pending sleeps of every client sit in one table;
+ * the kernel gives a Task one timer, which is kept armed for the
+ * earliest deadline and re-armed after each expiry. The kernel rounds a
+ * timer up to the next tick, so a reply never comes early.
+ *
+ * Limits, each answered at once with a status: a sleep longer than
+ * Timer_maxSleepUs is tooLong; a connection may have Timer_maxPending
+ * sleeps waiting (its reply Ring has 8 slots anyway), beyond that busy.
+ * A client that disconnects takes its pending sleeps with it. Bad
+ * payloads, unknown methods and replies sent as requests get IPC_ERROR.
+ */
+#include <string.h>
+
+#include "ipc.h"
+#include "logc.h"
+#include "rt.h"
+#include "schema/timer.capnp.h"
+
+#define TIMER_BIT 57
+#define MAX_SLEEPS (IPC_MAX_CONNS * Timer_maxPending)
+
+static struct sleeper {
+    struct ipc_conn *conn;      /* 0: free */
+    uint64_t id, deadline;
+} sl[MAX_SLEEPS];
+static struct ipc_server srv;
+
+static uint64_t now_us(void) { return v_clock().val; }
+
+static void arm(void)
+{
+    uint64_t first = ~0ull;
+    for (unsigned i = 0; i < MAX_SLEEPS; i++)
+        if (sl[i].conn && sl[i].deadline < first)
+            first = sl[i].deadline;
+    if (first == ~0ull) {
+        v_timer_set(TIMER_BIT, 0);
+        return;
+    }
+    uint64_t now = now_us();
+    v_timer_set(TIMER_BIT, first > now ? first - now : 1);
+}
+
+static void send_error(struct ipc_conn *c, uint64_t id)
+{
+    ipc_send(c, IPC_ERROR | IPC_REPLY, id, 0, 0, 0, 0, 0);
+}
+
+static void reply_now(struct ipc_conn *c, uint64_t id)
+{
+    uint8_t buf[32];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Timer_now_Results_set_us(Timer_now_Results_build_root(&b), now_us());
+    size_t len;
+    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    ipc_send(c, Timer_method_now | IPC_REPLY, id, p, (uint32_t)len, 0, 0, 0);
+}
+
+static void reply_sleep(struct ipc_conn *c, uint64_t id, enum Timer_Status st)
+{
+    uint8_t buf[32];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Timer_sleep_Results_B r = Timer_sleep_Results_build_root(&b);
+    Timer_sleep_Results_set_status(r, st);
+    Timer_sleep_Results_set_now(r, now_us());
+    size_t len;
+    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    ipc_send(c, Timer_method_sleep | IPC_REPLY, id, p, (uint32_t)len, 0, 0, 0);
+}
+
+static void do_sleep(struct ipc_conn *c, const struct ipc_msg *m)
+{
+    static const uint8_t empty[8];
+    struct capnp_msg msg;
+    int e = m->hdr.len ? capnp_msg_init_flat(&msg, m->data, m->hdr.len)
+                       : capnp_msg_init_flat(&msg, empty, sizeof empty);
+    if (e) {
+        send_error(c, m->hdr.id);
+        return;
+    }
+    capnp_msg_set_limits(&msg, 64, 2);
+    uint64_t us = Timer_sleep_Params_us(Timer_sleep_Params_read_root(&msg));
+    if (capnp_msg_error(&msg)) {
+        send_error(c, m->hdr.id);
+        return;
+    }
+    if (us > Timer_maxSleepUs) {
+        reply_sleep(c, m->hdr.id, Timer_Status_tooLong);
+        return;
+    }
+    if (us == 0) {
+        reply_sleep(c, m->hdr.id, Timer_Status_ok);
+        return;
+    }
+    unsigned mine = 0, free_slot = MAX_SLEEPS;
+    for (unsigned i = 0; i < MAX_SLEEPS; i++) {
+        if (sl[i].conn == c)
+            mine++;
+        else if (!sl[i].conn && free_slot == MAX_SLEEPS)
+            free_slot = i;
+    }
+    if (mine >= Timer_maxPending || free_slot == MAX_SLEEPS) {
+        reply_sleep(c, m->hdr.id, Timer_Status_busy);
+        return;
+    }
+    sl[free_slot] = (struct sleeper){c, m->hdr.id, now_us() + us};
+    arm();
+}
+
+static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
+{
+    (void)s;
+    for (unsigned i = 0; i < m->ncaps; i++)
+        v_cap_delete(m->caps[i]);
+    switch (m->hdr.kind) {
+    case Timer_method_now:
+        reply_now(c, m->hdr.id);
+        break;
+    case Timer_method_sleep:
+        do_sleep(c, m);
+        break;
+    default:
+        send_error(c, m->hdr.id);
+        break;
+    }
+}
+
+static void expire(void)
+{
+    uint64_t now = now_us();
+    for (unsigned i = 0; i < MAX_SLEEPS; i++)
+        if (sl[i].conn && sl[i].deadline <= now) {
+            struct sleeper s = sl[i];
+            sl[i].conn = 0;
+            reply_sleep(s.conn, s.id, Timer_Status_ok);
+        }
+    arm();
+}
+
+static void on_bits(struct ipc_server *s, uint64_t bits)
+{
+    (void)s;
+    if (bits & 1ull << TIMER_BIT)
+        expire();
+}
+
+static void on_close(struct ipc_server *s, struct ipc_conn *c)
+{
+    (void)s;
+    for (unsigned i = 0; i < MAX_SLEEPS; i++)
+        if (sl[i].conn == c)
+            sl[i].conn = 0;
+    arm();
+}
+
+int main(void)
+{
+    v_handle listen = rt_cap("listen");
+    if (!listen || ipc_server_init(&srv, listen))
+        return 2;
+    srv.handle = handle;
+    srv.on_bits = on_bits;
+    srv.on_close = on_close;
+    srv.extra_bits = 1ull << TIMER_BIT;
+    rt_log(RT_LOG_INFO, "timer service started");
+    ipc_serve(&srv, V_TIMEOUT_NEVER);
+    return 0;
+}
