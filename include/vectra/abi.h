@@ -45,8 +45,7 @@
     X(V_EBUSY,         20, "the object is in use")                               \
     X(V_ENOTFOUND,     21, "no such entry")                                      \
     X(V_ETOOBIG,       22, "size exceeds a limit")                               \
-    X(V_EWX,           23, "a mapping may not be both writable and executable")  \
-    X(V_EDEADLOCK,     24, "the call would wait for itself")
+    X(V_EWX,           23, "a mapping may not be both writable and executable")
 
 /* ---- system calls: X(number, name, argument count) --------------------
  * Grouped by primitive; docs/ABI.md documents each one (arguments,
@@ -117,7 +116,7 @@
     X(V_R_WRITE,   0x02, "write: map writable, io_out, debug_write, send") \
     X(V_R_EXEC,    0x04, "execute: map executable")                        \
     X(V_R_GRANT,   0x08, "grant: may be given to another Task")            \
-    X(V_R_CONTROL, 0x10, "control: retype, configure, start, stop, bind")
+    X(V_R_CONTROL, 0x10, "control: retype, configure, start, stop, IRQ bind")
 #define V_R_ALL 0x1f
 
 /* ---- flags, limits, parameters ---------------------------------------- */
@@ -132,7 +131,7 @@
 #define V_RING_SLOT_MAX_LOG2 12
 #define V_RING_XQ         8       /* capabilities in flight per Ring */
 #define V_SIGNAL_FAULT    63      /* conventional fault bit for supervisors */
-#define V_MAX_ASPACES     1024    /* live address spaces at once */
+#define V_MAX_ASPACES     1024    /* ASID table size: 1023 live address spaces at once */
 
 /* retype parameters: RETICLE bytes (page multiple); CAPTABLE log2(slots);
  * FRAME 0; RING log2(slots) | log2(slot bytes) << 8; others 0.
@@ -188,11 +187,12 @@ typedef uint32_t v_handle;
 /* cap_info result. */
 struct v_capinfo {
     uint32_t type, rights;
-    uint64_t arg;                 /* SIGNAL bits, IRQ lines, IOPORT base<<16|count */
-    uint64_t size;                /* object bytes (RETICLE: whole size) */
-    uint64_t free;                /* RETICLE: bytes still free; CAPTABLE: free slots */
-    uint64_t phys;                /* FRAME: physical address (for DMA) */
-    uint64_t mapped;              /* FRAME: mapped vaddr, or 0 */
+    uint64_t arg;                 /* SIGNAL bits, IRQ lines, IOPORT base | count<<16; RING slots | slot bytes<<32 */
+    uint64_t size;                /* object bytes (RETICLE: whole size; RING: shared bytes) */
+    uint64_t free;                /* RETICLE: bytes free; CAPTABLE: free slots;
+                                     ASPACE: page-table pages in use; RING: free queue slots */
+    uint64_t phys;                /* FRAME: physical address (for DMA); RETICLE: base */
+    uint64_t mapped;              /* FRAME: mapped vaddr or 0; RETICLE: live objects */
 };
 
 enum v_task_state {

@@ -7,6 +7,7 @@
 #include "core/syscall.h"
 
 static struct aspace *asids[V_MAX_ASPACES];   /* [0] unused: 0 means "not mapped" */
+static uint32_t asid_gen[V_MAX_ASPACES];
 
 bool aspace_asid_available(void)
 {
@@ -26,6 +27,7 @@ void aspace_create(void *obj, struct reticle *pt_reticle)
         if (!asids[i]) {
             asids[i] = as;
             as->asid = i;
+            as->gen = ++asid_gen[i] & ASID_GEN_MASK;
             return;
         }
     KASSERT(!"caller checked aspace_asid_available");
@@ -82,10 +84,10 @@ void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags)
     KASSERT(e == V_OK);
 }
 
-void aspace_unmap(uint32_t asid, uint64_t va, paddr_t pa)
+void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa)
 {
     struct aspace *as = aspace_by_asid(asid);
-    if (as)
+    if (as && as->gen == gen)
         arch_pt_unmap(as->root, va, pa);
 }
 
@@ -100,8 +102,8 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
     struct captable *tab = task_table(self);
     struct cap *asc, *fc;
     uint64_t va = a->a[2], rights = a->a[3];
-    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_ASPACE, V_R_WRITE, &asc);
-    if (e || (e = cap_lookup(tab, (v_handle)a->a[1], V_TYPE_FRAME, 0, &fc)))
+    int e = cap_lookup(tab, a->a[0], V_TYPE_ASPACE, V_R_WRITE, &asc);
+    if (e || (e = cap_lookup(tab, a->a[1], V_TYPE_FRAME, 0, &fc)))
         return sys_err(e);
     if (!(rights & V_R_READ) || (rights & ~(uint64_t)(V_R_READ | V_R_WRITE | V_R_EXEC)))
         return sys_err(V_EINVAL);
@@ -118,6 +120,7 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
                      (fc->arg2 & FRAME_DEVICE ? MAP_UNCACHED : 0);
     aspace_map(as, va, frame_phys(fc), flags);
     fc->arg = va | as->asid;
+    frame_set_gen(fc, as->gen);
     return sys_ok(0);
 }
 
@@ -125,12 +128,12 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
 struct v_ret sys_as_unmap(struct task *self, const struct sys_args *a)
 {
     struct cap *fc;
-    int e = cap_lookup(task_table(self), (v_handle)a->a[0], V_TYPE_FRAME, 0, &fc);
+    int e = cap_lookup(task_table(self), a->a[0], V_TYPE_FRAME, 0, &fc);
     if (e)
         return sys_err(e);
     if (!fc->arg)
         return sys_err(V_ENOTMAPPED);
-    aspace_unmap((uint32_t)(fc->arg & PAGE_MASK), fc->arg & ~PAGE_MASK, frame_phys(fc));
+    frame_unmap(fc);
     fc->arg = 0;
     return sys_ok(0);
 }

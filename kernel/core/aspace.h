@@ -6,10 +6,11 @@
  * with it.
  *
  * Each live address space holds an ASID, an index into a fixed kernel
- * table (V_MAX_ASPACES entries). A mapped FRAME capability records
- * (ASID, vaddr) rather than a pointer, so unmapping after the address
- * space is gone is a harmless no-op, and an unmap only clears an entry
- * that still maps that very frame.
+ * table (V_MAX_ASPACES entries), and the ASID's generation (bumped each
+ * time the ASID is reused, 11 bits). A mapped FRAME capability records
+ * (ASID, generation, vaddr) rather than a pointer, so unmapping after the
+ * address space is gone is a harmless no-op even once the ASID is reused,
+ * and an unmap only clears an entry that still maps that very frame.
  *
  * Invariants: user mappings lie in [V_USER_BASE, V_USER_TOP); no leaf is
  * writable and executable; every page-table page is counted live in
@@ -25,6 +26,7 @@ struct aspace {
     paddr_t root;               /* immutable: the first page of the object */
     struct reticle *pt_reticle; /* immutable: where page tables come from (0: boot memory) */
     uint32_t asid;              /* immutable */
+    uint32_t gen;               /* immutable: the ASID's generation */
     uint32_t ntables;
     uint8_t boot;               /* immutable: the root's, whose early tables are boot memory */
 };
@@ -45,11 +47,24 @@ void aspace_destroy(void *obj);
 /* How many page-table pages mapping va would need, and can they be had. */
 int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages);
 void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags);
-void aspace_unmap(uint32_t asid, uint64_t va, paddr_t pa);
+void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa);
 bool aspace_mapped(struct aspace *as, uint64_t va);
 struct aspace *aspace_by_asid(uint32_t asid);
-/* FRAME capability bookkeeping */
+/* FRAME capability bookkeeping: arg = vaddr | ASID when mapped (else 0);
+ * arg2 = physical address | generation << 1 | FRAME_DEVICE. */
 #define FRAME_DEVICE 1ull       /* arg2 bit: device memory, map uncached */
+#define ASID_GEN_MASK 0x7ffu
 static inline paddr_t frame_phys(const struct cap *c) { return c->arg2 & ~PAGE_MASK; }
+static inline uint32_t frame_gen(const struct cap *c) { return (uint32_t)(c->arg2 >> 1) & ASID_GEN_MASK; }
+static inline void frame_set_gen(struct cap *c, uint32_t gen)
+{
+    c->arg2 = (c->arg2 & ~(uint64_t)(ASID_GEN_MASK << 1)) | (uint64_t)(gen & ASID_GEN_MASK) << 1;
+}
+static inline void frame_unmap(const struct cap *c)
+{
+    if (c->arg)
+        aspace_unmap((uint32_t)(c->arg & PAGE_MASK), frame_gen(c), c->arg & ~PAGE_MASK,
+                     frame_phys(c));
+}
 
 #endif

@@ -27,12 +27,16 @@ struct v_ret sys_bundle_add(struct task *self, const struct sys_args *a)
     struct cap *tc, *src = 0, *dst;
     char name[V_BUNDLE_NAME];
     uint64_t len = a->a[2];
-    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_TASK, V_R_CONTROL, &tc);
+    int e = cap_lookup(tab, a->a[0], V_TYPE_TASK, V_R_CONTROL, &tc);
     if (e)
         return sys_err(e);
     struct task *t = tc->obj;
-    if (len == 0 || len >= V_BUNDLE_NAME)
+    if (len == 0)
+        return sys_err(V_EINVAL);
+    if (len >= V_BUNDLE_NAME)
         return sys_err(V_ETOOBIG);
+    if (a->a[4] & ~(uint64_t)V_MOVE)
+        return sys_err(V_EINVAL);
     memset(name, 0, sizeof name);
     if (arch_copy_from_user(name, a->a[1], len))
         return sys_err(V_EFAULT);
@@ -46,10 +50,8 @@ struct v_ret sys_bundle_add(struct task *self, const struct sys_args *a)
         memcpy(t->name, name, len);
         return sys_ok(0);
     }
-    if ((e = cap_lookup(tab, (v_handle)a->a[3], 0, V_R_GRANT, &src)))
+    if ((e = cap_lookup(tab, a->a[3], 0, V_R_GRANT, &src)))
         return sys_err(e);
-    if (a->a[4] & ~(uint64_t)V_MOVE)
-        return sys_err(V_EINVAL);
     if (cap_empty(&t->bundle) || !task_table(t))
         return sys_err(V_ESTATE);
     struct v_bundle *b = arch_phys_to_virt(frame_phys(&t->bundle));

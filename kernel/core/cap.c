@@ -18,14 +18,14 @@ v_handle cap_handle(struct captable *t, const struct cap *c)
     return V_HANDLE(idx, c->gen);
 }
 
-int cap_lookup(struct captable *t, v_handle h, unsigned type, uint32_t rights,
+int cap_lookup(struct captable *t, uint64_t h, unsigned type, uint32_t rights,
                struct cap **out)
 {
     uint32_t idx = V_HANDLE_SLOT(h);
-    if (!t || idx == 0 || idx >= t->nslots)
+    if (!t || h >> 32 || idx == 0 || idx >= t->nslots)
         return V_EHANDLE;
     struct cap *c = &captable_slots(t)[idx];
-    if (c->gen != V_HANDLE_GEN(h))
+    if (c->gen != V_HANDLE_GEN((uint32_t)h))
         return V_ESTALE;
     if (cap_empty(c))
         return V_EHANDLE;
@@ -37,10 +37,12 @@ int cap_lookup(struct captable *t, v_handle h, unsigned type, uint32_t rights,
     return V_OK;
 }
 
-int cap_dest(struct captable *t, uint32_t dst, struct cap **out)
+int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
 {
     if (!t)
         return V_EHANDLE;
+    if (dst >> 32)
+        return V_ERANGE;
     if (dst != V_SLOT_ANY) {
         uint32_t idx = V_HANDLE_SLOT(dst);
         if (idx == 0 || idx >= t->nslots)

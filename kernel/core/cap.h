@@ -73,11 +73,14 @@ _Static_assert(sizeof(struct captable) == sizeof(struct cap), "header is slot 0"
 
 static inline struct cap *captable_slots(struct captable *t) { return (struct cap *)t; }
 
-/* Look up a handle in a table: type and rights checked (type 0: any). */
-int cap_lookup(struct captable *t, v_handle h, unsigned type, uint32_t rights,
+/* Look up a handle in a table: type and rights checked (type 0: any).
+ * The whole 64-bit argument is the handle: high bits are V_EHANDLE. */
+int cap_lookup(struct captable *t, uint64_t h, unsigned type, uint32_t rights,
                struct cap **out);
-/* An empty destination slot: dst == V_SLOT_ANY picks the lowest free one. */
-int cap_dest(struct captable *t, uint32_t dst, struct cap **out);
+/* An empty destination slot: dst == V_SLOT_ANY picks the lowest free one;
+ * otherwise dst's low 16 bits are the slot (a handle may be passed) and
+ * anything above 32 bits is V_ERANGE. */
+int cap_dest(struct captable *t, uint64_t dst, struct cap **out);
 v_handle cap_handle(struct captable *t, const struct cap *c);
 
 /* Fill an empty slot as a child of parent (which may be 0 for boot roots). */

@@ -14,7 +14,7 @@
 struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &c);
+    int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
     struct v_capinfo info = {.type = c->type, .rights = c->rights, .arg = 0};
@@ -71,8 +71,6 @@ static int narrow_arg(const struct cap *c, uint64_t arg, uint64_t *out)
     switch (c->type) {
     case V_TYPE_SIGNAL:
     case V_TYPE_IRQ:
-        if (arg == 0)
-            return V_EINVAL;
         if (arg & ~c->arg)
             return V_EWIDEN;
         *out = arg;
@@ -100,7 +98,7 @@ static struct v_ret derive(struct task *self, const struct sys_args *a, uint32_t
 {
     struct captable *tab = task_table(self);
     struct cap *src, *dst;
-    int e = cap_lookup(tab, (v_handle)a->a[0], 0, 0, &src);
+    int e = cap_lookup(tab, a->a[0], 0, 0, &src);
     if (e)
         return sys_err(e);
     if (rights & ~src->rights)
@@ -108,7 +106,7 @@ static struct v_ret derive(struct task *self, const struct sys_args *a, uint32_t
     uint64_t newarg = src->type == V_TYPE_FRAME ? 0 : src->arg;
     if (use_arg && (e = narrow_arg(src, arg, &newarg)))
         return sys_err(e);
-    if ((e = cap_dest(tab, (uint32_t)a->a[1], &dst)))
+    if ((e = cap_dest(tab, a->a[1], &dst)))
         return sys_err(e);
     cap_insert(dst, src, src->type, rights, src->obj, newarg, src->arg2, 0);
     return sys_ok(cap_handle(tab, dst));
@@ -118,7 +116,7 @@ static struct v_ret derive(struct task *self, const struct sys_args *a, uint32_t
 struct v_ret sys_cap_copy(struct task *self, const struct sys_args *a)
 {
     struct cap *src;
-    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &src);
+    int e = cap_lookup(task_table(self), a->a[0], 0, 0, &src);
     if (e)
         return sys_err(e);
     return derive(self, a, src->rights, 0, false);
@@ -138,8 +136,8 @@ struct v_ret sys_cap_move(struct task *self, const struct sys_args *a)
 {
     struct captable *tab = task_table(self);
     struct cap *src, *dst;
-    int e = cap_lookup(tab, (v_handle)a->a[0], 0, 0, &src);
-    if (e || (e = cap_dest(tab, (uint32_t)a->a[1], &dst)))
+    int e = cap_lookup(tab, a->a[0], 0, 0, &src);
+    if (e || (e = cap_dest(tab, a->a[1], &dst)))
         return sys_err(e);
     cap_move_slot(dst, src);
     return sys_ok(cap_handle(tab, dst));
@@ -148,7 +146,7 @@ struct v_ret sys_cap_move(struct task *self, const struct sys_args *a)
 struct v_ret sys_cap_delete(struct task *self, const struct sys_args *a)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &c);
+    int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
     cap_delete(c);
@@ -158,7 +156,7 @@ struct v_ret sys_cap_delete(struct task *self, const struct sys_args *a)
 struct v_ret sys_cap_revoke(struct task *self, const struct sys_args *a)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)a->a[0], 0, 0, &c);
+    int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
     cap_revoke(c);
@@ -170,15 +168,15 @@ struct v_ret sys_cap_grant(struct task *self, const struct sys_args *a)
 {
     struct captable *tab = task_table(self);
     struct cap *tc, *src, *dst;
-    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_CAPTABLE, V_R_WRITE, &tc);
-    if (e || (e = cap_lookup(tab, (v_handle)a->a[1], 0, V_R_GRANT, &src)))
+    int e = cap_lookup(tab, a->a[0], V_TYPE_CAPTABLE, V_R_WRITE, &tc);
+    if (e || (e = cap_lookup(tab, a->a[1], 0, V_R_GRANT, &src)))
         return sys_err(e);
     if (a->a[3] & ~(uint64_t)V_MOVE)
         return sys_err(V_EINVAL);
-    if (src == tc)
+    if (src->type == V_TYPE_CAPTABLE && src->obj == tc->obj)
         return sys_err(V_EINVAL);   /* a table may not hold itself */
     struct captable *to = tc->obj;
-    if ((e = cap_dest(to, (uint32_t)a->a[2], &dst)))
+    if ((e = cap_dest(to, a->a[2], &dst)))
         return sys_err(e);
     obj_transfer(dst, src, a->a[3] & V_MOVE);
     return sys_ok(cap_handle(to, dst));

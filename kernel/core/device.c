@@ -87,7 +87,7 @@ static int lookup_port(struct task *self, uint64_t h, uint32_t right, uint64_t p
     if (width != 1 && width != 2 && width != 4)
         return V_EINVAL;
     uint64_t base = c->arg & 0xffff, count = c->arg >> 16;
-    if (port < base || port + width > base + count)
+    if (port > 0xffff || port < base || port + width > base + count)
         return V_ERANGE;
     return V_OK;
 }
@@ -124,20 +124,16 @@ struct v_ret sys_io_out(struct task *self, const struct sys_args *a)
 struct v_ret sys_debug_write(struct task *self, const struct sys_args *a)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)a->a[0], V_TYPE_DEBUG, V_R_WRITE, &c);
+    int e = cap_lookup(task_table(self), a->a[0], V_TYPE_DEBUG, V_R_WRITE, &c);
     if (e)
         return sys_err(e);
     uint64_t ptr = a->a[1], len = a->a[2];
-    char buf[256];
-    if (len > 4096)
+    char buf[4096];     /* copied whole first: a bad pointer prints nothing */
+    if (len > sizeof buf)
         return sys_err(V_ETOOBIG);
-    for (uint64_t done = 0; done < len;) {
-        uint64_t n = len - done < sizeof buf ? len - done : sizeof buf;
-        if (arch_copy_from_user(buf, ptr + done, n) != V_OK)
-            return sys_err(V_EFAULT);
-        for (uint64_t i = 0; i < n; i++)
-            arch_console_putc(buf[i]);
-        done += n;
-    }
+    if (arch_copy_from_user(buf, ptr, len) != V_OK)
+        return sys_err(V_EFAULT);
+    for (uint64_t i = 0; i < len; i++)
+        arch_console_putc(buf[i]);
     return sys_ok(len);
 }

@@ -30,9 +30,8 @@ static void captable_finish(struct reap *r)
 
 void obj_cap_gone(const struct cap *gone, struct cap *slot)
 {
-    if (gone->type == V_TYPE_FRAME && gone->arg)
-        aspace_unmap((uint32_t)(gone->arg & PAGE_MASK), gone->arg & ~PAGE_MASK,
-                     frame_phys(gone));
+    if (gone->type == V_TYPE_FRAME)
+        frame_unmap(gone);
     if (((slot->flags & CAP_WHERE_MASK) >> CAP_WHERE_SHIFT) == CAP_IN_TASK)
         task_slot_gone(task_of_slot(slot), slot);
     if (!(gone->flags & CAP_ORIGINAL))
@@ -132,7 +131,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
     struct cap *rc, *dst, *dst2 = 0;
     unsigned type = (unsigned)a->a[1];
     uint64_t param = a->a[2];
-    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_RETICLE, V_R_CONTROL, &rc);
+    int e = cap_lookup(tab, a->a[0], V_TYPE_RETICLE, V_R_CONTROL, &rc);
     if (e)
         return sys_err(e);
     struct reticle *r = rc->obj;
@@ -148,7 +147,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
     uint64_t align = obj_align(type, size);
     if (!reticle_fit(r, size, align))
         return sys_err(V_ENOMEM);
-    if ((e = cap_dest(tab, (uint32_t)a->a[3], &dst)))
+    if ((e = cap_dest(tab, a->a[3], &dst)))
         return sys_err(e);
     if (type == V_TYPE_RING_SEND) {
         struct cap *s = captable_slots(tab);

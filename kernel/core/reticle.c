@@ -33,8 +33,10 @@ struct reticle *reticle_init_device(paddr_t base, uint64_t size)
 }
 
 /* The hole an allocation would use (index), or -1 for the watermark; the
- * first fitting hole wins, so small objects fill the gaps first. A hole
- * is used only if splitting it leaves the list within its bound. */
+ * first fitting hole wins, so small objects fill the gaps first. A split
+ * that finds the hole list full loses its remainder (counted in lost)
+ * rather than failing: whatever reticle_fit accepts, reticle_take (and
+ * a run of page-sized takes within what fit accepted) can always do. */
 static int plan(const struct reticle *r, uint64_t size, uint64_t align, uint64_t *at)
 {
     if (size == 0 || size > r->size)
@@ -43,9 +45,6 @@ static int plan(const struct reticle *r, uint64_t size, uint64_t align, uint64_t
         const struct reticle_hole *h = &r->hole[i];
         uint64_t a = ALIGN_UP(r->base + h->off, align) - r->base;
         if (a < h->off || a - h->off > h->len || size > h->len - (a - h->off))
-            continue;
-        bool prefix = a > h->off, suffix = a + size < h->off + h->len;
-        if (prefix && suffix && r->nholes == RETICLE_HOLES)
             continue;
         *at = a;
         return (int)i;

@@ -68,7 +68,8 @@ static void unbind(struct ring *rg, unsigned e)
     }
     if (end->asid) {
         for (uint32_t i = 0; i < rg->shared_pages; i++)
-            aspace_unmap(end->asid, end->vaddr + i * PAGE_SIZE, rg->shared + i * PAGE_SIZE);
+            aspace_unmap(end->asid, end->gen, end->vaddr + i * PAGE_SIZE,
+                         rg->shared + i * PAGE_SIZE);
         end->asid = 0;
     }
 }
@@ -111,15 +112,17 @@ static void xq_skip_revoked(struct ring *rg)
     }
 }
 
-static int lookup_end(struct task *self, v_handle h, uint32_t rights, struct cap **out,
+static int lookup_end(struct task *self, uint64_t h, uint32_t rights, struct cap **out,
                       struct ring **rg, unsigned *e)
 {
     struct cap *c;
-    int err = cap_lookup(task_table(self), h, 0, rights, &c);
+    int err = cap_lookup(task_table(self), h, 0, 0, &c);
     if (err)
         return err;
     if (c->type != V_TYPE_RING_SEND && c->type != V_TYPE_RING_RECV)
         return V_ETYPE;
+    if ((c->rights & rights) != rights)
+        return V_ERIGHTS;
     *out = c;
     *rg = c->obj;
     *e = c->type == V_TYPE_RING_SEND ? RING_SEND : RING_RECV;
@@ -133,7 +136,7 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
     struct cap *c;
     struct ring *rg;
     unsigned e;
-    int err = lookup_end(self, (v_handle)a->a[0], V_R_READ | V_R_WRITE, &c, &rg, &e);
+    int err = lookup_end(self, a->a[0], V_R_READ | V_R_WRITE, &c, &rg, &e);
     if (err)
         return sys_err(err);
     if (a->a[2] > 63)
@@ -154,6 +157,7 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
     end->task = self;
     end->bit = (uint8_t)a->a[2];
     end->asid = as->asid;
+    end->gen = as->gen;
     end->vaddr = a->a[1];
     end->bound = 1;
     end->bind_next = self->bindings;
@@ -168,7 +172,7 @@ struct v_ret sys_ring_notify(struct task *self, const struct sys_args *a)
     struct cap *c;
     struct ring *rg;
     unsigned e;
-    int err = lookup_end(self, (v_handle)a->a[0], 0, &c, &rg, &e);
+    int err = lookup_end(self, a->a[0], 0, &c, &rg, &e);
     if (err)
         return sys_err(err);
     struct ring_end *peer = &rg->end[1 - e];
@@ -188,12 +192,12 @@ struct v_ret sys_ring_send_cap(struct task *self, const struct sys_args *a)
     struct cap *c, *src;
     struct ring *rg;
     unsigned e;
-    int err = lookup_end(self, (v_handle)a->a[0], V_R_WRITE, &c, &rg, &e);
+    int err = lookup_end(self, a->a[0], V_R_WRITE, &c, &rg, &e);
     if (err)
         return sys_err(err);
     if (e != RING_SEND)
         return sys_err(V_ETYPE);
-    if ((err = cap_lookup(task_table(self), (v_handle)a->a[1], 0, V_R_GRANT, &src)))
+    if ((err = cap_lookup(task_table(self), a->a[1], 0, V_R_GRANT, &src)))
         return sys_err(err);
     if (a->a[2] & ~(uint64_t)V_MOVE)
         return sys_err(V_EINVAL);
@@ -217,7 +221,7 @@ struct v_ret sys_ring_recv_cap(struct task *self, const struct sys_args *a)
     struct ring *rg;
     unsigned e;
     struct captable *tab = task_table(self);
-    int err = lookup_end(self, (v_handle)a->a[0], V_R_READ, &c, &rg, &e);
+    int err = lookup_end(self, a->a[0], V_R_READ, &c, &rg, &e);
     if (err)
         return sys_err(err);
     if (e != RING_RECV)
@@ -225,7 +229,7 @@ struct v_ret sys_ring_recv_cap(struct task *self, const struct sys_args *a)
     xq_skip_revoked(rg);
     if (rg->xq_count == 0)
         return sys_err(V_EEMPTY);
-    if ((err = cap_dest(tab, (uint32_t)a->a[1], &dst)))
+    if ((err = cap_dest(tab, a->a[1], &dst)))
         return sys_err(err);
     cap_move_slot(dst, &rg->xq[rg->xq_head]);
     rg->xq_head = (rg->xq_head + 1) % V_RING_XQ;

@@ -56,9 +56,12 @@ static bool map_new(uint64_t va, unsigned flags, paddr_t *out)
     return true;
 }
 
-static void give(const char *name, unsigned type, uint32_t rights, void *obj, uint64_t arg)
+static struct captable *root_tab;
+
+static struct cap *give(const char *name, unsigned type, uint32_t rights, void *obj,
+                        uint64_t arg)
 {
-    struct captable *t = task_table(root);
+    struct captable *t = root_tab;
     struct cap *slot;
     KASSERT(cap_dest(t, V_SLOT_ANY, &slot) == V_OK);
     cap_insert(slot, 0, type, rights, obj, arg, 0, CAP_ORIGINAL);
@@ -67,6 +70,7 @@ static void give(const char *name, unsigned type, uint32_t rights, void *obj, ui
         e->name[i] = name[i];
     e->type = type;
     e->handle = cap_handle(t, slot);
+    return slot;
 }
 
 static bool load_elf(const uint8_t *file, const struct elf_image *img)
@@ -152,6 +156,7 @@ struct task *root_create(const struct boot_info *bi, uint64_t tsc_entry)
     void *asobj = arch_phys_to_virt(asp);
     struct captable *tab = arch_phys_to_virt(tabp);
     captable_init(tab, ROOT_TABLE_BITS);
+    root_tab = tab;
     aspace_create(asobj, 0);
     root_as = aspace_of(asobj);
     root_as->boot = 1;
@@ -175,12 +180,14 @@ struct task *root_create(const struct boot_info *bi, uint64_t tsc_entry)
         if (*c == '/' || *c == ' ')
             base = c + 1;
     task_init(root, *base ? base : "root", ROOT_PRIO);
-    /* the root's own table and address space, named by its embedded slots */
-    cap_insert(&root->table, 0, V_TYPE_CAPTABLE, V_R_ALL, tab, 0, 0, 0);
-    cap_insert(&root->aspace, 0, V_TYPE_ASPACE, V_R_ALL, asobj, 0, 0, 0);
+    /* The root's own table and address space are named by its embedded
+     * slots, children of the originals it is given: deleting one of those
+     * ends the root like any other Task. */
     give("self", V_TYPE_TASK, V_R_ALL, root, 0);
-    give("table", V_TYPE_CAPTABLE, V_R_ALL, tab, 0);
-    give("aspace", V_TYPE_ASPACE, V_R_ALL, asobj, 0);
+    struct cap *tab_c = give("table", V_TYPE_CAPTABLE, V_R_ALL, tab, 0);
+    struct cap *as_c = give("aspace", V_TYPE_ASPACE, V_R_ALL, asobj, 0);
+    cap_insert(&root->table, tab_c, V_TYPE_CAPTABLE, V_R_ALL, tab, 0, 0, 0);
+    cap_insert(&root->aspace, as_c, V_TYPE_ASPACE, V_R_ALL, asobj, 0, 0, 0);
     give("debug", V_TYPE_DEBUG, V_R_ALL, 0, 0);
     give("irq", V_TYPE_IRQ, V_R_ALL, 0, 0xffff & ~IRQ_KERNEL_LINES);
     give("ioports", V_TYPE_IOPORT, V_R_ALL, 0, 0x100 | (0x10000ull - 0x100) << 16);

@@ -34,12 +34,13 @@ static void tq_insert(struct tnode *n, uint64_t deadline)
     p->prev = n;
 }
 
-/* Microseconds to a tick deadline, rounding up so a wait is never short. */
+/* Microseconds to a tick deadline, rounding up and adding the tick in
+ * progress, so a wait is never shorter than asked. */
 static uint64_t deadline_after(uint64_t us)
 {
     uint64_t per = 1000000 / SCHED_HZ;
     uint64_t t = us / per + (us % per != 0);
-    return sched_ticks() + (t ? t : 1);
+    return sched_ticks() + t + 1;
 }
 
 static void finish_wait(struct task *t, int64_t err, uint64_t val)
@@ -101,7 +102,7 @@ static struct v_ret wait_for(struct task *self, uint64_t mask, uint64_t timeout_
     return sys_err(SYS_DEFER);
 }
 
-static int check_signal_cap(struct task *self, v_handle h, uint64_t bits, struct cap **out)
+static int check_signal_cap(struct task *self, uint64_t h, uint64_t bits, struct cap **out)
 {
     int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_SIGNAL, V_R_WRITE, out);
     if (e)
@@ -118,12 +119,12 @@ struct v_ret sys_signal_mint(struct task *self, const struct sys_args *a)
 {
     struct captable *tab = task_table(self);
     struct cap *tc, *dst;
-    int e = cap_lookup(tab, (v_handle)a->a[0], V_TYPE_TASK, V_R_CONTROL, &tc);
+    int e = cap_lookup(tab, a->a[0], V_TYPE_TASK, V_R_CONTROL, &tc);
     if (e)
         return sys_err(e);
     if (a->a[1] == 0)
         return sys_err(V_EINVAL);
-    if ((e = cap_dest(tab, (uint32_t)a->a[2], &dst)))
+    if ((e = cap_dest(tab, a->a[2], &dst)))
         return sys_err(e);
     cap_insert(dst, tc, V_TYPE_SIGNAL, V_R_WRITE | V_R_GRANT | V_R_READ, tc->obj, a->a[1], 0,
                0);
@@ -134,7 +135,7 @@ struct v_ret sys_signal_mint(struct task *self, const struct sys_args *a)
 struct v_ret sys_signal_raise(struct task *self, const struct sys_args *a)
 {
     struct cap *sc;
-    int e = check_signal_cap(self, (v_handle)a->a[0], a->a[1], &sc);
+    int e = check_signal_cap(self, a->a[0], a->a[1], &sc);
     if (e)
         return sys_err(e);
     self->ctr_signals++;
@@ -155,7 +156,7 @@ struct v_ret sys_signal_wait(struct task *self, const struct sys_args *a)
 struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
 {
     struct cap *sc;
-    int e = check_signal_cap(self, (v_handle)a->a[0], a->a[1], &sc);
+    int e = check_signal_cap(self, a->a[0], a->a[1], &sc);
     if (e)
         return sys_err(e);
     if (a->a[2] == 0)

@@ -84,6 +84,11 @@ static void finish(struct task *t, int64_t code)
     stop(t);
     t->state = TASK_DEAD;
     t->exit_code = code;
+    if (t->id == 1) {
+        /* the root's end is the system's end */
+        kprintf("kernel: root task exited with status %ld\n", code);
+        kernel_halt(code == 0 ? EXIT_PASS : EXIT_FAIL);
+    }
 }
 
 /* One of t's own slots was revoked because its object went away. Losing
@@ -126,19 +131,20 @@ struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
     struct task *t;
     struct cap *tc, *ac, *fc = 0, *bc = 0;
     int e = lookup_task(self, a->a[0], V_R_CONTROL, &t);
-    if (e || (e = cap_lookup(tab, (v_handle)a->a[1], V_TYPE_CAPTABLE, V_R_CONTROL, &tc)) ||
-        (e = cap_lookup(tab, (v_handle)a->a[2], V_TYPE_ASPACE, V_R_CONTROL, &ac)))
+    if (e || (e = cap_lookup(tab, a->a[1], V_TYPE_CAPTABLE, V_R_CONTROL, &tc)) ||
+        (e = cap_lookup(tab, a->a[2], V_TYPE_ASPACE, V_R_CONTROL, &ac)))
         return sys_err(e);
-    if (a->a[4] && (e = cap_lookup(tab, (v_handle)a->a[4], V_TYPE_SIGNAL, V_R_WRITE, &fc)))
+    if (a->a[4] && (e = cap_lookup(tab, a->a[4], V_TYPE_SIGNAL, V_R_WRITE, &fc)))
         return sys_err(e);
-    if (a->a[5] && (e = cap_lookup(tab, (v_handle)a->a[5], V_TYPE_FRAME, V_R_READ, &bc)))
+    if (a->a[5] && (e = cap_lookup(tab, a->a[5], V_TYPE_FRAME, V_R_READ, &bc)))
         return sys_err(e);
     if (a->a[3] > self->prio)
         return sys_err(V_ERANGE);
-    if (t->state != TASK_INACTIVE || configured(t))
+    /* once only: a Task that lost part of its configuration is not
+     * configured again (all four slots must be empty) */
+    if (t->state != TASK_INACTIVE || !cap_empty(&t->table) || !cap_empty(&t->aspace) ||
+        !cap_empty(&t->faultsig) || !cap_empty(&t->bundle))
         return sys_err(V_ESTATE);
-    if (t == self)
-        return sys_err(V_EINVAL);
     struct aspace *as = aspace_of(ac->obj);
     if (bc) {
         if (bc->arg2 & FRAME_DEVICE)
@@ -155,6 +161,7 @@ struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
         cap_insert(&t->bundle, bc, V_TYPE_FRAME, V_R_READ, bc->obj, 0, bc->arg2, 0);
         aspace_map(as, V_BUNDLE_ADDR, frame_phys(bc), MAP_R);
         t->bundle.arg = V_BUNDLE_ADDR | as->asid;
+        frame_set_gen(&t->bundle, as->gen);
         struct v_bundle *b = arch_phys_to_virt(frame_phys(bc));
         memset(b, 0, sizeof *b);
         b->magic = V_BUNDLE_MAGIC;
@@ -226,10 +233,6 @@ struct v_ret sys_task_kill(struct task *self, const struct sys_args *a)
 struct v_ret sys_task_exit(struct task *self, const struct sys_args *a)
 {
     finish(self, (int64_t)a->a[0]);
-    if (self->id == 1) {
-        kprintf("kernel: root task exited with status %ld\n", (int64_t)a->a[0]);
-        kernel_halt(a->a[0] == 0 ? EXIT_PASS : EXIT_FAIL);
-    }
     notify_supervisor(self);
     return sys_ok(0);
 }

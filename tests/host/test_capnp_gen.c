@@ -232,7 +232,7 @@ TEST(system_manifest_end_to_end)
     CHECK_EQ(SystemManifest_Service_binary_which(bin), SystemManifest_Service_binary_which_module);
     CHECK_STR(SystemManifest_Service_binary_module(bin).str, "log.elf");
     CHECK_EQ(SystemManifest_Service_restart(s0), SystemManifest_RestartPolicy_always);
-    CHECK_EQ(SystemManifest_Service_priority(s0), 128);
+    CHECK_EQ(SystemManifest_Service_priority(s0), 8);
 
     SystemManifest_Service_R s1 = SystemManifest_Service_RList_get(s, 1);
     bin = SystemManifest_Service_binary(s1);

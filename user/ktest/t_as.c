@@ -153,3 +153,21 @@ KCASE(AS0012, 0, "a read-only mapping faults a child that writes it, and the ker
     K_EQ(i.fault.error & 2, 2);              /* a write */
     K_EQ(rt_child_destroy(&c), 0);
 }
+
+/* Regression (ABI review, finding 3): with the Reticle's hole list full, a
+ * mapping that needed page tables passed the check and then asserted. */
+KCASE(AS0013, 1, "what if a space's Reticle has a full hole list when page tables are needed?")
+{
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 1024 * 1024, V_SLOT_ANY));
+    v_handle as = (v_handle)K_OK(v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    v_handle pages[130];
+    for (int i = 0; i < 130; i++)
+        pages[i] = (v_handle)K_OK(v_retype(sub, V_TYPE_FRAME, 0, V_SLOT_ANY));
+    for (int i = 0; i < 130; i += 2)            /* 65 separate holes: the list is full */
+        K_OK(v_cap_delete(pages[i]));
+    v_handle f = kt_frame();
+    struct v_ret r = v_as_map(as, f, 0x10000000ull, V_R_READ);
+    K_TRUE(r.err == V_OK || r.err == V_ENOMEM);
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(sub));
+}

@@ -74,7 +74,7 @@ KCASE(BUN0003, 1, "what if a Bundle name is empty, too long, has odd characters,
 {
     struct shell s;
     SHELL(&s, 5);
-    K_ERR(v_bundle_add(s.task, (uint64_t)"x", 0, DEBUG, 0), V_ETOOBIG);
+    K_ERR(v_bundle_add(s.task, (uint64_t)"x", 0, DEBUG, 0), V_EINVAL);
     K_ERR(v_bundle_add(s.task, (uint64_t)"abcdefghijklmnopqrstuvwxyz", 24, DEBUG, 0), V_ETOOBIG);
     K_ERR(v_bundle_add(s.task, (uint64_t)"a b", 3, DEBUG, 0), V_EINVAL);
     K_ERR(v_bundle_add(s.task, (uint64_t)"a\0b", 3, DEBUG, 0), V_EINVAL);

@@ -325,3 +325,21 @@ KCASE(CAP0030, 1, "what if the source of a queued copy is revoked while it waits
     K_OK(v_cap_delete(tx));
     K_OK(v_cap_delete(rx));
 }
+
+/* Regression (ABI review, findings 5 and 6). */
+KCASE(CAP0031, 1, "what if a handle or destination has bits above 32?")
+{
+    struct v_capinfo i;
+    K_ERR(v_cap_info(TAB | 1ull << 40, (uint64_t)&i), V_EHANDLE);
+    K_ERR(v_cap_copy(TAB, 1ull << 32), V_ERANGE);
+    K_ERR(v_cap_delete(DEBUG | 1ull << 63), V_EHANDLE);
+}
+
+KCASE(CAP0032, 1, "what if a copy of a table's capability is granted into that table?")
+{
+    v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 5, V_SLOT_ANY));
+    v_handle copy = (v_handle)K_OK(v_cap_copy(tab, V_SLOT_ANY));
+    K_ERR(v_cap_grant(tab, copy, V_SLOT_ANY, 0), V_EINVAL);
+    K_ERR(v_cap_grant(copy, tab, V_SLOT_ANY, V_MOVE), V_EINVAL);
+    K_OK(v_cap_delete(tab));
+}

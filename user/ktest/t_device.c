@@ -69,3 +69,14 @@ KCASE(DEV0007, 1, "what if debug_write gets a bad pointer, a huge length, or no 
     K_ERR(v_debug_write(SELF, (uint64_t)"x", 1), V_ETYPE);
     K_EQ(K_OK(v_debug_write(DEBUG, (uint64_t)"", 0)), 0);
 }
+
+/* Regression (ABI review, finding 4): port + width wrapped for a port near
+ * 2^64, and the port was then cut to 16 bits. */
+KCASE(DEV0008, 1, "what if a port number is far above 0xffff?")
+{
+    v_handle p = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ, 0x3f8 | 8ull << 16));
+    K_ERR(v_io_in(p, ~0ull, 1), V_ERANGE);
+    K_ERR(v_io_in(p, ~0ull - 1, 2), V_ERANGE);
+    K_ERR(v_io_in(p, 0x103f8, 1), V_ERANGE);
+    K_OK(v_cap_delete(p));
+}

@@ -375,3 +375,15 @@ KCASE(RNG0019, 0, "a Ring end whose binder was destroyed can be bound by a succe
     K_ERR(v_ring_bind(r.rx, RB + 0x10000, 6), V_EEXIST);
     del_ring(&r);
 }
+
+/* Regression (ABI review, finding 7): a non-Ring capability without the
+ * rights got V_ERIGHTS instead of V_ETYPE. */
+KCASE(RNG0020, 1, "what if Ring calls get a capability that is neither end and has no rights?")
+{
+    v_handle f = kt_frame();
+    v_handle none = (v_handle)K_OK(v_cap_mint(f, V_SLOT_ANY, 0, 0));
+    K_ERR(v_ring_bind(none, RA, 1), V_ETYPE);
+    K_ERR(v_ring_send_cap(none, f, 0), V_ETYPE);
+    K_ERR(v_ring_recv_cap(none, V_SLOT_ANY), V_ETYPE);
+    K_OK(v_cap_delete(f));
+}

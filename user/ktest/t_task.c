@@ -329,3 +329,19 @@ KCASE(TSK0018, 0, "a child at a lower priority runs only when the supervisor blo
     K_EQ(rt_child_destroy(&c), 0);
     K_OK(v_cap_delete(shared));
 }
+
+/* Regression (ABI review, finding 1): task_config on a Task that had lost
+ * its table asserted in the kernel. */
+KCASE(TSK0020, 1, "what if a configured Task loses its table and is configured again?")
+{
+    v_handle task = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
+    v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 5, V_SLOT_ANY));
+    v_handle as = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    K_OK(v_task_config(task, tab, as, 1, 0, 0));
+    K_OK(v_cap_delete(tab));
+    tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 5, V_SLOT_ANY));
+    K_ERR(v_task_config(task, tab, as, 1, 0, 0), V_ESTATE);
+    K_OK(v_cap_delete(task));
+    K_OK(v_cap_delete(as));
+    K_OK(v_cap_delete(tab));
+}
