@@ -15,8 +15,11 @@
  * interrupts have made room: that is the flow control. A second write
  * from a connection whose first is still held gets an IPC_ERROR reply.
  *
- * Input. Received bytes go to a type-ahead buffer (1 KiB; bytes beyond
- * are dropped and counted). While a client has a readLine pending they
+ * Input. Received bytes go to a type-ahead buffer (1 KiB). When it is
+ * full the driver stops taking bytes from the UART (its received-data
+ * interrupt is turned off) until a reader makes room: bytes then wait in
+ * the UART's FIFO (and under QEMU in the chardev), and on real hardware
+ * a long paste may overrun. While a client has a readLine pending they
  * are fed to the line editor (lib/line: echo, history, arrows, Ctrl-U,
  * Ctrl-W, Ctrl-L ...), and the reply goes out when the line ends:
  *   Enter          status ok, the line (tooLong and its first maxBytes
@@ -102,16 +105,14 @@ static unsigned tx_take(uint8_t *buf, unsigned max)
 
 static uint8_t rxq[RXQ_SIZE];
 static unsigned rx_head, rx_len;
-static uint64_t rx_dropped;
 
-static void rx_byte(uint8_t c)
+static bool rx_byte(uint8_t c)
 {
-    if (rx_len == RXQ_SIZE) {
-        rx_dropped++;
-        return;
-    }
+    if (rx_len == RXQ_SIZE)
+        return false;           /* the UART keeps it: receiving pauses */
     rxq[(rx_head + rx_len) % RXQ_SIZE] = c;
     rx_len++;
+    return true;
 }
 
 /* ---- the terminal line: prompt tracking and the reader -------------- */
@@ -205,16 +206,22 @@ static void finish_line(enum line_event ev)
         reply_line(rd.conn, rd.id, Console_Status_ok, text, len);
 }
 
-/* Feed type-ahead to the editor while someone is reading. */
+/* Feed type-ahead to the editor while someone is reading; take bytes
+ * from a paused UART again once there is room. */
 static void pump(void)
 {
-    while (rd.active && rx_len) {
-        uint8_t c = rxq[rx_head];
-        rx_head = (rx_head + 1) % RXQ_SIZE;
-        rx_len--;
-        enum line_event ev = line_feed(&ed, c);
-        if (ev != LINE_NONE)
-            finish_line(ev);
+    for (int round = 0; round < 64; round++) {
+        while (rd.active && rx_len) {
+            uint8_t c = rxq[rx_head];
+            rx_head = (rx_head + 1) % RXQ_SIZE;
+            rx_len--;
+            enum line_event ev = line_feed(&ed, c);
+            if (ev != LINE_NONE)
+                finish_line(ev);
+        }
+        if (!uart_rx_paused() || rx_len == RXQ_SIZE)
+            return;
+        uart_rx_resume(rx_byte);
     }
 }
 

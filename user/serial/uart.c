@@ -19,6 +19,8 @@ enum {
 
 struct uart_stats uart_stats;
 static v_handle io;
+static bool paused;                 /* RX interrupt off: the consumer is full */
+#define IER_ON (IER_RDA | IER_THRE | IER_RLS)
 
 static uint8_t in(unsigned reg)
 {
@@ -53,7 +55,7 @@ int uart_init(v_handle ioports)
         (void)in(RBR);           /* whatever arrived before us */
     (void)in(IIR);
     (void)in(MSR);
-    out(IER, IER_RDA | IER_THRE | IER_RLS);
+    out(IER, IER_ON);
     return V_OK;
 }
 
@@ -73,6 +75,45 @@ void uart_kick(uart_tx_fn *tx)
         fill_fifo(tx);
 }
 
+/* Hand received bytes over while the consumer takes them. The byte a
+ * full consumer refused is kept and offered first on resume. */
+static int held = -1;
+
+static void drain_rx(uart_rx_fn *rx, uint8_t *lsr)
+{
+    if (held >= 0) {
+        if (!rx((uint8_t)held))
+            return;
+        held = -1;
+        uart_stats.rx++;
+    }
+    for (int i = 0; i < 256 && (*lsr & LSR_DR); i++) {
+        uint8_t c = in(RBR);
+        if (!rx(c)) {
+            held = c;
+            paused = true;
+            uart_stats.pauses++;
+            out(IER, IER_ON & ~IER_RDA);
+            return;
+        }
+        uart_stats.rx++;
+        *lsr = in(LSR);
+    }
+}
+
+bool uart_rx_paused(void) { return paused; }
+
+void uart_rx_resume(uart_rx_fn *rx)
+{
+    if (!paused)
+        return;
+    paused = false;
+    uint8_t lsr = in(LSR);
+    drain_rx(rx, &lsr);
+    if (!paused)
+        out(IER, IER_ON);      /* bytes still waiting raise it at once */
+}
+
 void uart_service(uart_rx_fn *rx, uart_tx_fn *tx)
 {
     uart_stats.irqs++;
@@ -82,11 +123,8 @@ void uart_service(uart_rx_fn *rx, uart_tx_fn *tx)
         uint8_t lsr = in(LSR);
         if (lsr & LSR_OE)
             uart_stats.overruns++;
-        for (int i = 0; i < 256 && (lsr & LSR_DR); i++) {
-            rx(in(RBR));
-            uart_stats.rx++;
-            lsr = in(LSR);
-        }
+        if (!paused)
+            drain_rx(rx, &lsr);
         if (lsr & LSR_THRE)
             fill_fifo(tx);
         if (iir & IIR_NONE)

@@ -383,3 +383,17 @@ SCASE(CON0023, 0, "output from another client while a line is edited is printed 
     ipc_detach(&c);
     ipc_detach(&w);
 }
+
+SCASE(CON0024, 1, "what if 3000 bytes arrive while nobody reads? (the driver pauses the UART; nothing after is lost)")
+{
+    struct ipc_conn c;
+    S_IPC(st_connect(SVC_SERIAL, "con-typist", &c));
+    st_input("paste");
+    st_sleep_ms(1500);          /* the scenario pastes 3000 x's, Enter, "tail", Enter */
+    char line[300];
+    S_EQ(con_read(&c, 256, true, line, sizeof line), Console_Status_ok);
+    S_EQ(strlen(line), 255);
+    S_EQ(con_read(&c, 256, true, line, sizeof line), Console_Status_ok);
+    S_STR(line, "tail");
+    ipc_detach(&c);
+}

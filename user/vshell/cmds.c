@@ -1,0 +1,494 @@
+/*
+ * cmds.c: the shell's commands. Each checks its arguments first (one
+ * line of usage when they are wrong), makes its calls through sh_call,
+ * checks the reply (sh_reply_ok) before printing anything from it, and
+ * prints text from services only through sh_clean.
+ */
+#include <string.h>
+
+#include "schema/log.capnp.h"
+#include "schema/naming.capnp.h"
+#include "schema/supervisor.capnp.h"
+#include "schema/timer.capnp.h"
+#include "vshell.h"
+
+#define T_SUP 2000000ull      /* how long init may take to answer */
+#define T_SVC 1000000ull
+#define SHOW_LAST 20          /* log and events show the newest this many */
+
+static struct sh_reply rep;
+static uint8_t out[IPC_PAYLOAD_MAX];
+
+static bool usage(int argc, int min, int max, char **argv, const char *args)
+{
+    if (argc - 1 >= min && argc - 1 <= max)
+        return true;
+    printf("usage: %s %s\n", argv[0], args);
+    return false;
+}
+
+static const char *sup_status(enum Supervisor_Status s)
+{
+    static const char *const names[] = {"ok", "not found", "wrong state", "denied", "failed"};
+    return (unsigned)s < 5 ? names[s] : "unknown status";
+}
+
+/* ---- help, echo ---------------------------------------------------------- */
+
+static void cmd_help(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, ""))
+        return;
+    printf("Commands:\n");
+    for (unsigned i = 0; i < sh_ncmds; i++) {
+        char head[32];
+        snprintf(head, sizeof head, "%s %s", sh_cmds[i].name, sh_cmds[i].args);
+        printf("  %-20s %s\n", head, sh_cmds[i].help);
+    }
+    printf("Keys: arrows, Home/End, Ctrl-A/E/U/K/W/L; Up/Down for history; Ctrl-C drops the line.\n");
+}
+
+static void cmd_echo(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+    printf("\n");
+}
+
+/* ---- Supervisor ----------------------------------------------------------- */
+
+static bool sup_call0(const char *cmd, uint16_t method)
+{
+    return sh_call(cmd, "init", method, 0, 0, &rep, T_SUP);
+}
+
+static void cmd_ps(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, "") || !sup_call0(argv[0], Supervisor_method_listTasks))
+        return;
+    Supervisor_TaskInfo_RList l =
+        Supervisor_listTasks_Results_tasks(Supervisor_listTasks_Results_read_root(&rep.msg));
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    printf("%6s  %-16s %-10s %4s %8s %8s %6s\n", "ID", "NAME", "STATE", "PRI", "MEMORY",
+           "RESTARTS", "FAULTS");
+    for (uint32_t i = 0; i < Supervisor_TaskInfo_RList_len(l); i++) {
+        Supervisor_TaskInfo_R t = Supervisor_TaskInfo_RList_get(l, i);
+        char sz[16];
+        printf("%6llu  ", (unsigned long long)Supervisor_TaskInfo_id(t));
+        sh_clean(Supervisor_TaskInfo_name(t), 16);
+        printf(" ");
+        sh_clean(Supervisor_TaskInfo_state(t), 10);
+        printf(" %4u %8s %8u %6llu\n", Supervisor_TaskInfo_priority(t),
+               sh_size(Supervisor_TaskInfo_memory(t), sz), Supervisor_TaskInfo_restarts(t),
+               (unsigned long long)Supervisor_TaskInfo_faults(t));
+    }
+    if (!Supervisor_TaskInfo_RList_len(l))
+        printf("(no tasks)\n");
+    sh_reply_ok(argv[0], &rep);
+}
+
+static void cmd_services(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, "") || !sup_call0(argv[0], Supervisor_method_listServices))
+        return;
+    Supervisor_ServiceInfo_RList l = Supervisor_listServices_Results_services(
+        Supervisor_listServices_Results_read_root(&rep.msg));
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    printf("%-16s %-9s %6s %8s %-10s %s\n", "NAME", "STATE", "TASK", "RESTARTS", "POLICY",
+           "LAST EXIT / REASON");
+    for (uint32_t i = 0; i < Supervisor_ServiceInfo_RList_len(l); i++) {
+        Supervisor_ServiceInfo_R s = Supervisor_ServiceInfo_RList_get(l, i);
+        sh_clean(Supervisor_ServiceInfo_name(s), 16);
+        printf(" ");
+        sh_clean(Supervisor_ServiceInfo_state(s), 9);
+        uint64_t task = Supervisor_ServiceInfo_task(s);
+        if (task)
+            printf(" %6llu", (unsigned long long)task);
+        else
+            printf(" %6s", "-");
+        printf(" %8u ", Supervisor_ServiceInfo_restarts(s));
+        sh_clean(Supervisor_ServiceInfo_policy(s), 10);
+        printf(" %lld ", (long long)Supervisor_ServiceInfo_lastExit(s));
+        sh_clean(Supervisor_ServiceInfo_reason(s), 0);
+        printf("\n");
+    }
+    if (!Supervisor_ServiceInfo_RList_len(l))
+        printf("(no services)\n");
+    sh_reply_ok(argv[0], &rep);
+}
+
+/* start, stop, restart: (name) -> (status, message), one layout. */
+static void by_name(int argc, char **argv, uint16_t method)
+{
+    if (!usage(argc, 1, 1, argv, "<service>"))
+        return;
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_start_Params_set_name(Supervisor_start_Params_build_root(&b), argv[1],
+                                     strlen(argv[1]));
+    if (!sh_call_built(argv[0], "init", method, &b, &rep, T_SUP))
+        return;
+    Supervisor_start_Results_R r = Supervisor_start_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_start_Results_status(r);
+    struct capnp_text msg = Supervisor_start_Results_message(r);
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    printf("%s: %s: %s", argv[0], argv[1], sup_status(st));
+    if (msg.len) {
+        printf(": ");
+        sh_clean(msg, 0);
+    }
+    printf("\n");
+}
+
+static void cmd_start(int argc, char **argv) { by_name(argc, argv, Supervisor_method_start); }
+static void cmd_stop(int argc, char **argv) { by_name(argc, argv, Supervisor_method_stop); }
+static void cmd_restart(int argc, char **argv) { by_name(argc, argv, Supervisor_method_restart); }
+
+static void cmd_kill(int argc, char **argv)
+{
+    uint64_t id;
+    if (!usage(argc, 1, 1, argv, "<task id>"))
+        return;
+    if (!sh_number(argv[1], &id) || id == 0) {
+        printf("kill: '");
+        sh_clean_str(argv[1], strlen(argv[1]), 0);
+        printf("' is not a task id (see ps)\n");
+        return;
+    }
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_kill_Params_set_id(Supervisor_kill_Params_build_root(&b), id);
+    if (!sh_call_built(argv[0], "init", Supervisor_method_kill, &b, &rep, T_SUP))
+        return;
+    Supervisor_kill_Results_R r = Supervisor_kill_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_kill_Results_status(r);
+    struct capnp_text msg = Supervisor_kill_Results_message(r);
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    printf("kill: %llu: %s", (unsigned long long)id, sup_status(st));
+    if (msg.len) {
+        printf(": ");
+        sh_clean(msg, 0);
+    }
+    printf("\n");
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, "") || !sup_call0(argv[0], Supervisor_method_memory))
+        return;
+    Supervisor_ReticleInfo_RList l =
+        Supervisor_memory_Results_reticles(Supervisor_memory_Results_read_root(&rep.msg));
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    printf("%-16s %9s %9s %9s %8s\n", "RETICLE", "SIZE", "USED", "FREE", "OBJECTS");
+    for (uint32_t i = 0; i < Supervisor_ReticleInfo_RList_len(l); i++) {
+        Supervisor_ReticleInfo_R r = Supervisor_ReticleInfo_RList_get(l, i);
+        uint64_t size = Supervisor_ReticleInfo_size(r), free = Supervisor_ReticleInfo_free(r);
+        char a[16], u[16], f[16];
+        sh_clean(Supervisor_ReticleInfo_name(r), 16);
+        printf(" %9s %9s %9s %8llu\n", sh_size(size, a), sh_size(free <= size ? size - free : 0, u),
+               sh_size(free, f), (unsigned long long)Supervisor_ReticleInfo_objects(r));
+    }
+    sh_reply_ok(argv[0], &rep);
+}
+
+static void rights_str(uint32_t r, char buf[8])
+{
+    static const char letters[] = "rwxgc";
+    for (int i = 0; i < 5; i++)
+        buf[i] = r & (1u << i) ? letters[i] : '-';
+    buf[5] = 0;
+}
+
+static void cmd_caps(int argc, char **argv)
+{
+    if (!usage(argc, 1, 1, argv, "<service>"))
+        return;
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_caps_Params_set_name(Supervisor_caps_Params_build_root(&b), argv[1],
+                                    strlen(argv[1]));
+    if (!sh_call_built(argv[0], "init", Supervisor_method_caps, &b, &rep, T_SUP))
+        return;
+    Supervisor_caps_Results_R r = Supervisor_caps_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_caps_Results_status(r);
+    Supervisor_CapInfo_RList l = Supervisor_caps_Results_caps(r);
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    if (st != Supervisor_Status_ok) {
+        printf("caps: ");
+        sh_clean_str(argv[1], strlen(argv[1]), 0);
+        printf(": %s\n", sup_status(st));
+        return;
+    }
+    printf("%-24s %-10s %10s %s\n", "NAME", "TYPE", "HANDLE", "RIGHTS");
+    for (uint32_t i = 0; i < Supervisor_CapInfo_RList_len(l); i++) {
+        Supervisor_CapInfo_R c = Supervisor_CapInfo_RList_get(l, i);
+        char rs[8];
+        rights_str(Supervisor_CapInfo_rights(c), rs);
+        sh_clean(Supervisor_CapInfo_name(c), 24);
+        printf(" ");
+        sh_clean(Supervisor_CapInfo_type(c), 10);
+        printf(" %#10x %s\n", Supervisor_CapInfo_handle(c), rs);
+    }
+    if (!Supervisor_CapInfo_RList_len(l))
+        printf("(no capabilities)\n");
+    sh_reply_ok(argv[0], &rep);
+}
+
+/* The newest SHOW_LAST of a paged list, kept as text lines. */
+static char last[SHOW_LAST][240];
+static unsigned nlast, shown_from;
+static uint64_t total_seen;
+
+static void keep(const char *line)
+{
+    strlcpy(last[(shown_from + nlast) % SHOW_LAST], line, sizeof last[0]);
+    if (nlast < SHOW_LAST)
+        nlast++;
+    else
+        shown_from = (shown_from + 1) % SHOW_LAST;
+    total_seen++;
+}
+
+static void keep_reset(void) { nlast = shown_from = 0, total_seen = 0; }
+
+static void keep_print(const char *what)
+{
+    if (total_seen > nlast)
+        printf("(%llu older %s not shown)\n", (unsigned long long)(total_seen - nlast), what);
+    for (unsigned i = 0; i < nlast; i++) {
+        const char *s = last[(shown_from + i) % SHOW_LAST];
+        sh_clean_str(s, strlen(s), 0);
+        printf("\n");
+    }
+    if (!total_seen)
+        printf("(no %s)\n", what);
+}
+
+/* "service: text", cleaned later by keep_print. */
+static void cat_text(char *dst, size_t cap, struct capnp_text t)
+{
+    size_t n = strlen(dst);
+    if (n + 1 >= cap)
+        return;
+    size_t k = t.len < cap - n - 1 ? t.len : cap - n - 1;
+    memcpy(dst + n, t.str, k);
+    dst[n + k] = 0;
+    for (size_t i = n; i < n + k; i++)
+        if (!dst[i])
+            dst[i] = '?';   /* an embedded NUL would end the line early */
+}
+
+static void cmd_events(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, ""))
+        return;
+    keep_reset();
+    uint64_t after = 0;
+    for (int page = 0; page < 64; page++) {
+        struct capnp_builder b;
+        capnp_builder_init(&b, out, sizeof out);
+        Supervisor_events_Params_B p = Supervisor_events_Params_build_root(&b);
+        Supervisor_events_Params_set_after(p, after);
+        Supervisor_events_Params_set_limit(p, 32);
+        if (!sh_call_built(argv[0], "init", Supervisor_method_events, &b, &rep, T_SUP))
+            return;
+        Supervisor_events_Results_R r = Supervisor_events_Results_read_root(&rep.msg);
+        Supervisor_Event_RList l = Supervisor_events_Results_events(r);
+        uint64_t next = Supervisor_events_Results_next(r);
+        uint32_t n = Supervisor_Event_RList_len(l);
+        for (uint32_t i = 0; i < n; i++) {
+            Supervisor_Event_R e = Supervisor_Event_RList_get(l, i);
+            uint64_t t = Supervisor_Event_time(e);
+            char line[240];
+            snprintf(line, sizeof line, "[%5llu.%03llu] ", (unsigned long long)(t / 1000000),
+                     (unsigned long long)(t / 1000 % 1000));
+            cat_text(line, sizeof line, Supervisor_Event_service(e));
+            cat_text(line, sizeof line, (struct capnp_text){": ", 2});
+            cat_text(line, sizeof line, Supervisor_Event_text(e));
+            keep(line);
+        }
+        if (!sh_reply_ok(argv[0], &rep))
+            return;
+        if (n == 0 || next <= after)
+            break;              /* the end, or a service that does not advance */
+        after = next;
+    }
+    keep_print("events");
+}
+
+static void cmd_halt(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, ""))
+        return;
+    printf("%s: asking init to %s the machine\n", argv[0], argv[0][0] == 'h' ? "halt" : "reset");
+    fflush(stdout);
+    if (sup_call0(argv[0], argv[0][0] == 'h' ? Supervisor_method_halt : Supervisor_method_reboot))
+        printf("%s: init agreed\n", argv[0]);
+}
+
+/* ---- naming ------------------------------------------------------------------ */
+
+static void cmd_ls(int argc, char **argv)
+{
+    if (!usage(argc, 0, 1, argv, "[root:path]"))
+        return;
+    /* "svc" means "SYS:svc"; a root is everything up to and including ':' */
+    char path[128], root[V_BUNDLE_NAME];
+    const char *arg = argc > 1 ? argv[1] : "SYS:";
+    const char *colon = strchr(arg, ':');
+    if (!colon)
+        snprintf(path, sizeof path, "SYS:%s", arg);
+    else
+        snprintf(path, sizeof path, "%s", arg);
+    colon = strchr(path, ':');
+    size_t rl = (size_t)(colon - path) + 1;
+    if (rl >= sizeof root || strlen(arg) >= sizeof path - 4) {
+        printf("ls: path too long\n");
+        return;
+    }
+    memcpy(root, path, rl);
+    root[rl] = 0;
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Naming_resolve_Params_set_path(Naming_resolve_Params_build_root(&b), path, strlen(path));
+    if (!sh_call_built(argv[0], root, Naming_method_resolve, &b, &rep, T_SVC))
+        return;
+    Naming_Resolution_R r = Naming_resolve_Results_result(Naming_resolve_Results_read_root(&rep.msg));
+    enum Naming_Status st = Naming_Resolution_status(r);
+    enum Naming_Resolution_which w = Naming_Resolution_which(r);
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    static const char *const why[] = {"ok", "not found", "denied", "not a valid path",
+                                      "not running"};
+    if (st != Naming_Status_ok) {
+        printf("ls: ");
+        sh_clean_str(path, strlen(path), 0);
+        printf(": %s\n", (unsigned)st < 5 ? why[st] : "unknown status");
+        return;
+    }
+    if (w == Naming_Resolution_which_directory) {
+        struct capnp_list l = Naming_Resolution_directory_entries(Naming_Resolution_directory(r));
+        for (uint32_t i = 0; i < capnp_list_len(l); i++) {
+            sh_clean(capnp_list_text(l, i), 0);
+            printf("\n");
+        }
+        if (!capnp_list_len(l))
+            printf("(empty)\n");
+    } else if (w == Naming_Resolution_which_service) {
+        Naming_Resolution_service_R s = Naming_Resolution_service(r);
+        sh_clean_str(path, strlen(path), 0);
+        printf("  service ");
+        sh_clean(Naming_Resolution_service_provider(s), 0);
+        uint64_t id = Naming_Resolution_service_interfaceId(s);
+        if (id)
+            printf("  interface %#llx", (unsigned long long)id);
+        printf("\n");
+    } else {
+        sh_clean_str(path, strlen(path), 0);
+        printf(": nothing there\n");
+    }
+    sh_reply_ok(argv[0], &rep);
+}
+
+/* ---- log, timer ----------------------------------------------------------------- */
+
+static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "fatal"};
+
+static void cmd_log(int argc, char **argv)
+{
+    if (!usage(argc, 0, 2, argv, "[service|*] [trace|debug|info|warn|error|fatal]"))
+        return;
+    const char *source = argc > 1 && strcmp(argv[1], "*") ? argv[1] : "";
+    unsigned min = 0;
+    if (argc > 2) {
+        for (min = 0; min < 6 && strcmp(argv[2], level_names[min]); min++)
+            ;
+        if (min == 6) {
+            printf("log: no level '");
+            sh_clean_str(argv[2], strlen(argv[2]), 0);
+            printf("' (trace debug info warn error fatal)\n");
+            return;
+        }
+    }
+    keep_reset();
+    uint64_t after = 0;
+    for (int page = 0; page < 256; page++) {
+        struct capnp_builder b;
+        capnp_builder_init(&b, out, sizeof out);
+        Log_query_Params_B q = Log_query_Params_build_root(&b);
+        Log_query_Params_set_minLevel(q, (enum Log_Level)min);
+        Log_query_Params_set_source(q, source, strlen(source));
+        Log_query_Params_set_after(q, after);
+        Log_query_Params_set_limit(q, 64);
+        if (!sh_call_built(argv[0], "log", Log_method_query, &b, &rep, T_SVC))
+            return;
+        Log_query_Results_R r = Log_query_Results_read_root(&rep.msg);
+        Log_Record_RList l = Log_query_Results_records(r);
+        uint64_t next = Log_query_Results_next(r);
+        uint32_t n = Log_Record_RList_len(l);
+        for (uint32_t i = 0; i < n; i++) {
+            Log_Record_R e = Log_Record_RList_get(l, i);
+            uint64_t ns = Log_Record_timestamp(e);
+            unsigned lv = Log_Record_level(e);
+            char line[240];
+            snprintf(line, sizeof line, "[%5llu.%06llu] %-5s ",
+                     (unsigned long long)(ns / 1000000000), (unsigned long long)(ns / 1000 % 1000000),
+                     lv < 6 ? level_names[lv] : "?");
+            cat_text(line, sizeof line, Log_Record_source(e));
+            cat_text(line, sizeof line, (struct capnp_text){": ", 2});
+            cat_text(line, sizeof line, Log_Record_text(e));
+            keep(line);
+        }
+        if (!sh_reply_ok(argv[0], &rep))
+            return;
+        if (n == 0 || next <= after)
+            break;
+        after = next;
+    }
+    keep_print("records");
+}
+
+static void cmd_uptime(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, ""))
+        return;
+    uint8_t buf[16];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Timer_now_Params_build_root(&b);
+    if (!sh_call_built(argv[0], "timer", Timer_method_now, &b, &rep, T_SVC))
+        return;
+    uint64_t us = Timer_now_Results_us(Timer_now_Results_read_root(&rep.msg));
+    if (!sh_reply_ok(argv[0], &rep))
+        return;
+    uint64_t s = us / 1000000;
+    printf("up %llu:%02llu:%02llu.%03llu\n", (unsigned long long)(s / 3600),
+           (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60),
+           (unsigned long long)(us / 1000 % 1000));
+}
+
+const struct sh_cmd sh_cmds[] = {
+    {"help", "", "list the commands", cmd_help},
+    {"ps", "", "Tasks: id, name, state, priority, memory, restarts, faults", cmd_ps},
+    {"services", "", "services: state, Task, restarts, policy, last exit", cmd_services},
+    {"caps", "<service>", "the capabilities a service holds", cmd_caps},
+    {"ls", "[root:path]", "what a naming root has under a path (default SYS:)", cmd_ls},
+    {"start", "<service>", "start a stopped service", cmd_start},
+    {"stop", "<service>", "stop a running service", cmd_stop},
+    {"restart", "<service>", "stop and start a service", cmd_restart},
+    {"kill", "<task id>", "kill a Task (its supervisor decides what follows)", cmd_kill},
+    {"log", "[service] [level]", "the newest log records, optionally filtered", cmd_log},
+    {"mem", "", "memory: each Reticle's size, use and objects", cmd_mem},
+    {"events", "", "the newest supervision events: exits, faults, restarts", cmd_events},
+    {"echo", "[words]", "print the words", cmd_echo},
+    {"uptime", "", "time since boot", cmd_uptime},
+    {"halt", "", "stop the machine", cmd_halt},
+    {"reboot", "", "reset the machine", cmd_halt},
+};
+const unsigned sh_ncmds = sizeof sh_cmds / sizeof sh_cmds[0];

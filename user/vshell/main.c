@@ -1,0 +1,316 @@
+/*
+ * vshell: the interactive shell. See vshell.h for what it talks to.
+ *
+ * The loop: print "vectra> ", read a line through the console service
+ * (which edits it: history, arrows, Ctrl-C, Ctrl-U ...), split it into
+ * words at blanks, run the command. Nothing typed can end the shell:
+ * empty lines and Ctrl-C give a new prompt, Ctrl-D too, unknown commands
+ * and bad arguments one line of error. The shell exits only when its
+ * console connection is gone (status 3), so its supervisor can restart
+ * it with a fresh one.
+ *
+ * Calls skip late replies to earlier calls that timed out, so a slow
+ * service cannot desynchronise a connection; a connection the service
+ * closed is reopened through the naming root (SYS:svc/<name>) on its
+ * next use, if the shell has one.
+ */
+#include "vshell.h"
+
+#include <string.h>
+
+#include "console.h"
+#include "rt.h"
+#include "schema/naming.capnp.h"
+
+#define BACKOFF_BIT 58
+
+static void pause_ms(uint64_t ms)
+{
+    v_timer_set(BACKOFF_BIT, ms * 1000);
+    v_signal_wait(1ull << BACKOFF_BIT, V_TIMEOUT_NEVER);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+#define MAX_CONNS 8
+static struct named_conn {
+    char name[V_BUNDLE_NAME];
+    struct ipc_conn c;
+    enum { C_UNTRIED, C_OPEN, C_LOST, C_ABSENT } state;
+} conns[MAX_CONNS];
+
+static int call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
+                    struct ipc_msg *reply, uint64_t timeout_us)
+{
+    uint64_t id = c->next_id++;
+    int st = ipc_send(c, method, id, p, (uint32_t)len, 0, 0, timeout_us);
+    while (!st) {
+        if ((st = ipc_recv(c, reply, timeout_us)))
+            break;
+        if (reply->hdr.id >= id)
+            return reply->hdr.id == id && (reply->hdr.kind & IPC_REPLY) ? IPC_OK : IPC_CORRUPT;
+        for (unsigned i = 0; i < reply->ncaps; i++)   /* a late reply: skip it */
+            v_cap_delete(reply->caps[i]);
+    }
+    return st;
+}
+
+static struct named_conn *find_conn(const char *name)
+{
+    for (unsigned i = 0; i < MAX_CONNS; i++)
+        if (conns[i].state != C_UNTRIED && !strcmp(conns[i].name, name))
+            return &conns[i];
+    for (unsigned i = 0; i < MAX_CONNS; i++)
+        if (conns[i].state == C_UNTRIED) {
+            strlcpy(conns[i].name, name, sizeof conns[i].name);
+            conns[i].state = ipc_open(name, &conns[i].c) == IPC_OK ? C_OPEN : C_ABSENT;
+            return &conns[i];
+        }
+    return 0;
+}
+
+/* A lost connection to a service, made again through the naming root. */
+static bool reconnect(struct named_conn *n)
+{
+    struct named_conn *root = find_conn("SYS:");
+    if (!root || root->state != C_OPEN || !strcmp(n->name, "SYS:"))
+        return false;
+    char path[64];
+    snprintf(path, sizeof path, "SYS:svc/%s", n->name);
+    uint8_t buf[128];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Naming_connect_Params_set_path(Naming_connect_Params_build_root(&b), path, strlen(path));
+    size_t len;
+    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    static struct ipc_msg reply;
+    if (call_raw(&root->c, Naming_method_connect, p, len, &reply, 2000000))
+        return false;
+    bool ok = false;
+    struct capnp_msg msg;
+    if (reply.hdr.kind == (Naming_method_connect | IPC_REPLY) && reply.ncaps == 2 &&
+        !capnp_msg_init_flat(&msg, reply.data, reply.hdr.len) &&
+        Naming_connect_Results_status(Naming_connect_Results_read_root(&msg)) ==
+            Naming_Status_ok &&
+        !capnp_msg_error(&msg) && ipc_attach(&n->c, reply.caps[0], reply.caps[1]) == IPC_OK)
+        ok = true;
+    if (!ok)
+        for (unsigned i = 0; i < reply.ncaps; i++)
+            v_cap_delete(reply.caps[i]);
+    if (ok)
+        n->state = C_OPEN;
+    return ok;
+}
+
+struct ipc_conn *sh_conn(const char *cmd, const char *name)
+{
+    struct named_conn *n = find_conn(name);
+    if (!n) {
+        printf("%s: too many connections\n", cmd);
+        return 0;
+    }
+    if (n->state == C_LOST && !reconnect(n)) {
+        printf("%s: the connection to %s is closed\n", cmd, name);
+        return 0;
+    }
+    if (n->state == C_ABSENT) {
+        printf("%s: no connection to %s (the shell was not given one)\n", cmd, name);
+        return 0;
+    }
+    return &n->c;
+}
+
+bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *payload,
+             size_t len, struct sh_reply *r, uint64_t timeout_us)
+{
+    struct ipc_conn *c = sh_conn(cmd, conn);
+    if (!c)
+        return false;
+    int st = call_raw(c, method, payload, len, &r->m, timeout_us);
+    if (!st) {
+        for (unsigned i = 0; i < r->m.ncaps; i++)
+            v_cap_delete(r->m.caps[i]);
+        r->m.ncaps = 0;
+    }
+    if (st == IPC_CLOSED || st == IPC_CORRUPT) {
+        struct named_conn *n = find_conn(conn);
+        ipc_detach(&n->c);
+        n->state = C_LOST;
+    }
+    if (st == IPC_TIMEOUT) {
+        printf("%s: %s did not answer in time\n", cmd, conn);
+        return false;
+    }
+    if (st) {
+        printf("%s: %s: %s\n", cmd, conn, ipc_strerror(st));
+        return false;
+    }
+    if (r->m.hdr.kind == (IPC_ERROR | IPC_REPLY)) {
+        printf("%s: %s refused the request\n", cmd, conn);
+        return false;
+    }
+    if (r->m.hdr.kind != (method | IPC_REPLY)) {
+        printf("%s: %s answered something else\n", cmd, conn);
+        return false;
+    }
+    if (r->m.hdr.len == 0) {    /* no payload: every field its default */
+        memset(r->m.data, 0, 8);
+        r->m.hdr.len = 8;
+    }
+    if (capnp_msg_init_flat(&r->msg, r->m.data, r->m.hdr.len)) {
+        printf("%s: malformed reply from %s\n", cmd, conn);
+        return false;
+    }
+    capnp_msg_set_limits(&r->msg, 4 * (r->m.hdr.len / 8) + 64, 8);
+    return true;
+}
+
+bool sh_call_built(const char *cmd, const char *conn, uint16_t method, struct capnp_builder *b,
+                   struct sh_reply *r, uint64_t timeout_us)
+{
+    size_t len;
+    const uint8_t *p = capnp_builder_bytes(b, &len);
+    if (capnp_builder_error(b)) {
+        printf("%s: arguments too long\n", cmd);
+        return false;
+    }
+    return sh_call(cmd, conn, method, p, len, r, timeout_us);
+}
+
+bool sh_reply_ok(const char *cmd, struct sh_reply *r)
+{
+    if (!capnp_msg_error(&r->msg))
+        return true;
+    printf("%s: malformed reply (%s)\n", cmd, capnp_errname(capnp_msg_error(&r->msg)));
+    return false;
+}
+
+/* ---- output helpers ------------------------------------------------------ */
+
+void sh_clean_str(const char *s, size_t len, int width)
+{
+    char buf[128];
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)s[i];
+        buf[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+        if (k == sizeof buf) {
+            printf("%.*s", (int)k, buf);
+            k = 0;
+        }
+    }
+    if (k)
+        printf("%.*s", (int)k, buf);
+    for (size_t i = len; width > 0 && i < (size_t)width; i++)
+        putchar(' ');
+}
+
+void sh_clean(struct capnp_text t, int width)
+{
+    sh_clean_str(t.str ? t.str : "", t.str ? t.len : 0, width);
+}
+
+const char *sh_size(uint64_t n, char buf[16])
+{
+    static const char units[] = "KMGT";
+    if (n < 1024) {
+        snprintf(buf, 16, "%llu", (unsigned long long)n);
+        return buf;
+    }
+    unsigned u = 0;
+    uint64_t scale = 1024;
+    while (u < 3 && n >= scale * 1024) {
+        scale *= 1024;
+        u++;
+    }
+    uint64_t whole = n / scale, tenth = (n % scale) * 10 / scale;
+    snprintf(buf, 16, "%llu.%llu%c", (unsigned long long)whole, (unsigned long long)tenth,
+             units[u]);
+    return buf;
+}
+
+bool sh_number(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && (*s | 32) >= 'a' && (*s | 32) <= 'f')
+            d = (unsigned)((*s | 32) - 'a' + 10);
+        else
+            return false;
+        if (v > (~0ull - d) / base)
+            return false;       /* overflow */
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---- the loop --------------------------------------------------------------- */
+
+static void run(char *line)
+{
+    char *argv[SH_MAXARGS + 1];
+    int argc = 0;
+    for (char *p = line; *p;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = 0;
+        if (!*p)
+            break;
+        if (argc == SH_MAXARGS) {
+            printf("vshell: too many words (at most %d)\n", SH_MAXARGS);
+            return;
+        }
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    argv[argc] = 0;
+    if (!argc)
+        return;
+    for (unsigned i = 0; i < sh_ncmds; i++)
+        if (!strcmp(argv[0], sh_cmds[i].name)) {
+            sh_cmds[i].run(argc, argv);
+            return;
+        }
+    printf("vshell: unknown command '");
+    sh_clean_str(argv[0], strlen(argv[0]), 0);
+    printf("' (try 'help')\n");
+}
+
+int main(void)
+{
+    if (rt_console_attach())
+        return 2;
+    printf("Vectra shell. Type 'help' for the commands.\n");
+    static char line[LINE_MAX_SHELL];
+    unsigned quiet_eofs = 0, errors = 0;
+    for (;;) {
+        printf("vectra> ");
+        int n = rt_console_readline(line, sizeof line);
+        if (n >= 0) {
+            quiet_eofs = errors = 0;
+            run(line);
+        } else if (n == RT_CONSOLE_TOOLONG) {
+            printf("vshell: line too long (at most %d bytes)\n", LINE_MAX_SHELL - 1);
+        } else if (n == RT_CONSOLE_EOF) {
+            /* Ctrl-D, or someone else is reading: do not spin */
+            pause_ms(quiet_eofs < 5 ? 50 : 500);
+            quiet_eofs++;
+        } else {
+            if (++errors > 3)
+                return 3;
+            pause_ms(200);
+        }
+        fflush(stdout);
+    }
+}
