@@ -39,11 +39,14 @@ static struct named_conn {
     enum { C_UNTRIED, C_OPEN, C_LOST, C_ABSENT } state;
 } conns[MAX_CONNS];
 
+/* *unsent (optional): the request never left (the failure was in sending). */
 static int call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
-                    struct ipc_msg *reply, uint64_t timeout_us)
+                    struct ipc_msg *reply, uint64_t timeout_us, bool *unsent)
 {
     uint64_t id = c->next_id++;
     int st = ipc_send(c, method, id, p, (uint32_t)len, 0, 0, timeout_us);
+    if (unsent)
+        *unsent = st != IPC_OK;
     while (!st) {
         if ((st = ipc_recv(c, reply, timeout_us)))
             break;
@@ -84,7 +87,7 @@ static bool reconnect(struct named_conn *n)
     size_t len;
     const uint8_t *p = capnp_builder_bytes(&b, &len);
     static struct ipc_msg reply;
-    if (call_raw(&root->c, Naming_method_connect, p, len, &reply, 2000000))
+    if (call_raw(&root->c, Naming_method_connect, p, len, &reply, 2000000, 0))
         return false;
     bool ok = false;
     struct capnp_msg msg;
@@ -126,7 +129,17 @@ bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *pay
     struct ipc_conn *c = sh_conn(cmd, conn);
     if (!c)
         return false;
-    int st = call_raw(c, method, payload, len, &r->m, timeout_us);
+    bool unsent;
+    int st = call_raw(c, method, payload, len, &r->m, timeout_us, &unsent);
+    if (st == IPC_CLOSED && unsent) {
+        /* closed before the request went out (the service restarted):
+         * nothing was sent, so asking again on a new connection is safe */
+        struct named_conn *n = find_conn(conn);
+        ipc_detach(&n->c);
+        n->state = C_LOST;
+        if (reconnect(n))
+            st = call_raw(&n->c, method, payload, len, &r->m, timeout_us, 0);
+    }
     if (!st) {
         for (unsigned i = 0; i < r->m.ncaps; i++)
             v_cap_delete(r->m.caps[i]);
@@ -134,7 +147,8 @@ bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *pay
     }
     if (st == IPC_CLOSED || st == IPC_CORRUPT) {
         struct named_conn *n = find_conn(conn);
-        ipc_detach(&n->c);
+        if (n->state == C_OPEN)
+            ipc_detach(&n->c);
         n->state = C_LOST;
     }
     if (st == IPC_TIMEOUT) {
