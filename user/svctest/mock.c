@@ -60,6 +60,35 @@ static void status(struct ipc_conn *c, const struct ipc_msg *m, enum Supervisor_
     send_built(c, m, &b, 0, 0);
 }
 
+/* A hostile init, for the shell's sake: "caps <name>" with these names
+ * answers garbage, a pointer out of bounds, text full of terminal
+ * escapes, an error reply, or nothing at all. True if it answered. */
+static bool hostile(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_text name,
+                    Supervisor_caps_Results_B r)
+{
+    static const uint8_t junk[16] = {0xfd, 0xff, 0xff, 0x7f, 1, 0, 1, 0, 9, 9, 9, 9, 9, 9, 9, 9};
+    uint16_t kind = (uint16_t)(m->hdr.kind | IPC_REPLY);
+    if (!strcmp(name.str, "evil-junk")) {
+        ipc_send(c, kind, m->hdr.id, junk, 13, 0, 0, 1000000);
+    } else if (!strcmp(name.str, "evil-bounds")) {
+        ipc_send(c, kind, m->hdr.id, junk, 16, 0, 0, 1000000);
+    } else if (!strcmp(name.str, "evil-error")) {
+        ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
+    } else if (!strcmp(name.str, "evil-silent")) {
+        /* no reply: the shell times out, then skips this id if it ever comes */
+    } else if (!strcmp(name.str, "evil-escapes")) {
+        Supervisor_CapInfo_B o =
+            Supervisor_CapInfo_BList_get(Supervisor_caps_Results_init_caps(r, 1), 0);
+        const char esc[] = "\x1b[2J\x1b]0;owned\x07\r\nEVIL\x00" "after";
+        Supervisor_CapInfo_set_name(o, esc, sizeof esc - 1);
+        text(Supervisor_CapInfo_slot_type(o), "\x1b[31mred");
+        send_built(c, m, r.s.b, 0, 0);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void supervisor(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_builder b;
@@ -143,6 +172,8 @@ static void supervisor(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
         Supervisor_caps_Results_B r = Supervisor_caps_Results_build_root(&b);
         if (capnp_msg_error(msg))
             break;
+        if (hostile(c, m, name, r))
+            return;
         if (svc_named(name) < 0) {
             Supervisor_caps_Results_set_status(r, Supervisor_Status_notFound);
             break;

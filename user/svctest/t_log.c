@@ -1,4 +1,5 @@
 /* The log service (user/logd) and rt_log. */
+#include "logc.h"
 #include "schema/log.capnp.h"
 #include "svctest.h"
 
@@ -269,4 +270,10 @@ SCASE(LOG0010, 0, "querying after the newest record returns nothing, and next st
     S_EQ(query(&c, 0, "", (uint64_t)s + 1000, 64, &next), 0);
     S_EQ(next, s + 1000);
     ipc_detach(&c);
+}
+
+SCASE(LOG0011, 1, "what if a Task without a log connection calls rt_log? (nothing, silently)")
+{
+    S_EQ(rt_log(RT_LOG_ERROR, "nobody hears this %d", 42), IPC_CLOSED);
+    S_EQ(rt_log(RT_LOG_INFO, "%s", "nor this"), IPC_CLOSED);
 }

@@ -417,7 +417,7 @@ static void cmd_log(int argc, char **argv)
         }
     }
     keep_reset();
-    uint64_t after = 0;
+    uint64_t after = 0, first = 0;
     for (int page = 0; page < 256; page++) {
         struct capnp_builder b;
         capnp_builder_init(&b, out, sizeof out);
@@ -434,6 +434,8 @@ static void cmd_log(int argc, char **argv)
         uint32_t n = Log_Record_RList_len(l);
         for (uint32_t i = 0; i < n; i++) {
             Log_Record_R e = Log_Record_RList_get(l, i);
+            if (!first)
+                first = Log_Record_sequence(e);
             uint64_t ns = Log_Record_timestamp(e);
             unsigned lv = Log_Record_level(e);
             char line[240];
@@ -451,6 +453,10 @@ static void cmd_log(int argc, char **argv)
             break;
         after = next;
     }
+    /* Sequences start at 1 and have no gaps: unfiltered, a first record
+     * after 1 means the service dropped the ones before it. */
+    if (!*source && min == 0 && first > 1)
+        printf("(the log service dropped %llu older records)\n", (unsigned long long)(first - 1));
     keep_print("records");
 }
 
