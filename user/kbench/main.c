@@ -1,0 +1,828 @@
+/*
+ * kbench: Vectra's primitives measured in guest instructions. Runs as the
+ * root Task of the bench image (boot module 0), with user/kbpeer as module
+ * 1, and prints one line per figure on the console:
+ *
+ *     bench <name> unit=<unit> median=<n> p99=<n> min=<n> n=<samples>
+ *
+ * Under QEMU TCG with -icount shift=0,align=off,sleep=off the TSC advances
+ * by one per guest instruction, so a TSC delta is an exact, repeatable
+ * instruction count (unit=insn) of everything that ran in between: our
+ * code, the kernel and, where a figure involves one, the child. The TSC is
+ * read with lfence on both sides (kb_tsc); the cost of an empty
+ * measurement is reported as rdtsc_overhead and subtracted from every
+ * sample. Each figure runs a warm-up first, then its samples; the median
+ * is s[n/2], p99 the nearest rank, as bench/linux/linux-bench.c does.
+ * Throughput figures (unit=msg/kinsn) are derived from per-block costs:
+ * their "p99" is the rate 99 % of blocks reached (the slow tail) and
+ * "min" the slowest block's.
+ *
+ * The run ends with "kbench: done" and exit status 0 (QEMU exits 33 under
+ * the kernel's "test" word); "kbench: error: ..." and status 1 otherwise.
+ * See bench/README.md for what each figure measures.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kbpeer/kbpeer.h"
+#include "elf/elf.h"
+#include "ring/ring.h"
+#include "rt.h"
+
+#define BIT(n) (1ull << (n))
+#define NEVER V_TIMEOUT_NEVER
+#define SECOND 1000000ull
+
+/* Iterations per figure, and warm-up iterations before them (a tenth).
+ * The kernel command-line words "profile=<figure>" and "n=<k>" run one
+ * figure with k samples and a fixed warm-up instead (scripts/bench
+ * --profile traces two such runs and takes the difference). */
+#define N_MAX 100000
+static size_t n_overhead = 10000, n_syscall = 100000, n_pingpong = 20000, n_fault = 5000,
+              n_spawn = 2000, n_frames = 1000;
+static size_t n_stream = 64;                /* blocks of stream_block messages */
+static size_t stream_block = 4096;
+static const char *only;                    /* profile: the one figure to run */
+
+static size_t warm(size_t n) { return only ? 2 : n / 10; }
+
+/* Addresses in kbench's own address space. */
+#define SHARED_VA 0x10000000ull         /* the page shared with the child */
+#define RING_VA   0x40000000ull         /* Ring ends, 1 MiB apart */
+#define POOL_VA   0x50000000ull         /* the 64 KiB frame pool */
+
+static v_handle SELF, AS, R, SIGF;
+static unsigned prio;
+static const void *peer_elf;
+static size_t peer_len;
+static uint64_t peer_entry;
+static uint64_t overhead;
+static uint64_t *s;                 /* samples: 2 * N_MAX, from the heap after boot */
+static struct kb_shared *shared;
+static uint64_t next_ring_va = RING_VA;
+
+__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...);
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("kbench: error: ");
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    rt_exit(1);
+}
+
+#define CHECK(call)                                                                     \
+    ({                                                                                  \
+        struct v_ret r_ = (call);                                                       \
+        if (r_.err)                                                                     \
+            fail("line %d: %s: %s", __LINE__, #call, rt_errname(r_.err));              \
+        r_.val;                                                                         \
+    })
+
+/* ---- samples and reports ---------------------------------------------- */
+
+static uint64_t net(uint64_t t0, uint64_t t1)
+{
+    uint64_t d = t1 - t0;
+    return d > overhead ? d - overhead : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t p99_rank(size_t n) { return (n * 99 + 99) / 100; }   /* ceil(0.99 n) */
+
+static void line(const char *name, const char *unit, uint64_t med, uint64_t p99, uint64_t min,
+                 size_t n)
+{
+    printf("bench %s unit=%s median=%llu p99=%llu min=%llu n=%llu\n", name, unit,
+           (unsigned long long)med, (unsigned long long)p99, (unsigned long long)min,
+           (unsigned long long)n);
+    fflush(stdout);
+}
+
+/* Sort s[0..n) (instruction counts) and print them. */
+static void report(const char *name, size_t n)
+{
+    if (only) {     /* profile runs: no sorting, whose cost is not linear in n */
+        printf("kbench: %s: %llu samples (profile run)\n", name, (unsigned long long)n);
+        return;
+    }
+    qsort(s, n, sizeof *s, cmp_u64);
+    line(name, "insn", s[n / 2], s[p99_rank(n) - 1], s[0], n);
+}
+
+/* A rate with four decimals from a cost of `insn` instructions for `msgs`
+ * messages: msgs per 1000 instructions. */
+static void print_rate(uint64_t msgs, uint64_t insn)
+{
+    uint64_t x = insn ? msgs * 1000ull * 10000ull / insn : 0;
+    printf("%llu.%04llu", (unsigned long long)(x / 10000), (unsigned long long)(x % 10000));
+}
+
+/* s[0..n) are instruction counts for `msgs` messages each: print the
+ * throughput line (msg/kinsn) and the cost per message. */
+static void report_rate(const char *name, uint64_t msgs, size_t n)
+{
+    if (only) {
+        report(name, n);
+        return;
+    }
+    qsort(s, n, sizeof *s, cmp_u64);
+    uint64_t med = s[n / 2], p99 = s[p99_rank(n) - 1], max = s[n - 1];
+    printf("bench %s unit=msg/kinsn median=", name);
+    print_rate(msgs, med);
+    printf(" p99=");
+    print_rate(msgs, p99);
+    printf(" min=");
+    print_rate(msgs, max);
+    printf(" n=%llu\n", (unsigned long long)n);
+    char per[64];
+    snprintf(per, sizeof per, "%s_per_msg", name);
+    line(per, "insn", med / msgs, p99 / msgs, s[0] / msgs, n);
+}
+
+/* ---- children ---------------------------------------------------------- */
+
+static void spawn_peer(unsigned mode, unsigned flags, const struct rt_bundle_item *items,
+                       unsigned nitems, struct rt_child *c)
+{
+    struct rt_spawn_args a = {
+        .elf = peer_elf, .elf_len = peer_len, .name = "kbpeer", .reticle = R,
+        .memory = 512 * 1024, .prio = prio, .fault_signal = SIGF,
+        .arg = mode | (uint64_t)flags << 8, .items = items, .nitems = nitems,
+        .give_memory = true,
+    };
+    int e = rt_spawn(&a, c);
+    if (e)
+        fail("spawning kbpeer mode %u: %s", mode, rt_errname(e));
+}
+
+/* Wait (at most ~5 s of guest time) until c is dead or faulted. */
+static void wait_child(struct rt_child *c, struct v_taskinfo *i)
+{
+    for (int k = 0; k < 250; k++) {
+        CHECK(v_task_info(c->task, (uint64_t)i));
+        if (i->state == V_TASK_DEAD || i->state == V_TASK_FAULTED)
+            return;
+        v_signal_wait(BIT(KB_BIT_FAULT), 20000);
+    }
+    fail("child %u did not finish", c->task);
+}
+
+/* The child must have returned 0; then it is destroyed. */
+static void reap(struct rt_child *c, const char *what)
+{
+    struct v_taskinfo i;
+    wait_child(c, &i);
+    if (i.state != V_TASK_DEAD || i.exit_code != 0)
+        fail("%s: child ended in state %u with status %lld", what, i.state,
+             (long long)i.exit_code);
+    if (rt_child_destroy(c))
+        fail("%s: destroying the child", what);
+    v_signal_wait(~0ull, 0);        /* bits it left pending are not the next figure's */
+}
+
+static void destroy(struct rt_child *c)
+{
+    if (rt_child_destroy(c))
+        fail("destroying a child");
+    v_signal_wait(~0ull, 0);
+}
+
+/* A signal capability that raises `bit` on us, for a child's Bundle. */
+static v_handle signal_to_self(unsigned bit)
+{
+    return (v_handle)CHECK(v_signal_mint(SELF, BIT(bit), V_SLOT_ANY));
+}
+
+/* The shared page's frame, copied for a child's Bundle (moved there: a
+ * copy left in our table would die with ours). */
+static v_handle shared_frame;
+static v_handle shared_copy(void) { return (v_handle)CHECK(v_cap_copy(shared_frame, V_SLOT_ANY)); }
+
+struct ring2 {
+    v_handle tx, rx;
+};
+
+static struct ring2 new_ring(unsigned slots_log2, unsigned slot_log2)
+{
+    uint64_t v = CHECK(v_retype(R, V_TYPE_RING_SEND, slots_log2 | slot_log2 << 8, V_SLOT_ANY));
+    return (struct ring2){(v_handle)v, (v_handle)(v >> 32)};
+}
+
+static void bind(v_handle end, unsigned bit, bool producer, struct ring_view *v)
+{
+    uint64_t va = next_ring_va;
+    next_ring_va += 0x100000;
+    uint64_t size = CHECK(v_ring_bind(end, va, bit));
+    if (ring_view_init(v, (void *)va, size, producer) != RING_OK)
+        fail("ring view at %#llx", (unsigned long long)va);
+}
+
+static void del_ring(struct ring2 *r)
+{
+    v_cap_delete(r->tx);
+    v_cap_delete(r->rx);
+}
+
+/* ---- figures ------------------------------------------------------------- */
+
+static void bench_overhead(void)
+{
+    for (size_t i = 0; i < n_overhead; i++) {
+        uint64_t t0 = kb_tsc();
+        uint64_t t1 = kb_tsc();
+        s[i] = t1 - t0;
+    }
+    qsort(s, n_overhead, sizeof *s, cmp_u64);
+    overhead = s[0];
+    line("rdtsc_overhead", "insn", s[n_overhead / 2], s[p99_rank(n_overhead) - 1], s[0],
+         n_overhead);
+}
+
+static void bench_boot(const struct v_bootinfo *bi, uint64_t t_main)
+{
+    uint64_t d = bi->tsc_at_root - bi->tsc_at_entry;
+    line("boot_to_init", "insn", d, d, d, 1);
+    line("boot_to_init_from_reset", "insn", bi->tsc_at_root, bi->tsc_at_root, bi->tsc_at_root,
+         1);
+    line("boot_to_init_main_from_reset", "insn", t_main, t_main, t_main, 1);
+}
+
+/* The cheapest system calls: clock (reads the tick counter) and an
+ * unknown number (entry, dispatch's range check, exit). */
+static void bench_syscall(void)
+{
+    for (size_t i = 0; i < warm(n_syscall); i++)
+        v_clock();
+    for (size_t i = 0; i < n_syscall; i++) {
+        uint64_t t0 = kb_tsc();
+        v_clock();
+        uint64_t t1 = kb_tsc();
+        s[i] = net(t0, t1);
+    }
+    report("null_syscall", n_syscall);
+}
+
+static void bench_enosys(void)
+{
+    for (size_t i = 0; i < warm(n_syscall); i++)
+        v_syscall6(V_NSYSCALLS, 0, 0, 0, 0, 0, 0);
+    for (size_t i = 0; i < n_syscall; i++) {
+        uint64_t t0 = kb_tsc();
+        v_syscall6(V_NSYSCALLS, 0, 0, 0, 0, 0, 0);
+        uint64_t t1 = kb_tsc();
+        s[i] = net(t0, t1);
+    }
+    report("null_syscall_enosys", n_syscall);
+}
+
+/* Two Tasks in two address spaces wake each other: one sample is our
+ * signal_call (raise the child's bit, wait for ours) and the child's
+ * signal_call back. */
+static void bench_signal(void)
+{
+    struct rt_bundle_item it[] = {{"peer", signal_to_self(KB_BIT_REP), true}};
+    struct rt_child c;
+    spawn_peer(P_PONG, 0, it, 1, &c);
+    v_handle to_child = (v_handle)CHECK(v_signal_mint(c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
+    for (size_t i = 0; i < warm(n_pingpong); i++)
+        CHECK(v_signal_call(to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), SECOND));
+    for (size_t i = 0; i < n_pingpong; i++) {
+        uint64_t t0 = kb_tsc();
+        v_signal_call(to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
+        uint64_t t1 = kb_tsc();
+        s[i] = net(t0, t1);
+    }
+    report("signal_wake_rtt", n_pingpong);
+    CHECK(v_cap_delete(to_child));
+    destroy(&c);
+}
+
+/* Request/reply over a Ring pair: the request written in place in a
+ * slot, its doorbell and our wait for the reply one signal_call (the
+ * child answers the same way), the reply read in place. With cap set,
+ * each request moves a frame capability to the child and the reply
+ * moves it back; the child notes when it is in its table. */
+struct echo {
+    struct ring2 req, rep;
+    struct ring_view out, in;
+    struct rt_child c;
+    v_handle to_child;
+};
+
+static void echo_start(struct echo *e, unsigned mode)
+{
+    e->req = new_ring(3, 6);
+    e->rep = new_ring(3, 6);
+    struct rt_bundle_item it[4] = {
+        {"rx", e->req.rx, true}, {"tx", e->rep.tx, true},
+        {"peer", signal_to_self(KB_BIT_REP), true}, {"shared", shared_copy(), true},
+    };
+    spawn_peer(mode, 0, it, 4, &e->c);
+    e->to_child = (v_handle)CHECK(v_signal_mint(e->c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
+    bind(e->req.tx, KB_BIT_SPACE, true, &e->out);
+    bind(e->rep.rx, KB_BIT_REP, false, &e->in);
+}
+
+static void echo_stop(struct echo *e, const char *what)
+{
+    struct ring_slot *p;
+    if (ring_reserve(&e->out, &p) != RING_OK)
+        fail("%s: no slot for the stop message", what);
+    *p = (struct ring_slot){.kind = KB_K_STOP};
+    ring_commit(&e->out);
+    CHECK(v_signal_raise(e->to_child, BIT(KB_BIT_REQ)));
+    CHECK(v_cap_delete(e->to_child));   /* derived from the child's Task: before it goes */
+    reap(&e->c, what);
+    del_ring(&e->req);
+    del_ring(&e->rep);
+}
+
+static inline void echo_send(struct echo *e, uint64_t id, unsigned ncaps)
+{
+    struct ring_slot *p;
+    if (ring_reserve(&e->out, &p) != RING_OK)
+        fail("request ring full");
+    p->len = 8;
+    p->kind = KB_K_REQ;
+    p->ncaps = (uint16_t)ncaps;
+    p->id = id;
+    *(uint64_t *)(p + 1) = id;
+    ring_commit(&e->out);
+}
+
+static inline const struct ring_slot *echo_reply(struct echo *e, uint64_t id)
+{
+    const struct ring_slot *q;
+    enum ring_status st;
+    while ((st = ring_peek(&e->in, &q)) == RING_EMPTY)
+        v_signal_wait(BIT(KB_BIT_REP), NEVER);
+    if (st != RING_OK || q->kind != KB_K_REQ + 1 || q->id != id || *(const uint64_t *)(q + 1) != id)
+        fail("bad reply to request %llu (status %d)", (unsigned long long)id, (int)st);
+    return q;
+}
+
+static void bench_ring_rtt(void)
+{
+    struct echo e;
+    echo_start(&e, P_ECHO_CALL);
+    for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
+        uint64_t t0 = kb_tsc();
+        echo_send(&e, i, 0);
+        v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
+        echo_reply(&e, i);
+        ring_release(&e.in);
+        uint64_t t1 = kb_tsc();
+        if (i >= warm(n_pingpong))
+            s[i - warm(n_pingpong)] = net(t0, t1);
+    }
+    report("ring_rtt", n_pingpong);
+    echo_stop(&e, "ring_rtt");
+}
+
+/* The same request/reply with lib/ring's own doorbell protocol: ring
+ * (ring_notify) only a peer that says it sleeps; before sleeping, say so
+ * and look once more; wait with signal_wait. Four calls a round trip. */
+static void bench_ring_rtt_notify(void)
+{
+    struct echo e;
+    echo_start(&e, P_ECHO_NOTIFY);
+    for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
+        uint64_t t0 = kb_tsc();
+        echo_send(&e, i, 0);
+        if (ring_peer_sleeping(&e.out))
+            v_ring_notify(e.req.tx);
+        const struct ring_slot *q;
+        while (ring_peek(&e.in, &q) == RING_EMPTY) {
+            ring_set_sleeping(&e.in, true);
+            if (ring_count(&e.in) == 0)
+                v_signal_wait(BIT(KB_BIT_REP), NEVER);
+            ring_set_sleeping(&e.in, false);
+        }
+        echo_reply(&e, i);
+        ring_release(&e.in);
+        uint64_t t1 = kb_tsc();
+        if (i >= warm(n_pingpong))
+            s[i - warm(n_pingpong)] = net(t0, t1);
+    }
+    report("ring_rtt_notify", n_pingpong);
+    echo_stop(&e, "ring_rtt_notify");
+}
+
+/* A message carrying one moved capability (an unmapped frame): from the
+ * start of sending it until it is in the child's table (cap_transfer),
+ * and the round trip in which the reply moves it back (cap_transfer_rtt). */
+static void bench_cap_transfer(void)
+{
+    struct echo e;
+    echo_start(&e, P_ECHO_CALL);
+    v_handle f = (v_handle)CHECK(v_retype(R, V_TYPE_FRAME, 0, V_SLOT_ANY));
+    uint64_t *rtt = s + n_pingpong;
+    size_t w = warm(n_pingpong);
+    for (size_t i = 0; i < n_pingpong + w; i++) {
+        uint64_t t0 = kb_tsc();
+        v_ring_send_cap(e.req.tx, f, V_MOVE);
+        echo_send(&e, i, 1);
+        v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
+        const struct ring_slot *q = echo_reply(&e, i);
+        struct v_ret r = v_ring_recv_cap(e.rep.rx, V_SLOT_ANY);
+        ring_release(&e.in);
+        uint64_t t1 = kb_tsc();
+        if (r.err || q->ncaps != 1)
+            fail("cap_transfer: the capability did not come back: %s", rt_errname(r.err));
+        f = (v_handle)r.val;
+        if (i >= w) {
+            s[i - w] = net(t0, shared->t_cap);
+            rtt[i - w] = net(t0, t1);
+        }
+    }
+    struct v_capinfo info;
+    if (CHECK(v_cap_info(f, (uint64_t)&info)) != V_TYPE_FRAME)
+        fail("cap_transfer: a frame went out, something else came back");
+    report("cap_transfer", n_pingpong);
+    memmove(s, rtt, n_pingpong * sizeof *s);
+    report("cap_transfer_rtt", n_pingpong);
+    CHECK(v_cap_delete(f));
+    echo_stop(&e, "cap_transfer");
+}
+
+/* Stream: messages of 48 bytes (a 64-byte slot) through one Ring of 256
+ * slots. The producer (we) fills the Ring and rings the consumer's
+ * doorbell only when it must wait for room, in the same call; the
+ * consumer drains everything, then rings ours and sleeps. copy: write
+ * with ring_push and read with ring_pop (byte copies) instead of in place. */
+static __attribute__((noinline)) void stream_wait_room(struct ring_view *out, v_handle to_child,
+                                                      enum ring_status st)
+{
+    if (st != RING_FULL)
+        fail("stream: ring status %d", (int)st);
+    ring_set_sleeping(out, true);
+    if (ring_count(out) == 0) {
+        if (ring_peer_sleeping(out))
+            v_signal_call(to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_SPACE), NEVER);
+        else
+            v_signal_wait(BIT(KB_BIT_SPACE), NEVER);
+    }
+    ring_set_sleeping(out, false);
+}
+
+static inline void stream_put(struct ring_view *out, v_handle to_child, uint64_t id,
+                              uint16_t kind, bool copy)
+{
+    enum ring_status st;
+    if (copy) {
+        uint64_t w[6] = {id, id + 1, id + 2, id + 3, id + 4, id + 5};
+        struct ring_slot h = {.len = sizeof w, .kind = kind, .id = id};
+        while ((st = ring_push(out, &h, w)) != RING_OK)
+            stream_wait_room(out, to_child, st);
+        return;
+    }
+    struct ring_slot *p;
+    while ((st = ring_reserve(out, &p)) != RING_OK)
+        stream_wait_room(out, to_child, st);
+    p->len = 6 * sizeof(uint64_t);
+    p->kind = kind;
+    p->ncaps = 0;
+    p->id = id;
+    uint64_t *d = (uint64_t *)(p + 1);
+    d[0] = id;
+    d[1] = id + 1;
+    d[2] = id + 2;
+    d[3] = id + 3;
+    d[4] = id + 4;
+    d[5] = id + 5;
+    ring_commit(out);
+}
+
+static void bench_stream(bool copy)
+{
+    const char *name = copy ? "ring_stream_copy" : "ring_stream";
+    struct ring2 r = new_ring(8, 6);
+    struct rt_bundle_item it[3] = {
+        {"rx", r.rx, true}, {"peer", signal_to_self(KB_BIT_SPACE), true},
+        {"shared", shared_copy(), true},
+    };
+    struct rt_child c;
+    spawn_peer(P_SINK, copy ? 1 : 0, it, 3, &c);
+    v_handle to_child = (v_handle)CHECK(v_signal_mint(c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
+    struct ring_view out;
+    bind(r.tx, KB_BIT_SPACE, true, &out);
+    uint64_t id = 0, sum = 0;
+    size_t w = warm(n_stream);
+    for (size_t b = 0; b < n_stream + w; b++) {
+        uint64_t t0 = kb_tsc();
+        if (copy)
+            for (size_t k = 0; k < stream_block; k++, id++)
+                stream_put(&out, to_child, id, KB_K_DATA, true);
+        else
+            for (size_t k = 0; k < stream_block; k++, id++)
+                stream_put(&out, to_child, id, KB_K_DATA, false);
+        uint64_t t1 = kb_tsc();
+        if (b >= w)
+            s[b - w] = net(t0, t1);
+    }
+    for (uint64_t i = 0; i < id; i++)
+        sum += 6 * i + 15;
+    stream_put(&out, to_child, id, KB_K_STOP, copy);
+    if (ring_peer_sleeping(&out))
+        CHECK(v_ring_notify(r.tx));
+    CHECK(v_cap_delete(to_child));
+    reap(&c, name);
+    if (shared->count != id || shared->sum != sum)
+        fail("%s: the consumer saw %llu messages, %llu expected", name,
+             (unsigned long long)shared->count, (unsigned long long)id);
+    report_rate(name, stream_block, n_stream);
+    v_cap_delete(r.tx);
+}
+
+/* 64 KiB payloads handed over as 16 frames: each message moves 8 frame
+ * capabilities (the transfer queue's limit) that are mapped in our
+ * address space; the child unmaps each from ours, maps it in its own,
+ * reads it, unmaps it and moves it back on a second Ring, where we map it
+ * again for the next payload. One sample is one 64 KiB payload, there and
+ * back: the steady state of a zero-copy stream with a pool of buffers. */
+static void bench_frames(void)
+{
+    struct echo e;
+    e.req = new_ring(2, 6);
+    e.rep = new_ring(2, 6);
+    struct rt_bundle_item it[4] = {
+        {"rx", e.req.rx, true}, {"tx", e.rep.tx, true},
+        {"peer", signal_to_self(KB_BIT_REP), true}, {"shared", shared_copy(), true},
+    };
+    spawn_peer(P_FRAMES, 0, it, 4, &e.c);
+    e.to_child = (v_handle)CHECK(v_signal_mint(e.c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
+    bind(e.req.tx, KB_BIT_SPACE, true, &e.out);
+    bind(e.rep.rx, KB_BIT_REP, false, &e.in);
+    enum { NF = 2 * KB_FRAMES_PER_MSG };
+    v_handle f[NF];
+    if (rt_map_frames(R, POOL_VA, NF, V_R_READ | V_R_WRITE, f))
+        fail("ring_stream_64k: no frames for the pool");
+    uint64_t sum = 0, msgs = 0;
+    size_t w = warm(n_frames);
+    for (size_t m = 0; m < n_frames + w; m++) {
+        uint64_t t0 = kb_tsc();
+        for (unsigned half = 0; half < 2; half++, msgs++) {
+            for (unsigned k = 0; k < KB_FRAMES_PER_MSG; k++) {
+                unsigned x = half * KB_FRAMES_PER_MSG + k;
+                *(volatile uint64_t *)(POOL_VA + 4096ull * x) = m * NF + x;
+                sum += m * NF + x;
+                v_ring_send_cap(e.req.tx, f[x], V_MOVE);
+            }
+            struct ring_slot *p;
+            if (ring_reserve(&e.out, &p) != RING_OK)
+                fail("ring_stream_64k: request ring full");
+            *p = (struct ring_slot){.kind = KB_K_DATA, .ncaps = KB_FRAMES_PER_MSG, .id = msgs};
+            ring_commit(&e.out);
+            v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
+            const struct ring_slot *q;
+            while (ring_peek(&e.in, &q) == RING_EMPTY)
+                v_signal_wait(BIT(KB_BIT_REP), NEVER);
+            if (q->ncaps != KB_FRAMES_PER_MSG || q->id != msgs)
+                fail("ring_stream_64k: frames did not come back");
+            for (unsigned k = 0; k < KB_FRAMES_PER_MSG; k++) {
+                unsigned x = half * KB_FRAMES_PER_MSG + k;
+                f[x] = (v_handle)CHECK(v_ring_recv_cap(e.rep.rx, V_SLOT_ANY));
+                CHECK(v_as_map(AS, f[x], POOL_VA + 4096ull * x, V_R_READ | V_R_WRITE));
+            }
+            ring_release(&e.in);
+        }
+        uint64_t t1 = kb_tsc();
+        if (m >= w)
+            s[m - w] = net(t0, t1);
+    }
+    echo_stop(&e, "ring_stream_64k");
+    if (shared->count != msgs || shared->sum != sum)
+        fail("ring_stream_64k: the child read %llu messages, %llu expected",
+             (unsigned long long)shared->count, (unsigned long long)msgs);
+    report_rate("ring_stream_64k", 1, n_frames);
+    for (unsigned x = 0; x < NF; x++)
+        CHECK(v_cap_delete(f[x]));
+}
+
+/* A user page fault until its supervisor runs: the child notes the TSC
+ * and loads from an unmapped address; we wake from signal_wait on the
+ * fault bit. The child is restarted at its entry for every sample. */
+static void bench_fault(void)
+{
+    struct rt_bundle_item it[] = {{"shared", shared_copy(), true}};
+    struct rt_child c;
+    spawn_peer(P_FAULT, 0, it, 1, &c);
+    struct v_taskinfo info;
+    for (size_t i = 0; i < n_fault + warm(n_fault); i++) {
+        if (i)
+            CHECK(v_task_start(c.task, peer_entry, V_STACK_TOP, P_FAULT));
+        v_signal_wait(BIT(KB_BIT_FAULT), NEVER);
+        uint64_t t1 = kb_tsc();
+        if (i >= warm(n_fault))
+            s[i - warm(n_fault)] = net(shared->t_fault, t1);
+    }
+    CHECK(v_task_info(c.task, (uint64_t)&info));
+    if (info.state != V_TASK_FAULTED || info.fault.vector != 14 ||
+        info.fault.addr != KB_FAULT_VA || info.faults != n_fault + warm(n_fault))
+        fail("fault_to_supervisor: state %u vector %llu faults %llu", info.state,
+             (unsigned long long)info.fault.vector, (unsigned long long)info.faults);
+    report("fault_to_supervisor", n_fault);
+    destroy(&c);
+}
+
+/* A minimal executable, like bench/linux/linux-tiny: one page whose
+ * entry calls task_exit(0). */
+static uint8_t tiny[160] __attribute__((aligned(8)));
+
+static void put(uint8_t *p, uint64_t v, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static size_t make_tiny(void)
+{
+    static const uint8_t code[] = {
+        0xb8, V_SYS_task_exit, 0, 0, 0,     /* mov $task_exit, %eax */
+        0x31, 0xff,                         /* xor %edi, %edi */
+        0x0f, 0x05,                         /* syscall */
+        0x0f, 0x0b,                         /* ud2 */
+    };
+    const unsigned code_at = 64 + 56;
+    size_t len = code_at + sizeof code;
+    memcpy(tiny, "\x7f" "ELF\x02\x01\x01", 7);
+    put(tiny + 16, 2, 2);                   /* ET_EXEC */
+    put(tiny + 18, 62, 2);                  /* EM_X86_64 */
+    put(tiny + 20, 1, 4);
+    put(tiny + 24, V_PROGRAM_BASE + code_at, 8);
+    put(tiny + 32, 64, 8);                  /* e_phoff */
+    put(tiny + 52, 64, 2);
+    put(tiny + 54, 56, 2);
+    put(tiny + 56, 1, 2);                   /* one program header */
+    uint8_t *ph = tiny + 64;
+    put(ph, 1, 4);                          /* PT_LOAD */
+    put(ph + 4, 5, 4);                      /* R|X */
+    put(ph + 16, V_PROGRAM_BASE, 8);
+    put(ph + 24, V_PROGRAM_BASE, 8);
+    put(ph + 32, len, 8);
+    put(ph + 40, len, 8);
+    put(ph + 48, 4096, 8);
+    memcpy(tiny + code_at, code, sizeof code);
+    return len;
+}
+
+/* Retype, load, start and reap a Task: rt_spawn of the ELF (its own
+ * Reticle, Task, table, address space, pages, Bundle), a wait for its
+ * exit on the supervisor bit, its exit status, and deleting its Reticle.
+ * The child's Reticle is what it uses, rounded up to 16 KiB, found by a
+ * first spawn into 1 MiB: the kernel zeroes a whole Reticle when it is
+ * retyped, so the figure grows with the size chosen (bench/README.md). */
+static void bench_spawn(const char *name, const void *elf, size_t len, unsigned stack_pages)
+{
+    struct rt_spawn_args a = {
+        .elf = elf, .elf_len = len, .name = "spawned", .reticle = R, .memory = 1 << 20,
+        .prio = prio, .stack_pages = stack_pages, .fault_signal = SIGF, .arg = P_EXIT,
+    };
+    struct rt_child c;
+    struct v_taskinfo info;
+    struct v_capinfo ci;
+    int e = rt_spawn(&a, &c);
+    if (e)
+        fail("%s: rt_spawn: %s", name, rt_errname(e));
+    wait_child(&c, &info);
+    CHECK(v_cap_info(c.reticle, (uint64_t)&ci));
+    uint64_t used = ci.size - ci.free;
+    a.memory = (used + 16383) & ~16383ull;
+    destroy(&c);
+    struct elf_image img;
+    uint64_t loaded = 0;
+    if (elf_parse(elf, len, V_PROGRAM_BASE, V_STACK_TOP, &img) == ELF_OK)
+        for (unsigned k = 0; k < img.nseg; k++)
+            loaded += img.seg[k].memsz;
+    printf("kbench: %s: an ELF of %llu bytes to load, %u stack pages; the child uses %llu KiB "
+           "of a %llu KiB Reticle\n", name, (unsigned long long)loaded,
+           stack_pages ? stack_pages : 8,
+           (unsigned long long)used >> 10, (unsigned long long)a.memory >> 10);
+    for (size_t i = 0; i < n_spawn + warm(n_spawn); i++) {
+        uint64_t t0 = kb_tsc();
+        e = rt_spawn(&a, &c);
+        if (e)
+            fail("%s: rt_spawn: %s", name, rt_errname(e));
+        v_signal_wait(BIT(KB_BIT_FAULT), NEVER);
+        v_task_info(c.task, (uint64_t)&info);
+        rt_child_destroy(&c);
+        uint64_t t1 = kb_tsc();
+        if (info.state != V_TASK_DEAD || info.exit_code != 0)
+            fail("%s: child state %u status %lld", name, info.state, (long long)info.exit_code);
+        if (i >= warm(n_spawn))
+            s[i - warm(n_spawn)] = net(t0, t1);
+    }
+    report(name, n_spawn);
+}
+
+static void bench_stream_inplace(void) { bench_stream(false); }
+static void bench_stream_copy(void) { bench_stream(true); }
+static void bench_spawn_peer(void) { bench_spawn("spawn", peer_elf, peer_len, 0); }
+static void bench_spawn_tiny(void) { bench_spawn("spawn_tiny", tiny, make_tiny(), 1); }
+
+static const struct v_bootinfo *bootinfo(void)
+{
+    const struct v_bootinfo *b = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    return b->magic == (V_BUNDLE_MAGIC ^ 1) ? b : 0;
+}
+
+int main(void)
+{
+    uint64_t t_main = kb_tsc();
+    const struct v_bootinfo *bi = bootinfo();
+    if (!bi || bi->nmodules < 2)
+        fail("needs kbpeer as boot module 1");
+    peer_elf = (const void *)bi->module[1].vaddr;
+    peer_len = bi->module[1].size;
+    if (peer_len < 32)
+        fail("boot module 1 is not an ELF file");
+    memcpy(&peer_entry, (const uint8_t *)peer_elf + 24, 8);
+    const char *cmd = bi->cmdline;
+    size_t n_profile = 0;
+    for (const char *w = cmd; *w; w++) {
+        if (w != cmd && w[-1] != ' ')
+            continue;
+        if (!strncmp(w, "profile=", 8))
+            only = w + 8;
+        else if (!strncmp(w, "n=", 2))
+            n_profile = strtoul(w + 2, 0, 10);
+    }
+    if (only) {
+        if (n_profile == 0 || n_profile > N_MAX)
+            fail("profile needs n=1..%d", N_MAX);
+        n_syscall = n_pingpong = n_fault = n_spawn = n_frames = n_stream = n_profile;
+        stream_block = 256;
+        n_overhead = 100;
+    }
+
+    /* the samples live on the heap, not in .bss: the kernel loads the root
+     * Task's pages before boot_to_init ends, so a big .bss would count */
+    size_t ns = only ? (n_profile > n_overhead ? n_profile : n_overhead) : N_MAX;
+    s = malloc(2 * ns * sizeof *s);
+    if (!s)
+        fail("no memory for samples");
+    SELF = rt_cap("self");
+    AS = rt_cap("aspace");
+    struct v_taskinfo self;
+    CHECK(v_task_info(SELF, (uint64_t)&self));
+    prio = self.prio;
+    SIGF = signal_to_self(KB_BIT_FAULT);
+    /* (retype zeroes a whole Reticle: a smaller one keeps profile traces short) */
+    R = (v_handle)CHECK(v_retype(rt_cap("reticle0"), V_TYPE_RETICLE, (only ? 2ull : 64ull) << 20,
+                                 V_SLOT_ANY));
+    shared_frame = (v_handle)CHECK(v_retype(R, V_TYPE_FRAME, 0, V_SLOT_ANY));
+    CHECK(v_as_map(AS, shared_frame, SHARED_VA, V_R_READ | V_R_WRITE));
+    shared = (struct kb_shared *)SHARED_VA;
+
+    printf("kbench: Vectra primitives in guest instructions (TCG icount); prio %u\n", prio);
+    struct v_capinfo ri0;
+    CHECK(v_cap_info(R, (uint64_t)&ri0));
+    uint64_t free0 = ri0.free;
+    bench_overhead();
+    bench_boot(bi, t_main);
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } figures[] = {
+        {"null_syscall", bench_syscall},
+        {"null_syscall_enosys", bench_enosys},
+        {"signal_wake_rtt", bench_signal},
+        {"ring_rtt", bench_ring_rtt},
+        {"ring_rtt_notify", bench_ring_rtt_notify},
+        {"cap_transfer", bench_cap_transfer},
+        {"ring_stream", bench_stream_inplace},
+        {"ring_stream_copy", bench_stream_copy},
+        {"ring_stream_64k", bench_frames},
+        {"fault_to_supervisor", bench_fault},
+        {"spawn", bench_spawn_peer},
+        {"spawn_tiny", bench_spawn_tiny},
+    };
+    bool ran = false;
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        size_t len = strlen(figures[i].name);
+        if (only && (strncmp(only, figures[i].name, len) || (only[len] && only[len] != ' ')))
+            continue;
+        figures[i].fn();
+        ran = true;
+    }
+    if (!ran)
+        fail("no figure named by profile=");
+
+    struct v_capinfo ri;
+    CHECK(v_cap_info(R, (uint64_t)&ri));
+    if (ri.free != free0)
+        fail("%lld bytes of the bench Reticle were not returned",
+             (long long)(free0 - ri.free));
+    printf("kbench: done\n");
+    return 0;
+}
