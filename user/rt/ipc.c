@@ -183,8 +183,13 @@ int ipc_try_recv(struct ipc_conn *c, struct ipc_msg *m)
     m->ncaps = 0;
     for (unsigned i = 0; i < m->hdr.ncaps; i++) {
         struct v_ret r = v_ring_recv_cap(c->rx, V_SLOT_ANY);
-        if (r.err)
+        if (r.err) {
+            /* the peer claimed capabilities it did not send: drop what came */
+            for (unsigned k = 0; k < m->ncaps; k++)
+                v_cap_delete(m->caps[k]);
+            m->ncaps = 0;
             return r.err == V_EEMPTY ? IPC_CORRUPT : kerr(r.err);
+        }
         m->caps[m->ncaps++] = (v_handle)r.val;
     }
     ring_release(&c->in);
@@ -212,22 +217,28 @@ int ipc_call(struct ipc_conn *c, uint16_t kind, const void *payload, uint32_t le
     int st = ipc_send(c, kind, id, payload, len, caps, ncaps, timeout_us);
     if (st)
         return st;
-    st = ipc_recv(c, reply, timeout_us);
-    if (st)
-        return st;
-    if (reply->hdr.id != id || !(reply->hdr.kind & IPC_REPLY)) {
+    for (;;) {
+        st = ipc_recv(c, reply, timeout_us);
+        if (st)
+            return st;
+        if ((reply->hdr.kind & IPC_REPLY) && reply->hdr.id == id)
+            return IPC_OK;
         for (unsigned i = 0; i < reply->ncaps; i++)
             v_cap_delete(reply->caps[i]);
+        /* a late reply to an earlier call that timed out: skip it */
+        if ((reply->hdr.kind & IPC_REPLY) && reply->hdr.id < id)
+            continue;
         return IPC_CORRUPT;
     }
-    return IPC_OK;
 }
 
 int ipc_reply(struct ipc_conn *c, const struct ipc_msg *req, const void *payload, uint32_t len,
               const v_handle *caps, unsigned ncaps)
 {
+    /* a client that does not read its replies loses them; it cannot stall
+     * the server */
     return ipc_send(c, (uint16_t)(req->hdr.kind | IPC_REPLY), req->hdr.id, payload, len, caps,
-                    ncaps, 1000000);
+                    ncaps, 0);
 }
 
 int ipc_open(const char *name, struct ipc_conn *c)
