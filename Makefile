@@ -32,7 +32,7 @@ include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/
                           schema/rules.mk sys/rules.mk))
 
 # What `make run` boots: the root Task and the modules it reads.
-RUN_MODULES = $(B)/user/hello.elf
+RUN_MODULES = $(SYSTEM_MODULES)
 RUN_CMDLINE =
 
 include mk/iso.mk

@@ -3,7 +3,7 @@
 # $(call iso,NAME,MODULES,CMDLINE) makes build/NAME.iso.
 
 define iso
-$(B)/$(1).iso: $(KERNEL_ELF) $(2) mk/iso.mk
+$(B)/$(1).iso: $(KERNEL_ELF) $(2) mk/iso.mk Makefile
 	@echo "  ISO     $$@"
 	$(Q)rm -rf $(B)/iso-$(1) && mkdir -p $(B)/iso-$(1)/boot/grub
 	$(Q)cp $(KERNEL_ELF) $(B)/iso-$(1)/boot/kernel.elf
