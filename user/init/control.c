@@ -233,6 +233,15 @@ static void events_reply(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg
     send_built(c, m, &b);
 }
 
+/* The console service sends asynchronously: give it a moment to put our
+ * last words on the wire before the machine stops. */
+static void drain_console(void)
+{
+    fflush(stdout);
+    v_timer_set(61, 50000);
+    v_signal_wait(1ull << 61, 200000);
+}
+
 static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m)
 {
     struct capnp_msg msg;
@@ -256,6 +265,7 @@ static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m
         s->nfail = 0;
         if (svc_start(s))
             return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
+        supervise_reconnect(s);
         event(s->name, "started by request (task %llu)", (unsigned long long)s->task_id);
         return status_reply(c, m, Supervisor_Status_ok, "started '%s' (task %llu)", s->name,
                             (unsigned long long)s->task_id);
@@ -279,6 +289,7 @@ static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m
         s->restarts++;
         if (svc_start(s))
             return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
+        supervise_reconnect(s);
         event(s->name, "restarted by request (task %llu)", (unsigned long long)s->task_id);
         return status_reply(c, m, Supervisor_Status_ok, "restarted '%s' (task %llu)", s->name,
                             (unsigned long long)s->task_id);
@@ -307,10 +318,12 @@ static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m
     case Supervisor_method_halt:
         ipc_reply(c, m, 0, 0, 0, 0);
         printf("init: halting at the shell's request\n");
+        drain_console();
         rt_exit(0);
     case Supervisor_method_reboot:
         ipc_reply(c, m, 0, 0, 0, 0);
         printf("init: rebooting at the shell's request\n");
+        drain_console();
         v_io_out(rt_cap("ioports"), 0xcf9, 1, 0x06);    /* PCI reset control */
         rt_exit(0);
     default:

@@ -79,6 +79,9 @@ uint64_t now_us(void);
 void event(const char *service, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int svc_find(const char *name);
 void start_all(void);
+void init_log_connect(void);
+void init_console_connect(void);
+void supervise_reconnect(const struct service *s);
 
 /* control.c */
 void control_init(struct ipc_server *srv);

@@ -55,6 +55,9 @@ int main(void)
         if (svcs[i].state == S_RUNNING)
             printf("init: started %s (task %llu)\n", svcs[i].name,
                    (unsigned long long)svcs[i].task_id);
+    fflush(stdout);
+    init_log_connect();
+    init_console_connect();
 
     static struct ipc_server srv;
     if (ipc_server_init(&srv, init_accept_rx))

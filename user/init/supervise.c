@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "init.h"
+#include "console.h"
+#include "logc.h"
 
 #define LOOP_FAILURES 5
 #define LOOP_WINDOW_US 10000000ull
@@ -26,6 +28,46 @@ uint64_t nevents;
 
 uint64_t now_us(void) { return v_clock().val; }
 
+/* init logs its events through the log service once it runs, and again
+ * after every restart of it (the old connection died with it). */
+static bool log_connected;
+
+void init_log_connect(void)
+{
+    int i = svc_find("log");
+    v_handle client[2];
+    if (i < 0 || svcs[i].state != S_RUNNING ||
+        ipc_introduce(init_memory, svcs[i].accept_tx, "init", client) != IPC_OK)
+        return;
+    log_connected = rt_log_use(client[0], client[1]) == IPC_OK;
+    /* what happened before the log existed */
+    for (uint64_t k = nevents > MAX_EVENTS ? nevents - MAX_EVENTS : 0; k < nevents; k++) {
+        const struct event_rec *e = &events[k % MAX_EVENTS];
+        rt_log(RT_LOG_INFO, "%s: %s", e->service, e->text);
+    }
+}
+
+/* Likewise init's own output goes to the console service ("serial") once
+ * it runs: the kernel's console is for before that, and for panics. */
+void init_console_connect(void)
+{
+    int i = svc_find("serial");
+    v_handle client[2];
+    if (i < 0 || svcs[i].state != S_RUNNING ||
+        ipc_introduce(init_memory, svcs[i].accept_tx, "init", client) != IPC_OK)
+        return;
+    if (rt_console_use(client[0], client[1]) != 0)
+        rt_set_output(0);       /* back to the kernel console */
+}
+
+static void reconnect(const struct service *s)
+{
+    if (!strcmp(s->name, "log"))
+        init_log_connect();
+    if (!strcmp(s->name, "serial"))
+        init_console_connect();
+}
+
 void event(const char *service, const char *fmt, ...)
 {
     struct event_rec *e = &events[nevents % MAX_EVENTS];
@@ -36,6 +78,10 @@ void event(const char *service, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     va_end(ap);
+    if (log_connected && strcmp(service, "log") &&
+        rt_log(strstr(e->text, "fault") || strstr(e->text, "crash") ? RT_LOG_WARN : RT_LOG_INFO,
+               "%s: %s", e->service, e->text) != 0)
+        log_connected = false;
 }
 
 static const char *const fault_names[32] = {
@@ -221,9 +267,12 @@ void supervise_check(void)
             s->state = S_EXITED;
         }
     }
+    supervise_timers();     /* arm the timer for any restart just scheduled */
 }
 
 /* Restarts whose backoff has passed; arms the timer for the next one. */
+void supervise_reconnect(const struct service *s) { reconnect(s); }
+
 void supervise_timers(void)
 {
     uint64_t t = now_us(), next = 0;
@@ -234,6 +283,7 @@ void supervise_timers(void)
         if (s->restart_at <= t) {
             s->restarts++;
             if (svc_start(s) == 0) {
+                reconnect(s);
                 event(s->name, "restarted (restart %u)", s->restarts);
                 printf("init: restarted service '%s' (restart %u)\n", s->name, s->restarts);
             }

@@ -21,6 +21,15 @@ _Static_assert((int)RT_LOG_TRACE == (int)Log_Level_trace &&
 static struct ipc_conn con;
 static enum { UNTRIED, OPEN, ABSENT } state;
 
+int rt_log_use(v_handle tx, v_handle rx)
+{
+    if (state == OPEN)
+        ipc_detach(&con);
+    int e = ipc_attach(&con, tx, rx);
+    state = e == IPC_OK ? OPEN : ABSENT;
+    return e;
+}
+
 int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap)
 {
     static struct ipc_msg reply;

@@ -14,6 +14,8 @@
 
 #include <stdarg.h>
 
+#include <vectra/abi.h>
+
 /* The schema's Log.Level, value for value. */
 enum rt_log_level {
     RT_LOG_TRACE = 0,
@@ -30,5 +32,8 @@ enum rt_log_level {
  * (IPC_CLOSED when the Task has no log connection). */
 int rt_log(enum rt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap);
+/* Log through this connection (two ends, moved in) instead of the Bundle's
+ * "log"; replaces any earlier one. */
+int rt_log_use(v_handle tx, v_handle rx);
 
 #endif
