@@ -9,8 +9,9 @@
  * pages) come from boot memory; everything left over after that becomes
  * the root's Reticles, and the boot allocator is sealed.
  *
- * The root's Bundle lists: self, table, aspace, debug, irq, ioports,
- * reticle0.. (RAM, largest first) and mmio0 (the PCI hole, if any). The
+ * The root's Bundle lists: self, table, aspace, debug, irq, ioports
+ * (0x100..0xffff), rtc (the CMOS clock's ports 0x70..0x71), reticle0..
+ * (RAM, largest first) and mmio0 (the PCI hole, if any). The
  * boot modules are mapped read-only from V_MODULES_ADDR and described
  * by the page at V_BOOTINFO_ADDR.
  */
@@ -191,6 +192,7 @@ struct task *root_create(const struct boot_info *bi, uint64_t tsc_entry)
     give("debug", V_TYPE_DEBUG, V_R_ALL, 0, 0);
     give("irq", V_TYPE_IRQ, V_R_ALL, 0, 0xffff & ~IRQ_KERNEL_LINES);
     give("ioports", V_TYPE_IOPORT, V_R_ALL, 0, 0x100 | (0x10000ull - 0x100) << 16);
+    give("rtc", V_TYPE_IOPORT, V_R_ALL, 0, 0x70 | 2ull << 16);    /* CMOS clock: wall time */
     arch_regs_init_user(&root->regs, img.entry, V_STACK_TOP, V_BUNDLE_ADDR);
     return root;
 
