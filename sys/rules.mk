@@ -20,3 +20,13 @@ SYSTEM_MODULES := $(B)/user/init.elf $(B)/sys/system/system.manifest $(B)/user/s
                   $(B)/user/logd.elf $(B)/user/timerd.elf $(B)/user/naming.elf $(B)/user/vshell.elf
 $(eval $(call manifest,system,sys/system.json))
 $(eval $(call image,system,$(SYSTEM_MODULES),test quiet))
+
+# The system plus a service that faults every three seconds, for tests.
+$(eval $(call manifest,system-test,tests/manifests/system-test.json))
+$(eval $(call image,system-test,$(B)/user/init.elf $(B)/sys/system-test/system.manifest $(filter-out $(B)/user/init.elf $(B)/sys/system/system.manifest,$(SYSTEM_MODULES)) $(B)/user/svcprobe.elf,test quiet))
+
+# 10 000 random bytes to type at the shell (fixed seed: the same every run).
+$(B)/sys/random-input.bin:
+	@mkdir -p $(@D)
+	@$(PYTHON) -c "import random,sys; r=random.Random(10000); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(10000)))" > $@
+ALL += $(B)/sys/random-input.bin

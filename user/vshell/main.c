@@ -66,7 +66,11 @@ static struct named_conn *find_conn(const char *name)
     for (unsigned i = 0; i < MAX_CONNS; i++)
         if (conns[i].state == C_UNTRIED) {
             strlcpy(conns[i].name, name, sizeof conns[i].name);
-            conns[i].state = ipc_open(name, &conns[i].c) == IPC_OK ? C_OPEN : C_ABSENT;
+            /* given but already closed (its service restarted before the
+             * first use): lost, so it is made again through SYS: */
+            conns[i].state = ipc_open(name, &conns[i].c) == IPC_OK ? C_OPEN
+                             : rt_cap(name)                        ? C_LOST
+                                                                   : C_ABSENT;
             return &conns[i];
         }
     return 0;
