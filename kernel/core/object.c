@@ -158,7 +158,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
             return sys_err(V_EFULL);
     }
 
-    paddr_t at = reticle_take(r, size, align);
+    paddr_t at = reticle_take_raw(r, size, align, type != V_TYPE_RETICLE);
     void *obj = arch_phys_to_virt(at);
     unsigned flags = CAP_ORIGINAL;
     self->ctr_retyped += size;

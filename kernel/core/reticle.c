@@ -97,7 +97,7 @@ static void add_hole(struct reticle *r, uint64_t off, uint64_t len)
     r->holes_bytes += len;
 }
 
-paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)
+paddr_t reticle_take_raw(struct reticle *r, uint64_t size, uint64_t align, bool zero)
 {
     uint64_t at;
     int i = plan(r, size, align, &at);
@@ -116,9 +116,14 @@ paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)
             add_hole(r, old, at - old);
     }
     r->live++;
-    if (!r->device)
+    if (zero && !r->device)
         memset(arch_phys_to_virt(r->base + at), 0, size);
     return r->base + at;
+}
+
+paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)
+{
+    return reticle_take_raw(r, size, align, true);
 }
 
 void reticle_release(struct reticle *r, paddr_t at, uint64_t size)

@@ -47,6 +47,9 @@ _Static_assert(sizeof(struct reticle) <= V_RETICLE_HEADER, "header fits its KiB"
 paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align);
 /* Take it (after reticle_fit said yes): zeroes RAM, counts it live. */
 paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align);
+/* The same, zeroing or not: a sub-Reticle need not be, as everything
+ * carved from it is zeroed then. */
+paddr_t reticle_take_raw(struct reticle *r, uint64_t size, uint64_t align, bool zero);
 void reticle_release(struct reticle *r, paddr_t at, uint64_t size);
 struct reticle *reticle_init(paddr_t base, uint64_t size);
 struct reticle *reticle_init_device(paddr_t base, uint64_t size);

@@ -9,21 +9,23 @@ static struct {
     struct task *head, *tail;
 } rq[SCHED_LEVELS];
 static uint32_t nonempty;           /* bit i: level i has a Task */
-static struct task *current;        /* last Task resumed, or 0 in idle */
+struct task *sched_cur;             /* last Task resumed, or 0 in idle */
+bool sched_changed;                 /* a queue changed since sched_cur was resumed */
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
 static unsigned quantum_left = SCHED_QUANTUM;
 static uint64_t ticks;
 
-struct task *sched_current(void) { return current; }
 uint64_t sched_ticks(void) { return ticks; }
 
 void sched_make_runnable(struct task *t)
 {
     KASSERT(t->prio < SCHED_LEVELS);
+    sched_changed = true;
     t->state = TASK_RUNNABLE;
     if (t->suspended)
         return;
     t->rq_next = 0;
+    t->rq_prev = rq[t->prio].tail;
     if (rq[t->prio].tail)
         rq[t->prio].tail->rq_next = t;
     else
@@ -32,21 +34,27 @@ void sched_make_runnable(struct task *t)
     nonempty |= 1u << t->prio;
 }
 
+static bool on_queue(struct task *t)
+{
+    return t->rq_prev || rq[t->prio].head == t;
+}
+
 void sched_remove(struct task *t)
 {
-    struct task **pp = &rq[t->prio].head, *prev = 0;
-    while (*pp && *pp != t) {
-        prev = *pp;
-        pp = &(*pp)->rq_next;
-    }
-    if (!*pp)
+    sched_changed = true;
+    if (!on_queue(t))
         return;
-    *pp = t->rq_next;
-    if (rq[t->prio].tail == t)
-        rq[t->prio].tail = prev;
+    if (t->rq_prev)
+        t->rq_prev->rq_next = t->rq_next;
+    else
+        rq[t->prio].head = t->rq_next;
+    if (t->rq_next)
+        t->rq_next->rq_prev = t->rq_prev;
+    else
+        rq[t->prio].tail = t->rq_prev;
     if (!rq[t->prio].head)
         nonempty &= ~(1u << t->prio);
-    t->rq_next = 0;
+    t->rq_next = t->rq_prev = 0;
 }
 
 void sched_yield(struct task *t)
@@ -62,7 +70,10 @@ void sched_to_front(struct task *t)
     if (t->state != TASK_RUNNABLE || t->suspended || rq[t->prio].head == t)
         return;
     sched_remove(t);
+    t->rq_prev = 0;
     t->rq_next = rq[t->prio].head;
+    if (rq[t->prio].head)
+        rq[t->prio].head->rq_prev = t;
     rq[t->prio].head = t;
     if (!rq[t->prio].tail)
         rq[t->prio].tail = t;
@@ -72,8 +83,8 @@ void sched_to_front(struct task *t)
 void sched_forget(struct task *t)
 {
     sched_remove(t);
-    if (current == t)
-        current = 0;
+    if (sched_cur == t)
+        sched_cur = 0;
     if (fpu_owner == t)
         fpu_owner = 0;
 }
@@ -82,16 +93,17 @@ void sched_tick(void)
 {
     ticks++;
     signal_tick(ticks);
-    if (current && --quantum_left == 0) {
+    if (sched_cur && --quantum_left == 0) {
         quantum_left = SCHED_QUANTUM;
-        sched_yield(current);
+        sched_yield(sched_cur);
     }
 }
 
 static NORETURN void resume(struct task *t)
 {
-    if (t != current) {
-        current = t;
+    sched_changed = false;
+    if (t != sched_cur) {
+        sched_cur = t;
         quantum_left = SCHED_QUANTUM;
     }
     if (t != fpu_owner) {
@@ -110,7 +122,7 @@ void sched_run(void)
             unsigned level = 31 - (unsigned)__builtin_clz(nonempty);
             resume(rq[level].head);
         }
-        current = 0;
+        sched_cur = 0;
         arch_wait_for_interrupt();
     }
 }

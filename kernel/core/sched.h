@@ -21,7 +21,9 @@ void sched_remove(struct task *t);          /* off the run queue (state unchange
 void sched_yield(struct task *t);           /* to the tail of its level */
 void sched_to_front(struct task *t);        /* to the head of its level (hand-off) */
 void sched_forget(struct task *t);          /* t is going away: drop every pointer to it */
-struct task *sched_current(void);
+extern struct task *sched_cur;              /* the Task resumed last, or 0 in idle */
+extern bool sched_changed;                  /* queues changed since it was resumed */
+static inline struct task *sched_current(void) { return sched_cur; }
 NORETURN void sched_run(void);              /* resume the right Task, or idle */
 void sched_tick(void);
 uint64_t sched_ticks(void);

@@ -21,23 +21,27 @@ static const uint8_t class_of[V_NSYSCALLS] = {
 };
 
 void syscall_dispatch(struct regs *r);
+_Static_assert(sizeof(struct sys_args) == 6 * sizeof(uint64_t), "arguments read in place");
+
 void syscall_dispatch(struct regs *r)
 {
-    struct task *self = sched_current();
+    struct task *self = sched_cur;
     uint64_t n = REGS_SYSNO(r);
     struct v_ret ret;
     if (n < V_NSYSCALLS) {
-        struct sys_args a = {{REGS_ARG0(r), REGS_ARG1(r), REGS_ARG2(r), REGS_ARG3(r),
-                              REGS_ARG4(r), REGS_ARG5(r)}};
         self->ctr_class[class_of[n]]++;
-        ret = table[n](self, &a);
+        ret = table[n](self, (const struct sys_args *)REGS_ARGS(r));
     } else {
         ret = sys_err(V_ENOSYS);
     }
     /* A call that blocked has its result written when it is woken; a
      * Task that destroyed itself has nothing to return to. */
-    if (ret.err != SYS_DEFER && sched_current() == self)
+    if (ret.err != SYS_DEFER && sched_cur == self) {
         REGS_SET_RESULT(r, ret.err, ret.val);
+        /* nothing changed who runs: straight back, no scheduling */
+        if (!sched_changed)
+            arch_resume(r);
+    }
     sched_run();
 }
 

@@ -46,7 +46,7 @@ struct task {
     struct regs regs;                        /* first: see arch_defs.h */
     uint8_t fpu[512] __attribute__((aligned(16)));   /* FXSAVE image */
     struct cap table, aspace, faultsig, bundle;   /* embedded slots (CAP_IN_TASK) */
-    struct task *rq_next;                    /* run queue */
+    struct task *rq_next, *rq_prev;          /* run queue */
     uint64_t id;                             /* immutable, never reused */
     char name[32];
     uint8_t state;                           /* enum task_state */

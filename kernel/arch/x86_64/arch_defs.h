@@ -26,7 +26,7 @@
 #define VEC_IRQ_BASE 32
 
 /* Offsets into struct regs, for entry.S. */
-#define REGS_RAX 112
+#define REGS_RAX 48
 #define REGS_VECTOR 120
 #define REGS_RIP 136
 #define REGS_SIZE 176
@@ -35,8 +35,8 @@
 #include <stdint.h>
 
 struct regs {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t rdi, rsi, rdx, r10, r8, r9;   /* the system-call arguments, in order */
+    uint64_t rax, rbx, rcx, rbp, r11, r12, r13, r14, r15;
     uint64_t vector, error;
     uint64_t rip, cs, rflags, rsp, ss;   /* the CPU's interrupt frame */
 };
@@ -46,14 +46,12 @@ _Static_assert(__builtin_offsetof(struct regs, vector) == REGS_VECTOR, "entry.S 
 _Static_assert(__builtin_offsetof(struct regs, rip) == REGS_RIP, "entry.S frame layout");
 _Static_assert(REGS_SIZE % 16 == 0, "the CPU aligns RSP0 to 16 before pushing");
 
-/* System-call arguments and results, as portable code sees them. */
+/* System-call arguments and results, as portable code sees them. The
+ * six argument registers are saved side by side in argument order, so the
+ * handlers read them in place. */
 #define REGS_SYSNO(r) ((r)->rax)
-#define REGS_ARG0(r) ((r)->rdi)
-#define REGS_ARG1(r) ((r)->rsi)
-#define REGS_ARG2(r) ((r)->rdx)
-#define REGS_ARG3(r) ((r)->r10)
-#define REGS_ARG4(r) ((r)->r8)
-#define REGS_ARG5(r) ((r)->r9)
+#define REGS_ARGS(r) ((const uint64_t *)&(r)->rdi)
+_Static_assert(__builtin_offsetof(struct regs, r9) == 5 * 8, "arguments are consecutive");
 #define REGS_SET_RESULT(r, err, val) ((r)->rax = (uint64_t)(err), (r)->rdx = (val))
 #define REGS_IP(r) ((r)->rip)
 #define REGS_SP(r) ((r)->rsp)

@@ -14,40 +14,42 @@
  */
 #include "arch/x86_64/arch_defs.h"
 
+/* The order of struct regs (arch_defs.h): the last pushed is the first
+ * field, and the six argument registers end up side by side. */
 .macro PUSH_GPRS
-    push %rax
-    push %rbx
+    push %r15
+    push %r14
+    push %r13
+    push %r12
+    push %r11
+    push %rbp
     push %rcx
+    push %rbx
+    push %rax
+    push %r9
+    push %r8
+    push %r10
     push %rdx
     push %rsi
     push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
 .endm
 
 .macro POP_GPRS
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
     pop %rdi
     pop %rsi
     pop %rdx
-    pop %rcx
-    pop %rbx
+    pop %r10
+    pop %r8
+    pop %r9
     pop %rax
+    pop %rbx
+    pop %rcx
+    pop %rbp
+    pop %r11
+    pop %r12
+    pop %r13
+    pop %r14
+    pop %r15
 .endm
 
 /* Vectors whose exceptions push an error code. */

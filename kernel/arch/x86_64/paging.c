@@ -201,10 +201,8 @@ void arch_as_init(paddr_t root)
 {
     uint64_t *t = table(root);
     uint64_t *k = table(kernel_root);
-    for (int i = 0; i < 256; i++)
-        t[i] = 0;
-    for (int i = 256; i < 512; i++)
-        t[i] = k[i];
+    memset(t, 0, 256 * sizeof *t);
+    memcpy(t + 256, k + 256, 256 * sizeof *t);
 }
 
 void arch_as_switch(paddr_t root)
