@@ -32,6 +32,28 @@ void irq_unbind_task(struct task *t)
         }
 }
 
+/* An IRQ capability went: a line whose binder no longer holds any IRQ
+ * capability covering it in its table is released. Rare (drivers keep
+ * theirs), so a scan of the binder's table is fine. */
+void irq_cap_gone(const struct cap *gone)
+{
+    for (unsigned l = 0; l < NLINES; l++) {
+        struct task *t = lines[l].task;
+        if (!t || !(gone->arg & (1ull << l)))
+            continue;
+        struct captable *tab = task_table(t);
+        bool held = false;
+        for (uint32_t i = 1; tab && i < tab->nslots && !held; i++) {
+            const struct cap *c = &captable_slots(tab)[i];
+            held = c->type == V_TYPE_IRQ && (c->arg & (1ull << l));
+        }
+        if (!held) {
+            lines[l].task = 0;
+            arch_irq_mask(l);
+        }
+    }
+}
+
 static int lookup_line(struct task *self, uint64_t h, uint64_t line)
 {
     struct cap *c;

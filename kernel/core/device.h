@@ -7,8 +7,9 @@
  *   DEBUG   the kernel console (debug_write).
  * MMIO is a device Reticle: retype gives uncached FRAME capabilities.
  *
- * Invariant: lines[l].task, when set, is a live Task that bound line l;
- * the line is unmasked exactly when bound and not awaiting its ack.
+ * Invariant: lines[l].task, when set, is a live Task that bound line l
+ * and still holds an IRQ capability for it; the line is unmasked exactly
+ * when bound and not awaiting its ack.
  */
 #ifndef CORE_DEVICE_H
 #define CORE_DEVICE_H
@@ -20,5 +21,6 @@
 
 void irq_unbind_task(struct task *t);
 void irq_deliver(unsigned line);
+void irq_cap_gone(const struct cap *gone);
 
 #endif

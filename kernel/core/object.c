@@ -34,6 +34,8 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
         frame_unmap(gone);
     if (((slot->flags & CAP_WHERE_MASK) >> CAP_WHERE_SHIFT) == CAP_IN_TASK)
         task_slot_gone(task_of_slot(slot), slot);
+    if (gone->type == V_TYPE_IRQ)
+        irq_cap_gone(gone);
     if (!(gone->flags & CAP_ORIGINAL))
         return;
 

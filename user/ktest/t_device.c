@@ -80,3 +80,19 @@ KCASE(DEV0008, 1, "what if a port number is far above 0xffff?")
     K_ERR(v_io_in(p, 0x103f8, 1), V_ERANGE);
     K_OK(v_cap_delete(p));
 }
+
+/* Regression (ABI review, finding 10): a line stayed bound after the IRQ
+ * capability that bound it was deleted. */
+KCASE(DEV0009, 1, "what if the IRQ capability that bound a line is deleted while another covers it?")
+{
+    v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 3));
+    K_OK(v_irq_bind(one, 3, 31));
+    K_OK(v_irq_ack(one, 3));
+    K_OK(v_cap_delete(one));
+    /* we still hold the root IRQ capability, which covers line 3: bound */
+    K_OK(v_irq_ack(IRQ, 3));
+    v_handle two = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 5));
+    K_OK(v_irq_bind(two, 5, 31));
+    K_OK(v_cap_delete(two));
+    K_OK(v_irq_ack(IRQ, 5));           /* the root capability still covers it */
+}
