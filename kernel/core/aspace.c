@@ -51,7 +51,7 @@ void aspace_destroy(void *obj)
     if (read_cr3() == as->root)
         arch_as_switch(arch_kernel_root());
     asids[as->asid] = 0;
-    if (as->pt_reticle && !as->boot)
+    if (as->pt_reticle && !as->boot && !as->pt_reticle->dead)
         arch_pt_free_tables(as->root, release_table, as);
 }
 

@@ -7,6 +7,7 @@
  * and delete that leaf.
  */
 #include "core/cap.h"
+#include "core/reticle.h"
 #include "core/object.h"
 
 static struct reap *reap_list;
@@ -16,25 +17,6 @@ v_handle cap_handle(struct captable *t, const struct cap *c)
 {
     uint32_t idx = (uint32_t)(c - captable_slots(t));
     return V_HANDLE(idx, c->gen);
-}
-
-int cap_lookup(struct captable *t, uint64_t h, unsigned type, uint32_t rights,
-               struct cap **out)
-{
-    uint32_t idx = V_HANDLE_SLOT(h);
-    if (!t || h >> 32 || idx == 0 || idx >= t->nslots)
-        return V_EHANDLE;
-    struct cap *c = &captable_slots(t)[idx];
-    if (c->gen != V_HANDLE_GEN((uint32_t)h))
-        return V_ESTALE;
-    if (cap_empty(c))
-        return V_EHANDLE;
-    if (type && c->type != type)
-        return V_ETYPE;
-    if ((c->rights & rights) != rights)
-        return V_ERIGHTS;
-    *out = c;
-    return V_OK;
 }
 
 int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
@@ -222,6 +204,11 @@ void cap_revoke(struct cap *c)
 
 void cap_delete(struct cap *c)
 {
+    /* A Reticle being deleted returns its memory whole: what is carved
+     * from it need not be given back piece by piece (reticle_release and
+     * aspace_destroy skip a dead Reticle). */
+    if (c->type == V_TYPE_RETICLE && (c->flags & CAP_ORIGINAL) && c->obj)
+        ((struct reticle *)c->obj)->dead = 1;
     revoke_below(c);
     delete_leaf(c);
     drain();

@@ -73,10 +73,7 @@ _Static_assert(sizeof(struct captable) == sizeof(struct cap), "header is slot 0"
 
 static inline struct cap *captable_slots(struct captable *t) { return (struct cap *)t; }
 
-/* Look up a handle in a table: type and rights checked (type 0: any).
- * The whole 64-bit argument is the handle: high bits are V_EHANDLE. */
-int cap_lookup(struct captable *t, uint64_t h, unsigned type, uint32_t rights,
-               struct cap **out);
+
 /* An empty destination slot: dst == V_SLOT_ANY picks the lowest free one;
  * otherwise dst's low 16 bits are the slot (a handle may be passed) and
  * anything above 32 bits is V_ERANGE. */
@@ -101,5 +98,28 @@ void cap_place(struct cap *slots, unsigned n, unsigned where);
 void cap_defer(struct reap *r);
 
 static inline bool cap_empty(const struct cap *c) { return c->type == V_TYPE_NULL; }
+
+/* Look up a handle in a table: type and rights checked (type 0: any).
+ * The whole 64-bit argument is the handle: high bits are V_EHANDLE.
+ * Inline: every system call starts here. */
+static inline int cap_lookup(struct captable *t, uint64_t h, unsigned type, uint32_t rights,
+               struct cap **out)
+{
+    uint32_t idx = V_HANDLE_SLOT(h);
+    if (!t || h >> 32 || idx == 0 || idx >= t->nslots)
+        return V_EHANDLE;
+    struct cap *c = &captable_slots(t)[idx];
+    if (c->gen != V_HANDLE_GEN((uint32_t)h))
+        return V_ESTALE;
+    if (cap_empty(c))
+        return V_EHANDLE;
+    if (type && c->type != type)
+        return V_ETYPE;
+    if ((c->rights & rights) != rights)
+        return V_ERIGHTS;
+    *out = c;
+    return V_OK;
+}
+
 
 #endif

@@ -80,6 +80,20 @@ void sched_to_front(struct task *t)
     nonempty |= 1u << t->prio;
 }
 
+void sched_swap_head(struct task *out, struct task *in)
+{
+    KASSERT(rq[out->prio].head == out && in->prio == out->prio && !in->suspended);
+    sched_changed = true;
+    in->rq_prev = 0;
+    in->rq_next = out->rq_next;
+    if (out->rq_next)
+        out->rq_next->rq_prev = in;
+    else
+        rq[out->prio].tail = in;
+    rq[out->prio].head = in;
+    out->rq_next = out->rq_prev = 0;
+}
+
 void sched_forget(struct task *t)
 {
     sched_remove(t);

@@ -21,6 +21,9 @@ void sched_remove(struct task *t);          /* off the run queue (state unchange
 void sched_yield(struct task *t);           /* to the tail of its level */
 void sched_to_front(struct task *t);        /* to the head of its level (hand-off) */
 void sched_forget(struct task *t);          /* t is going away: drop every pointer to it */
+/* out (the head of its level) leaves the queue and in takes its place:
+ * the direct hand-off of signal_call. */
+void sched_swap_head(struct task *out, struct task *in);
 extern struct task *sched_cur;              /* the Task resumed last, or 0 in idle */
 extern bool sched_changed;                  /* queues changed since it was resumed */
 static inline struct task *sched_current(void) { return sched_cur; }

@@ -9,7 +9,7 @@
 
 static struct tnode deadlines;      /* sentinel of a circular list */
 
-static void tq_remove(struct tnode *n)
+static inline void tq_remove(struct tnode *n)
 {
     if (!n->deadline)
         return;
@@ -102,7 +102,7 @@ static struct v_ret wait_for(struct task *self, uint64_t mask, uint64_t timeout_
     return sys_err(SYS_DEFER);
 }
 
-static int check_signal_cap(struct task *self, uint64_t h, uint64_t bits, struct cap **out)
+static inline __attribute__((always_inline)) int check_signal_cap(struct task *self, uint64_t h, uint64_t bits, struct cap **out)
 {
     int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_SIGNAL, V_R_WRITE, out);
     if (e)
@@ -162,10 +162,31 @@ struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
     if (a->a[2] == 0)
         return sys_err(V_EINVAL);
     struct task *peer = sc->obj;
+    uint64_t bits = a->a[1], mask = a->a[2], timeout = a->a[3];
     self->ctr_signals++;
-    if (signal_deliver(peer, a->a[1]) && peer != self)
+    /* Direct hand-off: the peer waits for one of these bits at our
+     * priority and we are about to wait: it takes our place at the head
+     * of the run queue and runs next, with no other queue work. */
+    if (peer != self && peer->state == TASK_BLOCKED && (peer->waiting & bits) &&
+        !peer->suspended && peer->prio == self->prio && !(self->pending & mask) &&
+        timeout != 0 && sched_cur == self && !sched_changed) {
+        peer->pending |= bits;
+        uint64_t fired = peer->pending & peer->waiting;
+        peer->pending &= ~fired;
+        tq_remove(&peer->wait_node);
+        peer->waiting = 0;
+        REGS_SET_RESULT(&peer->regs, V_OK, fired);
+        peer->state = TASK_RUNNABLE;
+        sched_swap_head(self, peer);
+        self->state = TASK_BLOCKED;
+        self->waiting = mask;
+        if (timeout != V_TIMEOUT_NEVER)
+            tq_insert(&self->wait_node, deadline_after(timeout));
+        return sys_err(SYS_DEFER);
+    }
+    if (signal_deliver(peer, bits) && peer != self)
         sched_to_front(peer);
-    return wait_for(self, a->a[2], a->a[3]);
+    return wait_for(self, mask, timeout);
 }
 
 /* timer_set(bit, delay_us): raise bit on self once, delay_us from now;
