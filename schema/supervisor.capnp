@@ -17,6 +17,22 @@ interface Supervisor {
   events @10 (after :UInt64, limit :UInt32 = 32) -> (events :List(Event), next :UInt64);
   # Exits, faults, restarts and refusals, oldest first.
 
+  # Capsules (docs/CAPSULE.md, "In the OS"): every version in the boot
+  # image as init verified it, and the services that run them. `name`
+  # is a capsule name or the name of a service that runs a capsule.
+  listCapsules @11 () -> (capsules :List(CapsuleInfo));
+  capsuleInfo @12 (name :Text) -> (status :Status, capsules :List(CapsuleInfo));
+  capsuleStart @13 (name :Text) -> (status :Status, message :Text);
+  # Start the service that runs the capsule (also after a quarantine).
+  capsuleStop @14 (name :Text) -> (status :Status, message :Text);
+  upgrade @15 (name :Text, version :Text)
+      -> (status :Status, message :Text, switchCycles :UInt64, rollbackCycles :UInt64);
+  # Switch the service to another verified version. The reply comes after
+  # the readiness window: ok (the new version serves), or failed with the
+  # reason and the automatic rollback's cost in rollbackCycles.
+  rollback @16 (name :Text) -> (status :Status, message :Text, cycles :UInt64);
+  # Switch back to the version that ran before the current one.
+
   enum Status {
     ok @0;
     notFound @1;
@@ -44,6 +60,7 @@ interface Supervisor {
     lastExit @4 :Int64;
     reason @5 :Text;         # why refused / failed, or the last fault
     policy @6 :Text;         # never, on-failure, always
+    capsule @7 :Text;        # "name version" when it runs a capsule
   }
 
   struct ReticleInfo {
@@ -65,5 +82,22 @@ interface Supervisor {
     time @1 :UInt64;         # microseconds since boot
     service @2 :Text;
     text @3 :Text;
+  }
+
+  struct CapsuleInfo {
+    name @0 :Text;
+    version @1 :Text;
+    vcid @2 :Data;           # SHA-256 of the manifest (empty if unreadable)
+    domain @3 :Text;         # D0..D4
+    state @4 :Text;          # refused, valid, active, previous, quarantined,
+                             # or the state of the service that runs it
+    reason @5 :Text;         # why refused / quarantined, or its last failure
+    service @6 :Text;        # the service that runs it (or ran it)
+    module @7 :Text;         # the boot module it came from
+    signer @8 :Text;         # "machine (person)"
+    requires @9 :List(Text);
+    provides @10 :List(Text);
+    intent @11 :Text;        # the intent profile, one line
+    counters @12 :Text;      # the instance's counters (last seen), one line
   }
 }

@@ -30,3 +30,6 @@ $(B)/sys/random-input.bin:
 	@mkdir -p $(@D)
 	@$(PYTHON) -c "import random,sys; r=random.Random(10000); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(10000)))" > $@
 ALL += $(B)/sys/random-input.bin
+
+# Capsule images and their keys (init verifies capsules; docs/CAPSULE.md).
+-include sys/capsules.mk

@@ -30,10 +30,12 @@ ALL += $(USER_ELFS)
 
 user_objs = $(patsubst %.c,$(B)/%.o,$(wildcard user/$(1)/*.c))
 
+# USER_EXTRA_LIBS_<prog>: archives a program links besides the runtime
+# (init: $(B)/user/libsodium.a, set in sys/capsules.mk).
 .SECONDEXPANSION:
-$(B)/user/%.elf: $$(call user_objs,$$*) $(RT_CRT0) $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) $(USER_LDS)
+$(B)/user/%.elf: $$(call user_objs,$$*) $(RT_CRT0) $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) $(USER_LDS) $$(USER_EXTRA_LIBS_$$*)
 	@echo "  LD      $@"
-	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(call user_objs,$*) --start-group $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) --end-group
+	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(call user_objs,$*) --start-group $(USER_EXTRA_LIBS_$*) $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) --end-group
 
 -include $(RT_OBJS:.o=.d) $(foreach p,$(USER_PROGS),$(patsubst %.c,$(B)/%.d,$(wildcard user/$p/*.c)))
 

@@ -11,7 +11,7 @@
 #include "schema/supervisor.capnp.h"
 
 static const char *const state_names[] = {"waiting", "running", "stopped", "exited",
-                                          "failed", "refused"};
+                                          "failed", "refused", "quarantined"};
 static const char *const task_states[] = {"inactive", "runnable", "blocked", "suspended",
                                           "faulted", "dead"};
 static const char *const policy_names[] = {"never", "on-failure", "always"};
@@ -114,6 +114,7 @@ static void list_services(struct ipc_conn *c, struct ipc_msg *m)
         Supervisor_ServiceInfo_set_reason(e, s->reason, strlen(s->reason));
         Supervisor_ServiceInfo_set_policy(e, policy_names[s->policy],
                                           strlen(policy_names[s->policy]));
+        Supervisor_ServiceInfo_set_capsule(e, capsule_of(s), strlen(capsule_of(s)));
     }
     send_built(c, m, &b);
 }
@@ -327,7 +328,8 @@ static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m
         v_io_out(rt_cap("ioports"), 0xcf9, 1, 0x06);    /* PCI reset control */
         rt_exit(0);
     default:
-        ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
+        if (!capsule_handle(c, m, &msg))     /* capsule methods: capsule.c */
+            ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capnp/capnp.h"
 #include "ipc.h"
 #include "rt.h"
 
@@ -26,7 +27,8 @@
 
 enum grant_type { G_SERVICE, G_MEMORY, G_IRQ, G_IOPORT, G_CONSOLE, G_INTRODUCE };
 enum policy { P_NEVER, P_ON_FAILURE, P_ALWAYS };
-enum svc_state { S_WAITING, S_RUNNING, S_STOPPED, S_EXITED, S_FAILED, S_REFUSED };
+enum svc_state { S_WAITING, S_RUNNING, S_STOPPED, S_EXITED, S_FAILED, S_REFUSED,
+                 S_QUARANTINED };
 
 struct grant {
     char name[NAME_LEN];
@@ -93,5 +95,20 @@ struct event_rec {
 #define MAX_EVENTS 128
 extern struct event_rec events[MAX_EVENTS];
 extern uint64_t nevents;
+
+/* capsule.c: capsules in the boot image, verified before anything runs;
+ * services whose binary is a capsule; upgrade, rollback (docs/CAPSULE.md) */
+extern struct ipc_server *init_server;
+void capsule_boot(void);                   /* verify every *.vcap module */
+void capsule_ref(struct service *s, const char *name, size_t len, const void *vcid,
+                 size_t vlen);             /* manifest: binary is a capsule */
+void capsule_validate(void);               /* pick versions, check grants */
+bool capsule_ended(struct service *s, const char *fault, int64_t status);
+bool capsule_handle(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg);
+const char *capsule_of(const struct service *s);   /* "name ver" or "" */
+
+/* monitor.c: behavioural profiles, readiness windows, the one timer */
+void monitor_tick(void);
+void timer_arm(uint64_t restart_at);      /* restart_at: 0 or a time in us */
 
 #endif

@@ -24,6 +24,7 @@ static void on_bits(struct ipc_server *s, uint64_t bits)
 {
     if (bits & (1ull << 63))
         supervise_check();
+    monitor_tick();
     supervise_timers();
 }
 
@@ -38,6 +39,7 @@ int main(void)
     init_accept_tx = (v_handle)r.val;
     init_accept_rx = (v_handle)(r.val >> 32);
 
+    capsule_boot();
     size_t len;
     const void *man = module("system.manifest", &len);
     if (!man)
@@ -63,6 +65,7 @@ int main(void)
     if (ipc_server_init(&srv, init_accept_rx))
         rt_die("init: cannot serve its accept Ring");
     control_init(&srv);
+    init_server = &srv;
     srv.extra_bits = 1ull << 63 | 1ull << 62;
     srv.on_bits = on_bits;
     supervise_check();

@@ -107,8 +107,12 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         SystemManifest_Service_binary_R bin = SystemManifest_Service_binary(r);
         if (SystemManifest_Service_binary_which(bin) == SystemManifest_Service_binary_which_module)
             copy_text(s->module, sizeof s->module, SystemManifest_Service_binary_module(bin));
-        else
-            refuse(s, "capsules are not supported by this init yet");
+        else {
+            SystemManifest_CapsuleRef_R c = SystemManifest_Service_binary_capsule(bin);
+            struct capnp_text cn = SystemManifest_CapsuleRef_name(c);
+            struct capnp_data cv = SystemManifest_CapsuleRef_vcid(c);
+            capsule_ref(s, cn.str, cn.len, cv.ptr, cv.len);
+        }
         struct capnp_list deps = SystemManifest_Service_dependencies(r);
         for (uint32_t k = 0; k < capnp_list_len(deps); k++) {
             if (s->ndeps == MAX_DEPS) {
@@ -312,6 +316,8 @@ void manifest_validate(void)
             }
         }
     }
+    /* capsules: the version each service runs, its grants within what it requires */
+    capsule_validate();
     /* refusal spreads to dependents */
     for (bool changed = true; changed;) {
         changed = false;

@@ -261,6 +261,8 @@ void supervise_check(void)
         }
         rt_child_destroy(&s->child);
         s->task_id = 0;
+        if (capsule_ended(s, ti.state == V_TASK_FAULTED ? s->reason : 0, ti.exit_code))
+            continue;   /* a new version in its readiness window: rolled back */
         if (s->policy == P_ALWAYS || (s->policy == P_ON_FAILURE && failure)) {
             schedule_restart(s, failure);
         } else {
@@ -291,8 +293,7 @@ void supervise_timers(void)
             next = s->restart_at;
         }
     }
-    if (next)
-        v_timer_set(62, next - t);
+    timer_arm(next);    /* shared with the capsule monitor (monitor.c) */
 }
 
 /* Each introduce grant gets an accept Ring of its own into its provider,

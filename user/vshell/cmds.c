@@ -96,13 +96,13 @@ static void cmd_services(int argc, char **argv)
         Supervisor_listServices_Results_read_root(&rep.msg));
     if (!sh_reply_ok(argv[0], &rep))
         return;
-    printf("%-16s %-9s %6s %8s %-10s %s\n", "NAME", "STATE", "TASK", "RESTARTS", "POLICY",
+    printf("%-16s %-11s %6s %8s %-10s %s\n", "NAME", "STATE", "TASK", "RESTARTS", "POLICY",
            "LAST EXIT / REASON");
     for (uint32_t i = 0; i < Supervisor_ServiceInfo_RList_len(l); i++) {
         Supervisor_ServiceInfo_R s = Supervisor_ServiceInfo_RList_get(l, i);
         sh_clean(Supervisor_ServiceInfo_name(s), 16);
         printf(" ");
-        sh_clean(Supervisor_ServiceInfo_state(s), 9);
+        sh_clean(Supervisor_ServiceInfo_state(s), 11);
         uint64_t task = Supervisor_ServiceInfo_task(s);
         if (task)
             printf(" %6llu", (unsigned long long)task);
@@ -112,6 +112,12 @@ static void cmd_services(int argc, char **argv)
         sh_clean(Supervisor_ServiceInfo_policy(s), 10);
         printf(" %lld ", (long long)Supervisor_ServiceInfo_lastExit(s));
         sh_clean(Supervisor_ServiceInfo_reason(s), 0);
+        struct capnp_text cap = Supervisor_ServiceInfo_capsule(s);
+        if (cap.len) {
+            printf(" [capsule ");
+            sh_clean(cap, 0);
+            printf("]");
+        }
         printf("\n");
     }
     if (!Supervisor_ServiceInfo_RList_len(l))
@@ -479,6 +485,198 @@ static void cmd_uptime(int argc, char **argv)
            (unsigned long long)(us / 1000 % 1000));
 }
 
+/* ---- capsules ---------------------------------------------------------------- */
+
+#define T_UPGRADE 5000000ull  /* switch, readiness window (300 ms), rollback */
+
+static void hexbytes(struct capnp_data d, unsigned max)
+{
+    for (uint32_t i = 0; i < d.len && i < max; i++)
+        printf("%02x", d.ptr[i]);
+    if (!d.len)
+        printf("-");
+}
+
+static void cap_list(const char *cmd)
+{
+    if (!sh_call(cmd, "init", Supervisor_method_listCapsules, 0, 0, &rep, T_SUP))
+        return;
+    Supervisor_CapsuleInfo_RList l = Supervisor_listCapsules_Results_capsules(
+        Supervisor_listCapsules_Results_read_root(&rep.msg));
+    if (!sh_reply_ok(cmd, &rep))
+        return;
+    printf("%-12s %-10s %-3s %-12s %-10s %-12s %s\n", "NAME", "VERSION", "DOM", "STATE",
+           "SERVICE", "VCID", "REASON / NOTE");
+    for (uint32_t i = 0; i < Supervisor_CapsuleInfo_RList_len(l); i++) {
+        Supervisor_CapsuleInfo_R c = Supervisor_CapsuleInfo_RList_get(l, i);
+        sh_clean(Supervisor_CapsuleInfo_name(c), 12);
+        printf(" ");
+        sh_clean(Supervisor_CapsuleInfo_version(c), 10);
+        printf(" ");
+        sh_clean(Supervisor_CapsuleInfo_domain(c), 3);
+        printf(" ");
+        sh_clean(Supervisor_CapsuleInfo_state(c), 12);
+        printf(" ");
+        struct capnp_text svc = Supervisor_CapsuleInfo_service(c);
+        sh_clean(svc.len ? svc : (struct capnp_text){"-", 1}, 10);
+        printf(" ");
+        struct capnp_data id = Supervisor_CapsuleInfo_vcid(c);
+        hexbytes(id, 6);
+        printf("%*s", id.len >= 6 ? 1 : (int)(13 - (id.len ? 2 * id.len : 1)), "");
+        sh_clean(Supervisor_CapsuleInfo_reason(c), 0);
+        printf("\n");
+    }
+    if (!Supervisor_CapsuleInfo_RList_len(l))
+        printf("(no capsules in the boot image)\n");
+    sh_reply_ok(cmd, &rep);
+}
+
+static void field(const char *label, struct capnp_text t)
+{
+    if (!t.len)
+        return;
+    printf("  %-9s ", label);
+    sh_clean(t, 0);
+    printf("\n");
+}
+
+static void list_field(const char *label, struct capnp_list l)
+{
+    printf("  %-9s", label);
+    for (uint32_t i = 0; i < capnp_list_len(l); i++) {
+        printf(" ");
+        sh_clean(capnp_list_text(l, i), 0);
+    }
+    printf("%s\n", capnp_list_len(l) ? "" : " -");
+}
+
+static void cap_info(const char *cmd, const char *name)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_capsuleInfo_Params_set_name(Supervisor_capsuleInfo_Params_build_root(&b), name,
+                                           strlen(name));
+    if (!sh_call_built(cmd, "init", Supervisor_method_capsuleInfo, &b, &rep, T_SUP))
+        return;
+    Supervisor_capsuleInfo_Results_R r = Supervisor_capsuleInfo_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_capsuleInfo_Results_status(r);
+    Supervisor_CapsuleInfo_RList l = Supervisor_capsuleInfo_Results_capsules(r);
+    if (!sh_reply_ok(cmd, &rep))
+        return;
+    if (st != Supervisor_Status_ok) {
+        printf("%s: ", cmd);
+        sh_clean_str(name, strlen(name), 0);
+        printf(": %s\n", sup_status(st));
+        return;
+    }
+    for (uint32_t i = 0; i < Supervisor_CapsuleInfo_RList_len(l); i++) {
+        Supervisor_CapsuleInfo_R c = Supervisor_CapsuleInfo_RList_get(l, i);
+        sh_clean(Supervisor_CapsuleInfo_name(c), 0);
+        printf(" ");
+        sh_clean(Supervisor_CapsuleInfo_version(c), 0);
+        printf(" (");
+        sh_clean(Supervisor_CapsuleInfo_module(c), 0);
+        printf(")\n  %-9s ", "vcid");
+        hexbytes(Supervisor_CapsuleInfo_vcid(c), 32);
+        printf("\n  %-9s ", "state");
+        sh_clean(Supervisor_CapsuleInfo_state(c), 0);
+        struct capnp_text svc = Supervisor_CapsuleInfo_service(c);
+        if (svc.len) {
+            printf(" (service ");
+            sh_clean(svc, 0);
+            printf(")");
+        }
+        printf("\n");
+        field("domain", Supervisor_CapsuleInfo_domain(c));
+        field("signer", Supervisor_CapsuleInfo_signer(c));
+        list_field("requires", Supervisor_CapsuleInfo_requires(c));
+        list_field("provides", Supervisor_CapsuleInfo_provides(c));
+        field("intent", Supervisor_CapsuleInfo_intent(c));
+        field("counters", Supervisor_CapsuleInfo_counters(c));
+        field("reason", Supervisor_CapsuleInfo_reason(c));
+    }
+    sh_reply_ok(cmd, &rep);
+}
+
+/* start, stop and rollback answer (status, message[, cycles]). */
+static void cap_by_name(const char *cmd, const char *name, uint16_t method)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_capsuleStart_Params_set_name(Supervisor_capsuleStart_Params_build_root(&b),
+                                            name, strlen(name));
+    if (!sh_call_built(cmd, "init", method, &b, &rep, T_UPGRADE))
+        return;
+    Supervisor_capsuleStart_Results_R r = Supervisor_capsuleStart_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_capsuleStart_Results_status(r);
+    struct capnp_text msg = Supervisor_capsuleStart_Results_message(r);
+    if (!sh_reply_ok(cmd, &rep))
+        return;
+    printf("%s: ", cmd);
+    sh_clean_str(name, strlen(name), 0);
+    printf(": %s", sup_status(st));
+    if (msg.len) {
+        printf(": ");
+        sh_clean(msg, 0);
+    }
+    printf("\n");
+}
+
+static void cap_upgrade(const char *cmd, const char *name, const char *ver)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_upgrade_Params_B p = Supervisor_upgrade_Params_build_root(&b);
+    Supervisor_upgrade_Params_set_name(p, name, strlen(name));
+    Supervisor_upgrade_Params_set_version(p, ver, strlen(ver));
+    printf("%s: asking init to switch ", cmd);
+    sh_clean_str(name, strlen(name), 0);
+    printf(" to ");
+    sh_clean_str(ver, strlen(ver), 0);
+    printf(" and wait for its readiness window\n");
+    fflush(stdout);
+    if (!sh_call_built(cmd, "init", Supervisor_method_upgrade, &b, &rep, T_UPGRADE))
+        return;
+    Supervisor_upgrade_Results_R r = Supervisor_upgrade_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_upgrade_Results_status(r);
+    struct capnp_text msg = Supervisor_upgrade_Results_message(r);
+    uint64_t sw = Supervisor_upgrade_Results_switchCycles(r);
+    uint64_t rb = Supervisor_upgrade_Results_rollbackCycles(r);
+    if (!sh_reply_ok(cmd, &rep))
+        return;
+    printf("%s: ", cmd);
+    sh_clean_str(name, strlen(name), 0);
+    printf(": %s", sup_status(st));
+    if (msg.len) {
+        printf(": ");
+        sh_clean(msg, 0);
+    }
+    printf("\n");
+    if (sw || rb)
+        printf("%s: switch %llu cycles, rollback %llu cycles\n", cmd, (unsigned long long)sw,
+               (unsigned long long)rb);
+}
+
+static void cmd_capsule(int argc, char **argv)
+{
+    static const char use[] = "list | info <name> | start <name> | stop <name> | "
+                              "upgrade <name> <version> | rollback <name>";
+    const char *sub = argc > 1 ? argv[1] : "";
+    if (!strcmp(sub, "list") && argc == 2)
+        return cap_list("capsule list");
+    if (!strcmp(sub, "info") && argc == 3)
+        return cap_info("capsule info", argv[2]);
+    if (!strcmp(sub, "start") && argc == 3)
+        return cap_by_name("capsule start", argv[2], Supervisor_method_capsuleStart);
+    if (!strcmp(sub, "stop") && argc == 3)
+        return cap_by_name("capsule stop", argv[2], Supervisor_method_capsuleStop);
+    if (!strcmp(sub, "rollback") && argc == 3)
+        return cap_by_name("rollback", argv[2], Supervisor_method_rollback);
+    if (!strcmp(sub, "upgrade") && argc == 4)
+        return cap_upgrade("upgrade", argv[2], argv[3]);
+    printf("usage: capsule %s\n", use);
+}
+
 const struct sh_cmd sh_cmds[] = {
     {"help", "", "list the commands", cmd_help},
     {"ps", "", "Tasks: id, name, state, priority, memory, restarts, faults", cmd_ps},
@@ -492,6 +690,8 @@ const struct sh_cmd sh_cmds[] = {
     {"log", "[service] [level]", "the newest log records, optionally filtered", cmd_log},
     {"mem", "", "memory: each Reticle's size, use and objects", cmd_mem},
     {"events", "", "the newest supervision events: exits, faults, restarts", cmd_events},
+    {"capsule", "<subcommand>",
+     "capsules: list, info N, start N, stop N, upgrade N VER, rollback N", cmd_capsule},
     {"echo", "[words]", "print the words", cmd_echo},
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},

@@ -4,7 +4,7 @@
  * connection from the shell's Bundle:
  *   console   the terminal (required: without it the shell exits 2)
  *   init      Supervisor: ps, services, caps, start, stop, restart,
- *             kill, mem, events, halt, reboot
+ *             kill, mem, events, capsule, halt, reboot
  *   SYS:      the naming root: ls (any "X:" Bundle entry is a root)
  *   log       Log: log
  *   timer     Timer: uptime
