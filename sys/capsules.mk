@@ -66,9 +66,9 @@ $(CAPS)/policy.bin: $(CAPS)/policy.json | $(VCAPSULE)
 CAP_SYSCALLS := cap mem signal ring misc
 CAP_REQUIRES := IPC_SRV svc:serial
 define capsule
-$(CAPS)/$(1)-$(2)/capdemo.elf: $(B)/user/capdemo.elf $(CAPTOOL)
+$(CAPS)/$(1)-$(2)/capdemo.elf: $(B)/user/capdemo.elf $(CAPTOOL) sys/capsules.mk
 	@mkdir -p $$(@D)
-	$(Q)$(CAPTOOL) conf $$< $$@ $(3) $(2)
+	$(Q)$(OBJCOPY) --strip-debug $$< $$@.tmp && $(CAPTOOL) conf $$@.tmp $$@ $(3) $(2) && rm -f $$@.tmp
 $(CAPS)/$(1)-$(2)/manifest.json: $(CAPTOOL) sys/capsules.mk
 	@mkdir -p $$(@D)
 	$(Q)$(CAPTOOL) manifest -o $$@ --name $(1) --ver $(2) --domain $(4) \
@@ -89,6 +89,7 @@ endef
 demo_capsule = $(call capsule,$(1),$(2),$(3),D2,$(CAP_REQUIRES),svc:demo,$(CAP_SYSCALLS),262144,syscalls:2000:1000,alice)
 $(eval $(call demo_capsule,demo,1.0.0,serve))
 $(eval $(call demo_capsule,demo,1.0.1,serve))
+$(eval $(call demo_capsule,demo,1.0.1-rc.1,serve))
 $(eval $(call demo_capsule,demo,1.1.0,crash))
 $(eval $(call demo_capsule,demo,1.2.0,silent))
 $(eval $(call demo_capsule,tamper,1.0.0,serve))
@@ -109,10 +110,11 @@ CAP_SERVICES := $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf \
 
 # 1. refusals: a tampered capsule, an over-reaching one, one signed by a
 #    stranger, a service granted more than its capsule requires; demo runs
-#    the newest valid version (1.0.1).
+#    the newest valid version (1.0.1, above 1.0.1-rc.1 and 1.0.0).
 $(eval $(call manifest,capsules_refuse,sys/capsules-refuse.json))
 $(eval $(call image,capsules_refuse,$(B)/user/init.elf $(B)/sys/capsules_refuse/system.manifest \
-    $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap $(CAPS)/bad/tamper-1.0.0.vcap \
+    $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap \
+    $(CAPS)/demo-1.0.1-rc.1.vcap $(CAPS)/bad/tamper-1.0.0.vcap \
     $(CAPS)/reach-1.0.0.vcap $(CAPS)/stranger-1.0.0.vcap,test quiet))
 
 # 2. upgrade and rollback: demo pinned to 1.0.0 by VCID, three more versions.

@@ -374,15 +374,16 @@ void capsule_boot(void)
         snprintf(c->module, sizeof c->module, "%s", bi->module[i].name);
         c->buf = (const uint8_t *)bi->module[i].vaddr;
         c->len = bi->module[i].size;
-        uint64_t t0 = now_us();
+        uint64_t t0 = rdtsc();
         verify_one(c);
-        uint64_t ms = (now_us() - t0) / 1000;
+        uint64_t cycles = rdtsc() - t0;
         if (c->valid) {
             char id[65];
             hex(id, c->vcid, 32);
             id[16] = 0;
-            printf("init: capsule %s %s (%s): verified in %llu ms: vcid %s.., D%u, signed by %s\n",
-                   c->name, c->ver, c->module, (unsigned long long)ms, id, c->domain, c->signer);
+            printf("init: capsule %s %s (%s): verified in %llu cycles: vcid %s.., D%u, signed by "
+                   "%s\n", c->name, c->ver, c->module, (unsigned long long)cycles, id, c->domain,
+                   c->signer);
             event(c->name, "capsule %s verified (vcid %s..)", c->ver, id);
         } else {
             printf("init: refusing capsule '%s %s' (%s): %s\n", c->name, c->ver, c->module,
@@ -664,6 +665,17 @@ static void send_built(struct ipc_conn *c, uint16_t kind, uint64_t id, struct ca
     ipc_send(c, (uint16_t)(kind | IPC_REPLY), id, bytes, (uint32_t)len, 0, 0, 0);
 }
 
+/* A connection init serves has closed: an upgrade's answer cannot go there
+ * (the slot may serve another client by the time the window closes). */
+static void conn_closed(struct ipc_server *srv, struct ipc_conn *c)
+{
+    for (int i = 0; i < nsvc; i++)
+        if (capsvcs[i].rc == c) {
+            capsvcs[i].rc = 0;
+            capsvcs[i].reply = false;
+        }
+}
+
 static void upgrade_reply(struct ipc_conn *c, uint64_t id, enum Supervisor_Status st,
                           uint64_t sw, uint64_t rb, const char *text)
 {
@@ -831,7 +843,9 @@ static void intent_line(const struct capsule *c, char *buf, size_t n)
 #undef ADD
 }
 
-static void fill(Supervisor_CapsuleInfo_B e, int k, bool full)
+/* Detail levels: 2 everything (capsule info), 1 a list line (the short
+ * reason), 0 the least that still says what is what. */
+static void fill(Supervisor_CapsuleInfo_B e, int k, int level)
 {
     const struct capsule *c = &capsules[k];
     bool prev;
@@ -839,7 +853,7 @@ static void fill(Supervisor_CapsuleInfo_B e, int k, bool full)
     const char *state = !c->valid ? "refused" : u < 0 ? "valid" : prev ? "previous"
                       : svcs[u].state == S_RUNNING ? "active"
                                                    : svc_states[svcs[u].state];
-    const char *reason = !c->valid ? c->reason
+    const char *reason = !c->valid ? (level == 2 ? c->reason : c->brief)
                        : (u >= 0 && !prev && svcs[u].state == S_QUARANTINED) ? svcs[u].reason
                                                                             : c->note;
     char dom[4] = {'D', (char)('0' + (c->domain < 5 ? c->domain : 9)), 0};
@@ -849,11 +863,13 @@ static void fill(Supervisor_CapsuleInfo_B e, int k, bool full)
         Supervisor_CapsuleInfo_set_vcid(e, c->vcid, 32);
     Supervisor_CapsuleInfo_set_domain(e, c->manifest_ok ? dom : "?", c->manifest_ok ? 2 : 1);
     Supervisor_CapsuleInfo_set_state(e, state, strlen(state));
-    Supervisor_CapsuleInfo_set_reason(e, reason, strlen(reason));
     if (u >= 0)
         Supervisor_CapsuleInfo_set_service(e, svcs[u].name, strlen(svcs[u].name));
+    if (level < 1)
+        return;
+    Supervisor_CapsuleInfo_set_reason(e, reason, strlen(reason));
     Supervisor_CapsuleInfo_set_module(e, c->module, strlen(c->module));
-    if (!full)
+    if (level < 2)
         return;
     Supervisor_CapsuleInfo_set_signer(e, c->signer, strlen(c->signer));
     if (c->manifest_ok) {
@@ -879,15 +895,15 @@ static void fill(Supervisor_CapsuleInfo_B e, int k, bool full)
                                             strlen(capsvcs[u].counters));
 }
 
-/* The list, detailed or not; a list too long for one message is sent with
- * fewer details rather than not at all. */
+/* The list, or one capsule's versions in detail; what does not fit one
+ * message is sent with fewer details rather than not at all. */
 static void send_list(struct ipc_conn *c, struct ipc_msg *m, const char *only)
 {
     int idx[MAX_CAPSULES], n = 0;
     for (int k = 0; k < ncapsules; k++)
         if (!only || !strcmp(capsules[k].name, only))
             idx[n++] = k;
-    for (int full = only != 0; full >= 0; full--) {
+    for (int level = only ? 2 : 1; level >= 0; level--) {
         struct capnp_builder b;
         capnp_builder_init(&b, out, sizeof out);
         Supervisor_CapsuleInfo_BList l;
@@ -901,8 +917,8 @@ static void send_list(struct ipc_conn *c, struct ipc_msg *m, const char *only)
                 Supervisor_listCapsules_Results_build_root(&b), (uint32_t)n);
         }
         for (int i = 0; i < n; i++)
-            fill(Supervisor_CapsuleInfo_BList_get(l, (uint32_t)i), idx[i], full);
-        if (!capnp_builder_error(&b) || !full) {
+            fill(Supervisor_CapsuleInfo_BList_get(l, (uint32_t)i), idx[i], level);
+        if (!capnp_builder_error(&b) || !level) {
             send_built(c, m->hdr.kind, m->hdr.id, &b);
             return;
         }
@@ -1032,6 +1048,8 @@ static void do_upgrade(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *
     cs->rc = c;
     cs->rid = m->hdr.id;
     cs->reply = true;
+    if (init_server)
+        init_server->on_close = conn_closed;
     printf("init: switched %s %s -> %s in %llu cycles (%s; prepared in %llu cycles); "
            "readiness window %llu ms\n", cs->name, capsules[from].ver, capsules[to].ver,
            (unsigned long long)sw,

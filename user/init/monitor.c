@@ -39,9 +39,11 @@
 
 static uint64_t next_tick;
 
+/* Has a profile to check (or a window to close). Services that are not
+ * running count too, so the tick keeps going whoever starts them again. */
 static bool watched(const struct service *s, const struct capsvc *cs)
 {
-    if (!cs->used || cs->cur < 0 || s->state != S_RUNNING)
+    if (!cs->used || cs->cur < 0 || s->state == S_REFUSED)
         return false;
     const struct profile *p = &capsules[cs->cur].prof;
     return cs->probation || p->classes_declared || p->mem_max || p->nrates;
@@ -243,7 +245,7 @@ void monitor_tick(void)
             struct service *s = &svcs[i];
             struct capsvc *cs = &capsvcs[i];
             char why[96], msg[120];
-            if (!watched(s, cs) || !deviates(s, cs, t, why, sizeof why))
+            if (!watched(s, cs) || s->state != S_RUNNING || !deviates(s, cs, t, why, sizeof why))
                 continue;
             if (cs->probation) {
                 snprintf(msg, sizeof msg, "broke its intent profile: %s", why);
