@@ -104,6 +104,26 @@ $(CAPS)/bad/tamper-1.0.0.vcap: $(CAPS)/tamper-1.0.0.vcap $(CAPTOOL)
 	@mkdir -p $(@D)
 	$(Q)$(CAPTOOL) flip $< $@
 
+# The signed system manifest: capsule "system", one data blob
+# "system.manifest", as the module system.vcap. init boots only from a
+# verified one when the image has one.
+# $(call system_capsule,IMAGE) makes $(CAPS)/sys-IMAGE/system.vcap.
+define system_capsule
+$(CAPS)/sys-$(1)/system.manifest: $(B)/sys/$(1)/system.manifest
+	@mkdir -p $$(@D)
+	$(Q)cp $$< $$@
+$(CAPS)/sys-$(1)/manifest.json: $(CAPTOOL) sys/capsules.mk
+	@mkdir -p $$(@D)
+	$(Q)$(CAPTOOL) manifest -o $$@ --name system --ver 1.0.0 --domain D0 --data system.manifest
+$(CAPS)/sys-$(1)/system.vcap: $(CAPS)/sys-$(1)/manifest.json $(CAPS)/sys-$(1)/system.manifest \
+                              $(CAPKEY)/alice.vcert | $(VCAPSULE)
+	@echo "  VCAP    $$@"
+	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned > /dev/null
+	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/alice.vcert \
+	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null
+	@rm -f $$@.unsigned
+endef
+
 # ---- images ----
 CAP_SERVICES := $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf \
                 $(B)/user/naming.elf $(B)/user/vshell.elf $(CAPS)/policy.bin
@@ -112,7 +132,8 @@ CAP_SERVICES := $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf \
 #    stranger, a service granted more than its capsule requires; demo runs
 #    the newest valid version (1.0.1, above 1.0.1-rc.1 and 1.0.0).
 $(eval $(call manifest,capsules_refuse,sys/capsules-refuse.json))
-$(eval $(call image,capsules_refuse,$(B)/user/init.elf $(B)/sys/capsules_refuse/system.manifest \
+$(eval $(call system_capsule,capsules_refuse))
+$(eval $(call image,capsules_refuse,$(B)/user/init.elf $(CAPS)/sys-capsules_refuse/system.vcap \
     $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap \
     $(CAPS)/demo-1.0.1-rc.1.vcap $(CAPS)/bad/tamper-1.0.0.vcap \
     $(CAPS)/reach-1.0.0.vcap $(CAPS)/stranger-1.0.0.vcap,test quiet))
@@ -123,11 +144,20 @@ CAP_DEMOS := $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap $(CAPS)/demo-1.1.0.
 $(CAPS)/upgrade.json: sys/capsules-upgrade.json $(CAPTOOL) $(CAPS)/demo-1.0.0.vcap
 	$(Q)$(CAPTOOL) system $< $@ $(CAPS)/demo-1.0.0.vcap
 $(eval $(call manifest,capsules_upgrade,$(CAPS)/upgrade.json))
-$(eval $(call image,capsules_upgrade,$(B)/user/init.elf $(B)/sys/capsules_upgrade/system.manifest \
+$(eval $(call system_capsule,capsules_upgrade))
+$(eval $(call image,capsules_upgrade,$(B)/user/init.elf $(CAPS)/sys-capsules_upgrade/system.vcap \
     $(CAP_SERVICES) $(CAP_DEMOS),test quiet))
 
 # 3. quarantine: three capsules that break their intent profiles, one that keeps it.
 $(eval $(call manifest,capsules_quarantine,sys/capsules-quarantine.json))
+$(eval $(call system_capsule,capsules_quarantine))
 $(eval $(call image,capsules_quarantine,$(B)/user/init.elf \
-    $(B)/sys/capsules_quarantine/system.manifest $(CAP_SERVICES) $(CAPS)/hog-1.0.0.vcap \
+    $(CAPS)/sys-capsules_quarantine/system.vcap $(CAP_SERVICES) $(CAPS)/hog-1.0.0.vcap \
     $(CAPS)/rogue-1.0.0.vcap $(CAPS)/chatty-1.0.0.vcap $(CAPS)/demo-1.0.0.vcap,test quiet))
+
+# 4. a tampered system manifest: init refuses to boot from it.
+$(CAPS)/sys-bad/system.vcap: $(CAPS)/sys-capsules_refuse/system.vcap $(CAPTOOL)
+	@mkdir -p $(@D)
+	$(Q)$(CAPTOOL) flip $< $@
+$(eval $(call image,capsules_badsystem,$(B)/user/init.elf $(CAPS)/sys-bad/system.vcap \
+    $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap,test quiet))

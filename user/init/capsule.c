@@ -256,20 +256,22 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-/* The entry blob of a verified capsule (the payload's layout is checked). */
-static void find_entry(struct capsule *c, const struct capsule_env *env)
+/* A blob of a verified capsule by name (the payload's layout is checked). */
+static const uint8_t *find_blob(const struct capsule *c, struct capsule_str name, size_t *len)
 {
-    struct capsule_str entry = capsule_manifest_entry(&c->m);
+    struct capsule_env env;
+    if (!c->valid || !name.len || capsule_parse_envelope(c->buf, c->len, &env) != CAPSULE_OK)
+        return 0;
     uint64_t off = 0;
     for (uint32_t i = 0; i < capsule_manifest_nblobs(&c->m); i++) {
         struct capsule_blob b = capsule_manifest_blob(&c->m, i);
-        const uint8_t *rec = env->payload + off;
-        if (entry.len && b.name.len == entry.len && !memcmp(b.name.p, entry.p, entry.len)) {
-            c->elf = rec + 8;
-            c->elf_len = b.size;
+        if (b.name.len == name.len && !memcmp(b.name.p, name.p, name.len)) {
+            *len = b.size;
+            return env.payload + off + 8;
         }
         off += 8 + ((b.size + 7) & ~7ull);
     }
+    return 0;
 }
 
 static void verify_one(struct capsule *c)
@@ -324,7 +326,7 @@ static void verify_one(struct capsule *c)
     }
     /* verified: the manifest is authentic, the payload matches it */
     c->valid = true;
-    find_entry(c, &env);
+    c->elf = find_blob(c, capsule_manifest_entry(&c->m), &c->elf_len);
     compile_profile(c);
     struct capsule_cert cert;
     struct capsule_str person = {"?", 1};
@@ -397,6 +399,43 @@ void capsule_boot(void)
         valid += capsules[i].valid;
     printf("init: %d capsules in the boot image, %u verified, %d refused\n", ncapsules, valid,
            ncapsules - (int)valid);
+}
+
+/* The system manifest, signed: the blob "system.manifest" of the newest
+ * valid capsule named "system" (a data capsule, no entry). If the image
+ * has a system capsule but none verifies, there is no manifest to trust:
+ * init stops rather than fall back to an unsigned one. NULL when the
+ * image has no system capsule (an unsigned system.manifest module). */
+static int system_capsule = -1;
+
+const void *capsule_system_manifest(size_t *len)
+{
+    int k = -1;
+    bool any = false;
+    for (int j = 0; j < ncapsules; j++)
+        if (!strcmp(capsules[j].module, "system.vcap") || !strcmp(capsules[j].name, "system")) {
+            any = true;
+            if (capsules[j].valid && !strcmp(capsules[j].name, "system") &&
+                (k < 0 || semver_cmp(capsules[j].ver, capsules[k].ver) > 0))
+                k = j;
+        }
+    if (!any)
+        return 0;
+    if (k < 0) {
+        for (int j = 0; j < ncapsules; j++)
+            if (!strcmp(capsules[j].module, "system.vcap") || !strcmp(capsules[j].name, "system"))
+                printf("init: the system manifest capsule %s was refused: %s\n",
+                       capsules[j].module, capsules[j].reason);
+        rt_die("init: no verified system manifest: not booting");
+    }
+    const void *p = find_blob(&capsules[k], (struct capsule_str){"system.manifest", 15}, len);
+    if (!p)
+        rt_die("init: capsule system %s has no blob 'system.manifest': not booting",
+               capsules[k].ver);
+    system_capsule = k;
+    printf("init: system manifest from capsule system %s (signed by %s)\n", capsules[k].ver,
+           capsules[k].signer);
+    return p;
 }
 
 /* ---- the manifest's capsule services ------------------------------------------ */
@@ -850,7 +889,8 @@ static void fill(Supervisor_CapsuleInfo_B e, int k, int level)
     const struct capsule *c = &capsules[k];
     bool prev;
     int u = user_of(k, &prev);
-    const char *state = !c->valid ? "refused" : u < 0 ? "valid" : prev ? "previous"
+    const char *state = !c->valid ? "refused" : k == system_capsule ? "system" : u < 0 ? "valid"
+                      : prev ? "previous"
                       : svcs[u].state == S_RUNNING ? "active"
                                                    : svc_states[svcs[u].state];
     const char *reason = !c->valid ? (level == 2 ? c->reason : c->brief)

@@ -100,6 +100,7 @@ extern uint64_t nevents;
  * services whose binary is a capsule; upgrade, rollback (docs/CAPSULE.md) */
 extern struct ipc_server *init_server;
 void capsule_boot(void);                   /* verify every *.vcap module */
+const void *capsule_system_manifest(size_t *len);   /* signed, or NULL */
 void capsule_ref(struct service *s, const char *name, size_t len, const void *vcid,
                  size_t vlen);             /* manifest: binary is a capsule */
 void capsule_validate(void);               /* pick versions, check grants */

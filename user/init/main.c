@@ -41,7 +41,9 @@ int main(void)
 
     capsule_boot();
     size_t len;
-    const void *man = module("system.manifest", &len);
+    const void *man = capsule_system_manifest(&len);
+    if (!man)
+        man = module("system.manifest", &len);
     if (!man)
         rt_die("init: the boot image has no system.manifest");
     char err[128];
