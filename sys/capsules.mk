@@ -58,6 +58,9 @@ $(CAPS)/policy.json: $(CAPKEY)/alice.json $(CAPTOOL) sys/capsules.mk
 $(CAPS)/policy.bin: $(CAPS)/policy.json | $(VCAPSULE)
 	@echo "  POLICY  $@"
 	$(Q)$(VCAPSULE) policy $< -o $@ > /dev/null
+# Image modules are in ALL too: the .img descriptors alone would not bring
+# back a deleted module (the Makefile marks every target .SECONDARY).
+ALL += $(CAPS)/policy.bin
 
 # ---- capsules ----
 # $(call capsule,NAME,VER,MODE,DOMAIN,REQUIRES,PROVIDES,SYSCALLS,MEM_MAX,RATES,SIGNER)
@@ -103,6 +106,7 @@ $(eval $(call capsule,chatty,1.0.0,chatty,D2,$(CAP_REQUIRES),,$(CAP_SYSCALLS),,s
 $(CAPS)/bad/tamper-1.0.0.vcap: $(CAPS)/tamper-1.0.0.vcap $(CAPTOOL)
 	@mkdir -p $(@D)
 	$(Q)$(CAPTOOL) flip $< $@
+ALL += $(CAPS)/bad/tamper-1.0.0.vcap
 
 # The signed system manifest: capsule "system", one data blob
 # "system.manifest", as the module system.vcap. init boots only from a
@@ -122,6 +126,7 @@ $(CAPS)/sys-$(1)/system.vcap: $(CAPS)/sys-$(1)/manifest.json $(CAPS)/sys-$(1)/sy
 	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/alice.vcert \
 	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null
 	@rm -f $$@.unsigned
+ALL += $(CAPS)/sys-$(1)/system.vcap
 endef
 
 # ---- images ----
@@ -159,5 +164,6 @@ $(eval $(call image,capsules_quarantine,$(B)/user/init.elf \
 $(CAPS)/sys-bad/system.vcap: $(CAPS)/sys-capsules_refuse/system.vcap $(CAPTOOL)
 	@mkdir -p $(@D)
 	$(Q)$(CAPTOOL) flip $< $@
+ALL += $(CAPS)/sys-bad/system.vcap
 $(eval $(call image,capsules_badsystem,$(B)/user/init.elf $(CAPS)/sys-bad/system.vcap \
     $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap,test quiet))
