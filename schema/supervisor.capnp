@@ -1,6 +1,7 @@
 # schema/supervisor.capnp: init's control interface, used by vshell (ps,
-# start, stop, restart, kill, mem, caps, halt, reboot). init serves it on
-# its own accept Ring; only Tasks the manifest grants "init" can reach it.
+# start, stop, restart, kill, mem, caps, events, capsule, halt, reboot).
+# init serves it on its own accept Ring; only Tasks the manifest grants
+# "init" can reach it.
 @0xcaff29b46a62cf34;
 
 interface Supervisor {
