@@ -91,11 +91,6 @@ void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa)
         arch_pt_unmap(as->root, va, pa);
 }
 
-bool aspace_mapped(struct aspace *as, uint64_t va)
-{
-    return arch_pt_present(as->root, va);
-}
-
 /* as_map(aspace, frame, vaddr, rights): map one frame capability. */
 struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
 {

@@ -48,7 +48,6 @@ void aspace_destroy(void *obj);
 int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages);
 void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags);
 void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa);
-bool aspace_mapped(struct aspace *as, uint64_t va);
 struct aspace *aspace_by_asid(uint32_t asid);
 /* FRAME capability bookkeeping: arg = vaddr | ASID when mapped (else 0);
  * arg2 = physical address | generation << 1 | FRAME_DEVICE. */

@@ -18,13 +18,6 @@
 
 static uint64_t next_id = 1;
 
-const char *task_state_name(unsigned s)
-{
-    static const char *const names[] = {"inactive", "runnable", "blocked", "suspended",
-                                        "faulted", "dead"};
-    return s < ARRAY_LEN(names) ? names[s] : "?";
-}
-
 void task_init(struct task *t, const char *name, uint8_t prio)
 {
     t->id = next_id++;

@@ -69,7 +69,6 @@ void task_init(struct task *t, const char *name, uint8_t prio);
 void task_fault(struct task *t, const struct v_fault *f);
 void task_slot_gone(struct task *t, struct cap *slot);
 void task_destroy(struct task *t);
-const char *task_state_name(unsigned s);
 static inline struct task *task_of_slot(struct cap *slot)
 {
     return (struct task *)ALIGN_DOWN((uint64_t)slot, (uint64_t)V_SIZE_TASK);
