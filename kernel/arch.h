@@ -61,15 +61,22 @@ enum { MAP_R = 1, MAP_W = 2, MAP_X = 4, MAP_USER = 8, MAP_UNCACHED = 16 };
 void arch_paging_init(const struct boot_info *bi, pt_alloc_fn alloc, void *ctx);
 /* A new root table whose kernel half is shared with every other. */
 void arch_as_init(paddr_t root);
-int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned flags,
+/* Map npages of physically contiguous memory from pa at va. Stops with
+ * V_ENOMEM or V_EEXIST at the first page it cannot map (callers check
+ * first with arch_pt_probe, so they never see
+ * a half-made run). */
+int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, unsigned flags,
                 pt_alloc_fn alloc, void *ctx);
 void arch_as_switch(paddr_t root);
 paddr_t arch_kernel_root(void);
-/* Page-table pages that mapping npages from va would add. */
-unsigned arch_pt_needed(paddr_t root, uint64_t va, unsigned npages);
-bool arch_pt_present(paddr_t root, uint64_t va);
-/* Clear va's leaf if it maps pa; true if it did. */
-bool arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa);
+/* Is any of npages from va mapped? If not, *need is the number of
+ * page-table pages mapping them would add. */
+bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need);
+/* Is [va, va+n) user memory, mapped user-readable in root throughout? */
+bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n);
+/* Clear each leaf of the run that still maps the expected page (pa + i
+ * pages); leaves mapping anything else are left alone. */
+void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages);
 /* Hand every user-half page-table page below root to release, and
  * empty the root's user half. */
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx);

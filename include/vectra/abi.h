@@ -93,7 +93,9 @@
     X(30, irq_bind,      3, DEVICE)   /* (irq, line, bit)                    */   \
     X(31, irq_ack,       2, DEVICE)   /* (irq, line)                         */   \
     X(32, io_in,         3, DEVICE)   /* (ioport, port, width) -> value      */   \
-    X(33, io_out,        4, DEVICE)   /* (ioport, port, width, value)        */
+    X(33, io_out,        4, DEVICE)   /* (ioport, port, width, value)        */   \
+    /* Reticle: a frame born with contents */                            \
+    X(34, frame_load,    6, MEM   )   /* (reticle, pages, offset, src, len, dst) -> handle */
 
 /* ---- object (capability) types: X(name, value) ------------------------ */
 #define V_TYPES(X)              \
@@ -134,12 +136,14 @@
 #define V_MAX_ASPACES     1024    /* ASID table size: 1023 live address spaces at once */
 
 /* retype parameters: RETICLE bytes (page multiple); CAPTABLE log2(slots);
- * FRAME 0; RING log2(slots) | log2(slot bytes) << 8; others 0.
+ * FRAME pages (0 or 1: one page; at most V_FRAME_MAX_PAGES);
+ * RING log2(slots) | log2(slot bytes) << 8; others 0.
  * Object sizes: */
 #define V_SIZE_TASK       2048
 #define V_SIZE_CAPSLOT    64
 #define V_SIZE_ASPACE     8192
-#define V_SIZE_FRAME      4096
+#define V_SIZE_FRAME      4096    /* per page */
+#define V_FRAME_MAX_PAGES 4096    /* 16 MiB: one frame, one contiguous run */
 #define V_RETICLE_HEADER  1024    /* bytes a Reticle keeps for itself */
 
 #ifndef __ASSEMBLY__

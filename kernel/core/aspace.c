@@ -61,10 +61,9 @@ int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages)
         return V_EALIGN;
     if (va < V_USER_BASE || va >= V_USER_TOP || npages > (V_USER_TOP - va) / PAGE_SIZE)
         return V_ERANGE;
-    for (unsigned i = 0; i < npages; i++)
-        if (arch_pt_present(as->root, va + i * PAGE_SIZE))
-            return V_EEXIST;
-    unsigned need = arch_pt_needed(as->root, va, npages);
+    unsigned need;
+    if (arch_pt_probe(as->root, va, npages, &need))
+        return V_EEXIST;
     if (need && (!as->pt_reticle || as->pt_reticle->device ||
                  !reticle_fit(as->pt_reticle, need * PAGE_SIZE, PAGE_SIZE)))
         return V_ENOMEM;
@@ -78,20 +77,21 @@ static paddr_t take_table(void *ctx)
     return reticle_take(as->pt_reticle, PAGE_SIZE, PAGE_SIZE);
 }
 
-void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags)
+void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned npages, unsigned flags)
 {
-    int e = arch_pt_map(as->root, va, pa, flags | MAP_USER, take_table, as);
+    int e = arch_pt_map(as->root, va, pa, npages, flags | MAP_USER, take_table, as);
     KASSERT(e == V_OK);
 }
 
-void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa)
+void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa, unsigned npages)
 {
     struct aspace *as = aspace_by_asid(asid);
     if (as && as->gen == gen)
-        arch_pt_unmap(as->root, va, pa);
+        arch_pt_unmap(as->root, va, pa, npages);
 }
 
-/* as_map(aspace, frame, vaddr, rights): map one frame capability. */
+/* as_map(aspace, frame, vaddr, rights): map one frame capability, all
+ * of its pages from vaddr on. */
 struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
 {
     struct captable *tab = task_table(self);
@@ -109,11 +109,12 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
     if (fc->arg)
         return sys_err(V_EEXIST);       /* this capability is already mapped */
     struct aspace *as = aspace_of(asc->obj);
-    if ((e = aspace_can_map(as, va, 1)))
+    unsigned n = frame_pages(fc);
+    if ((e = aspace_can_map(as, va, n)))
         return sys_err(e);
     unsigned flags = MAP_R | (rights & V_R_WRITE ? MAP_W : 0) | (rights & V_R_EXEC ? MAP_X : 0) |
                      (fc->arg2 & FRAME_DEVICE ? MAP_UNCACHED : 0);
-    aspace_map(as, va, frame_phys(fc), flags);
+    aspace_map(as, va, frame_phys(fc), n, flags);
     fc->arg = va | as->asid;
     frame_set_gen(fc, as->gen);
     return sys_ok(0);

@@ -46,14 +46,25 @@ void aspace_create(void *obj, struct reticle *pt_reticle);
 void aspace_destroy(void *obj);
 /* How many page-table pages mapping va would need, and can they be had. */
 int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages);
-void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned flags);
-void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa);
+/* Map npages of contiguous memory from pa at va; aspace_can_map said yes. */
+void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned npages, unsigned flags);
+void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa, unsigned npages);
 struct aspace *aspace_by_asid(uint32_t asid);
-/* FRAME capability bookkeeping: arg = vaddr | ASID when mapped (else 0);
- * arg2 = physical address | generation << 1 | FRAME_DEVICE. */
+/* FRAME capability bookkeeping: a frame is 1 .. V_FRAME_MAX_PAGES pages
+ * of contiguous memory, mapped whole or not at all. arg = vaddr | ASID
+ * when mapped (else 0); arg2 = physical address | generation << 1 |
+ * FRAME_DEVICE | (pages - 1) << FRAME_PAGES_SHIFT (physical addresses
+ * have at most 52 bits, so the count fits above them). */
 #define FRAME_DEVICE 1ull       /* arg2 bit: device memory, map uncached */
+#define FRAME_PAGES_SHIFT 52
+#define FRAME_PHYS_MASK 0x000ffffffffff000ull
 #define ASID_GEN_MASK 0x7ffu
-static inline paddr_t frame_phys(const struct cap *c) { return c->arg2 & ~PAGE_MASK; }
+_Static_assert(V_FRAME_MAX_PAGES <= 1u << (64 - FRAME_PAGES_SHIFT), "page count fits arg2");
+static inline paddr_t frame_phys(const struct cap *c) { return c->arg2 & FRAME_PHYS_MASK; }
+static inline unsigned frame_pages(const struct cap *c)
+{
+    return (unsigned)(c->arg2 >> FRAME_PAGES_SHIFT) + 1;
+}
 static inline uint32_t frame_gen(const struct cap *c) { return (uint32_t)(c->arg2 >> 1) & ASID_GEN_MASK; }
 static inline void frame_set_gen(struct cap *c, uint32_t gen)
 {
@@ -63,7 +74,7 @@ static inline void frame_unmap(const struct cap *c)
 {
     if (c->arg)
         aspace_unmap((uint32_t)(c->arg & PAGE_MASK), frame_gen(c), c->arg & ~PAGE_MASK,
-                     frame_phys(c));
+                     frame_phys(c), frame_pages(c));
 }
 
 #endif

@@ -34,7 +34,7 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
         break;
     }
     case V_TYPE_FRAME:
-        info.size = V_SIZE_FRAME;
+        info.size = (uint64_t)frame_pages(c) * V_SIZE_FRAME;
         info.phys = frame_phys(c);
         info.mapped = c->arg & ~PAGE_MASK;
         break;

@@ -20,14 +20,15 @@ void *memcpy(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-    void *d = dst;
-    if ((n & 7) == 0 && ((uint64_t)dst & 7) == 0) {
-        uint64_t v = (uint8_t)c * 0x0101010101010101ull;
-        size_t words = n / 8;
-        __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
-    } else {
-        __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-    }
+    uint8_t *d = dst;
+    uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+    size_t head = (8 - ((uint64_t)d & 7)) & 7;
+    if (head > n)
+        head = n;
+    size_t words = (n - head) / 8, tail = (n - head) % 8;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(head) : "a"(v) : "memory");
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(v) : "memory");
     return dst;
 }
 void *memmove(void *dst, const void *src, size_t n) { return vs_memmove(dst, src, n); }

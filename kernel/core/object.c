@@ -67,7 +67,7 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
         reticle_release(r, at, V_SIZE_ASPACE);
         break;
     case V_TYPE_FRAME:
-        reticle_release(r, frame_phys(gone), V_SIZE_FRAME);
+        reticle_release(r, frame_phys(gone), (uint64_t)frame_pages(gone) * V_SIZE_FRAME);
         break;
     case V_TYPE_RING_SEND:
     case V_TYPE_RING_RECV:
@@ -103,7 +103,7 @@ uint64_t obj_size(unsigned type, uint64_t param)
     case V_TYPE_ASPACE:
         return param == 0 ? V_SIZE_ASPACE : 0;
     case V_TYPE_FRAME:
-        return param == 0 ? V_SIZE_FRAME : 0;
+        return param <= V_FRAME_MAX_PAGES ? (param ? param : 1) * V_SIZE_FRAME : 0;
     case V_TYPE_RING_SEND:
         return ring_object_size(param);
     default:
@@ -178,7 +178,9 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         aspace_create(obj, r);
         break;
     case V_TYPE_FRAME:
-        cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0, at | (r->device ? FRAME_DEVICE : 0),
+        cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0,
+                   at | (r->device ? FRAME_DEVICE : 0) |
+                       (size / V_SIZE_FRAME - 1) << FRAME_PAGES_SHIFT,
                    flags);
         return sys_ok(cap_handle(tab, dst));
     case V_TYPE_RING_SEND:
@@ -188,5 +190,46 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         return sys_ok(cap_handle(tab, dst) | (uint64_t)cap_handle(tab, dst2) << 32);
     }
     cap_insert(dst, rc, type, V_R_ALL, obj, 0, 0, flags);
+    return sys_ok(cap_handle(tab, dst));
+}
+
+/* frame_load(reticle, pages, offset, src, len, dst) -> handle: a frame
+ * of `pages` pages (as retype's FRAME parameter) holding the caller's
+ * bytes [src, src+len) at `offset`, zero elsewhere. A loader writes each
+ * byte once, instead of a zeroed frame overwritten through a scratch
+ * mapping. The source is checked mapped and user-readable before
+ * anything changes, so the copy cannot fault. */
+struct v_ret sys_frame_load(struct task *self, const struct sys_args *a)
+{
+    struct captable *tab = task_table(self);
+    struct cap *rc, *dst;
+    uint64_t off = a->a[2], src = a->a[3], len = a->a[4];
+    int e = cap_lookup(tab, a->a[0], V_TYPE_RETICLE, V_R_CONTROL, &rc);
+    if (e)
+        return sys_err(e);
+    struct reticle *r = rc->obj;
+    uint64_t size = obj_size(V_TYPE_FRAME, a->a[1]);
+    if (!size || r->device)
+        return sys_err(V_EINVAL);
+    if (len > size || off > size - len)
+        return sys_err(V_ETOOBIG);
+    if (!arch_pt_user_readable(task_as_root(self), src, len))
+        return sys_err(V_EFAULT);
+    if (!reticle_fit(r, size, PAGE_SIZE))
+        return sys_err(V_ENOMEM);
+    if ((e = cap_dest(tab, a->a[5], &dst)))
+        return sys_err(e);
+
+    paddr_t at = reticle_take_raw(r, size, PAGE_SIZE, false);
+    uint8_t *p = arch_phys_to_virt(at);
+    if (arch_copy_from_user(p + off, src, len) != V_OK) {
+        reticle_release(r, at, size);       /* checked above: not reached */
+        return sys_err(V_EFAULT);
+    }
+    memset(p, 0, off);
+    memset(p + off + len, 0, size - off - len);
+    self->ctr_retyped += size;
+    cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0,
+               at | (size / V_SIZE_FRAME - 1) << FRAME_PAGES_SHIFT, CAP_ORIGINAL);
     return sys_ok(cap_handle(tab, dst));
 }

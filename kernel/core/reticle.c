@@ -56,14 +56,22 @@ static int plan(const struct reticle *r, uint64_t size, uint64_t align, uint64_t
     return -1;
 }
 
-paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align)
+paddr_t reticle_fit(struct reticle *r, uint64_t size, uint64_t align)
 {
     uint64_t at;
-    return plan(r, size, align, &at) == -2 ? 0 : r->base + at;
+    int i = plan(r, size, align, &at);
+    if (i == -2)
+        return 0;
+    r->memo_size = size;
+    r->memo_align = (uint32_t)align;
+    r->memo_hole = i;
+    r->memo_at = at;
+    return r->base + at;
 }
 
 static void remove_hole(struct reticle *r, uint32_t i)
 {
+    r->memo_size = 0;
     r->holes_bytes -= r->hole[i].len;
     r->hole[i] = r->hole[--r->nholes];
 }
@@ -74,6 +82,7 @@ static void add_hole(struct reticle *r, uint64_t off, uint64_t len)
 {
     if (!len)
         return;
+    r->memo_size = 0;
     for (uint32_t i = 0; i < r->nholes;) {
         struct reticle_hole *h = &r->hole[i];
         if (h->off + h->len == off || off + len == h->off) {
@@ -100,7 +109,14 @@ static void add_hole(struct reticle *r, uint64_t off, uint64_t len)
 paddr_t reticle_take_raw(struct reticle *r, uint64_t size, uint64_t align, bool zero)
 {
     uint64_t at;
-    int i = plan(r, size, align, &at);
+    int i;
+    if (r->memo_size == size && r->memo_align == align) {
+        i = r->memo_hole;
+        at = r->memo_at;
+    } else {
+        i = plan(r, size, align, &at);
+    }
+    r->memo_size = 0;
     KASSERT(i != -2);
     if (i >= 0) {
         struct reticle_hole h = r->hole[i];
@@ -132,6 +148,7 @@ void reticle_release(struct reticle *r, paddr_t at, uint64_t size)
         return;
     KASSERT(r->live > 0 && at >= r->base && at + size <= r->base + r->watermark);
     r->live--;
+    r->memo_size = 0;
     if (r->live == 0) {
         r->watermark = r->device ? 0 : V_RETICLE_HEADER;
         r->nholes = 0;

@@ -67,9 +67,7 @@ static void unbind(struct ring *rg, unsigned e)
         end->task = 0;
     }
     if (end->asid) {
-        for (uint32_t i = 0; i < rg->shared_pages; i++)
-            aspace_unmap(end->asid, end->gen, end->vaddr + i * PAGE_SIZE,
-                         rg->shared + i * PAGE_SIZE);
+        aspace_unmap(end->asid, end->gen, end->vaddr, rg->shared, rg->shared_pages);
         end->asid = 0;
     }
 }
@@ -151,8 +149,7 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
     if ((err = aspace_can_map(as, a->a[1], rg->shared_pages)))
         return sys_err(err);
     unbind(rg, e);
-    for (uint32_t i = 0; i < rg->shared_pages; i++)
-        aspace_map(as, a->a[1] + i * PAGE_SIZE, rg->shared + i * PAGE_SIZE, MAP_R | MAP_W);
+    aspace_map(as, a->a[1], rg->shared, rg->shared_pages, MAP_R | MAP_W);
     struct ring_end *end = &rg->end[e];
     end->task = self;
     end->bit = (uint8_t)a->a[2];

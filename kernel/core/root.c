@@ -42,9 +42,15 @@ static bool module_in_ram(const struct boot_info *bi, const struct boot_module *
     return false;
 }
 
+static bool map_boot_run(uint64_t va, paddr_t pa, unsigned npages, unsigned flags)
+{
+    return arch_pt_map(root_as->root, va, pa, npages, flags | MAP_USER, pmem_alloc_page, 0) ==
+           V_OK;
+}
+
 static bool map_boot(uint64_t va, paddr_t pa, unsigned flags)
 {
-    return arch_pt_map(root_as->root, va, pa, flags | MAP_USER, pmem_alloc_page, 0) == V_OK;
+    return map_boot_run(va, pa, 1, flags);
 }
 
 static bool map_new(uint64_t va, unsigned flags, paddr_t *out)
@@ -115,10 +121,9 @@ static bool map_modules(const struct boot_info *bi, struct v_bootinfo *info)
                 base = c + 1;
         for (size_t k = 0; base[k] && k + 1 < sizeof bm->name; k++)
             bm->name[k] = base[k];
-        for (paddr_t p = first; p < last; p += PAGE_SIZE, va += PAGE_SIZE)
-            if (!map_boot(va, p, MAP_R))
-                return false;
-        va += PAGE_SIZE;    /* a guard page between modules */
+        if (!map_boot_run(va, first, (unsigned)((last - first) / PAGE_SIZE), MAP_R))
+            return false;
+        va += last - first + PAGE_SIZE;     /* and a guard page between modules */
     }
     return true;
 }

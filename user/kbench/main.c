@@ -544,13 +544,16 @@ static void bench_stream(bool copy)
     v_cap_delete(r.tx);
 }
 
-/* 64 KiB payloads handed over as 16 frames: each message moves 8 frame
- * capabilities (the transfer queue's limit) that are mapped in our
- * address space; the child unmaps each from ours, maps it in its own,
- * reads it, unmaps it and moves it back on a second Ring, where we map it
- * again for the next payload. One sample is one 64 KiB payload, there and
- * back: the steady state of a zero-copy stream with a pool of buffers. */
-static void bench_frames(void)
+/* 64 KiB payloads handed over, there and back: the steady state of a
+ * zero-copy stream with a pool of buffers. Each handed-over frame is
+ * mapped in our address space; the child unmaps it from ours, maps it in
+ * its own, reads the first word of each page, unmaps it and moves it back
+ * on a second Ring, where we map it again for the next payload.
+ * ring_stream_64k hands over one frame of 16 pages (one message each
+ * way); ring_stream_64k_pages the same 64 KiB as 16 one-page frames, 8
+ * per message (the transfer queue's limit), so two messages each way.
+ * One sample is one 64 KiB payload, there and back. */
+static void frames_run(const char *name, bool pages)
 {
     struct echo e;
     e.req = new_ring(2, 6);
@@ -563,36 +566,49 @@ static void bench_frames(void)
     e.to_child = (v_handle)CHECK(v_signal_mint(e.c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
     bind(e.req.tx, KB_BIT_SPACE, true, &e.out);
     bind(e.rep.rx, KB_BIT_REP, false, &e.in);
-    enum { NF = 2 * KB_FRAMES_PER_MSG };
-    v_handle f[NF];
-    if (rt_map_frames(R, POOL_VA, NF, V_R_READ | V_R_WRITE, f))
-        fail("ring_stream_64k: no frames for the pool");
+    enum { NP = 2 * KB_FRAMES_PER_MSG };              /* pages in a payload */
+    const unsigned nframes = pages ? NP : 1;          /* frames in a payload */
+    const unsigned per_msg = pages ? KB_FRAMES_PER_MSG : 1;
+    const unsigned fpages = pages ? 1 : NP;           /* pages in a frame */
+    v_handle f[NP];
+    if (pages) {
+        if (rt_map_frames(R, POOL_VA, NP, V_R_READ | V_R_WRITE, f))
+            fail("%s: no frames for the pool", name);
+    } else {
+        f[0] = (v_handle)CHECK(v_retype(R, V_TYPE_FRAME, NP, V_SLOT_ANY));
+        CHECK(v_as_map(AS, f[0], POOL_VA, V_R_READ | V_R_WRITE));
+    }
     uint64_t sum = 0, msgs = 0;
     size_t w = warm(n_frames);
     for (size_t m = 0; m < n_frames + w; m++) {
         uint64_t t0 = kb_tsc();
-        for (unsigned half = 0; half < 2; half++, msgs++) {
-            for (unsigned k = 0; k < KB_FRAMES_PER_MSG; k++) {
-                unsigned x = half * KB_FRAMES_PER_MSG + k;
-                *(volatile uint64_t *)(POOL_VA + 4096ull * x) = m * NF + x;
-                sum += m * NF + x;
+        for (unsigned first = 0; first < nframes; first += per_msg, msgs++) {
+            for (unsigned k = 0; k < per_msg; k++) {
+                unsigned x = first + k;
+                for (unsigned pg = 0; pg < fpages; pg++) {
+                    uint64_t word = m * NP + x * fpages + pg;
+                    *(volatile uint64_t *)(POOL_VA + 4096ull * (x * fpages + pg)) = word;
+                    sum += word;
+                }
                 v_ring_send_cap(e.req.tx, f[x], V_MOVE);
             }
             struct ring_slot *p;
             if (ring_reserve(&e.out, &p) != RING_OK)
-                fail("ring_stream_64k: request ring full");
-            *p = (struct ring_slot){.kind = KB_K_DATA, .ncaps = KB_FRAMES_PER_MSG, .id = msgs};
+                fail("%s: request ring full", name);
+            *p = (struct ring_slot){.kind = KB_K_DATA, .ncaps = (uint16_t)per_msg, .id = msgs,
+                                    .len = 8};
+            *(uint64_t *)(p + 1) = fpages;          /* pages per frame */
             ring_commit(&e.out);
             v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
             const struct ring_slot *q;
             while (ring_peek(&e.in, &q) == RING_EMPTY)
                 v_signal_wait(BIT(KB_BIT_REP), NEVER);
-            if (q->ncaps != KB_FRAMES_PER_MSG || q->id != msgs)
-                fail("ring_stream_64k: frames did not come back");
-            for (unsigned k = 0; k < KB_FRAMES_PER_MSG; k++) {
-                unsigned x = half * KB_FRAMES_PER_MSG + k;
+            if (q->ncaps != per_msg || q->id != msgs)
+                fail("%s: frames did not come back", name);
+            for (unsigned k = 0; k < per_msg; k++) {
+                unsigned x = first + k;
                 f[x] = (v_handle)CHECK(v_ring_recv_cap(e.rep.rx, V_SLOT_ANY));
-                CHECK(v_as_map(AS, f[x], POOL_VA + 4096ull * x, V_R_READ | V_R_WRITE));
+                CHECK(v_as_map(AS, f[x], POOL_VA + 4096ull * x * fpages, V_R_READ | V_R_WRITE));
             }
             ring_release(&e.in);
         }
@@ -600,14 +616,17 @@ static void bench_frames(void)
         if (m >= w)
             s[m - w] = net(t0, t1);
     }
-    echo_stop(&e, "ring_stream_64k");
+    echo_stop(&e, name);
     if (shared->count != msgs || shared->sum != sum)
-        fail("ring_stream_64k: the child read %llu messages, %llu expected",
+        fail("%s: the child read %llu messages, %llu expected", name,
              (unsigned long long)shared->count, (unsigned long long)msgs);
-    report_rate("ring_stream_64k", 1, n_frames);
-    for (unsigned x = 0; x < NF; x++)
+    report_rate(name, 1, n_frames);
+    for (unsigned x = 0; x < nframes; x++)
         CHECK(v_cap_delete(f[x]));
 }
+
+static void bench_frames(void) { frames_run("ring_stream_64k", false); }
+static void bench_frame_pages(void) { frames_run("ring_stream_64k_pages", true); }
 
 /* A user page fault until its supervisor runs: the child notes the TSC
  * and loads from an unmapped address; we wake from signal_wait on the
@@ -803,6 +822,7 @@ int main(void)
         {"ring_stream", bench_stream_inplace},
         {"ring_stream_copy", bench_stream_copy},
         {"ring_stream_64k", bench_frames},
+        {"ring_stream_64k_pages", bench_frame_pages},
         {"fault_to_supervisor", bench_fault},
         {"spawn", bench_spawn_peer},
         {"spawn_tiny", bench_spawn_tiny},

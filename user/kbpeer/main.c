@@ -181,8 +181,9 @@ stop:
 }
 
 /* Handed-over frames: each message brings up to KB_FRAMES_PER_MSG frame
- * capabilities (moved). Take each from the sender's address space, map it
- * here, read it, unmap it, and move it back with one return message. */
+ * capabilities (moved), each of the pages the payload says. Take each from the sender's
+ * address space, map it here, read the first word of each page, unmap it,
+ * and move it back with one return message. */
 static int frames(void)
 {
     struct ring_view in, out;
@@ -202,7 +203,9 @@ static int frames(void)
                 shared->count = count;
                 return 0;
             }
-            if (n > KB_FRAMES_PER_MSG)
+            /* the payload: pages per frame, 1 .. 16 */
+            uint64_t fpages = q->len == 8 ? *(const uint64_t *)(q + 1) : 0;
+            if (n > KB_FRAMES_PER_MSG || fpages < 1 || fpages > 16)
                 return 61;
             v_handle f[KB_FRAMES_PER_MSG];
             for (unsigned k = 0; k < n; k++) {
@@ -210,10 +213,11 @@ static int frames(void)
                 if (r.err)
                     return 62;
                 f[k] = (v_handle)r.val;
-                uint64_t va = KB_BUF_VA + 4096ull * k;
+                uint64_t va = KB_BUF_VA + 4096ull * fpages * k;
                 if (v_as_unmap(f[k]).err || v_as_map(as, f[k], va, V_R_READ).err)
                     return 63;
-                sum += *(volatile uint64_t *)va;
+                for (uint64_t pg = 0; pg < fpages; pg++)
+                    sum += *(volatile uint64_t *)(va + 4096ull * pg);
             }
             struct ring_slot *p;
             if (ring_reserve(&out, &p) != RING_OK)

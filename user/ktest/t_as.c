@@ -171,3 +171,92 @@ KCASE(AS0013, 1, "what if a space's Reticle has a full hole list when page table
     K_OK(v_cap_delete(f));
     K_OK(v_cap_delete(sub));
 }
+
+KCASE(AS0014, 0, "a frame of several pages is one contiguous run, mapped and unmapped whole")
+{
+    uint64_t free0 = kt_free(T);
+    v_handle f = (v_handle)K_OK(v_retype(T, V_TYPE_FRAME, 5, V_SLOT_ANY));
+    K_EQ(kt_free(T), free0 - 5 * 4096);
+    struct v_capinfo i;
+    K_OK(v_cap_info(f, (uint64_t)&i));
+    K_EQ(i.size, 5 * 4096);
+    uint64_t phys = i.phys;
+    v_handle g = (v_handle)K_OK(v_cap_copy(f, V_SLOT_ANY));
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ | V_R_WRITE));
+    K_OK(v_as_map(AS, g, SCRATCH_VA + 0x100000, V_R_READ));
+    for (uint64_t p = 0; p < 5; p++) {
+        K_EQ(*(volatile uint64_t *)(SCRATCH_VA + p * 4096 + 8), 0);     /* retype zeroes */
+        *(volatile uint64_t *)(SCRATCH_VA + p * 4096 + 8) = 0x5a00 + p;
+    }
+    for (uint64_t p = 0; p < 5; p++)
+        K_EQ(*(volatile uint64_t *)(SCRATCH_VA + 0x100000 + p * 4096 + 8), 0x5a00 + p);
+    K_OK(v_cap_info(g, (uint64_t)&i));
+    K_EQ(i.size, 5 * 4096);
+    K_EQ(i.phys, phys);
+    K_EQ(i.mapped, SCRATCH_VA + 0x100000);
+    K_OK(v_as_unmap(f));
+    v_handle h = kt_frame();                        /* f's last page is free again */
+    K_OK(v_as_map(AS, h, SCRATCH_VA + 4 * 4096, V_R_READ));
+    K_OK(v_cap_delete(h));
+    K_OK(v_cap_delete(f));                          /* the copy and its mapping go too */
+    h = kt_frame();
+    K_OK(v_as_map(AS, h, SCRATCH_VA + 0x100000 + 2 * 4096, V_R_READ));
+    K_OK(v_cap_delete(h));
+    K_EQ(kt_free(T), free0);
+}
+
+KCASE(AS0015, 1, "what if a frame of several pages would overlap a mapping or cross the top of user space?")
+{
+    v_handle f = (v_handle)K_OK(v_retype(T, V_TYPE_FRAME, 4, V_SLOT_ANY));
+    v_handle g = kt_frame(), h = kt_frame();
+    K_OK(v_as_map(AS, g, SCRATCH_VA + 3 * 4096, V_R_READ));
+    K_ERR(v_as_map(AS, f, SCRATCH_VA, V_R_READ), V_EEXIST);
+    K_OK(v_as_map(AS, h, SCRATCH_VA, V_R_READ));    /* nothing of f was left behind */
+    K_OK(v_as_unmap(h));
+    K_ERR(v_as_map(AS, f, V_USER_TOP - 2 * 4096, V_R_READ), V_ERANGE);
+    K_ERR(v_as_map(AS, f, V_PROGRAM_BASE - 2 * 4096, V_R_READ), V_EEXIST);  /* runs into code */
+    K_ERR(v_as_map(AS, f, SCRATCH_VA + 4096, V_R_READ | V_R_WRITE | V_R_EXEC), V_EWX);
+    struct v_capinfo i;
+    K_OK(v_cap_info(f, (uint64_t)&i));
+    K_EQ(i.mapped, 0);
+    K_OK(v_as_unmap(g));
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));    /* and now it fits */
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(g));
+    K_OK(v_cap_delete(h));
+    /* the largest frame, and more than a Reticle holds */
+    v_handle big = (v_handle)K_OK(v_retype(T, V_TYPE_FRAME, V_FRAME_MAX_PAGES, V_SLOT_ANY));
+    K_OK(v_cap_info(big, (uint64_t)&i));
+    K_EQ(i.size, (uint64_t)V_FRAME_MAX_PAGES * 4096);
+    K_OK(v_cap_delete(big));
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 64 * 1024, V_SLOT_ANY));
+    K_ERR(v_retype(sub, V_TYPE_FRAME, 16, V_SLOT_ANY), V_ENOMEM);
+    K_OK(v_retype(sub, V_TYPE_FRAME, 15, V_SLOT_ANY));    /* 60 KiB + the 1 KiB header fit */
+    K_OK(v_cap_delete(sub));
+}
+
+KCASE(AS0016, 0, "a run across a 2 MiB boundary takes a second leaf table and is checked in both")
+{
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 128 * 1024, V_SLOT_ANY));
+    v_handle as = (v_handle)K_OK(v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    uint64_t after_as = kt_free(sub);
+    const uint64_t edge = 0x10200000ull;            /* a 2 MiB boundary */
+    v_handle f = (v_handle)K_OK(v_retype(T, V_TYPE_FRAME, 3, V_SLOT_ANY));
+    v_handle g = kt_frame();
+    K_OK(v_as_map(as, g, edge + 4096, V_R_READ));   /* in the second leaf table */
+    K_EQ(kt_free(sub), after_as - 3 * 4096);
+    K_ERR(v_as_map(as, f, edge - 4096, V_R_READ), V_EEXIST);
+    K_EQ(kt_free(sub), after_as - 3 * 4096);        /* refused before any table was made */
+    K_OK(v_as_unmap(g));
+    K_OK(v_as_map(as, f, edge - 4096, V_R_READ));
+    K_EQ(kt_free(sub), after_as - 4 * 4096);        /* the first leaf table joined */
+    struct v_capinfo i;
+    K_OK(v_cap_info(as, (uint64_t)&i));
+    K_EQ(i.free, 4);
+    K_ERR(v_as_map(as, g, edge + 4096, V_R_READ), V_EEXIST);   /* f's third page */
+    K_OK(v_as_unmap(f));
+    K_OK(v_as_map(as, g, edge + 4096, V_R_READ));   /* all three pages are gone */
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(g));
+    K_OK(v_cap_delete(sub));
+}

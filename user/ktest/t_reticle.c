@@ -135,7 +135,9 @@ KCASE(RET0009, 1, "what if retype parameters are out of range?")
     K_ERR(v_retype(T, V_TYPE_CAPTABLE, 4, V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(T, V_TYPE_CAPTABLE, 13, V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(T, V_TYPE_TASK, 1, V_SLOT_ANY), V_EINVAL);
-    K_ERR(v_retype(T, V_TYPE_FRAME, 7, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(T, V_TYPE_FRAME, V_FRAME_MAX_PAGES + 1, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(T, V_TYPE_FRAME, ~0ull, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(T, V_TYPE_FRAME, 1ull << 32, V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(T, V_TYPE_RETICLE, 4096, V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(T, V_TYPE_RETICLE, 10000, V_SLOT_ANY), V_EALIGN);
     K_ERR(v_retype(T, V_TYPE_RING_SEND, 13, V_SLOT_ANY), V_EINVAL);
@@ -223,4 +225,89 @@ KCASE(RET0015, 1, "what if a Task gives away a Reticle and the giver revokes it 
     K_EQ(i.free, 31);
     K_OK(v_cap_delete(tab));
     K_OK(v_cap_delete(sub));
+}
+
+/* frame_load: a frame born with contents */
+static uint8_t load_src[3 * 4096] __attribute__((aligned(4096)));
+
+KCASE(RET0016, 0, "frame_load puts the bytes at the offset and zeroes the rest of every page")
+{
+    for (unsigned i = 0; i < sizeof load_src; i++)
+        load_src[i] = (uint8_t)(i * 7 + 1);
+    uint64_t free0 = kt_free(T);
+    /* 5000 bytes from an odd source address, at offset 300, in 3 pages */
+    v_handle f = (v_handle)K_OK(v_frame_load(T, 3, 300, (uint64_t)load_src + 5, 5000, V_SLOT_ANY));
+    K_EQ(kt_free(T), free0 - 3 * 4096);
+    struct v_capinfo i;
+    K_OK(v_cap_info(f, (uint64_t)&i));
+    K_EQ(i.type, V_TYPE_FRAME);
+    K_EQ(i.size, 3 * 4096);
+    K_EQ(i.rights, V_R_ALL);
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));
+    const volatile uint8_t *p = (const volatile uint8_t *)SCRATCH_VA;
+    unsigned bad = 0;
+    for (unsigned k = 0; k < 3 * 4096; k++) {
+        uint8_t want = k >= 300 && k < 5300 ? load_src[5 + k - 300] : 0;
+        bad += p[k] != want;
+    }
+    K_EQ(bad, 0);
+    K_OK(v_cap_delete(f));
+    /* one page, no bytes: a zeroed frame, as retype gives */
+    f = (v_handle)K_OK(v_frame_load(T, 0, 0, 0, 0, V_SLOT_ANY));
+    K_OK(v_cap_info(f, (uint64_t)&i));
+    K_EQ(i.size, 4096);
+    K_OK(v_cap_delete(f));
+    /* the whole frame from the source, exactly filled */
+    f = (v_handle)K_OK(v_frame_load(T, 2, 0, (uint64_t)load_src, 8192, V_SLOT_ANY));
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));
+    bad = 0;
+    for (unsigned k = 0; k < 8192; k++)
+        bad += p[k] != load_src[k];
+    K_EQ(bad, 0);
+    K_OK(v_cap_delete(f));
+    K_EQ(kt_free(T), free0);
+}
+
+KCASE(RET0017, 1, "what if frame_load is given a bad Reticle, sizes, offsets or source?")
+{
+    uint64_t free0 = kt_free(T), slots0 = kt_table_free();
+    uint64_t s = (uint64_t)load_src;
+    v_handle ro = (v_handle)K_OK(v_cap_mint(T, V_SLOT_ANY, V_R_READ, 0));
+    v_handle f = kt_frame();
+    K_ERR(v_frame_load(ro, 1, 0, s, 16, V_SLOT_ANY), V_ERIGHTS);
+    K_ERR(v_frame_load(f, 1, 0, s, 16, V_SLOT_ANY), V_ETYPE);
+    K_ERR(v_frame_load(0, 1, 0, s, 16, V_SLOT_ANY), V_EHANDLE);
+    K_ERR(v_frame_load(0xffff, 1, 0, s, 16, V_SLOT_ANY), V_EHANDLE);      /* out of range */
+    K_ERR(v_frame_load(T, V_FRAME_MAX_PAGES + 1, 0, s, 16, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_frame_load(T, ~0ull, 0, s, 16, V_SLOT_ANY), V_EINVAL);
+    if (MMIO)
+        K_ERR(v_frame_load(MMIO, 1, 0, s, 16, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_frame_load(T, 1, 0, s, 4097, V_SLOT_ANY), V_ETOOBIG);
+    K_ERR(v_frame_load(T, 1, 4090, s, 7, V_SLOT_ANY), V_ETOOBIG);
+    K_ERR(v_frame_load(T, 1, ~0ull, s, 2, V_SLOT_ANY), V_ETOOBIG);      /* offset + len wraps */
+    K_ERR(v_frame_load(T, 1, 4097, s, 0, V_SLOT_ANY), V_ETOOBIG);
+    K_ERR(v_frame_load(T, 1, 0, ~0ull, 16, V_SLOT_ANY), V_EFAULT);
+    K_ERR(v_frame_load(T, 1, 0, 0xffffffff80100000ull, 16, V_SLOT_ANY), V_EFAULT);  /* kernel */
+    K_ERR(v_frame_load(T, 1, 0, 0x0000800000000000ull, 16, V_SLOT_ANY), V_EFAULT);
+    K_ERR(v_frame_load(T, 1, 0, 0, 16, V_SLOT_ANY), V_EFAULT);          /* null */
+    K_ERR(v_frame_load(T, 1, 0, SCRATCH_VA, 16, V_SLOT_ANY), V_EFAULT); /* unmapped */
+    K_ERR(v_frame_load(T, 1, 0, V_USER_TOP - 8, 16, V_SLOT_ANY), V_EFAULT);
+    /* mapped, then a hole: the last byte is unmapped */
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ | V_R_WRITE));
+    K_ERR(v_frame_load(T, 1, 0, SCRATCH_VA + 4000, 97, V_SLOT_ANY), V_EFAULT);
+    v_handle g = (v_handle)K_OK(v_frame_load(T, 1, 0, SCRATCH_VA + 4000, 96, V_SLOT_ANY));
+    K_OK(v_cap_delete(g));
+    /* destinations: occupied, out of range */
+    K_ERR(v_frame_load(T, 1, 0, s, 16, f), V_EOCCUPIED);
+    K_ERR(v_frame_load(T, 1, 0, s, 16, 1ull << 40), V_ERANGE);
+    /* more than the Reticle holds */
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 16384, V_SLOT_ANY));
+    uint64_t sub_free = kt_free(sub);
+    K_ERR(v_frame_load(sub, 4, 0, s, 16, V_SLOT_ANY), V_ENOMEM);
+    K_EQ(kt_free(sub), sub_free);
+    K_OK(v_cap_delete(sub));
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(ro));
+    K_EQ(kt_free(T), free0);
+    K_EQ(kt_table_free(), slots0);
 }

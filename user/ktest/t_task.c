@@ -182,7 +182,7 @@ KCASE(TSK0007, 1, "what if a Task is configured twice, or started unconfigured?"
     K_OK(v_cap_delete(tab));
 }
 
-KCASE(TSK0008, 1, "what if task_config is handed objects of the wrong types?")
+KCASE(TSK0008, 1, "what if task_config is handed objects of the wrong types, or a Bundle of two pages?")
 {
     v_handle task = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
     v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 5, V_SLOT_ANY));
@@ -194,6 +194,9 @@ KCASE(TSK0008, 1, "what if task_config is handed objects of the wrong types?")
     K_ERR(v_task_config(task, tab, as, 1, f, 0), V_ETYPE);
     K_ERR(v_task_config(task, tab, as, 1, 0, tab), V_ETYPE);
     K_ERR(v_task_config(SELF, TAB, AS, 1, 0, 0), V_ESTATE);
+    v_handle big = (v_handle)K_OK(v_retype(T, V_TYPE_FRAME, 2, V_SLOT_ANY));
+    K_ERR(v_task_config(task, tab, as, 1, 0, big), V_EINVAL);  /* a Bundle is one page */
+    K_OK(v_cap_delete(big));
     K_OK(v_cap_delete(f));
     K_OK(v_cap_delete(task));
     K_OK(v_cap_delete(as));

@@ -7,37 +7,27 @@
  * exactly that Reticle's size, and destroying the child is deleting that
  * one capability (which returns every byte to the parent's Reticle).
  *
- * Pages are filled through a scratch mapping in the parent, then mapped
- * into the child; the frame capabilities are moved to the child's table,
- * so the parent's table holds only the five handles of struct rt_child.
+ * Each loaded segment is one multi-page frame (and the stack another),
+ * born with its bytes (frame_load copies them from the ELF image, so no
+ * byte is zeroed and then overwritten), mapped into the child, and moved
+ * to the child's table, so the parent's table holds only the five handles
+ * of struct rt_child. A spawn is three calls per segment, not five per
+ * page.
  */
 #include <string.h>
 
 #include "elf/elf.h"
 #include "rt.h"
 
-#define SCRATCH 0x00006f0000000000ull   /* one page of the parent, for filling frames */
-
-static int fill_page(v_handle frame, const uint8_t *src, size_t n, size_t off)
+/* A new frame of npages in the child's Reticle holding src's n bytes at
+ * off (zero elsewhere), mapped in the child at va and handed to it. */
+static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
+                       const uint8_t *src, size_t n, size_t off)
 {
-    struct v_ret r = v_as_map(rt_aspace(), frame, SCRATCH, V_R_READ | V_R_WRITE);
-    if (r.err)
-        return (int)r.err;
-    memcpy((uint8_t *)SCRATCH + off, src, n);
-    v_as_unmap(frame);
-    return V_OK;
-}
-
-/* A new frame in R, filled, mapped in the child at va, handed to the child. */
-static int child_page(const struct rt_child *c, uint64_t va, unsigned rights,
-                      const uint8_t *src, size_t n, size_t off)
-{
-    struct v_ret f = v_retype(c->reticle, V_TYPE_FRAME, 0, V_SLOT_ANY);
+    struct v_ret f = v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY);
     if (f.err)
         return (int)f.err;
-    int e = n ? fill_page((v_handle)f.val, src, n, off) : V_OK;
-    if (!e)
-        e = (int)v_as_map(c->aspace, f.val, va, rights).err;
+    int e = (int)v_as_map(c->aspace, f.val, va, rights).err;
     if (!e)
         e = (int)v_cap_grant(c->table, f.val, V_SLOT_ANY, V_MOVE).err;
     if (e)
@@ -45,17 +35,23 @@ static int child_page(const struct rt_child *c, uint64_t va, unsigned rights,
     return e;
 }
 
+/* Segments larger than the biggest frame are loaded in chunks of it. */
 static int load(const struct rt_child *c, const uint8_t *file, const struct elf_image *img)
 {
+    const uint64_t chunk = (uint64_t)V_FRAME_MAX_PAGES * 4096;
     for (unsigned i = 0; i < img->nseg; i++) {
         const struct elf_segment *s = &img->seg[i];
         unsigned rights = V_R_READ | (s->flags & ELF_W ? V_R_WRITE : 0) |
                           (s->flags & ELF_X ? V_R_EXEC : 0);
-        for (uint64_t va = s->vaddr & ~4095ull; va < s->vaddr + s->memsz; va += 4096) {
+        uint64_t end = (s->vaddr + s->memsz + 4095) & ~4095ull;
+        uint64_t fend = s->vaddr + s->filesz;
+        for (uint64_t va = s->vaddr & ~4095ull; va < end; va += chunk) {
+            uint64_t top = end - va < chunk ? end : va + chunk;
             uint64_t lo = va > s->vaddr ? va : s->vaddr;
-            uint64_t hi = va + 4096 < s->vaddr + s->filesz ? va + 4096 : s->vaddr + s->filesz;
-            int e = child_page(c, va, rights, lo < hi ? file + s->offset + (lo - s->vaddr) : 0,
-                               lo < hi ? hi - lo : 0, lo - va);
+            uint64_t hi = top < fend ? top : fend;
+            int e = child_frame(c, va, (unsigned)((top - va) / 4096), rights,
+                                lo < hi ? file + s->offset + (lo - s->vaddr) : 0,
+                                lo < hi ? hi - lo : 0, lo - va);
             if (e)
                 return e;
         }
@@ -93,9 +89,9 @@ int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
 #undef TRY
     if ((e = load(&c, a->elf, &img)))
         goto fail;
-    for (unsigned i = 0; i < stack_pages; i++)
-        if ((e = child_page(&c, V_STACK_TOP - 4096ull * (i + 1), V_R_READ | V_R_WRITE, 0, 0, 0)))
-            goto fail;
+    if ((e = child_frame(&c, V_STACK_TOP - 4096ull * stack_pages, stack_pages,
+                         V_R_READ | V_R_WRITE, 0, 0, 0)))
+        goto fail;
     if ((e = (int)v_task_config(c.task, c.table, c.aspace, a->prio, a->fault_signal, c.bundle)
                  .err))
         goto fail;

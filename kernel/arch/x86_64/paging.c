@@ -32,8 +32,9 @@ extern char _data_start[], _kernel_end[];
 
 static uint64_t *table(paddr_t p) { return arch_phys_to_virt(p); }
 
-/* Walk to the leaf entry for va, creating tables on the way if alloc. */
-static uint64_t *walk(paddr_t root, uint64_t va, pt_alloc_fn alloc, void *ctx, bool user)
+/* The leaf table (level 1) covering va, creating tables on the way if
+ * alloc; 0 if one is missing (or cannot be had). */
+static uint64_t *leaf_table(paddr_t root, uint64_t va, pt_alloc_fn alloc, void *ctx, bool user)
 {
     uint64_t *t = table(root);
     for (int shift = 39; shift > 12; shift -= 9) {
@@ -49,8 +50,10 @@ static uint64_t *walk(paddr_t root, uint64_t va, pt_alloc_fn alloc, void *ctx, b
         KASSERT(!(*e & PTE_PS));
         t = table(*e & PTE_ADDR);
     }
-    return &t[(va >> 12) & 511];
+    return t;
 }
+
+static unsigned leaf_index(uint64_t va) { return (va >> 12) & 511; }
 
 static uint64_t leaf_bits(unsigned flags)
 {
@@ -69,15 +72,24 @@ static uint64_t leaf_bits(unsigned flags)
     return b;
 }
 
-int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned flags, pt_alloc_fn alloc,
-                void *ctx)
+/* Runs look up a leaf table only when they enter one (every 2 MiB),
+ * not once per page. */
+int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, unsigned flags,
+                pt_alloc_fn alloc, void *ctx)
 {
-    uint64_t *e = walk(root, va, alloc, ctx, flags & MAP_USER);
-    if (!e)
-        return V_ENOMEM;
-    if (*e & PTE_P)
-        return V_EEXIST;
-    *e = (pa & PTE_ADDR) | leaf_bits(flags);
+    uint64_t bits = leaf_bits(flags);
+    uint64_t *t = 0;
+    for (unsigned i = 0; i < npages; i++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+        unsigned x = leaf_index(va);
+        if (i == 0 || x == 0) {
+            t = leaf_table(root, va, alloc, ctx, flags & MAP_USER);
+            if (!t)
+                return V_ENOMEM;
+        }
+        if (t[x] & PTE_P)
+            return V_EEXIST;
+        t[x] = (pa & PTE_ADDR) | bits;
+    }
     return V_OK;
 }
 
@@ -120,22 +132,30 @@ void arch_paging_init(const struct boot_info *bi, pt_alloc_fn alloc, void *ctx)
         {_rodata_start, _rodata_end, MAP_R},
         {_data_start, _kernel_end, MAP_R | MAP_W},
     };
-    for (unsigned i = 0; i < ARRAY_LEN(secs); i++)
-        for (uint64_t va = ALIGN_DOWN((uint64_t)secs[i].s, PAGE_SIZE);
-             va < (uint64_t)secs[i].e; va += PAGE_SIZE)
-            KASSERT(arch_pt_map(kernel_root, va, va - KERNEL_VMA, secs[i].f, alloc, ctx) ==
-                    V_OK);
+    for (unsigned i = 0; i < ARRAY_LEN(secs); i++) {
+        uint64_t va = ALIGN_DOWN((uint64_t)secs[i].s, PAGE_SIZE);
+        uint64_t n = (ALIGN_UP((uint64_t)secs[i].e, PAGE_SIZE) - va) / PAGE_SIZE;
+        KASSERT(arch_pt_map(kernel_root, va, va - KERNEL_VMA, (unsigned)n, secs[i].f, alloc,
+                            ctx) == V_OK);
+    }
 
     /* Pre-create every kernel-half PML4 entry that exists, so copying
      * entries 256..511 at address-space creation shares all of them. */
     arch_as_switch(kernel_root);
 }
 
-unsigned arch_pt_needed(paddr_t root, uint64_t va, unsigned npages)
+/* One walk per leaf table the run touches (every 2 MiB), not per page:
+ * where the leaf table exists its entries are checked, where it does not
+ * the missing tables are counted (once each, as neighbouring regions
+ * share them). */
+bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need)
 {
-    unsigned need = 0;
     uint64_t seen[3] = {~0ull, ~0ull, ~0ull};     /* last region counted per level */
-    for (unsigned i = 0; i < npages; i++, va += PAGE_SIZE) {
+    uint64_t end = va + (uint64_t)npages * PAGE_SIZE;
+    *need = 0;
+    while (va < end) {
+        uint64_t next = ALIGN_DOWN(va, 1ull << 21) + (1ull << 21);
+        uint64_t stop = next < end ? next : end;
         uint64_t *t = table(root);
         bool missing = false;
         for (int level = 0, shift = 39; shift > 12; level++, shift -= 9) {
@@ -150,28 +170,49 @@ unsigned arch_pt_needed(paddr_t root, uint64_t va, unsigned npages)
             }
             if (seen[level] != region) {
                 seen[level] = region;
-                need++;
+                (*need)++;
             }
         }
+        if (!missing)
+            for (uint64_t p = va; p < stop; p += PAGE_SIZE)
+                if (t[leaf_index(p)] & PTE_P)
+                    return true;
+        va = stop;
     }
-    return need;
+    return false;
 }
 
-bool arch_pt_present(paddr_t root, uint64_t va)
+bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n)
 {
-    uint64_t *e = walk(root, va, 0, 0, false);
-    return e && (*e & PTE_P);
-}
-
-bool arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa)
-{
-    uint64_t *e = walk(root, va, 0, 0, false);
-    if (!e || !(*e & PTE_P) || (*e & PTE_ADDR) != (pa & PTE_ADDR))
+    if (n == 0)
+        return true;
+    if (va < V_USER_BASE || va >= V_USER_TOP || n > V_USER_TOP - va)
         return false;
-    *e = 0;
-    if (read_cr3() == root)
-        __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+    uint64_t *t = 0;
+    for (uint64_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + n; p += PAGE_SIZE) {
+        unsigned x = leaf_index(p);
+        if (!t || x == 0)
+            t = leaf_table(root, p, 0, 0, false);
+        if (!t || (t[x] & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+            return false;
+    }
     return true;
+}
+
+void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages)
+{
+    bool current = read_cr3() == root;
+    uint64_t *t = 0;
+    for (unsigned i = 0; i < npages; i++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+        unsigned x = leaf_index(va);
+        if (i == 0 || x == 0)
+            t = leaf_table(root, va, 0, 0, false);
+        if (t && (t[x] & PTE_P) && (t[x] & PTE_ADDR) == (pa & PTE_ADDR)) {
+            t[x] = 0;
+            if (current)
+                __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+        }
+    }
 }
 
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx)
