@@ -210,6 +210,14 @@ KCASE(RET0014, 0, "a device Reticle yields uncached frames and nothing else")
     K_TRUE(i.phys >= 0x10000000ull);
     K_ERR(v_retype(MMIO, V_TYPE_TASK, 0, V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(MMIO, V_TYPE_RETICLE, 8192, V_SLOT_ANY), V_EINVAL);
+    /* a device frame of several pages: the next contiguous MMIO range */
+    v_handle g = (v_handle)K_OK(v_retype(MMIO, V_TYPE_FRAME, 3, V_SLOT_ANY));
+    struct v_capinfo j;
+    K_OK(v_cap_info(g, (uint64_t)&j));
+    K_EQ(j.size, 3 * 4096);
+    K_EQ(j.phys, i.phys + 4096);
+    K_OK(v_as_map(AS, g, SCRATCH_VA, V_R_READ));
+    K_OK(v_cap_delete(g));
     K_OK(v_cap_delete(f));
 }
 
