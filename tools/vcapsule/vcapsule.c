@@ -2,6 +2,7 @@
  * vcapsule: build, sign, inspect and verify capsules. The decision in
  * `verify` is lib/capsule's capsule_verify(), the same code init runs.
  */
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "capsule_build.h"
+#include "cli.h"
 #include "host.h"
 #include "json.h"
 #include "keys.h"
@@ -82,73 +84,33 @@ static const char manual[] =
     "    vcapsule sign hello.vcap --key build.vmkey --cert build.vcert -o hello.vcap\n"
     "    vcapsule verify hello.vcap --policy system.policy.json\n";
 
-static const char *prog = "vcapsule";
-
-static _Noreturn void fail(void)
-{
-    fprintf(stderr, "%s: error: %s\n", prog, host_errmsg());
-    exit(1);
-}
-
-static _Noreturn void usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "%s: ", prog);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry '%s --help'.\n", prog);
-    exit(2);
-}
-
 struct opts {
     const char *out, *key, *cert, *pass_file, *policy, *now, *file;
     int json;
 };
 
+/* Reads `vcapsule CMD FILE [options]` into *o; a lone "-" is a file name. */
 static void parse(int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (!strcmp(a, "-o") || !strcmp(a, "--out"))
-            slot = &o->out;
-        else if (!strcmp(a, "--key"))
-            slot = &o->key;
-        else if (!strcmp(a, "--cert"))
-            slot = &o->cert;
-        else if (!strcmp(a, "--passphrase-file"))
-            slot = &o->pass_file;
-        else if (!strcmp(a, "--policy"))
-            slot = &o->policy;
-        else if (!strcmp(a, "--now"))
-            slot = &o->now;
-        else if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        } else if (a[0] == '-' && a[1])
-            usage("unknown option '%s'", a);
-        else if (!o->file) {
-            o->file = a;
-            continue;
-        } else
-            usage("unexpected argument '%s'", a);
-        if (i + 1 >= argc)
-            usage("option '%s' needs a value", a);
-        *slot = argv[++i];
-    }
+    const struct cli_opt opts[] = {
+        {"--out", "-o", &o->out, NULL},
+        {"--key", NULL, &o->key, NULL},
+        {"--cert", NULL, &o->cert, NULL},
+        {"--passphrase-file", NULL, &o->pass_file, NULL},
+        {"--policy", NULL, &o->policy, NULL},
+        {"--now", NULL, &o->now, NULL},
+        {"--json", NULL, NULL, &o->json},
+        {NULL, NULL, NULL, NULL},
+    };
+    cli_parse(argc, argv, 2, opts, &o->file, true);
     if (!o->file)
-        usage("missing %s", "input file");
-}
-
-static void need(const char *v, const char *what)
-{
-    if (!v)
-        usage("missing %s", what);
+        cli_usage("missing %s", "input file");
 }
 
 static void read_capsule(const char *path, uint8_t **buf, size_t *len)
 {
-    if (host_read_file(path, (size_t)2 << 30, buf, len) < 0)
-        fail();
+    cli_read(path, (size_t)2 << 30, buf, len);
 }
 
 static void pstr(struct capsule_str s, int json)
@@ -191,7 +153,7 @@ static int cmd_inspect(const struct opts *o)
     enum capsule_reason r = capsule_parse_envelope(buf, len, &env);
     if (r != CAPSULE_OK && r != CAPSULE_PROOF_FORMAT && r != CAPSULE_CERT_FORMAT) {
         host_err("%s: %s (%s)", o->file, capsule_reason_msg(r), capsule_reason_name(r));
-        fail();
+        cli_fail();
     }
     uint8_t vcid[32];
     char hex[65];
@@ -315,19 +277,14 @@ static int cmd_inspect(const struct opts *o)
 
 static int cmd_verify(const struct opts *o)
 {
-    need(o->policy, "--policy FILE");
+    cli_need(o->policy, "--policy FILE");
     int64_t now = (int64_t)time(NULL);
-    if (o->now) {
-        char *end;
-        long long v = strtoll(o->now, &end, 10);
-        if (!*o->now || *end)
-            usage("bad --now '%s' (Unix seconds)", o->now);
-        now = v;
-    }
+    if (o->now)
+        now = cli_num(o->now, "bad --now '%s' (Unix seconds)", LLONG_MIN, LLONG_MAX);
     uint8_t *pol, *buf;
     size_t plen, len;
     if (vc_load_policy(o->policy, &pol, &plen) < 0)
-        fail();
+        cli_fail();
     read_capsule(o->file, &buf, &len);
     struct capsule_policy p;
     capsule_policy_open(&p, pol, plen);
@@ -362,32 +319,31 @@ static int cmd_verify(const struct opts *o)
 
 static int cmd_sign(const struct opts *o)
 {
-    need(o->key, "--key FILE");
-    need(o->cert, "--cert FILE");
-    need(o->out, "-o FILE");
+    cli_need(o->key, "--key FILE");
+    cli_need(o->cert, "--cert FILE");
+    cli_need(o->out, "-o FILE");
     uint8_t *cap, *key, *cert;
     size_t clen, klen, certlen;
     read_capsule(o->file, &cap, &clen);
-    if (host_read_file(o->key, 4096, &key, &klen) < 0 ||
-        host_read_file(o->cert, 16384, &cert, &certlen) < 0)
-        fail();
+    cli_read(o->key, 4096, &key, &klen);
+    cli_read(o->cert, 16384, &cert, &certlen);
     struct capsule_certrec rec;
     struct capsule_cert c;
     struct mkey_params kp;
     uint8_t pk[32], sk[64];
     char pass[1024];
     if (cert_decode(cert, certlen, &rec, &c) < 0 || mkey_info(key, klen, &kp, pk) < 0)
-        fail();
+        cli_fail();
     if (host_passphrase(o->pass_file, "Machine key passphrase: ", 0, pass, sizeof pass) < 0 ||
         mkey_unseal(key, klen, pass, pk, sk) < 0)
-        fail();
+        cli_fail();
     host_wipe(pass, sizeof pass);
     struct vbuf out = {0};
     if (vc_sign(cap, clen, pk, sk, cert, certlen, &out) < 0)
-        fail();
+        cli_fail();
     host_wipe(sk, sizeof sk);
     if (host_write_file(o->out, out.p, out.len, 0644) < 0)
-        fail();
+        cli_fail();
     uint8_t vcid[32];
     char hex[65];
     capsule_vcid(&host_crypto, out.p, out.len, vcid);
@@ -402,10 +358,10 @@ static int cmd_sign(const struct opts *o)
 
 static int cmd_build(const struct opts *o)
 {
-    need(o->out, "-o FILE");
+    cli_need(o->out, "-o FILE");
     struct vbuf out = {0};
     if (vc_build_file(o->file, &out) < 0 || host_write_file(o->out, out.p, out.len, 0644) < 0)
-        fail();
+        cli_fail();
     uint8_t vcid[32];
     char hex[65];
     capsule_vcid(&host_crypto, out.p, out.len, vcid);
@@ -417,11 +373,11 @@ static int cmd_build(const struct opts *o)
 
 static int cmd_policy(const struct opts *o)
 {
-    need(o->out, "-o FILE");
+    cli_need(o->out, "-o FILE");
     uint8_t *pol;
     size_t len;
     if (vc_load_policy(o->file, &pol, &len) < 0 || host_write_file(o->out, pol, len, 0644) < 0)
-        fail();
+        cli_fail();
     printf("policy %s: %zu bytes\n", o->out, len);
     free(pol);
     return 0;
@@ -429,23 +385,14 @@ static int cmd_policy(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-    if (sodium_init() < 0) {
-        fprintf(stderr, "%s: error: libsodium failed to initialise\n", prog);
-        return 1;
-    }
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
-            (i == 1 && !strcmp(argv[i], "help"))) {
-            fputs(manual, stdout);
-            return 0;
-        }
+    cli_start("vcapsule", manual, argc, argv);
     if (argc < 2)
-        usage("%s", "missing command (build, sign, inspect, verify or policy)");
+        cli_usage("%s", "missing command (build, sign, inspect, verify or policy)");
     struct opts o;
     const char *cmd = argv[1];
     if (strcmp(cmd, "build") && strcmp(cmd, "sign") && strcmp(cmd, "inspect") &&
         strcmp(cmd, "verify") && strcmp(cmd, "policy"))
-        usage("unknown command '%s'", cmd);
+        cli_usage("unknown command '%s'", cmd);
     parse(argc, argv, &o);
     if (!strcmp(cmd, "build"))
         return cmd_build(&o);

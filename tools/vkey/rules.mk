@@ -5,7 +5,7 @@
 # through scripts/fetch-deps (sha256-pinned) and becomes a C table in
 # $(B)/gen/bip39_english.c; it is never committed.
 
-VHOST_CFLAGS := $(TOOL_CFLAGS) -Itools/vkey -Itools/vcapsule -DVECTRA_SCHEMA='"$(abspath schema/capsule.capnp)"'
+VHOST_CFLAGS := $(TOOL_CFLAGS) -Itools/vkey -Itools/vcapsule -Itools/common -DVECTRA_SCHEMA='"$(abspath schema/capsule.capnp)"'
 VHOST_LIBS   := -lsodium -largon2 -lcrypto
 VHOST_SRCS   := tools/vkey/host.c tools/vkey/bip39.c tools/vkey/slip10.c tools/vkey/keys.c \
                 tools/vcapsule/json.c tools/vcapsule/capsule_build.c
@@ -44,7 +44,7 @@ $(B)/tools/obj/tools/vcapsule/%.o: tools/vcapsule/%.c
 $(VHOST_LIB): $(VHOST_OBJS)
 	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
 
-$(B)/tools/vkey: $(B)/tools/obj/tools/vkey/vkey.o $(VHOST_LIB) $(LIB_HOST)
+$(B)/tools/vkey: $(B)/tools/obj/tools/vkey/vkey.o $(TOOLCLI_LIB) $(VHOST_LIB) $(LIB_HOST)
 	$(HOSTCC) $(TOOL_LDFLAGS) -o $@ $^ $(VHOST_LIBS)
 
 TOOLS += $(B)/tools/vkey

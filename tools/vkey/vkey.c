@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "bip39.h"
+#include "cli.h"
 #include "host.h"
 #include "keys.h"
 #include "slip10.h"
@@ -89,82 +90,41 @@ static const char manual[] =
     "    vkey cert issue --words-file alice.words --machine build.vmkey \\\n"
     "         --name build-01 --domains D2,D3 --days 90 -o build.vcert\n";
 
-static const char *prog = "vkey";
-
-static _Noreturn void fail(void)
-{
-    fprintf(stderr, "%s: error: %s\n", prog, host_errmsg());
-    exit(1);
-}
-
-static _Noreturn void usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "%s: ", prog);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry '%s --help'.\n", prog);
-    exit(2);
-}
-
 struct opts {
     const char *out, *name, *words_file, *bip39_pass_file, *pass_file, *machine, *domains;
     const char *days, *not_before, *not_after, *serial, *file;
     int json;
 };
 
-static void parse(int argc, char **argv, int first, struct opts *o)
+/* Reads `vkey WHAT SUB [options]` into *o and returns SUB. */
+static const char *subcommand(int argc, char **argv, const char *what, struct opts *o)
 {
+    if (argc < 3)
+        cli_usage("missing %s", what);
     memset(o, 0, sizeof *o);
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-        if (!strcmp(a, "-o") || !strcmp(a, "--out"))
-            slot = &o->out;
-        else if (!strcmp(a, "--name"))
-            slot = &o->name;
-        else if (!strcmp(a, "--words-file"))
-            slot = &o->words_file;
-        else if (!strcmp(a, "--bip39-passphrase-file"))
-            slot = &o->bip39_pass_file;
-        else if (!strcmp(a, "--passphrase-file"))
-            slot = &o->pass_file;
-        else if (!strcmp(a, "--machine"))
-            slot = &o->machine;
-        else if (!strcmp(a, "--domains"))
-            slot = &o->domains;
-        else if (!strcmp(a, "--days"))
-            slot = &o->days;
-        else if (!strcmp(a, "--not-before"))
-            slot = &o->not_before;
-        else if (!strcmp(a, "--not-after"))
-            slot = &o->not_after;
-        else if (!strcmp(a, "--serial"))
-            slot = &o->serial;
-        else if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        } else if (a[0] == '-')
-            usage("unknown option '%s'", a);
-        else if (!o->file) {
-            o->file = a;
-            continue;
-        } else
-            usage("unexpected argument '%s'", a);
-        if (i + 1 >= argc)
-            usage("option '%s' needs a value", a);
-        *slot = argv[++i];
-    }
-}
-
-static void need(const char *v, const char *what)
-{
-    if (!v)
-        usage("missing %s", what);
+    const struct cli_opt opts[] = {
+        {"--out", "-o", &o->out, NULL},
+        {"--name", NULL, &o->name, NULL},
+        {"--words-file", NULL, &o->words_file, NULL},
+        {"--bip39-passphrase-file", NULL, &o->bip39_pass_file, NULL},
+        {"--passphrase-file", NULL, &o->pass_file, NULL},
+        {"--machine", NULL, &o->machine, NULL},
+        {"--domains", NULL, &o->domains, NULL},
+        {"--days", NULL, &o->days, NULL},
+        {"--not-before", NULL, &o->not_before, NULL},
+        {"--not-after", NULL, &o->not_after, NULL},
+        {"--serial", NULL, &o->serial, NULL},
+        {"--json", NULL, NULL, &o->json},
+        {NULL, NULL, NULL, NULL},
+    };
+    cli_parse(argc, argv, 3, opts, &o->file, false);
+    return argv[2];
 }
 
 static void no_file(const struct opts *o)
 {
     if (o->file)
-        usage("unexpected argument '%s'", o->file);
+        cli_usage("unexpected argument '%s'", o->file);
 }
 
 static void refuse_existing(const char *path)
@@ -173,17 +133,8 @@ static void refuse_existing(const char *path)
     if (f) {
         fclose(f);
         host_err("%s exists; remove it first (vkey never overwrites keys)", path);
-        fail();
+        cli_fail();
     }
-}
-
-static long long parse_num(const char *s, const char *what, long long lo, long long hi)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        usage(what, s);
-    return v;
 }
 
 /* Reads the optional BIP-0039 passphrase file (first line; may be empty). */
@@ -194,14 +145,13 @@ static void bip39_passphrase(const char *file, char *out, size_t cap)
         return;
     uint8_t *buf;
     size_t len;
-    if (host_read_file(file, 2048, &buf, &len) < 0)
-        fail();
+    cli_read(file, 2048, &buf, &len);
     size_t n = 0;
     while (n < len && buf[n] != '\n' && buf[n] != '\r')
         n++;
     if (n >= cap) {
         host_err("BIP-0039 passphrase too long");
-        fail();
+        cli_fail();
     }
     memcpy(out, buf, n);
     out[n] = 0;
@@ -217,31 +167,30 @@ static void person_from_words(const struct opts *o, uint8_t pk[32], uint8_t sk[6
     if (o->words_file) {
         uint8_t *buf;
         size_t len;
-        if (host_read_file(o->words_file, sizeof words - 1, &buf, &len) < 0)
-            fail();
+        cli_read(o->words_file, sizeof words - 1, &buf, &len);
         memcpy(words, buf, len);
         words[len] = 0;
         host_wipe(buf, len);
         free(buf);
         if (strlen(words) != len) {
             host_err("%s holds a NUL byte", o->words_file);
-            fail();
+            cli_fail();
         }
     } else if (host_passphrase(NULL, "Mnemonic words: ", 0, words, sizeof words) < 0) {
-        fail();
+        cli_fail();
     }
     uint8_t ent[32], seed[64];
     size_t elen;
     if (bip39_to_entropy(words, ent, &elen, norm, normcap) < 0)
-        fail();
+        cli_fail();
     host_wipe(words, sizeof words);
     if (elen != 32) {
         host_err("a Person mnemonic has 24 words (256 bits), this one has %zu bits", elen * 8);
-        fail();
+        cli_fail();
     }
     bip39_passphrase(o->bip39_pass_file, pass, sizeof pass);
     if (bip39_seed(norm, pass, seed) < 0)
-        fail();
+        cli_fail();
     vectra_person_keypair(seed, pk, sk);
     host_wipe(pass, sizeof pass);
     host_wipe(seed, sizeof seed);
@@ -255,26 +204,23 @@ static void write_person(const char *name, const uint8_t pk[32], const char *out
     size_t len;
     if (strlen(name) > 64) {
         host_err("Person name longer than 64 bytes");
-        fail();
+        cli_fail();
     }
     strcpy(p.name, name);
     memcpy(p.key, pk, 32);
     if (person_pub_encode(&p, buf, sizeof buf, &len) < 0 || host_write_file(out, buf, len, 0644) < 0)
-        fail();
+        cli_fail();
 }
 
 static int cmd_person(int argc, char **argv)
 {
     struct opts o;
-    if (argc < 3)
-        usage("missing %s", "person command (new, restore or show)");
-    const char *sub = argv[2];
-    parse(argc, argv, 3, &o);
+    const char *sub = subcommand(argc, argv, "person command (new, restore or show)", &o);
     char hex[65];
     if (!strcmp(sub, "new") || !strcmp(sub, "restore")) {
         no_file(&o);
-        need(o.name, "--name");
-        need(o.out, "-o FILE");
+        cli_need(o.name, "--name");
+        cli_need(o.out, "-o FILE");
         refuse_existing(o.out);
         uint8_t pk[32], sk[64];
         char words[BIP39_MAX_MNEMONIC + 1];
@@ -283,15 +229,15 @@ static int cmd_person(int argc, char **argv)
             char pass[1100], norm[BIP39_MAX_MNEMONIC + 1];
             randombytes_buf(ent, sizeof ent);
             if (bip39_from_entropy(ent, 32, words, sizeof words) < 0)
-                fail();
+                cli_fail();
             host_wipe(ent, sizeof ent);
             size_t elen;
             if (bip39_to_entropy(words, ent, &elen, norm, sizeof norm) < 0)
-                fail();
+                cli_fail();
             bip39_passphrase(o.bip39_pass_file, pass, sizeof pass);
             uint8_t seed[64];
             if (bip39_seed(words, pass, seed) < 0)
-                fail();
+                cli_fail();
             vectra_person_keypair(seed, pk, sk);
             host_wipe(seed, sizeof seed);
             host_wipe(pass, sizeof pass);
@@ -303,10 +249,10 @@ static int cmd_person(int argc, char **argv)
         host_hex(hex, pk, 32);
         if (!strcmp(sub, "new")) {
             printf("%s\n", words);
-            fprintf(stderr, "%s: Person %s, public key %s, written to %s\n", prog, o.name, hex,
+            fprintf(stderr, "%s: Person %s, public key %s, written to %s\n", cli_prog, o.name, hex,
                     o.out);
             fprintf(stderr, "%s: the 24 words above are the Person's only secret: write them down\n",
-                    prog);
+                    cli_prog);
         } else {
             printf("person %s key %s\n", o.name, hex);
         }
@@ -315,12 +261,13 @@ static int cmd_person(int argc, char **argv)
         return 0;
     }
     if (!strcmp(sub, "show")) {
-        need(o.file, "FILE");
+        cli_need(o.file, "FILE");
         uint8_t *buf;
         size_t len;
         struct person_pub p;
-        if (host_read_file(o.file, 4096, &buf, &len) < 0 || person_pub_decode(buf, len, &p) < 0)
-            fail();
+        cli_read(o.file, 4096, &buf, &len);
+        if (person_pub_decode(buf, len, &p) < 0)
+            cli_fail();
         free(buf);
         host_hex(hex, p.key, 32);
         if (o.json)
@@ -329,46 +276,42 @@ static int cmd_person(int argc, char **argv)
             printf("person %s\nkey    %s\n", p.name, hex);
         return 0;
     }
-    usage("unknown person command '%s'", sub);
+    cli_usage("unknown person command '%s'", sub);
 }
 
 static int cmd_machine(int argc, char **argv)
 {
     struct opts o;
-    if (argc < 3)
-        usage("missing %s", "machine command (new, unseal or show)");
-    const char *sub = argv[2];
-    parse(argc, argv, 3, &o);
+    const char *sub = subcommand(argc, argv, "machine command (new, unseal or show)", &o);
     char hex[65], pass[1024];
     uint8_t pk[32], sk[64];
     if (!strcmp(sub, "new")) {
         no_file(&o);
-        need(o.out, "-o FILE");
+        cli_need(o.out, "-o FILE");
         refuse_existing(o.out);
         if (host_passphrase(o.pass_file, "New Machine key passphrase: ", 1, pass, sizeof pass) < 0)
-            fail();
+            cli_fail();
         uint8_t seed[32], img[MKEY_FILE_SIZE];
         struct mkey_params kp = {MKEY_T_COST, MKEY_M_COST_KIB, MKEY_PARALLELISM};
         randombytes_buf(seed, sizeof seed);
         if (mkey_seal(seed, pass, &kp, img) < 0 || host_write_file(o.out, img, sizeof img, 0600) < 0)
-            fail();
+            cli_fail();
         host_wipe(seed, sizeof seed);
         host_wipe(pass, sizeof pass);
         host_hex(hex, img + 72, 32);
         printf("machine key %s written to %s\n", hex, o.out);
         return 0;
     }
-    need(o.file, "FILE");
+    cli_need(o.file, "FILE");
     uint8_t *buf;
     size_t len;
-    if (host_read_file(o.file, 4096, &buf, &len) < 0)
-        fail();
+    cli_read(o.file, 4096, &buf, &len);
     if (!strcmp(sub, "unseal")) {
         if (mkey_info(buf, len, &(struct mkey_params){0}, pk) < 0)
-            fail();
+            cli_fail();
         if (host_passphrase(o.pass_file, "Machine key passphrase: ", 0, pass, sizeof pass) < 0 ||
             mkey_unseal(buf, len, pass, pk, sk) < 0)
-            fail();
+            cli_fail();
         host_wipe(pass, sizeof pass);
         host_wipe(sk, sizeof sk);
         host_hex(hex, pk, 32);
@@ -379,7 +322,7 @@ static int cmd_machine(int argc, char **argv)
     if (!strcmp(sub, "show")) {
         struct mkey_params kp;
         if (mkey_info(buf, len, &kp, pk) < 0)
-            fail();
+            cli_fail();
         host_hex(hex, pk, 32);
         if (o.json)
             printf("{\"key\":\"%s\",\"kdf\":\"argon2id\",\"t_cost\":%u,\"m_cost_kib\":%u,"
@@ -391,7 +334,7 @@ static int cmd_machine(int argc, char **argv)
         free(buf);
         return 0;
     }
-    usage("unknown machine command '%s'", sub);
+    cli_usage("unknown machine command '%s'", sub);
 }
 
 static uint8_t parse_domains(const char *s)
@@ -400,12 +343,12 @@ static uint8_t parse_domains(const char *s)
     const char *p = s;
     while (*p) {
         if ((p[0] != 'D' && p[0] != 'd') || p[1] < '0' || p[1] > '4' || (p[2] && p[2] != ','))
-            usage("bad --domains '%s' (want e.g. D0,D2)", s);
+            cli_usage("bad --domains '%s' (want e.g. D0,D2)", s);
         mask |= (uint8_t)(1u << (p[1] - '0'));
         p += p[2] ? 3 : 2;
     }
     if (!mask)
-        usage("bad --domains '%s' (want e.g. D0,D2)", s);
+        cli_usage("bad --domains '%s' (want e.g. D0,D2)", s);
     return mask;
 }
 
@@ -440,43 +383,40 @@ static void print_cert(const struct capsule_cert *c, int json)
 static int cmd_cert(int argc, char **argv)
 {
     struct opts o;
-    if (argc < 3)
-        usage("missing %s", "cert command (issue or show)");
-    const char *sub = argv[2];
-    parse(argc, argv, 3, &o);
+    const char *sub = subcommand(argc, argv, "cert command (issue or show)", &o);
     if (!strcmp(sub, "issue")) {
         no_file(&o);
-        need(o.machine, "--machine KEYFILE");
-        need(o.name, "--name");
-        need(o.domains, "--domains");
-        need(o.out, "-o FILE");
+        cli_need(o.machine, "--machine KEYFILE");
+        cli_need(o.name, "--name");
+        cli_need(o.domains, "--domains");
+        cli_need(o.out, "-o FILE");
         if (o.days && (o.not_before || o.not_after))
-            usage("%s", "--days and --not-before/--not-after exclude each other");
+            cli_usage("%s", "--days and --not-before/--not-after exclude each other");
         if (!!o.not_before != !!o.not_after)
-            usage("%s", "--not-before and --not-after go together");
+            cli_usage("%s", "--not-before and --not-after go together");
         refuse_existing(o.out);
         struct cert_fields f;
         memset(&f, 0, sizeof f);
         f.name = o.name;
         f.domains = parse_domains(o.domains);
         if (o.not_before) {
-            f.not_before = parse_num(o.not_before, "bad --not-before '%s'", 0, (1LL << 62));
-            f.not_after = parse_num(o.not_after, "bad --not-after '%s'", 0, (1LL << 62));
+            f.not_before = cli_num(o.not_before, "bad --not-before '%s'", 0, (1LL << 62));
+            f.not_after = cli_num(o.not_after, "bad --not-after '%s'", 0, (1LL << 62));
         } else {
-            long long days = o.days ? parse_num(o.days, "bad --days '%s'", 1, 36500) : 365;
+            long long days = o.days ? cli_num(o.days, "bad --days '%s'", 1, 36500) : 365;
             f.not_before = (int64_t)time(NULL);
             f.not_after = f.not_before + days * 86400 - 1;
         }
         if (o.serial)
-            f.serial = (uint64_t)parse_num(o.serial, "bad --serial '%s'", 0, (1LL << 62));
+            f.serial = (uint64_t)cli_num(o.serial, "bad --serial '%s'", 0, (1LL << 62));
         else
             randombytes_buf(&f.serial, sizeof f.serial);
         uint8_t *buf;
         size_t len;
         struct mkey_params kp;
-        if (host_read_file(o.machine, 4096, &buf, &len) < 0 ||
-            mkey_info(buf, len, &kp, f.machine_key) < 0)
-            fail();
+        cli_read(o.machine, 4096, &buf, &len);
+        if (mkey_info(buf, len, &kp, f.machine_key) < 0)
+            cli_fail();
         free(buf);
         uint8_t sk[64];
         char norm[BIP39_MAX_MNEMONIC + 1];
@@ -484,52 +424,44 @@ static int cmd_cert(int argc, char **argv)
         host_wipe(norm, sizeof norm);
         uint8_t *img;
         if (cert_issue(&f, sk, &img, &len) < 0)
-            fail();
+            cli_fail();
         host_wipe(sk, sizeof sk);
         if (host_write_file(o.out, img, len, 0644) < 0)
-            fail();
+            cli_fail();
         struct capsule_certrec rec;
         struct capsule_cert c;
         if (cert_decode(img, len, &rec, &c) < 0)
-            fail();
+            cli_fail();
         print_cert(&c, 0);
         free(img);
         return 0;
     }
     if (!strcmp(sub, "show")) {
-        need(o.file, "FILE");
+        cli_need(o.file, "FILE");
         uint8_t *buf;
         size_t len;
         struct capsule_certrec rec;
         struct capsule_cert c;
-        if (host_read_file(o.file, 16384, &buf, &len) < 0 || cert_decode(buf, len, &rec, &c) < 0)
-            fail();
+        cli_read(o.file, 16384, &buf, &len);
+        if (cert_decode(buf, len, &rec, &c) < 0)
+            cli_fail();
         print_cert(&c, o.json);
         free(buf);
         return 0;
     }
-    usage("unknown cert command '%s'", sub);
+    cli_usage("unknown cert command '%s'", sub);
 }
 
 int main(int argc, char **argv)
 {
-    if (sodium_init() < 0) {
-        fprintf(stderr, "%s: error: libsodium failed to initialise\n", prog);
-        return 1;
-    }
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
-            (i == 1 && !strcmp(argv[i], "help"))) {
-            fputs(manual, stdout);
-            return 0;
-        }
+    cli_start("vkey", manual, argc, argv);
     if (argc < 2)
-        usage("%s", "missing command (person, machine or cert)");
+        cli_usage("%s", "missing command (person, machine or cert)");
     if (!strcmp(argv[1], "person"))
         return cmd_person(argc, argv);
     if (!strcmp(argv[1], "machine"))
         return cmd_machine(argc, argv);
     if (!strcmp(argv[1], "cert"))
         return cmd_cert(argc, argv);
-    usage("unknown command '%s'", argv[1]);
+    cli_usage("unknown command '%s'", argv[1]);
 }
