@@ -3,30 +3,11 @@
  * root Task of the ktest image (boot module 0), with user/kchild as
  * module 1, and ends QEMU with its verdict.
  */
-#include <stdarg.h>
-#include <stdlib.h>
-
 #include "ktest.h"
 
 v_handle T, SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
 const void *child_elf;
 size_t child_len;
-int kt_failed;
-static char why[256];
-
-extern const struct kcase __start_ktest_cases[], __stop_ktest_cases[];
-
-void kt_fail(int line, const char *fmt, ...)
-{
-    if (kt_failed)
-        return;
-    kt_failed = 1;
-    int n = snprintf(why, sizeof why, "line %d: ", line);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why + n, sizeof why - (size_t)n, fmt, ap);
-    va_end(ap);
-}
 
 uint64_t kt_free(v_handle reticle)
 {
@@ -83,15 +64,29 @@ int kt_wait(struct rt_child *c, struct v_taskinfo *out)
     return 0;
 }
 
-static int by_id(const void *a, const void *b)
-{
-    return strcmp((*(const struct kcase *const *)a)->id, (*(const struct kcase *const *)b)->id);
-}
-
 static const struct v_bootinfo *bootinfo(void)
 {
     const struct v_bootinfo *b = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
     return b->magic == (V_BUNDLE_MAGIC ^ 1) ? b : 0;
+}
+
+/* Every case must leave the test Reticle and the root table as it found
+ * them; bits it left pending (children, doorbells) are not the next one's. */
+static uint64_t free0, slots0;
+
+static void note_free(void)
+{
+    free0 = kt_free(T);
+    slots0 = kt_table_free();
+}
+
+static void check_free(void)
+{
+    v_signal_wait(~0ull, 0);
+    uint64_t free1 = kt_free(T), slots1 = kt_table_free();
+    if (!suite_failed && (free1 != free0 || slots1 != slots0))
+        kt_fail(0, "leaked %lld bytes of the test Reticle and %lld slots",
+                (long long)(free0 - free1), (long long)(slots0 - slots1));
 }
 
 int main(void)
@@ -113,36 +108,5 @@ int main(void)
     if (r.err)
         rt_die("ktest: cannot make the test Reticle: %s", rt_errname(r.err));
     T = (v_handle)r.val;
-
-    /* by ID: areas in order, and the ZZZ cases last */
-    size_t ncases = (size_t)(__stop_ktest_cases - __start_ktest_cases);
-    const struct kcase **order = malloc(ncases * sizeof *order);
-    for (size_t i = 0; i < ncases; i++)
-        order[i] = &__start_ktest_cases[i];
-    qsort(order, ncases, sizeof *order, by_id);
-
-    unsigned passed = 0, failed = 0, hostile = 0;
-    for (size_t k = 0; k < ncases; k++) {
-        const struct kcase *c = order[k];
-        uint64_t free0 = kt_free(T), slots0 = kt_table_free();
-        kt_failed = 0;
-        c->fn();
-        /* bits this case left pending (children, doorbells) are not the next one's */
-        v_signal_wait(~0ull, 0);
-        uint64_t free1 = kt_free(T), slots1 = kt_table_free();
-        if (!kt_failed && (free1 != free0 || slots1 != slots0))
-            kt_fail(0, "leaked %lld bytes of the test Reticle and %lld slots",
-                    (long long)(free0 - free1), (long long)(slots0 - slots1));
-        hostile += c->hostile;
-        if (kt_failed) {
-            failed++;
-            printf("KTEST FAIL %s %s: %s\n", c->id, c->what, why);
-        } else {
-            passed++;
-            printf("KTEST PASS %s %s\n", c->id, c->what);
-        }
-    }
-    printf("KTEST SUMMARY %u cases, %u passed, %u failed, %u hostile\n", passed + failed,
-           passed, failed, hostile);
-    return failed ? 1 : 0;
+    return suite_run("KTEST", note_free, check_free) ? 1 : 0;
 }

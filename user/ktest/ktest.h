@@ -1,9 +1,10 @@
 /*
- * ktest.h: the in-guest test suite's framework, in the manner of
- * sel4test. Each case has an ID and a sentence (hostile ones phrased as
- * the question they answer), asserts exact error codes, and must leave
- * the test Reticle's free bytes and the root table's free slots exactly
- * as it found them. Output, one line per case, read by the QEMU harness:
+ * ktest.h: the kernel's in-guest test suite, on the framework in
+ * user/suite/suite.h (sel4test's manner). Each case has an ID and a
+ * sentence (hostile ones phrased as the question they answer), asserts
+ * exact error codes, and must leave the test Reticle's free bytes and the
+ * root table's free slots exactly as it found them. Output, one line per
+ * case, read by the QEMU harness:
  *     KTEST PASS <ID> <sentence>
  *     KTEST FAIL <ID> <sentence>: <why>
  */
@@ -14,23 +15,14 @@
 #include <string.h>
 
 #include "../kchild/kchild.h"
+#include "../suite/suite.h"
 #include "rt.h"
 
-struct kcase {
-    const char *id, *what;
-    int hostile;
-    void (*fn)(void);
-};
-
-#define KCASE(ID, HOSTILE, WHAT)                                                        \
-    static void ID##_fn(void);                                                          \
-    static const struct kcase ID##_case                                                 \
-        __attribute__((section("ktest_cases"), used, aligned(8))) = {#ID, WHAT, HOSTILE, \
-                                                                     ID##_fn};          \
-    static void ID##_fn(void)
-
-void kt_fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-extern int kt_failed;
+/* Object-like aliases, so that #cond still names what the case wrote. */
+#define KCASE SUITE_CASE
+#define K_TRUE SUITE_TRUE
+#define K_EQ SUITE_EQ
+#define kt_fail suite_fail
 
 /* Expect an exact error code from a call. */
 #define K_ERR(call, expect)                                                             \
@@ -52,22 +44,6 @@ extern int kt_failed;
         }                                                                               \
         r_.val;                                                                         \
     })
-#define K_TRUE(cond)                                                                    \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            kt_fail(__LINE__, "%s is false", #cond);                                    \
-            return;                                                                     \
-        }                                                                               \
-    } while (0)
-#define K_EQ(a, b)                                                                      \
-    do {                                                                                \
-        long long a_ = (long long)(a), b_ = (long long)(b);                             \
-        if (a_ != b_) {                                                                 \
-            kt_fail(__LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);                \
-            return;                                                                     \
-        }                                                                               \
-    } while (0)
-
 /* The environment every case may use. */
 extern v_handle T;          /* the test Reticle: every case allocates from here */
 extern v_handle SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;

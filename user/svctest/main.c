@@ -6,9 +6,6 @@
  */
 #include "svctest.h"
 
-#include <stdarg.h>
-#include <stdlib.h>
-
 #include "console.h"
 
 struct svc svcs[NSVC] = {
@@ -19,22 +16,8 @@ struct svc svcs[NSVC] = {
 };
 v_handle T, SELF;
 static v_handle SIGF, DEBUG;
-int st_failed;
-static char why[256];
 
 #define FAULT_BIT 63
-
-void st_fail(int line, const char *fmt, ...)
-{
-    if (st_failed)
-        return;
-    st_failed = 1;
-    int n = snprintf(why, sizeof why, "line %d: ", line);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why + n, sizeof why - (size_t)n, fmt, ap);
-    va_end(ap);
-}
 
 void st_sleep_ms(uint64_t ms)
 {
@@ -241,11 +224,11 @@ static void out(const char *s, size_t n)
 
 /* ---- the suite ---------------------------------------------------------- */
 
-extern const struct stcase __start_svctest_cases[], __stop_svctest_cases[];
-
-static int by_id(const void *a, const void *b)
+/* Bits a case left pending (children, doorbells) are not the next one's;
+ * the fault bit is left as it is. */
+static void clear_signals(void)
 {
-    return strcmp((*(const struct stcase *const *)a)->id, (*(const struct stcase *const *)b)->id);
+    v_signal_wait(~0ull & ~(1ull << FAULT_BIT), 0);
 }
 
 int main(void)
@@ -286,28 +269,7 @@ int main(void)
         return 0;
     }
 
-    size_t ncases = (size_t)(__stop_svctest_cases - __start_svctest_cases);
-    const struct stcase **order = malloc(ncases * sizeof *order);
-    for (size_t i = 0; i < ncases; i++)
-        order[i] = &__start_svctest_cases[i];
-    qsort(order, ncases, sizeof *order, by_id);
-    unsigned passed = 0, failed = 0, hostile = 0;
-    for (size_t k = 0; k < ncases; k++) {
-        const struct stcase *c = order[k];
-        st_failed = 0;
-        c->fn();
-        v_signal_wait(~0ull & ~(1ull << FAULT_BIT), 0);
-        hostile += c->hostile;
-        if (st_failed) {
-            failed++;
-            printf("SVCTEST FAIL %s %s: %s\n", c->id, c->what, why);
-        } else {
-            passed++;
-            printf("SVCTEST PASS %s %s\n", c->id, c->what);
-        }
-    }
-    printf("SVCTEST SUMMARY %u cases, %u passed, %u failed, %u hostile\n", passed + failed,
-           passed, failed, hostile);
+    unsigned failed = suite_run("SVCTEST", NULL, clear_signals);
     fflush(stdout);
     st_sleep_ms(200);
     return failed ? 1 : 0;

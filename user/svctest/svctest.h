@@ -1,8 +1,8 @@
 /*
  * svctest.h: the services' in-guest test suite (root Task of the
- * "services" image), in the manner of user/ktest: each case has an ID and
- * a sentence (hostile ones phrased as the question they answer), and
- * prints one line the QEMU harness reads:
+ * "services" image), on user/ktest's framework (user/suite/suite.h): each
+ * case has an ID and a sentence (hostile ones phrased as the question they
+ * answer), and prints one line the QEMU harness reads:
  *     SVCTEST PASS <ID> <sentence>
  *     SVCTEST FAIL <ID> <sentence>: <why>
  * Cases that need typed input print "SVCTEST INPUT <tag>" first; the
@@ -20,40 +20,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../suite/suite.h"
 #include "ipc.h"
 #include "rt.h"
 
-struct stcase {
-    const char *id, *what;
-    int hostile;
-    void (*fn)(void);
-};
+/* Object-like aliases, so that #cond still names what the case wrote. */
+#define SCASE SUITE_CASE
+#define S_TRUE SUITE_TRUE
+#define S_EQ SUITE_EQ
+#define st_fail suite_fail
 
-#define SCASE(ID, HOSTILE, WHAT)                                                        \
-    static void ID##_fn(void);                                                          \
-    static const struct stcase ID##_case                                                \
-        __attribute__((section("svctest_cases"), used, aligned(8))) = {#ID, WHAT,       \
-                                                                       HOSTILE, ID##_fn}; \
-    static void ID##_fn(void)
-
-void st_fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-extern int st_failed;
-
-#define S_TRUE(cond)                                                                    \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            st_fail(__LINE__, "%s is false", #cond);                                    \
-            return;                                                                     \
-        }                                                                               \
-    } while (0)
-#define S_EQ(a, b)                                                                      \
-    do {                                                                                \
-        long long a_ = (long long)(a), b_ = (long long)(b);                             \
-        if (a_ != b_) {                                                                 \
-            st_fail(__LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);                \
-            return;                                                                     \
-        }                                                                               \
-    } while (0)
 /* An ipc status that must be IPC_OK. */
 #define S_IPC(call)                                                                     \
     do {                                                                                \
