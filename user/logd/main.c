@@ -70,40 +70,18 @@ static uint64_t append(unsigned level, const char *source, const char *text, siz
 
 /* ---- messages ---------------------------------------------------------- */
 
-static int open_msg(struct capnp_msg *msg, const struct ipc_msg *m)
-{
-    static const uint8_t empty[8];
-    int e = m->hdr.len ? capnp_msg_init_flat(msg, m->data, m->hdr.len)
-                       : capnp_msg_init_flat(msg, empty, sizeof empty);
-    if (!e)
-        capnp_msg_set_limits(msg, 4 * (m->hdr.len / 8) + 16, 4);
-    return e;
-}
-
-static void send_reply(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b)
-{
-    size_t len;
-    const uint8_t *p = capnp_builder_bytes(b, &len);
-    ipc_send(c, (uint16_t)(method | IPC_REPLY), id, p, (uint32_t)len, 0, 0, 0);
-}
-
-static void send_error(struct ipc_conn *c, uint64_t id)
-{
-    ipc_send(c, IPC_ERROR | IPC_REPLY, id, 0, 0, 0, 0, 0);
-}
-
 static void do_append(struct ipc_conn *c, const struct ipc_msg *m)
 {
     struct capnp_msg msg;
-    if (open_msg(&msg, m)) {
-        send_error(c, m->hdr.id);
+    if (ipc_request_open(&msg, m)) {
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     Log_Record_R r = Log_append_Params_record(Log_append_Params_read_root(&msg));
     enum Log_Level level = Log_Record_level(r);
     struct capnp_text t = Log_Record_text(r);
     if (capnp_msg_error(&msg) || (unsigned)level > Log_Level_fatal) {
-        send_error(c, m->hdr.id);
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     uint64_t seq = append(level, c->peer, t.str, t.len);
@@ -111,7 +89,7 @@ static void do_append(struct ipc_conn *c, const struct ipc_msg *m)
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
     Log_append_Results_set_sequence(Log_append_Results_build_root(&b), seq);
-    send_reply(c, Log_method_append, m->hdr.id, &b);
+    ipc_reply_built(c, Log_method_append, m->hdr.id, &b);
 }
 
 static size_t words(size_t bytes) { return (bytes + 7) / 8; }
@@ -126,8 +104,8 @@ static size_t record_bytes(const struct record *r)
 static void do_query(struct ipc_conn *c, const struct ipc_msg *m)
 {
     struct capnp_msg msg;
-    if (open_msg(&msg, m)) {
-        send_error(c, m->hdr.id);
+    if (ipc_request_open(&msg, m)) {
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     Log_query_Params_R p = Log_query_Params_read_root(&msg);
@@ -136,7 +114,7 @@ static void do_query(struct ipc_conn *c, const struct ipc_msg *m)
     uint64_t after = Log_query_Params_after(p);
     uint32_t limit = Log_query_Params_limit(p);
     if (capnp_msg_error(&msg)) {
-        send_error(c, m->hdr.id);
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     if (limit == 0 || limit > LOG_PAGE)
@@ -180,29 +158,17 @@ static void do_query(struct ipc_conn *c, const struct ipc_msg *m)
     }
     Log_query_Results_set_next(res, next);
     if (capnp_builder_error(&b)) {   /* the size estimate above is exact; never here */
-        send_error(c, m->hdr.id);
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
-    send_reply(c, Log_method_query, m->hdr.id, &b);
+    ipc_reply_built(c, Log_method_query, m->hdr.id, &b);
 }
 
-static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
-{
-    (void)s;
-    for (unsigned i = 0; i < m->ncaps; i++)
-        v_cap_delete(m->caps[i]);
-    switch (m->hdr.kind) {
-    case Log_method_append:
-        do_append(c, m);
-        break;
-    case Log_method_query:
-        do_query(c, m);
-        break;
-    default:
-        send_error(c, m->hdr.id);
-        break;
-    }
-}
+static const struct ipc_method methods[] = {
+    {Log_method_append, do_append},
+    {Log_method_query, do_query},
+    {0, 0},
+};
 
 int main(void)
 {
@@ -210,8 +176,7 @@ int main(void)
     v_handle listen = rt_cap("listen");
     if (!listen || ipc_server_init(&srv, listen))
         return 2;
-    srv.handle = handle;
     append(Log_Level_info, "logd", "log service started", 19);
-    ipc_serve(&srv, V_TIMEOUT_NEVER);
+    ipc_serve_methods(&srv, methods, V_TIMEOUT_NEVER);
     return 0;
 }

@@ -152,18 +152,6 @@ static void ed_out(void *ctx, const char *s, size_t n)
 
 /* ---- replies -------------------------------------------------------- */
 
-static void send_reply(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b)
-{
-    size_t len;
-    const uint8_t *p = capnp_builder_bytes(b, &len);
-    ipc_send(c, (uint16_t)(method | IPC_REPLY), id, p, (uint32_t)len, 0, 0, 0);
-}
-
-static void send_error(struct ipc_conn *c, uint64_t id)
-{
-    ipc_send(c, IPC_ERROR | IPC_REPLY, id, 0, 0, 0, 0, 0);
-}
-
 static void reply_line(struct ipc_conn *c, uint64_t id, enum Console_Status st,
                        const char *text, size_t len)
 {
@@ -173,7 +161,7 @@ static void reply_line(struct ipc_conn *c, uint64_t id, enum Console_Status st,
     Console_readLine_Results_B r = Console_readLine_Results_build_root(&b);
     Console_readLine_Results_set_status(r, st);
     Console_readLine_Results_set_line(r, text, len);
-    send_reply(c, Console_method_readLine, id, &b);
+    ipc_reply_built(c, Console_method_readLine, id, &b);
 }
 
 static void reply_written(struct ipc_conn *c, uint64_t id, uint32_t n)
@@ -182,7 +170,7 @@ static void reply_written(struct ipc_conn *c, uint64_t id, uint32_t n)
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
     Console_write_Results_set_written(Console_write_Results_build_root(&b), n);
-    send_reply(c, Console_method_write, id, &b);
+    ipc_reply_built(c, Console_method_write, id, &b);
 }
 
 /* ---- reading lines -------------------------------------------------- */
@@ -316,27 +304,17 @@ static bool any_held(void)
 
 /* ---- the protocol ----------------------------------------------------- */
 
-static int open_msg(struct capnp_msg *msg, const struct ipc_msg *m)
-{
-    static const uint8_t empty[8];   /* no payload: every field its default */
-    int e = m->hdr.len ? capnp_msg_init_flat(msg, m->data, m->hdr.len)
-                       : capnp_msg_init_flat(msg, empty, sizeof empty);
-    if (!e)
-        capnp_msg_set_limits(msg, 4 * (m->hdr.len / 8) + 16, 4);
-    return e;
-}
-
 static void do_write(struct ipc_conn *c, const struct ipc_msg *m)
 {
     struct capnp_msg msg;
-    if (open_msg(&msg, m)) {
-        send_error(c, m->hdr.id);
+    if (ipc_request_open(&msg, m)) {
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     struct capnp_data d = Console_write_Params_bytes(Console_write_Params_read_root(&msg));
     struct held *h = &held[c - srv.conns];
     if (capnp_msg_error(&msg) || h->active) {
-        send_error(c, m->hdr.id);
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     if (!any_held() && try_output(d.ptr, d.len)) {
@@ -354,15 +332,15 @@ static void do_write(struct ipc_conn *c, const struct ipc_msg *m)
 static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
 {
     struct capnp_msg msg;
-    if (open_msg(&msg, m)) {
-        send_error(c, m->hdr.id);
+    if (ipc_request_open(&msg, m)) {
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     Console_readLine_Params_R p = Console_readLine_Params_read_root(&msg);
     uint32_t max = Console_readLine_Params_maxBytes(p);
     bool echo = Console_readLine_Params_echo(p);
     if (capnp_msg_error(&msg)) {
-        send_error(c, m->hdr.id);
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     /* ipc_serve may not have looked at the reader's Ring yet this round */
@@ -376,23 +354,11 @@ static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
     uart_kick(tx_take);
 }
 
-static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
-{
-    (void)s;
-    for (unsigned i = 0; i < m->ncaps; i++)
-        v_cap_delete(m->caps[i]);
-    switch (m->hdr.kind) {
-    case Console_method_write:
-        do_write(c, m);
-        break;
-    case Console_method_readLine:
-        do_read_line(c, m);
-        break;
-    default:
-        send_error(c, m->hdr.id);
-        break;
-    }
-}
+static const struct ipc_method methods[] = {
+    {Console_method_write, do_write},
+    {Console_method_readLine, do_read_line},
+    {0, 0},
+};
 
 static void on_close(struct ipc_server *s, struct ipc_conn *c)
 {
@@ -436,11 +402,10 @@ int main(void)
         rt_log(RT_LOG_ERROR, "cannot serve: %s", ipc_strerror(e));
         return 5;
     }
-    srv.handle = handle;
     srv.on_bits = on_bits;
     srv.on_close = on_close;
     srv.extra_bits = 1ull << IRQ_BIT;
     rt_log(RT_LOG_INFO, "COM1 taken over, IRQ %d", IRQ_LINE);
-    ipc_serve(&srv, V_TIMEOUT_NEVER);
+    ipc_serve_methods(&srv, methods, V_TIMEOUT_NEVER);
     return 0;
 }

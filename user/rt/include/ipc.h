@@ -126,4 +126,24 @@ int ipc_server_init(struct ipc_server *s, v_handle listen);
 /* Serve until timeout_us passes with nothing to do (V_TIMEOUT_NEVER: forever). */
 void ipc_serve(struct ipc_server *s, uint64_t timeout_us);
 
+/* A service's methods (serve.c): each request kind has a handler; other
+ * kinds get an IPC_ERROR reply, and capabilities sent along are deleted. */
+struct capnp_msg;
+struct capnp_builder;
+struct ipc_method {
+    uint16_t kind;
+    void (*fn)(struct ipc_conn *c, const struct ipc_msg *m);
+};
+/* ipc_serve with s->handle dispatching through `methods` (ended by an
+ * entry without fn), which it keeps in s->ctx. */
+void ipc_serve_methods(struct ipc_server *s, const struct ipc_method *methods,
+                       uint64_t timeout_us);
+/* A request's payload as a flat Cap'n Proto message (empty: every field
+ * its default), with reading limits in proportion to its size. */
+int ipc_request_open(struct capnp_msg *msg, const struct ipc_msg *m);
+/* Replies to request id without waiting for space: the built message as
+ * kind method | IPC_REPLY, or IPC_ERROR. */
+void ipc_reply_built(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b);
+void ipc_reply_error(struct ipc_conn *c, uint64_t id);
+
 #endif
