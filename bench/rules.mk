@@ -3,8 +3,12 @@
 # (bench/README.md, docs/BENCHMARKS.md).
 #
 # The bench image (user/kbench as the root Task, user/kbpeer as the child it
-# spawns) is part of `make`, so `make test` builds it and it cannot rot;
-# only `make bench` boots it. The Linux baseline's programs come from
+# spawns) and the capbench image (init with "capbench" on its command line,
+# the bench manifest, two 64 KiB capsules and user/capbench: the capsule_*
+# figures; defined in sys/capsules.mk, which owns the capsule keys) are part
+# of `make`, so `make test` builds them and they cannot rot; only
+# `make bench` boots them under icount (tests/scenarios/capbench.scn boots
+# capbench_quick, two samples a figure, without icount). The Linux baseline's programs come from
 # bench/linux/rules.mk. boot_to_prompt boots the system image (sys/rules.mk)
 # when the tree declares one and it builds; otherwise that figure is
 # reported as not measured, and the rest still runs.
@@ -19,7 +23,8 @@ BENCH_FLAGS ?=
 BENCH_SYSTEM = $(filter $(B)/images/system.img,$(IMAGES))
 
 bench: $(B)/.setup-done
-	@$(MAKE) --no-print-directory $(B)/images/bench.img $(B)/bench/linux-bench $(B)/bench/linux-tiny
+	@$(MAKE) --no-print-directory $(B)/images/bench.img $(B)/images/capbench.img \
+	    $(B)/bench/linux-bench $(B)/bench/linux-tiny
 	@mkdir -p $(B)/bench; prompt=; \
 	if [ -z "$(BENCH_SYSTEM)" ]; then \
 	    prompt="--no-prompt=the tree declares no system image"; \

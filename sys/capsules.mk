@@ -167,3 +167,60 @@ $(CAPS)/sys-bad/system.vcap: $(CAPS)/sys-capsules_refuse/system.vcap $(CAPTOOL)
 ALL += $(CAPS)/sys-bad/system.vcap
 $(eval $(call image,capsules_badsystem,$(B)/user/init.elf $(CAPS)/sys-bad/system.vcap \
     $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap,test quiet))
+
+# 5. capbench: the capsule figures of `make bench` (bench/README.md). init
+#    in its "capbench" mode (capsuleStart verifies the version again before
+#    starting it), user/capbench driving it through the Supervisor
+#    interface, and two versions of a 64 KiB capsule "bench": capdemo
+#    (serve) plus a data blob of zero bytes, pad.bin, sized so that the
+#    signed capsule is exactly 65 536 bytes, every byte of which the
+#    verifier hashes. No intent profile, so init's profile monitor does not
+#    tick between samples. bench/rules.mk boots the image under icount;
+#    capbench_quick (2 samples) is for tests/scenarios/capbench.scn.
+CAP64K := 65536
+CAP64K_PAD := import json, sys; m = json.load(open(sys.argv[1])); \
+    m["blobs"].append({"name": "pad.bin", "file": "pad.bin"}); \
+    open(sys.argv[2], "w").write(json.dumps(m, indent=1) + "\n")
+define capsule64k
+$(CAPS)/$(1)-$(2)/capdemo.elf: $(B)/user/capdemo.elf $(CAPTOOL) sys/capsules.mk
+	@mkdir -p $$(@D)
+	$(Q)$(OBJCOPY) --strip-debug $$< $$@.tmp && $(CAPTOOL) conf $$@.tmp $$@ serve $(2) && rm -f $$@.tmp
+$(CAPS)/$(1)-$(2)/manifest.json: $(CAPTOOL) sys/capsules.mk
+	@mkdir -p $$(@D)
+	$(Q)$(CAPTOOL) manifest -o $$@.tmp --name $(1) --ver $(2) --domain D2 --requires IPC_SRV \
+	    --provides svc:$(1)
+	$(Q)$(PYTHON) -c '$$(CAP64K_PAD)' $$@.tmp $$@ && rm -f $$@.tmp
+$(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdemo.elf \
+                        $(CAPKEY)/alice.vcert | $(VCAPSULE)
+	@echo "  VCAP    $$@ (64 KiB)"
+	$(Q)set -e; pad=$(CAPS)/$(1)-$(2)/pad.bin; \
+	build() { rm -f $$@ $$@.unsigned; \
+	    $(VCAPSULE) build $$< -o $$@.unsigned > /dev/null; \
+	    $(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey \
+	        --cert $(CAPKEY)/alice.vcert --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null; \
+	    rm -f $$@.unsigned; }; \
+	head -c 8 /dev/zero > $$$$pad; build; \
+	size=$$$$(stat -c %s $$@); \
+	if [ $$$$size -gt $(CAP64K) ]; then echo "$$@: $$$$size bytes without padding" >&2; \
+	    rm -f $$@; exit 1; fi; \
+	head -c $$$$(($(CAP64K) - size + 8)) /dev/zero > $$$$pad; build; \
+	if [ $$$$(stat -c %s $$@) != $(CAP64K) ]; then echo "$$@: not $(CAP64K) bytes" >&2; \
+	    rm -f $$@; exit 1; fi
+ALL += $(CAPS)/$(1)-$(2).vcap
+endef
+$(eval $(call capsule64k,bench,1.0.0))
+$(eval $(call capsule64k,bench,1.0.1))
+
+# sys/capbench.json names the bench service's first version by VCID and
+# capbench's sample count as "@samples".
+define capbench_image
+$(CAPS)/$(1).json: sys/capbench.json $(CAPTOOL) $(CAPS)/bench-1.0.0.vcap
+	$(Q)$(CAPTOOL) system $$< $$@.tmp $(CAPS)/bench-1.0.0.vcap
+	$(Q)sed 's/"@samples"/"$(2)"/' $$@.tmp > $$@ && rm -f $$@.tmp
+endef
+$(eval $(call capbench_image,capbench,100))
+$(eval $(call capbench_image,capbench_quick,2))
+$(foreach i,capbench capbench_quick,$(eval $(call manifest,$(i),$(CAPS)/$(i).json)) \
+    $(eval $(call system_capsule,$(i))) \
+    $(eval $(call image,$(i),$(B)/user/init.elf $(CAPS)/sys-$(i)/system.vcap $(CAPS)/policy.bin \
+        $(CAPS)/bench-1.0.0.vcap $(CAPS)/bench-1.0.1.vcap $(B)/user/capbench.elf,test quiet capbench)))
