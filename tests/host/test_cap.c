@@ -4,23 +4,10 @@
 #include "vtest.h"
 #include "ktest_shim.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "core/cap.h"
 #include "core/object.h"
-
-/* ---- what cap.c needs from the rest of the kernel ---- */
-bool kopt_test, kopt_quiet;
-void panic(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    vtest_fail(__FILE__, __LINE__, "kernel panic: %s", buf);
-}
 
 /* A fake object type for these tests: type 12 "box", whose original's
  * going is counted, and type 13 "nest", an object holding its own

@@ -4,37 +4,29 @@
  * EVP_sha3_256/512 over every length 0..600 and random split updates.
  */
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
 
 #include "crypto/sha3.h"
 
-static void unhex(uint8_t *out, const char *h)
-{
-    for (size_t i = 0; h[2 * i]; i++) {
-        unsigned v;
-        sscanf(h + 2 * i, "%2x", &v);
-        out[i] = (uint8_t)v;
-    }
-}
-
 TEST(fips202_examples)
 {
     uint8_t d[64], want[64];
     sha3_512(d, "", 0);
-    unhex(want, "a69f73cca23a9ac5c8b567dc185a756e97c982164fe25859e0d1dcc1475c80a6"
-                "15b2123af1f5f94c11e3e9402c3ac558f500199d95b6d3e301758586281dcd26");
+    vtest_unhex(want, "a69f73cca23a9ac5c8b567dc185a756e97c982164fe25859e0d1dcc1475c80a6"
+                      "15b2123af1f5f94c11e3e9402c3ac558f500199d95b6d3e301758586281dcd26");
     CHECK_MEM(d, want, 64);
     sha3_512(d, "abc", 3);
-    unhex(want, "b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e"
-                "10e116e9192af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0");
+    vtest_unhex(want, "b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e"
+                      "10e116e9192af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0");
     CHECK_MEM(d, want, 64);
     sha3_256(d, "abc", 3);
-    unhex(want, "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+    vtest_unhex(want, "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
     CHECK_MEM(d, want, 32);
     sha3_256(d, "", 0);
-    unhex(want, "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a");
+    vtest_unhex(want, "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a");
     CHECK_MEM(d, want, 32);
 }
 

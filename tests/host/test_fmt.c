@@ -10,6 +10,7 @@
  */
 #include "fmt/fmt.h"
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -28,14 +29,7 @@ enum { OUT = 256 };
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return vtest_xorshift64(&rng_state); }
 
 static char ours[OUT], theirs[OUT];
 static int r_ours, r_theirs;

@@ -13,6 +13,7 @@
  */
 #include "heap/heap.h"
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,14 +21,7 @@
 
 static uint64_t rng_state = 0x6c8e9cf570932bd5ull;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return vtest_xorshift64(&rng_state); }
 
 /* ---- fault recording ---------------------------------------------------- */
 

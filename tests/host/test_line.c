@@ -9,19 +9,13 @@
  */
 #include "line/line.h"
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <stdlib.h>
 
 static uint64_t rng_state = 0x94d049bb133111ebull;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return vtest_xorshift64(&rng_state); }
 
 /* ---- captured output ------------------------------------------------------ */
 

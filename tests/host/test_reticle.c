@@ -2,21 +2,9 @@
 #include "vtest.h"
 #include "ktest_shim.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "core/reticle.h"
-
-bool kopt_test, kopt_quiet;
-void panic(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    vtest_fail(__FILE__, __LINE__, "kernel panic: %s", buf);
-}
 
 static struct reticle *make(size_t size, void **mem)
 {

@@ -9,6 +9,7 @@
  * Only the archive's own symbols are used (no system libsodium here).
  */
 #include "vtest.h"
+#include "vtest_util.h"
 
 int crypto_sign_ed25519_verify_detached(const unsigned char *sig, const unsigned char *m,
                                         unsigned long long mlen, const unsigned char *pk);
@@ -17,17 +18,6 @@ int crypto_sign_ed25519_detached(unsigned char *sig, unsigned long long *siglen,
                                  const unsigned char *sk);
 int crypto_hash_sha256(unsigned char *out, const unsigned char *in, unsigned long long inlen);
 int crypto_hash_sha512(unsigned char *out, const unsigned char *in, unsigned long long inlen);
-
-static size_t unhex(uint8_t *out, const char *h)
-{
-    size_t n = 0;
-    for (; h[2 * n]; n++) {
-        unsigned v;
-        sscanf(h + 2 * n, "%2x", &v);
-        out[n] = (uint8_t)v;
-    }
-    return n;
-}
 
 struct vec {
     const char *sk, *pk, *msg, *sig;
@@ -54,9 +44,9 @@ TEST(rfc8032_vectors_verify)
 {
     for (size_t i = 0; i < NVEC; i++) {
         uint8_t pk[32], msg[64], sig[64];
-        unhex(pk, rfc8032[i].pk);
-        size_t n = unhex(msg, rfc8032[i].msg);
-        unhex(sig, rfc8032[i].sig);
+        vtest_unhex(pk, rfc8032[i].pk);
+        size_t n = vtest_unhex(msg, rfc8032[i].msg);
+        vtest_unhex(sig, rfc8032[i].sig);
         CHECK_EQ(crypto_sign_ed25519_verify_detached(sig, msg, n, pk), 0);
     }
 }
@@ -65,10 +55,10 @@ TEST(rfc8032_vectors_sign_to_the_same_bytes)
 {
     for (size_t i = 0; i < NVEC; i++) {
         uint8_t sk[64], msg[64], want[64], sig[64];
-        unhex(sk, rfc8032[i].sk);
-        unhex(sk + 32, rfc8032[i].pk);
-        size_t n = unhex(msg, rfc8032[i].msg);
-        unhex(want, rfc8032[i].sig);
+        vtest_unhex(sk, rfc8032[i].sk);
+        vtest_unhex(sk + 32, rfc8032[i].pk);
+        size_t n = vtest_unhex(msg, rfc8032[i].msg);
+        vtest_unhex(want, rfc8032[i].sig);
         unsigned long long sl;
         CHECK_EQ(crypto_sign_ed25519_detached(sig, &sl, msg, n, sk), 0);
         CHECK_EQ(sl, 64);
@@ -79,9 +69,9 @@ TEST(rfc8032_vectors_sign_to_the_same_bytes)
 TEST(what_if_message_or_signature_is_altered)
 {
     uint8_t pk[32], msg[64], sig[64];
-    unhex(pk, rfc8032[2].pk);
-    size_t n = unhex(msg, rfc8032[2].msg);
-    unhex(sig, rfc8032[2].sig);
+    vtest_unhex(pk, rfc8032[2].pk);
+    size_t n = vtest_unhex(msg, rfc8032[2].msg);
+    vtest_unhex(sig, rfc8032[2].sig);
     msg[0] ^= 1;
     CHECK(crypto_sign_ed25519_verify_detached(sig, msg, n, pk) != 0);
     msg[0] ^= 1;
@@ -96,8 +86,8 @@ TEST(what_if_message_or_signature_is_altered)
 TEST(what_if_S_is_not_canonical_or_the_key_has_small_order)
 {
     uint8_t pk[32], msg[64], sig[64];
-    unhex(pk, rfc8032[0].pk);
-    unhex(sig, rfc8032[0].sig);
+    vtest_unhex(pk, rfc8032[0].pk);
+    vtest_unhex(sig, rfc8032[0].sig);
     /* S + L: the same point equation, a different encoding; must fail */
     static const uint8_t L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
                                   0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
@@ -111,7 +101,7 @@ TEST(what_if_S_is_not_canonical_or_the_key_has_small_order)
     CHECK(crypto_sign_ed25519_verify_detached(sig, msg, 0, pk) != 0);
     /* the identity point as a public key */
     uint8_t ident[32] = {1};
-    unhex(sig, rfc8032[0].sig);
+    vtest_unhex(sig, rfc8032[0].sig);
     CHECK(crypto_sign_ed25519_verify_detached(sig, msg, 0, ident) != 0);
 }
 
@@ -119,14 +109,14 @@ TEST(sha256_and_sha512_examples)
 {
     uint8_t d[64], want[64];
     crypto_hash_sha256(d, (const uint8_t *)"abc", 3);
-    unhex(want, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    vtest_unhex(want, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     CHECK_MEM(d, want, 32);
     crypto_hash_sha512(d, (const uint8_t *)"abc", 3);
-    unhex(want, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-                "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    vtest_unhex(want, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
     CHECK_MEM(d, want, 64);
     crypto_hash_sha256(d, (const uint8_t *)"", 0);
-    unhex(want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    vtest_unhex(want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     CHECK_MEM(d, want, 32);
 }
 

@@ -9,20 +9,14 @@
  */
 #include "sort/sort.h"
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 
 static uint64_t rng_state = 0xda942042e4dd58b5ull;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return vtest_xorshift64(&rng_state); }
 
 /* The key of every element is its first byte, its first 4 bytes as int32,
  * or its first 8 bytes as uint64, depending on the element size. */

@@ -7,6 +7,7 @@
  */
 #include "strconv/strconv.h"
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,14 +16,7 @@
 
 static uint64_t rng_state = 0x853c49e6748fea9bull;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return vtest_xorshift64(&rng_state); }
 
 static long compared;
 

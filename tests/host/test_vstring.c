@@ -6,19 +6,13 @@
  */
 #include "string/vstring.h"
 #include "vtest.h"
+#include "vtest_util.h"
 
 #include <stdlib.h>
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return vtest_xorshift64(&rng_state); }
 
 static size_t rnd_below(size_t n)
 {
