@@ -75,6 +75,16 @@ static const long long int_values[] = {
 #define NVALUES (sizeof int_values / sizeof int_values[0])
 
 static const char *const flag_sets[] = {"", "-", "+", " ", "#", "0"};
+
+/* The flags of subset fm (bit b: flag_sets[b + 1]), in order, as a string. */
+static void flags_of(unsigned fm, char flags[8])
+{
+    size_t nf = 0;
+    for (int b = 0; b < 5; b++)
+        if (fm & (1u << b))
+            flags[nf++] = flag_sets[b + 1][0];
+    flags[nf] = 0;
+}
 static const char *const widths[] = {"", "1", "5", "12", "25", "*"};
 static const char *const precs[] = {"", ".", ".0", ".1", ".3", ".15", ".22", ".*"};
 static const char *const lens[] = {"", "hh", "h", "l", "ll", "z", "t", "j"};
@@ -90,11 +100,7 @@ TEST(integers_every_flag_width_precision_length_vs_glibc)
             bool wide = li >= 3;
             for (unsigned fm = 0; fm < 32; fm++) {   /* every subset of - + space # 0 */
                 char flags[8];
-                size_t nf = 0;
-                for (int b = 0; b < 5; b++)
-                    if (fm & (1u << b))
-                        flags[nf++] = flag_sets[b + 1][0];
-                flags[nf] = 0;
+                flags_of(fm, flags);
                 for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
                     for (size_t pi = 0; pi < sizeof precs / sizeof precs[0]; pi++) {
                         char f[40];
@@ -140,11 +146,7 @@ TEST(strings_chars_and_pointers_vs_glibc)
     unsigned k = 0;
     for (unsigned fm = 0; fm < 32; fm++) {
         char flags[8];
-        size_t nf = 0;
-        for (int b = 0; b < 5; b++)
-            if (fm & (1u << b))
-                flags[nf++] = flag_sets[b + 1][0];
-        flags[nf] = 0;
+        flags_of(fm, flags);
         for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
             for (size_t pi = 0; pi < sizeof precs / sizeof precs[0]; pi++) {
                 bool sw = widths[wi][0] == '*', sp = precs[pi][0] && precs[pi][1] == '*';

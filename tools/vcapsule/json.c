@@ -212,6 +212,15 @@ static char *parse_string(struct rd *r, size_t *outlen)
 
 static struct json *parse_value(struct rd *r, int depth);
 
+/* Skips a run of decimal digits; returns how many there were. */
+static size_t digits(struct rd *r)
+{
+    size_t start = r->pos;
+    while (r->pos < r->len && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
+        r->pos++;
+    return r->pos - start;
+}
+
 static struct json *parse_number(struct rd *r)
 {
     size_t start = r->pos;
@@ -219,30 +228,20 @@ static struct json *parse_number(struct rd *r)
         r->pos++;
     if (r->pos >= r->len)
         return perr(r, "bad number");
-    if (r->s[r->pos] == '0') {
+    if (r->s[r->pos] == '0')
         r->pos++;
-    } else if (r->s[r->pos] >= '1' && r->s[r->pos] <= '9') {
-        while (r->pos < r->len && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
-            r->pos++;
-    } else {
+    else if (!digits(r))
         return perr(r, "bad number");
-    }
     if (r->pos < r->len && r->s[r->pos] == '.') {
         r->pos++;
-        size_t d = r->pos;
-        while (r->pos < r->len && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
-            r->pos++;
-        if (d == r->pos)
+        if (!digits(r))
             return perr(r, "bad number");
     }
     if (r->pos < r->len && (r->s[r->pos] == 'e' || r->s[r->pos] == 'E')) {
         r->pos++;
         if (r->pos < r->len && (r->s[r->pos] == '+' || r->s[r->pos] == '-'))
             r->pos++;
-        size_t d = r->pos;
-        while (r->pos < r->len && r->s[r->pos] >= '0' && r->s[r->pos] <= '9')
-            r->pos++;
-        if (d == r->pos)
+        if (!digits(r))
             return perr(r, "bad number");
     }
     struct json *j = json_new(JSON_NUMBER);
