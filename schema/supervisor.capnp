@@ -1,7 +1,8 @@
 # schema/supervisor.capnp: init's control interface, used by vshell (ps,
-# start, stop, restart, kill, mem, caps, events, capsule, halt, reboot).
-# init serves it on its own accept Ring; only Tasks the manifest grants
-# "init" can reach it.
+# start, stop, restart, kill, mem, caps, events, capsule, halt, reboot,
+# and reroot when its naming root dies). init serves it on its own accept
+# Ring; only Tasks the manifest grants "init" can reach it, and init knows
+# each caller's service by the connection it made for it.
 @0xcaff29b46a62cf34;
 
 interface Supervisor {
@@ -34,12 +35,26 @@ interface Supervisor {
   rollback @16 (name :Text) -> (status :Status, message :Text, cycles :UInt64);
   # Switch back to the version that ran before the current one.
 
+  reroot @17 (name :Text) -> (status :Status, message :Text);
+  # A fresh connection to a naming root (a Bundle name ending in ':',
+  # such as "SYS:") that the caller's own manifest entry grants it: for a
+  # Task whose root died with its naming service. init makes it as it made
+  # the grant at spawn, through the provider's accept Ring, named for the
+  # caller. When ok, the connection's two ends travel with the reply as
+  # capabilities (requests send end, replies receive end), as with
+  # Naming.connect. badName: not a root's name; denied: the manifest does
+  # not grant the caller that root; unavailable: the root's service is not
+  # running (it is restarting, stopped or failed: ask again later);
+  # failed: the connection could not be made.
+
   enum Status {
     ok @0;
     notFound @1;
     badState @2;     # e.g. starting a running service
     denied @3;
     failed @4;
+    badName @5;      # reroot: not the name of a naming root
+    unavailable @6;  # reroot: the root's service is not running
   }
 
   struct TaskInfo {

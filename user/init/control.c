@@ -2,8 +2,11 @@
  * control.c: init's Supervisor interface (schema/supervisor.capnp),
  * served on init's own accept Ring to whoever the manifest connects
  * ("init" grants): the shell's ps, services, start, stop, restart, kill,
- * mem, caps, events, halt and reboot.
+ * mem, caps, events, halt and reboot; and reroot, which gives a caller a
+ * new connection to a naming root its own manifest entry grants it (the
+ * caller is known by the connection: init made it, see svc_of_conn).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,23 +24,33 @@ static const char *const type_names[] = {"null", "reticle", "task", "captable", 
 
 static uint8_t out[IPC_PAYLOAD_MAX] __attribute__((aligned(8)));
 
-static void send_built(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b)
+/* The reply, with caps (moved); any the caller did not get are deleted. */
+static void send_built_caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b,
+                            const v_handle *caps, unsigned ncaps)
 {
     size_t len;
     const uint8_t *bytes = capnp_builder_bytes(b, &len);
-    if (capnp_builder_error(b)) {
+    int e = IPC_TOOBIG;
+    if (capnp_builder_error(b))
         ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
-        return;
-    }
-    ipc_reply(c, m, bytes, (uint32_t)len, 0, 0);
+    else
+        e = ipc_reply(c, m, bytes, (uint32_t)len, caps, ncaps);
+    for (unsigned i = 0; e && i < ncaps; i++)
+        v_cap_delete(caps[i]);
 }
 
-/* start, stop, restart and kill share one result layout (status, message). */
-static void status_reply(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
-                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-#include <stdarg.h>
-static void status_reply(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
-                         const char *fmt, ...)
+static void send_built(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b)
+{
+    send_built_caps(c, m, b, 0, 0);
+}
+
+/* start, stop, restart, kill and reroot share one result layout (status,
+ * message); reroot's ok reply also carries the new connection's ends. */
+static void status_caps(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
+                        const v_handle *caps, unsigned ncaps, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void status_caps(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
+                        const v_handle *caps, unsigned ncaps, const char *fmt, ...)
 {
     char msgtext[128];
     va_list ap;
@@ -49,8 +62,9 @@ static void status_reply(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_
     Supervisor_start_Results_B r = Supervisor_start_Results_build_root(&b);
     Supervisor_start_Results_set_status(r, st);
     Supervisor_start_Results_set_message(r, msgtext, strlen(msgtext));
-    send_built(c, m, &b);
+    send_built_caps(c, m, &b, caps, ncaps);
 }
+#define status_reply(c, m, st, ...) status_caps(c, m, st, 0, 0, __VA_ARGS__)
 
 static uint64_t reticle_used(v_handle r)
 {
@@ -234,6 +248,51 @@ static void events_reply(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg
     send_built(c, m, &b);
 }
 
+/* A root's name as a manifest grant may spell it: 2 to 19 printable
+ * bytes, the last one ':'. */
+static bool root_name(struct capnp_text t, char out_name[NAME_LEN])
+{
+    if (!t.str || t.len < 2 || t.len > 19 || t.str[t.len - 1] != ':')
+        return false;
+    for (uint32_t i = 0; i < t.len; i++)
+        if (t.str[i] < 0x21 || t.str[i] > 0x7e)
+            return false;
+    memcpy(out_name, t.str, t.len);
+    out_name[t.len] = 0;
+    return true;
+}
+
+/* A new connection to a naming root the caller's manifest entry grants
+ * it, made as at spawn (grant_connect) through the provider's accept
+ * Ring, which outlives the provider's restarts. Everything is checked
+ * before anything is made: the name, the grant, the provider running. */
+static void reroot(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
+{
+    struct capnp_text t = Supervisor_reroot_Params_name(Supervisor_reroot_Params_read_root(msg));
+    char name[NAME_LEN];
+    if (capnp_msg_error(msg) || !root_name(t, name))
+        return status_reply(c, m, Supervisor_Status_badName,
+                            "not the name of a naming root (such as SYS:)");
+    struct service *s = svc_of_conn(c);
+    const struct grant *g = s ? svc_root_grant(s, name) : 0;
+    if (!g) {
+        event(c->peer, "reroot '%s' refused: not granted", name);
+        return status_reply(c, m, Supervisor_Status_denied,
+                            "the manifest does not grant '%s' the root '%s'", c->peer, name);
+    }
+    const struct service *p = g->svc >= 0 ? &svcs[g->svc] : 0;
+    if (p && p->state != S_RUNNING)
+        return status_reply(c, m, Supervisor_Status_unavailable, "'%s' is %s", p->name,
+                            state_names[p->state]);
+    v_handle client[2];
+    int e = grant_connect(s, g, client);
+    if (e)
+        return status_reply(c, m, Supervisor_Status_failed, "cannot connect '%s' to '%s': %s",
+                            name, g->source, ipc_strerror(e));
+    event(s->name, "reroot '%s': new connection to '%s'", name, g->source);
+    status_caps(c, m, Supervisor_Status_ok, client, 2, "new connection to '%s'", g->source);
+}
+
 /* The console service sends asynchronously: give it a moment to put our
  * last words on the wire before the machine stops. */
 static void drain_console(void)
@@ -315,6 +374,9 @@ static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m
         return;
     case Supervisor_method_events:
         events_reply(c, m, &msg);
+        return;
+    case Supervisor_method_reroot:
+        reroot(c, m, &msg);
         return;
     case Supervisor_method_halt:
         ipc_reply(c, m, 0, 0, 0, 0);

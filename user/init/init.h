@@ -84,6 +84,9 @@ void start_all(void);
 void init_log_connect(void);
 void init_console_connect(void);
 void supervise_reconnect(const struct service *s);
+int grant_connect(const struct service *s, const struct grant *g, v_handle client[2]);
+struct service *svc_of_conn(const struct ipc_conn *c);
+const struct grant *svc_root_grant(const struct service *s, const char *name);
 
 /* control.c */
 void control_init(struct ipc_server *srv);

@@ -104,6 +104,44 @@ static int add_item(struct rt_bundle_item *items, unsigned *n, const char *name,
     return 0;
 }
 
+/* A new connection for s's service grant g: a fresh Ring pair whose
+ * server ends go through the provider's accept Ring (init's own for
+ * "init"), introduced under s's name; the client's ends come back in
+ * client. At spawn for every grant, and again for reroot. */
+int grant_connect(const struct service *s, const struct grant *g, v_handle client[2])
+{
+    v_handle accept = g->svc >= 0 ? svcs[g->svc].accept_tx : init_accept_tx;
+    if (g->type != G_SERVICE || !accept)
+        return IPC_CLOSED;
+    return ipc_introduce(init_memory, accept, s->name, client);
+}
+
+/* Whose Supervisor connection c is. Only init holds the send end of its
+ * accept Ring (an introduce grant into init is refused), so every
+ * connection there is one init made in svc_start (grant_connect), and the
+ * name it arrived with (c->peer, written by init, not by the client) is
+ * the service's it was made for. A request still queued from an instance
+ * since destroyed is judged against the same manifest entry. 0 if that
+ * service is not running. */
+struct service *svc_of_conn(const struct ipc_conn *c)
+{
+    int i = svc_find(c->peer);
+    return i >= 0 && svcs[i].state == S_RUNNING ? &svcs[i] : 0;
+}
+
+/* s's grant of the naming root called name (a service grant whose name
+ * ends in ':'), or 0 if its manifest entry has none. */
+const struct grant *svc_root_grant(const struct service *s, const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 2 || name[n - 1] != ':')
+        return 0;
+    for (int k = 0; k < s->ngrants; k++)
+        if (s->grants[k].type == G_SERVICE && !strcmp(s->grants[k].name, name))
+            return &s->grants[k];
+    return 0;
+}
+
 int svc_start(struct service *s)
 {
     if (!s->accept_tx) {
@@ -134,8 +172,7 @@ int svc_start(struct service *s)
         v_handle client[2];
         switch (g->type) {
         case G_SERVICE: {
-            v_handle accept = g->svc >= 0 ? svcs[g->svc].accept_tx : init_accept_tx;
-            if (!accept || ipc_introduce(init_memory, accept, s->name, client) != IPC_OK) {
+            if (grant_connect(s, g, client) != IPC_OK) {
                 snprintf(s->reason, sizeof s->reason, "cannot connect '%s' to '%s'", g->name,
                          g->source);
                 goto fail;

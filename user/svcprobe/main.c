@@ -9,34 +9,47 @@
  *   5  exit with status 3 at once
  *   6  after 10.5 s, ask init (Supervisor) for its services and events,
  *      print them, and halt the system
+ *   7  ask init (Supervisor.reroot) for naming roots it was not granted
+ *      and for names that are not roots; each answer is printed and
+ *      logged as "reroot PASS|FAIL <question>: <status>, <n> capabilities"
  *   0  idle forever
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "ipc.h"
+#include "logc.h"
 #include "rt.h"
 #include "schema/naming.capnp.h"
 #include "schema/supervisor.capnp.h"
 
 static uint8_t buf[IPC_PAYLOAD_MAX] __attribute__((aligned(8)));
+static struct ipc_msg rep;
+
+/* Call method with b's message and open the reply in msg; 0 or an ipc
+ * status. */
+static int call_built(struct ipc_conn *c, uint16_t method, struct capnp_builder *b,
+                      struct capnp_msg *msg)
+{
+    size_t len;
+    const uint8_t *bytes = capnp_builder_bytes(b, &len);
+    int e = ipc_call(c, method, bytes, (uint32_t)len, 0, 0, &rep, 2000000);
+    if (!e)
+        capnp_msg_init_flat(msg, rep.data, rep.hdr.len);
+    return e;
+}
 
 static void list(struct ipc_conn *sys, const char *path)
 {
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
-    Naming_resolve_Params_B p = Naming_resolve_Params_build_root(&b);
-    Naming_resolve_Params_set_path(p, path, strlen(path));
-    size_t len;
-    const uint8_t *bytes = capnp_builder_bytes(&b, &len);
-    static struct ipc_msg rep;
-    int e = ipc_call(sys, Naming_method_resolve, bytes, (uint32_t)len, 0, 0, &rep, 2000000);
+    Naming_resolve_Params_set_path(Naming_resolve_Params_build_root(&b), path, strlen(path));
+    struct capnp_msg msg;
+    int e = call_built(sys, Naming_method_resolve, &b, &msg);
     if (e) {
         printf("probe: resolve %s: %s\n", path, ipc_strerror(e));
         return;
     }
-    struct capnp_msg msg;
-    capnp_msg_init_flat(&msg, rep.data, rep.hdr.len);
     Naming_Resolution_R r = Naming_resolve_Results_result(Naming_resolve_Results_read_root(&msg));
     printf("probe: resolve %s: status %u", path, (unsigned)Naming_Resolution_status(r));
     if (Naming_Resolution_which(r) == Naming_Resolution_which_directory) {
@@ -51,16 +64,11 @@ static int connect_to(struct ipc_conn *sys, const char *path)
 {
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
-    Naming_connect_Params_B p = Naming_connect_Params_build_root(&b);
-    Naming_connect_Params_set_path(p, path, strlen(path));
-    size_t len;
-    const uint8_t *bytes = capnp_builder_bytes(&b, &len);
-    static struct ipc_msg rep;
-    int e = ipc_call(sys, Naming_method_connect, bytes, (uint32_t)len, 0, 0, &rep, 2000000);
+    Naming_connect_Params_set_path(Naming_connect_Params_build_root(&b), path, strlen(path));
+    struct capnp_msg msg;
+    int e = call_built(sys, Naming_method_connect, &b, &msg);
     if (e)
         return -e;
-    struct capnp_msg msg;
-    capnp_msg_init_flat(&msg, rep.data, rep.hdr.len);
     unsigned st = Naming_connect_Results_status(Naming_connect_Results_read_root(&msg));
     printf("probe: connect %s: status %u, %u capabilities\n", path, st, rep.ncaps);
     for (unsigned i = 0; i < rep.ncaps; i++)
@@ -68,15 +76,67 @@ static int connect_to(struct ipc_conn *sys, const char *path)
     return (int)st;
 }
 
+static bool open_init(struct ipc_conn *init)
+{
+    int e = ipc_open("init", init);
+    if (e)
+        printf("probe: no connection to init: %s\n", ipc_strerror(e));
+    return !e;
+}
+
+/* Ask init for the root `name`, which must be refused with status want
+ * and no capabilities: the question, and the answer, go to the debug
+ * console (if any) and the log (if any). */
+static bool reroot_refused(struct ipc_conn *init, const char *question, const char *name,
+                           size_t len, enum Supervisor_Status want)
+{
+    static const char *const names[] = {"ok",     "notFound", "badState",   "denied",
+                                        "failed", "badName",  "unavailable"};
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Supervisor_reroot_Params_set_name(Supervisor_reroot_Params_build_root(&b), name, len);
+    struct capnp_msg msg;
+    int e = call_built(init, Supervisor_method_reroot, &b, &msg);
+    unsigned st = e ? 99 : Supervisor_reroot_Results_status(Supervisor_reroot_Results_read_root(&msg));
+    unsigned ncaps = e ? 0 : rep.ncaps;
+    for (unsigned i = 0; i < ncaps; i++)
+        v_cap_delete(rep.caps[i]);
+    bool pass = !e && st == want && ncaps == 0 && !capnp_msg_error(&msg);
+    const char *got = e ? ipc_strerror(e) : st < 7 ? names[st] : "?";
+    printf("probe: reroot %s %s: %s, %u capabilities\n", pass ? "PASS" : "FAIL", question, got,
+           ncaps);
+    rt_log(pass ? RT_LOG_INFO : RT_LOG_ERROR, "reroot %s %s: %s, %u capabilities",
+           pass ? "PASS" : "FAIL", question, got, ncaps);
+    return pass;
+}
+
+/* A service that holds "init" and "log" but no naming root. */
+static int reroot_hostile(void)
+{
+    struct ipc_conn init;
+    if (!open_init(&init))
+        return 1;
+    bool ok = reroot_refused(&init, "what if a service without SYS: asks for it?", "SYS:", 4,
+                             Supervisor_Status_denied);
+    ok &= reroot_refused(&init, "what if it asks for a root nobody has?", "NOWHERE:", 8,
+                         Supervisor_Status_denied);
+    ok &= reroot_refused(&init, "what if it names a connection it holds that is no root?",
+                         "log", 3, Supervisor_Status_badName);
+    ok &= reroot_refused(&init, "what if the name is empty?", "", 0, Supervisor_Status_badName);
+    ok &= reroot_refused(&init, "what if the name hides a NUL?", "SYS:\0:", 6,
+                         Supervisor_Status_badName);
+    ok &= reroot_refused(&init, "what if the name is longer than any grant's?",
+                         "SYSSYSSYSSYSSYSSYSSYS:", 22, Supervisor_Status_badName);
+    rt_log(RT_LOG_INFO, "reroot checks done");
+    return ok ? 0 : 1;
+}
+
 static int report_and_halt(void)
 {
     struct ipc_conn init;
-    int e = ipc_open("init", &init);
-    if (e) {
-        printf("probe: no connection to init: %s\n", ipc_strerror(e));
+    int e;
+    if (!open_init(&init))
         return 1;
-    }
-    static struct ipc_msg rep;
     if ((e = ipc_call(&init, Supervisor_method_listServices, 0, 0, 0, 0, &rep, 2000000))) {
         printf("probe: listServices: %s\n", ipc_strerror(e));
         return 1;
@@ -148,6 +208,8 @@ int main(void)
         return 0;
     case 5:
         return 3;
+    case 7:
+        return reroot_hostile();
     default:
         v_signal_wait(1ull << 59, V_TIMEOUT_NEVER);
         return 0;

@@ -29,8 +29,23 @@ static bool usage(int argc, int min, int max, char **argv, const char *args)
 
 static const char *sup_status(enum Supervisor_Status s)
 {
-    static const char *const names[] = {"ok", "not found", "wrong state", "denied", "failed"};
-    return (unsigned)s < 5 ? names[s] : "unknown status";
+    static const char *const names[] = {"ok",     "not found", "wrong state", "denied",
+                                        "failed", "bad name",  "unavailable"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown status";
+}
+
+/* "cmd: what: status[: message]", what and message cleaned. */
+static void say_status(const char *cmd, const char *what, enum Supervisor_Status st,
+                       struct capnp_text msg)
+{
+    printf("%s: ", cmd);
+    sh_clean_str(what, strlen(what), 0);
+    printf(": %s", sup_status(st));
+    if (msg.len) {
+        printf(": ");
+        sh_clean(msg, 0);
+    }
+    printf("\n");
 }
 
 /* ---- help, echo ---------------------------------------------------------- */
@@ -60,6 +75,27 @@ static void cmd_echo(int argc, char **argv)
 static bool sup_call0(const char *cmd, uint16_t method)
 {
     return sh_call(cmd, "init", method, 0, 0, &rep, T_SUP);
+}
+
+/* start, stop, restart, caps, capsuleInfo, capsuleStart, capsuleStop and
+ * rollback take the same parameters (name), one layout. */
+static bool sup_call_name(const char *cmd, uint16_t method, const char *name, uint64_t timeout)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_start_Params_set_name(Supervisor_start_Params_build_root(&b), name, strlen(name));
+    return sh_call_built(cmd, "init", method, &b, &rep, timeout);
+}
+
+/* The reply of start, stop, restart, kill, capsuleStart, capsuleStop and
+ * rollback: (status, message[, ...]), one layout, said as "cmd: what: ...". */
+static void status_reply(const char *cmd, const char *what)
+{
+    Supervisor_start_Results_R r = Supervisor_start_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_start_Results_status(r);
+    struct capnp_text msg = Supervisor_start_Results_message(r);
+    if (sh_reply_ok(cmd, &rep))
+        say_status(cmd, what, st, msg);
 }
 
 static void cmd_ps(int argc, char **argv)
@@ -125,28 +161,11 @@ static void cmd_services(int argc, char **argv)
     sh_reply_ok(argv[0], &rep);
 }
 
-/* start, stop, restart: (name) -> (status, message), one layout. */
+/* start, stop, restart: (name) -> (status, message). */
 static void by_name(int argc, char **argv, uint16_t method)
 {
-    if (!usage(argc, 1, 1, argv, "<service>"))
-        return;
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_start_Params_set_name(Supervisor_start_Params_build_root(&b), argv[1],
-                                     strlen(argv[1]));
-    if (!sh_call_built(argv[0], "init", method, &b, &rep, T_SUP))
-        return;
-    Supervisor_start_Results_R r = Supervisor_start_Results_read_root(&rep.msg);
-    enum Supervisor_Status st = Supervisor_start_Results_status(r);
-    struct capnp_text msg = Supervisor_start_Results_message(r);
-    if (!sh_reply_ok(argv[0], &rep))
-        return;
-    printf("%s: %s: %s", argv[0], argv[1], sup_status(st));
-    if (msg.len) {
-        printf(": ");
-        sh_clean(msg, 0);
-    }
-    printf("\n");
+    if (usage(argc, 1, 1, argv, "<service>") && sup_call_name(argv[0], method, argv[1], T_SUP))
+        status_reply(argv[0], argv[1]);
 }
 
 static void cmd_start(int argc, char **argv) { by_name(argc, argv, Supervisor_method_start); }
@@ -169,17 +188,9 @@ static void cmd_kill(int argc, char **argv)
     Supervisor_kill_Params_set_id(Supervisor_kill_Params_build_root(&b), id);
     if (!sh_call_built(argv[0], "init", Supervisor_method_kill, &b, &rep, T_SUP))
         return;
-    Supervisor_kill_Results_R r = Supervisor_kill_Results_read_root(&rep.msg);
-    enum Supervisor_Status st = Supervisor_kill_Results_status(r);
-    struct capnp_text msg = Supervisor_kill_Results_message(r);
-    if (!sh_reply_ok(argv[0], &rep))
-        return;
-    printf("kill: %llu: %s", (unsigned long long)id, sup_status(st));
-    if (msg.len) {
-        printf(": ");
-        sh_clean(msg, 0);
-    }
-    printf("\n");
+    char what[24];
+    snprintf(what, sizeof what, "%llu", (unsigned long long)id);
+    status_reply("kill", what);
 }
 
 static void cmd_mem(int argc, char **argv)
@@ -212,25 +223,16 @@ static void rights_str(uint32_t r, char buf[8])
 
 static void cmd_caps(int argc, char **argv)
 {
-    if (!usage(argc, 1, 1, argv, "<service>"))
-        return;
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_caps_Params_set_name(Supervisor_caps_Params_build_root(&b), argv[1],
-                                    strlen(argv[1]));
-    if (!sh_call_built(argv[0], "init", Supervisor_method_caps, &b, &rep, T_SUP))
+    if (!usage(argc, 1, 1, argv, "<service>") ||
+        !sup_call_name(argv[0], Supervisor_method_caps, argv[1], T_SUP))
         return;
     Supervisor_caps_Results_R r = Supervisor_caps_Results_read_root(&rep.msg);
     enum Supervisor_Status st = Supervisor_caps_Results_status(r);
     Supervisor_CapInfo_RList l = Supervisor_caps_Results_caps(r);
     if (!sh_reply_ok(argv[0], &rep))
         return;
-    if (st != Supervisor_Status_ok) {
-        printf("caps: ");
-        sh_clean_str(argv[1], strlen(argv[1]), 0);
-        printf(": %s\n", sup_status(st));
-        return;
-    }
+    if (st != Supervisor_Status_ok)
+        return say_status("caps", argv[1], st, (struct capnp_text){"", 0});
     printf("%-24s %-10s %10s %s\n", "NAME", "TYPE", "HANDLE", "RIGHTS");
     for (uint32_t i = 0; i < Supervisor_CapInfo_RList_len(l); i++) {
         Supervisor_CapInfo_R c = Supervisor_CapInfo_RList_get(l, i);
@@ -276,7 +278,6 @@ static void keep_print(const char *what)
         printf("(no %s)\n", what);
 }
 
-/* "service: text", cleaned later by keep_print. */
 static void cat_text(char *dst, size_t cap, struct capnp_text t)
 {
     size_t n = strlen(dst);
@@ -290,42 +291,64 @@ static void cat_text(char *dst, size_t cap, struct capnp_text t)
             dst[i] = '?';   /* an embedded NUL would end the line early */
 }
 
-static void cmd_events(int argc, char **argv)
+/* Keep "<head>service: text" (cleaned later, by keep_print). */
+static void keep_record(char line[240], struct capnp_text service, struct capnp_text text)
 {
-    if (!usage(argc, 0, 0, argv, ""))
-        return;
+    cat_text(line, 240, service);
+    cat_text(line, 240, (struct capnp_text){": ", 2});
+    cat_text(line, 240, text);
+    keep(line);
+}
+
+/* One page of a paged list (events, log): the items after `after` kept,
+ * *next where the next page starts. Returns how many came, -1 after
+ * saying why there are none. */
+typedef int page_fn(const char *cmd, uint64_t after, uint64_t *next);
+
+/* Every page, up to max_pages; false if one failed (already said). */
+static bool keep_pages(const char *cmd, page_fn *page, int max_pages)
+{
     keep_reset();
-    uint64_t after = 0;
-    for (int page = 0; page < 64; page++) {
-        struct capnp_builder b;
-        capnp_builder_init(&b, out, sizeof out);
-        Supervisor_events_Params_B p = Supervisor_events_Params_build_root(&b);
-        Supervisor_events_Params_set_after(p, after);
-        Supervisor_events_Params_set_limit(p, 32);
-        if (!sh_call_built(argv[0], "init", Supervisor_method_events, &b, &rep, T_SUP))
-            return;
-        Supervisor_events_Results_R r = Supervisor_events_Results_read_root(&rep.msg);
-        Supervisor_Event_RList l = Supervisor_events_Results_events(r);
-        uint64_t next = Supervisor_events_Results_next(r);
-        uint32_t n = Supervisor_Event_RList_len(l);
-        for (uint32_t i = 0; i < n; i++) {
-            Supervisor_Event_R e = Supervisor_Event_RList_get(l, i);
-            uint64_t t = Supervisor_Event_time(e);
-            char line[240];
-            snprintf(line, sizeof line, "[%5llu.%03llu] ", (unsigned long long)(t / 1000000),
-                     (unsigned long long)(t / 1000 % 1000));
-            cat_text(line, sizeof line, Supervisor_Event_service(e));
-            cat_text(line, sizeof line, (struct capnp_text){": ", 2});
-            cat_text(line, sizeof line, Supervisor_Event_text(e));
-            keep(line);
-        }
-        if (!sh_reply_ok(argv[0], &rep))
-            return;
+    uint64_t after = 0, next;
+    for (int i = 0; i < max_pages; i++) {
+        int n = page(cmd, after, &next);
+        if (n < 0)
+            return false;
         if (n == 0 || next <= after)
             break;              /* the end, or a service that does not advance */
         after = next;
     }
-    keep_print("events");
+    return true;
+}
+
+static int events_page(const char *cmd, uint64_t after, uint64_t *next)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_events_Params_B p = Supervisor_events_Params_build_root(&b);
+    Supervisor_events_Params_set_after(p, after);
+    Supervisor_events_Params_set_limit(p, 32);
+    if (!sh_call_built(cmd, "init", Supervisor_method_events, &b, &rep, T_SUP))
+        return -1;
+    Supervisor_events_Results_R r = Supervisor_events_Results_read_root(&rep.msg);
+    Supervisor_Event_RList l = Supervisor_events_Results_events(r);
+    *next = Supervisor_events_Results_next(r);
+    uint32_t n = Supervisor_Event_RList_len(l);
+    for (uint32_t i = 0; i < n; i++) {
+        Supervisor_Event_R e = Supervisor_Event_RList_get(l, i);
+        uint64_t t = Supervisor_Event_time(e);
+        char line[240];
+        snprintf(line, sizeof line, "[%5llu.%03llu] ", (unsigned long long)(t / 1000000),
+                 (unsigned long long)(t / 1000 % 1000));
+        keep_record(line, Supervisor_Event_service(e), Supervisor_Event_text(e));
+    }
+    return sh_reply_ok(cmd, &rep) ? (int)n : -1;
+}
+
+static void cmd_events(int argc, char **argv)
+{
+    if (usage(argc, 0, 0, argv, "") && keep_pages(argv[0], events_page, 64))
+        keep_print("events");
 }
 
 static void cmd_halt(int argc, char **argv)
@@ -406,63 +429,65 @@ static void cmd_ls(int argc, char **argv)
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "fatal"};
 
+/* What `log` asks for, and the first record's sequence number. */
+static const char *log_source;
+static unsigned log_min;
+static uint64_t log_first;
+
+static int log_page(const char *cmd, uint64_t after, uint64_t *next)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Log_query_Params_B q = Log_query_Params_build_root(&b);
+    Log_query_Params_set_minLevel(q, (enum Log_Level)log_min);
+    Log_query_Params_set_source(q, log_source, strlen(log_source));
+    Log_query_Params_set_after(q, after);
+    Log_query_Params_set_limit(q, 64);
+    if (!sh_call_built(cmd, "log", Log_method_query, &b, &rep, T_SVC))
+        return -1;
+    Log_query_Results_R r = Log_query_Results_read_root(&rep.msg);
+    Log_Record_RList l = Log_query_Results_records(r);
+    *next = Log_query_Results_next(r);
+    uint32_t n = Log_Record_RList_len(l);
+    for (uint32_t i = 0; i < n; i++) {
+        Log_Record_R e = Log_Record_RList_get(l, i);
+        if (!log_first)
+            log_first = Log_Record_sequence(e);
+        uint64_t ns = Log_Record_timestamp(e);
+        unsigned lv = Log_Record_level(e);
+        char line[240];
+        snprintf(line, sizeof line, "[%5llu.%06llu] %-5s ",
+                 (unsigned long long)(ns / 1000000000), (unsigned long long)(ns / 1000 % 1000000),
+                 lv < 6 ? level_names[lv] : "?");
+        keep_record(line, Log_Record_source(e), Log_Record_text(e));
+    }
+    return sh_reply_ok(cmd, &rep) ? (int)n : -1;
+}
+
 static void cmd_log(int argc, char **argv)
 {
     if (!usage(argc, 0, 2, argv, "[service|*] [trace|debug|info|warn|error|fatal]"))
         return;
-    const char *source = argc > 1 && strcmp(argv[1], "*") ? argv[1] : "";
-    unsigned min = 0;
+    log_source = argc > 1 && strcmp(argv[1], "*") ? argv[1] : "";
+    log_min = 0;
     if (argc > 2) {
-        for (min = 0; min < 6 && strcmp(argv[2], level_names[min]); min++)
+        for (log_min = 0; log_min < 6 && strcmp(argv[2], level_names[log_min]); log_min++)
             ;
-        if (min == 6) {
+        if (log_min == 6) {
             printf("log: no level '");
             sh_clean_str(argv[2], strlen(argv[2]), 0);
             printf("' (trace debug info warn error fatal)\n");
             return;
         }
     }
-    keep_reset();
-    uint64_t after = 0, first = 0;
-    for (int page = 0; page < 256; page++) {
-        struct capnp_builder b;
-        capnp_builder_init(&b, out, sizeof out);
-        Log_query_Params_B q = Log_query_Params_build_root(&b);
-        Log_query_Params_set_minLevel(q, (enum Log_Level)min);
-        Log_query_Params_set_source(q, source, strlen(source));
-        Log_query_Params_set_after(q, after);
-        Log_query_Params_set_limit(q, 64);
-        if (!sh_call_built(argv[0], "log", Log_method_query, &b, &rep, T_SVC))
-            return;
-        Log_query_Results_R r = Log_query_Results_read_root(&rep.msg);
-        Log_Record_RList l = Log_query_Results_records(r);
-        uint64_t next = Log_query_Results_next(r);
-        uint32_t n = Log_Record_RList_len(l);
-        for (uint32_t i = 0; i < n; i++) {
-            Log_Record_R e = Log_Record_RList_get(l, i);
-            if (!first)
-                first = Log_Record_sequence(e);
-            uint64_t ns = Log_Record_timestamp(e);
-            unsigned lv = Log_Record_level(e);
-            char line[240];
-            snprintf(line, sizeof line, "[%5llu.%06llu] %-5s ",
-                     (unsigned long long)(ns / 1000000000), (unsigned long long)(ns / 1000 % 1000000),
-                     lv < 6 ? level_names[lv] : "?");
-            cat_text(line, sizeof line, Log_Record_source(e));
-            cat_text(line, sizeof line, (struct capnp_text){": ", 2});
-            cat_text(line, sizeof line, Log_Record_text(e));
-            keep(line);
-        }
-        if (!sh_reply_ok(argv[0], &rep))
-            return;
-        if (n == 0 || next <= after)
-            break;
-        after = next;
-    }
+    log_first = 0;
+    if (!keep_pages(argv[0], log_page, 256))
+        return;
     /* Sequences start at 1 and have no gaps: unfiltered, a first record
      * after 1 means the service dropped the ones before it. */
-    if (!*source && min == 0 && first > 1)
-        printf("(the log service dropped %llu older records)\n", (unsigned long long)(first - 1));
+    if (!*log_source && log_min == 0 && log_first > 1)
+        printf("(the log service dropped %llu older records)\n",
+               (unsigned long long)(log_first - 1));
     keep_print("records");
 }
 
@@ -552,23 +577,15 @@ static void list_field(const char *label, struct capnp_list l)
 
 static void cap_info(const char *cmd, const char *name)
 {
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_capsuleInfo_Params_set_name(Supervisor_capsuleInfo_Params_build_root(&b), name,
-                                           strlen(name));
-    if (!sh_call_built(cmd, "init", Supervisor_method_capsuleInfo, &b, &rep, T_SUP))
+    if (!sup_call_name(cmd, Supervisor_method_capsuleInfo, name, T_SUP))
         return;
     Supervisor_capsuleInfo_Results_R r = Supervisor_capsuleInfo_Results_read_root(&rep.msg);
     enum Supervisor_Status st = Supervisor_capsuleInfo_Results_status(r);
     Supervisor_CapsuleInfo_RList l = Supervisor_capsuleInfo_Results_capsules(r);
     if (!sh_reply_ok(cmd, &rep))
         return;
-    if (st != Supervisor_Status_ok) {
-        printf("%s: ", cmd);
-        sh_clean_str(name, strlen(name), 0);
-        printf(": %s\n", sup_status(st));
-        return;
-    }
+    if (st != Supervisor_Status_ok)
+        return say_status(cmd, name, st, (struct capnp_text){"", 0});
     for (uint32_t i = 0; i < Supervisor_CapsuleInfo_RList_len(l); i++) {
         Supervisor_CapsuleInfo_R c = Supervisor_CapsuleInfo_RList_get(l, i);
         sh_clean(Supervisor_CapsuleInfo_name(c), 0);
@@ -601,25 +618,8 @@ static void cap_info(const char *cmd, const char *name)
 /* start, stop and rollback answer (status, message[, cycles]). */
 static void cap_by_name(const char *cmd, const char *name, uint16_t method)
 {
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_capsuleStart_Params_set_name(Supervisor_capsuleStart_Params_build_root(&b),
-                                            name, strlen(name));
-    if (!sh_call_built(cmd, "init", method, &b, &rep, T_UPGRADE))
-        return;
-    Supervisor_capsuleStart_Results_R r = Supervisor_capsuleStart_Results_read_root(&rep.msg);
-    enum Supervisor_Status st = Supervisor_capsuleStart_Results_status(r);
-    struct capnp_text msg = Supervisor_capsuleStart_Results_message(r);
-    if (!sh_reply_ok(cmd, &rep))
-        return;
-    printf("%s: ", cmd);
-    sh_clean_str(name, strlen(name), 0);
-    printf(": %s", sup_status(st));
-    if (msg.len) {
-        printf(": ");
-        sh_clean(msg, 0);
-    }
-    printf("\n");
+    if (sup_call_name(cmd, method, name, T_UPGRADE))
+        status_reply(cmd, name);
 }
 
 static void cap_upgrade(const char *cmd, const char *name, const char *ver)
@@ -644,14 +644,7 @@ static void cap_upgrade(const char *cmd, const char *name, const char *ver)
     uint64_t rb = Supervisor_upgrade_Results_rollbackCycles(r);
     if (!sh_reply_ok(cmd, &rep))
         return;
-    printf("%s: ", cmd);
-    sh_clean_str(name, strlen(name), 0);
-    printf(": %s", sup_status(st));
-    if (msg.len) {
-        printf(": ");
-        sh_clean(msg, 0);
-    }
-    printf("\n");
+    say_status(cmd, name, st, msg);
     if (sw || rb)
         printf("%s: switch %llu cycles, rollback %llu cycles\n", cmd, (unsigned long long)sw,
                (unsigned long long)rb);

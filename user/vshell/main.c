@@ -12,7 +12,9 @@
  * Calls skip late replies to earlier calls that timed out, so a slow
  * service cannot desynchronise a connection; a connection the service
  * closed is reopened through the naming root (SYS:svc/<name>) on its
- * next use, if the shell has one.
+ * next use, if the shell has one. A naming root that closed (its naming
+ * service restarted) cannot be reopened through itself: init makes it
+ * again (Supervisor.reroot), for roots the shell's manifest entry grants.
  */
 #include "vshell.h"
 
@@ -21,6 +23,7 @@
 #include "console.h"
 #include "rt.h"
 #include "schema/naming.capnp.h"
+#include "schema/supervisor.capnp.h"
 
 #define BACKOFF_BIT 58
 
@@ -76,11 +79,82 @@ static struct named_conn *find_conn(const char *name)
     return 0;
 }
 
-/* A lost connection to a service, made again through the naming root. */
+/* Why init would not remake a naming root during this command ("" if it
+ * was not asked, or did not say). */
+static char lost_why[128];
+
+static bool is_root(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 1 && name[n - 1] == ':';
+}
+
+/* Ask over via for a connection, with method's request p (Naming.connect
+ * or Supervisor.reroot), and attach n to the two ends the ok reply
+ * carries. *via_closed (optional): via was closed before the request went
+ * out, so asking again on a new via is safe. */
+static bool ask_conn(struct named_conn *via, uint16_t method, const uint8_t *p, size_t len,
+                     struct named_conn *n, bool *via_closed)
+{
+    static struct ipc_msg reply;
+    bool unsent;
+    int st = call_raw(&via->c, method, p, len, &reply, 2000000, &unsent);
+    if (via_closed)
+        *via_closed = st == IPC_CLOSED && unsent;
+    if (st == IPC_CLOSED || st == IPC_CORRUPT) {
+        ipc_detach(&via->c);
+        via->state = C_LOST;
+    }
+    if (st)
+        return false;
+    struct capnp_msg msg;
+    bool ok = reply.hdr.kind == (method | IPC_REPLY) &&
+              !capnp_msg_init_flat(&msg, reply.data, reply.hdr.len);
+    if (ok && method == Supervisor_method_reroot) {
+        Supervisor_reroot_Results_R r = Supervisor_reroot_Results_read_root(&msg);
+        struct capnp_text why = Supervisor_reroot_Results_message(r);
+        ok = Supervisor_reroot_Results_status(r) == Supervisor_Status_ok;
+        if (!ok && why.str)
+            snprintf(lost_why, sizeof lost_why, "init: %.*s", (int)why.len, why.str);
+    } else if (ok) {
+        ok = Naming_connect_Results_status(Naming_connect_Results_read_root(&msg)) ==
+             Naming_Status_ok;
+    }
+    ok = ok && reply.ncaps == 2 && !capnp_msg_error(&msg) &&
+         ipc_attach(&n->c, reply.caps[0], reply.caps[1]) == IPC_OK;
+    if (!ok)
+        for (unsigned i = 0; i < reply.ncaps; i++)
+            v_cap_delete(reply.caps[i]);
+    if (ok)
+        n->state = C_OPEN;
+    return ok;
+}
+
+/* A lost naming root, made again by init (Supervisor.reroot): its naming
+ * service restarted, and only init can connect the shell to the new one. */
+static bool reroot(struct named_conn *root)
+{
+    struct named_conn *init = find_conn("init");
+    if (!init || init->state != C_OPEN)
+        return false;
+    uint8_t buf[64];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Supervisor_reroot_Params_set_name(Supervisor_reroot_Params_build_root(&b), root->name,
+                                      strlen(root->name));
+    size_t len;
+    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    return ask_conn(init, Supervisor_method_reroot, p, len, root, 0);
+}
+
+/* A lost connection, made again: a root through init, a service through
+ * the naming root (SYS:svc/<name>), remaking the root first if it is gone. */
 static bool reconnect(struct named_conn *n)
 {
+    if (is_root(n->name))
+        return reroot(n);
     struct named_conn *root = find_conn("SYS:");
-    if (!root || root->state != C_OPEN || !strcmp(n->name, "SYS:"))
+    if (!root || (root->state == C_LOST && !reroot(root)) || root->state != C_OPEN)
         return false;
     char path[64];
     snprintf(path, sizeof path, "SYS:svc/%s", n->name);
@@ -90,23 +164,32 @@ static bool reconnect(struct named_conn *n)
     Naming_connect_Params_set_path(Naming_connect_Params_build_root(&b), path, strlen(path));
     size_t len;
     const uint8_t *p = capnp_builder_bytes(&b, &len);
-    static struct ipc_msg reply;
-    if (call_raw(&root->c, Naming_method_connect, p, len, &reply, 2000000, 0))
-        return false;
-    bool ok = false;
-    struct capnp_msg msg;
-    if (reply.hdr.kind == (Naming_method_connect | IPC_REPLY) && reply.ncaps == 2 &&
-        !capnp_msg_init_flat(&msg, reply.data, reply.hdr.len) &&
-        Naming_connect_Results_status(Naming_connect_Results_read_root(&msg)) ==
-            Naming_Status_ok &&
-        !capnp_msg_error(&msg) && ipc_attach(&n->c, reply.caps[0], reply.caps[1]) == IPC_OK)
-        ok = true;
-    if (!ok)
-        for (unsigned i = 0; i < reply.ncaps; i++)
-            v_cap_delete(reply.caps[i]);
-    if (ok)
-        n->state = C_OPEN;
-    return ok;
+    bool root_closed;
+    if (ask_conn(root, Naming_method_connect, p, len, n, &root_closed))
+        return true;
+    /* the root died with its naming service and nobody had noticed */
+    return root_closed && reroot(root) && ask_conn(root, Naming_method_connect, p, len, n, 0);
+}
+
+/* Whether both ends of an open connection still exist. A connection the
+ * naming service made is carved from its memory, so its Rings are
+ * destroyed (and unmapped) when that service stops or restarts: touching
+ * them then would fault the shell, so it must be found lost first. */
+static bool ends_exist(const struct ipc_conn *c)
+{
+    struct v_capinfo info;
+    return !v_cap_info(c->tx, (uint64_t)&info).err && !v_cap_info(c->rx, (uint64_t)&info).err;
+}
+
+/* The end of a line saying a connection is gone: init's reason, if any. */
+static void say_why(void)
+{
+    if (lost_why[0]) {
+        printf(" (");
+        sh_clean_str(lost_why, strlen(lost_why), 0);
+        printf(")");
+    }
+    printf("\n");
 }
 
 struct ipc_conn *sh_conn(const char *cmd, const char *name)
@@ -116,8 +199,14 @@ struct ipc_conn *sh_conn(const char *cmd, const char *name)
         printf("%s: too many connections\n", cmd);
         return 0;
     }
+    lost_why[0] = 0;
+    if (n->state == C_OPEN && !ends_exist(&n->c)) {
+        ipc_detach(&n->c);
+        n->state = C_LOST;
+    }
     if (n->state == C_LOST && !reconnect(n)) {
-        printf("%s: the connection to %s is closed\n", cmd, name);
+        printf("%s: the connection to %s is closed", cmd, name);
+        say_why();
         return 0;
     }
     if (n->state == C_ABSENT) {
@@ -160,7 +249,8 @@ bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *pay
         return false;
     }
     if (st) {
-        printf("%s: %s: %s\n", cmd, conn, ipc_strerror(st));
+        printf("%s: %s: %s", cmd, conn, ipc_strerror(st));
+        say_why();
         return false;
     }
     if (r->m.hdr.kind == (IPC_ERROR | IPC_REPLY)) {

@@ -4,13 +4,17 @@
  * connection from the shell's Bundle:
  *   console   the terminal (required: without it the shell exits 2)
  *   init      Supervisor: ps, services, caps, start, stop, restart,
- *             kill, mem, events, capsule, halt, reboot
+ *             kill, mem, events, capsule, halt, reboot; and reroot
  *   SYS:      the naming root: ls (any "X:" Bundle entry is a root)
  *   log       Log: log
  *   timer     Timer: uptime
  * A missing connection makes only its commands fail, with a one-line
- * reason. Everything a service says is printed through sh_clean, so a
- * hostile name or log text cannot drive the terminal.
+ * reason. A closed one is made again on its next use: a service's through
+ * SYS: (Naming.connect "SYS:svc/<name>"), a root's by init
+ * (Supervisor.reroot) once its naming service has restarted; if that
+ * fails too, the command says why. Everything a service says is printed
+ * through sh_clean, so a hostile name or log text cannot drive the
+ * terminal.
  */
 #ifndef VSHELL_H
 #define VSHELL_H
