@@ -60,6 +60,10 @@ struct aspace *aspace_by_asid(uint32_t asid);
 #define FRAME_PHYS_MASK 0x000ffffffffff000ull
 #define ASID_GEN_MASK 0x7ffu
 _Static_assert(V_FRAME_MAX_PAGES <= 1u << (64 - FRAME_PAGES_SHIFT), "page count fits arg2");
+static inline uint64_t frame_arg2(paddr_t at, uint64_t bytes, bool device)
+{
+    return at | (device ? FRAME_DEVICE : 0) | (bytes / PAGE_SIZE - 1) << FRAME_PAGES_SHIFT;
+}
 static inline paddr_t frame_phys(const struct cap *c) { return c->arg2 & FRAME_PHYS_MASK; }
 static inline unsigned frame_pages(const struct cap *c)
 {

@@ -146,8 +146,8 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);
     if (type == V_TYPE_ASPACE && !aspace_asid_available())
         return sys_err(V_EFULL);
-    uint64_t align = obj_align(type, size);
-    if (!reticle_fit(r, size, align))
+    struct reticle_plan where;
+    if (!reticle_plan(r, size, obj_align(type, size), &where))
         return sys_err(V_ENOMEM);
     if ((e = cap_dest(tab, a->a[3], &dst)))
         return sys_err(e);
@@ -160,7 +160,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
             return sys_err(V_EFULL);
     }
 
-    paddr_t at = reticle_take_raw(r, size, align, type != V_TYPE_RETICLE);
+    paddr_t at = reticle_take_planned(r, &where, size, type != V_TYPE_RETICLE);
     void *obj = arch_phys_to_virt(at);
     unsigned flags = CAP_ORIGINAL;
     self->ctr_retyped += size;
@@ -178,10 +178,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         aspace_create(obj, r);
         break;
     case V_TYPE_FRAME:
-        cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0,
-                   at | (r->device ? FRAME_DEVICE : 0) |
-                       (size / V_SIZE_FRAME - 1) << FRAME_PAGES_SHIFT,
-                   flags);
+        cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0, frame_arg2(at, size, r->device), flags);
         return sys_ok(cap_handle(tab, dst));
     case V_TYPE_RING_SEND:
         ring_create(obj, param, r);
@@ -215,12 +212,13 @@ struct v_ret sys_frame_load(struct task *self, const struct sys_args *a)
         return sys_err(V_ETOOBIG);
     if (!arch_pt_user_readable(task_as_root(self), src, len))
         return sys_err(V_EFAULT);
-    if (!reticle_fit(r, size, PAGE_SIZE))
+    struct reticle_plan where;
+    if (!reticle_plan(r, size, PAGE_SIZE, &where))
         return sys_err(V_ENOMEM);
     if ((e = cap_dest(tab, a->a[5], &dst)))
         return sys_err(e);
 
-    paddr_t at = reticle_take_raw(r, size, PAGE_SIZE, false);
+    paddr_t at = reticle_take_planned(r, &where, size, false);
     uint8_t *p = arch_phys_to_virt(at);
     if (arch_copy_from_user(p + off, src, len) != V_OK) {
         reticle_release(r, at, size);       /* checked above: not reached */
@@ -229,7 +227,6 @@ struct v_ret sys_frame_load(struct task *self, const struct sys_args *a)
     memset(p, 0, off);
     memset(p + off + len, 0, size - off - len);
     self->ctr_retyped += size;
-    cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0,
-               at | (size / V_SIZE_FRAME - 1) << FRAME_PAGES_SHIFT, CAP_ORIGINAL);
+    cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0, frame_arg2(at, size, false), CAP_ORIGINAL);
     return sys_ok(cap_handle(tab, dst));
 }

@@ -56,22 +56,21 @@ static int plan(const struct reticle *r, uint64_t size, uint64_t align, uint64_t
     return -1;
 }
 
-paddr_t reticle_fit(struct reticle *r, uint64_t size, uint64_t align)
+paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align)
 {
     uint64_t at;
-    int i = plan(r, size, align, &at);
-    if (i == -2)
-        return 0;
-    r->memo_size = size;
-    r->memo_align = (uint32_t)align;
-    r->memo_hole = i;
-    r->memo_at = at;
-    return r->base + at;
+    return plan(r, size, align, &at) == -2 ? 0 : r->base + at;
+}
+
+bool reticle_plan(const struct reticle *r, uint64_t size, uint64_t align,
+                  struct reticle_plan *p)
+{
+    p->hole = plan(r, size, align, &p->at);
+    return p->hole != -2;
 }
 
 static void remove_hole(struct reticle *r, uint32_t i)
 {
-    r->memo_size = 0;
     r->holes_bytes -= r->hole[i].len;
     r->hole[i] = r->hole[--r->nholes];
 }
@@ -82,7 +81,6 @@ static void add_hole(struct reticle *r, uint64_t off, uint64_t len)
 {
     if (!len)
         return;
-    r->memo_size = 0;
     for (uint32_t i = 0; i < r->nholes;) {
         struct reticle_hole *h = &r->hole[i];
         if (h->off + h->len == off || off + len == h->off) {
@@ -106,18 +104,11 @@ static void add_hole(struct reticle *r, uint64_t off, uint64_t len)
     r->holes_bytes += len;
 }
 
-paddr_t reticle_take_raw(struct reticle *r, uint64_t size, uint64_t align, bool zero)
+paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, uint64_t size,
+                             bool zero)
 {
-    uint64_t at;
-    int i;
-    if (r->memo_size == size && r->memo_align == align) {
-        i = r->memo_hole;
-        at = r->memo_at;
-    } else {
-        i = plan(r, size, align, &at);
-    }
-    r->memo_size = 0;
-    KASSERT(i != -2);
+    int i = p->hole;
+    uint64_t at = p->at;
     if (i >= 0) {
         struct reticle_hole h = r->hole[i];
         remove_hole(r, (uint32_t)i);
@@ -139,7 +130,10 @@ paddr_t reticle_take_raw(struct reticle *r, uint64_t size, uint64_t align, bool 
 
 paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)
 {
-    return reticle_take_raw(r, size, align, true);
+    struct reticle_plan p;
+    bool fits = reticle_plan(r, size, align, &p);
+    KASSERT(fits);
+    return reticle_take_planned(r, &p, size, true);
 }
 
 void reticle_release(struct reticle *r, paddr_t at, uint64_t size)
@@ -148,7 +142,6 @@ void reticle_release(struct reticle *r, paddr_t at, uint64_t size)
         return;
     KASSERT(r->live > 0 && at >= r->base && at + size <= r->base + r->watermark);
     r->live--;
-    r->memo_size = 0;
     if (r->live == 0) {
         r->watermark = r->device ? 0 : V_RETICLE_HEADER;
         r->nholes = 0;

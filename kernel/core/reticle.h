@@ -39,22 +39,27 @@ struct reticle {
     uint32_t nholes;
     uint8_t device;             /* immutable: MMIO, frames only, uncached, not zeroed */
     uint8_t dead;               /* its original is gone; late releases are ignored */
-    /* The last reticle_fit's answer, kept until the next change, so the
-     * take that follows a fit does not search the holes again. */
-    uint64_t memo_size, memo_at;    /* memo_size 0: nothing kept */
-    uint32_t memo_align;
-    int32_t memo_hole;
     struct reticle_hole hole[RETICLE_HOLES];
 };
 _Static_assert(sizeof(struct reticle) <= V_RETICLE_HEADER, "header fits its KiB");
 
 /* Where an allocation of (size, align) would start, or 0 if it does not fit. */
-paddr_t reticle_fit(struct reticle *r, uint64_t size, uint64_t align);
+paddr_t reticle_fit(const struct reticle *r, uint64_t size, uint64_t align);
 /* Take it (after reticle_fit said yes): zeroes RAM, counts it live. */
 paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align);
-/* The same, zeroing or not: a sub-Reticle need not be, as everything
- * carved from it is zeroed then. */
-paddr_t reticle_take_raw(struct reticle *r, uint64_t size, uint64_t align, bool zero);
+/* A fit kept for the take that follows it with nothing changed in
+ * between, so a call that checks everything first and takes after
+ * searches the holes once. The take zeroes RAM when asked: a sub-Reticle
+ * need not be (everything carved from it is zeroed then), nor a frame
+ * about to be filled. */
+struct reticle_plan {
+    int hole;                   /* the hole used, or -1 for the watermark */
+    uint64_t at;                /* offset in the Reticle */
+};
+bool reticle_plan(const struct reticle *r, uint64_t size, uint64_t align,
+                  struct reticle_plan *p);
+paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, uint64_t size,
+                             bool zero);
 void reticle_release(struct reticle *r, paddr_t at, uint64_t size);
 struct reticle *reticle_init(paddr_t base, uint64_t size);
 struct reticle *reticle_init_device(paddr_t base, uint64_t size);

@@ -43,6 +43,34 @@ TEST(alignment_padding_becomes_a_hole_and_memory_is_zeroed)
     free(m);
 }
 
+TEST(a_plan_takes_what_fit_promised_and_zeroes_only_when_asked)
+{
+    void *m;
+    struct reticle *r = make(64 * 1024, &m);
+    paddr_t a = reticle_take(r, 4096, 4096);          /* leaves the 3 KiB padding hole */
+    struct reticle_plan p;
+    CHECK(reticle_plan(r, 2048, 2048, &p));
+    CHECK_EQ(p.hole, 0);                              /* the hole, not the watermark */
+    CHECK_EQ(r->base + p.at, reticle_fit(r, 2048, 2048));
+    memset((char *)m + p.at, 0xcd, 2048);
+    paddr_t b = reticle_take_planned(r, &p, 2048, false);
+    CHECK_EQ(b, r->base + p.at);
+    CHECK_EQ(((unsigned char *)m)[p.at], 0xcd);        /* not zeroed: the caller fills it */
+    CHECK(reticle_plan(r, 8192, 4096, &p));
+    CHECK_EQ(p.hole, -1);                             /* no hole is big enough */
+    memset((char *)m + p.at, 0xab, 8192);
+    paddr_t c = reticle_take_planned(r, &p, 8192, true);
+    CHECK_EQ(((unsigned char *)m)[c - r->base], 0);
+    CHECK_EQ(((unsigned char *)m)[c - r->base + 8191], 0);
+    CHECK(!reticle_plan(r, 1024 * 1024, 4096, &p));
+    CHECK_EQ(r->live, 3);
+    reticle_release(r, a, 4096);
+    reticle_release(r, b, 2048);
+    reticle_release(r, c, 8192);
+    CHECK_EQ(r->live, 0);
+    free(m);
+}
+
 TEST(exhaustion_is_refused_exactly)
 {
     void *m;
