@@ -55,32 +55,47 @@ void aspace_destroy(void *obj)
         arch_pt_free_tables(as->root, release_table, as);
 }
 
-int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages)
+int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_plan *plan)
 {
     if (va % PAGE_SIZE)
         return V_EALIGN;
     if (va < V_USER_BASE || va >= V_USER_TOP || npages > (V_USER_TOP - va) / PAGE_SIZE)
         return V_ERANGE;
-    unsigned need;
-    if (arch_pt_probe(as->root, va, npages, &need))
+    if (arch_pt_probe(as->root, va, npages, &plan->need))
         return V_EEXIST;
-    if (need && (!as->pt_reticle || as->pt_reticle->device ||
-                 !reticle_fit(as->pt_reticle, need * PAGE_SIZE, PAGE_SIZE)))
+    if (plan->need && (!as->pt_reticle || as->pt_reticle->device ||
+                       !reticle_plan(as->pt_reticle, (uint64_t)plan->need * PAGE_SIZE,
+                                     PAGE_SIZE, &plan->tables)))
         return V_ENOMEM;
     return V_OK;
 }
 
+/* Hands out the planned run of page-table pages, one per call. */
+struct table_run {
+    paddr_t next;
+    unsigned left;
+};
+
 static paddr_t take_table(void *ctx)
 {
-    struct aspace *as = ctx;
-    as->ntables++;
-    return reticle_take(as->pt_reticle, PAGE_SIZE, PAGE_SIZE);
+    struct table_run *run = ctx;
+    if (!run->left)
+        return 0;
+    run->left--;
+    run->next += PAGE_SIZE;
+    return run->next - PAGE_SIZE;
 }
 
-void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned npages, unsigned flags)
+void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, paddr_t pa,
+                unsigned npages, unsigned flags)
 {
-    int e = arch_pt_map(as->root, va, pa, npages, flags | MAP_USER, take_table, as);
-    KASSERT(e == V_OK);
+    struct table_run run = {0, plan->need};
+    if (plan->need)
+        run.next = reticle_take_pages(as->pt_reticle, &plan->tables, plan->need);
+    as->ntables += plan->need;
+    int e = arch_pt_map(as->root, va, pa, npages, flags | MAP_USER, take_table, &run);
+    /* arch_pt_probe counts exactly the tables arch_pt_map creates */
+    KASSERT(e == V_OK && run.left == 0);
 }
 
 void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa, unsigned npages)
@@ -110,11 +125,12 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
         return sys_err(V_EEXIST);       /* this capability is already mapped */
     struct aspace *as = aspace_of(asc->obj);
     unsigned n = frame_pages(fc);
-    if ((e = aspace_can_map(as, va, n)))
+    struct map_plan plan;
+    if ((e = aspace_can_map(as, va, n, &plan)))
         return sys_err(e);
     unsigned flags = MAP_R | (rights & V_R_WRITE ? MAP_W : 0) | (rights & V_R_EXEC ? MAP_X : 0) |
                      (fc->arg2 & FRAME_DEVICE ? MAP_UNCACHED : 0);
-    aspace_map(as, va, frame_phys(fc), n, flags);
+    aspace_map(as, &plan, va, frame_phys(fc), n, flags);
     fc->arg = va | as->asid;
     frame_set_gen(fc, as->gen);
     return sys_ok(0);

@@ -44,10 +44,18 @@ static inline paddr_t task_as_root(struct task *t)
 bool aspace_asid_available(void);
 void aspace_create(void *obj, struct reticle *pt_reticle);
 void aspace_destroy(void *obj);
-/* How many page-table pages mapping va would need, and can they be had. */
-int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages);
-/* Map npages of contiguous memory from pa at va; aspace_can_map said yes. */
-void aspace_map(struct aspace *as, uint64_t va, paddr_t pa, unsigned npages, unsigned flags);
+/* A mapping checked whole: the page-table pages it needs, planned as one
+ * run in the space's Reticle, so the map that follows takes exactly what
+ * was checked and cannot fail. Valid until the Reticle or the page tables
+ * change. */
+struct map_plan {
+    struct reticle_plan tables;
+    unsigned need;              /* page-table pages to create */
+};
+int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_plan *plan);
+/* Map npages of contiguous memory from pa at va, as planned. */
+void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, paddr_t pa,
+                unsigned npages, unsigned flags);
 void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa, unsigned npages);
 struct aspace *aspace_by_asid(uint32_t asid);
 /* FRAME capability bookkeeping: a frame is 1 .. V_FRAME_MAX_PAGES pages

@@ -128,6 +128,14 @@ paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, ui
     return r->base + at;
 }
 
+paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsigned n)
+{
+    KASSERT(n > 0);
+    paddr_t at = reticle_take_planned(r, p, (uint64_t)n * PAGE_SIZE, true);
+    r->live += n - 1;
+    return at;
+}
+
 paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)
 {
     struct reticle_plan p;

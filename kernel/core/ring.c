@@ -146,10 +146,11 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
     if (rg->end[e].bound && rg->end[e].task)
         return sys_err(V_EEXIST);
     struct aspace *as = aspace_of(self->aspace.obj);
-    if ((err = aspace_can_map(as, a->a[1], rg->shared_pages)))
+    struct map_plan plan;
+    if ((err = aspace_can_map(as, a->a[1], rg->shared_pages, &plan)))
         return sys_err(err);
     unbind(rg, e);
-    aspace_map(as, a->a[1], rg->shared, rg->shared_pages, MAP_R | MAP_W);
+    aspace_map(as, &plan, a->a[1], rg->shared, rg->shared_pages, MAP_R | MAP_W);
     struct ring_end *end = &rg->end[e];
     end->task = self;
     end->bit = (uint8_t)a->a[2];

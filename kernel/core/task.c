@@ -139,10 +139,11 @@ struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
         !cap_empty(&t->faultsig) || !cap_empty(&t->bundle))
         return sys_err(V_ESTATE);
     struct aspace *as = aspace_of(ac->obj);
+    struct map_plan plan;
     if (bc) {
         if ((bc->arg2 & FRAME_DEVICE) || frame_pages(bc) != 1)
             return sys_err(V_EINVAL);
-        if ((e = aspace_can_map(as, V_BUNDLE_ADDR, 1)))
+        if ((e = aspace_can_map(as, V_BUNDLE_ADDR, 1, &plan)))
             return sys_err(e);
     }
 
@@ -152,7 +153,7 @@ struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
         cap_insert(&t->faultsig, fc, V_TYPE_SIGNAL, fc->rights, fc->obj, fc->arg, 0, 0);
     if (bc) {
         cap_insert(&t->bundle, bc, V_TYPE_FRAME, V_R_READ, bc->obj, 0, bc->arg2, 0);
-        aspace_map(as, V_BUNDLE_ADDR, frame_phys(bc), 1, MAP_R);
+        aspace_map(as, &plan, V_BUNDLE_ADDR, frame_phys(bc), 1, MAP_R);
         t->bundle.arg = V_BUNDLE_ADDR | as->asid;
         frame_set_gen(&t->bundle, as->gen);
         /* Only the header: entries are written whole as they are added,

@@ -319,3 +319,42 @@ KCASE(RET0017, 1, "what if frame_load is given a bad Reticle, sizes, offsets or 
     K_EQ(kt_free(T), free0);
     K_EQ(kt_table_free(), slots0);
 }
+
+/* A map checked whole and taken page by page could find the hole list
+ * full half-way and lose the rest of what it checked: PANIC in
+ * reticle_take (the issue's recipe). The page tables are now one run. */
+KCASE(RET0018, 1, "what if the page tables a map needs are checked in a Reticle whose hole list is full?")
+{
+    uint64_t f0 = kt_free(T);
+    v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 12288 + 2048 * 200, V_SLOT_ANY));
+    v_handle as = (v_handle)K_OK(v_retype(sub, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    static v_handle task[201];
+    unsigned n = 0;
+    for (; n < 201; n++) {
+        struct v_ret r = v_retype(sub, V_TYPE_TASK, 0, V_SLOT_ANY);
+        if (r.err)
+            break;
+        task[n] = (v_handle)r.val;
+    }
+    K_EQ(n, 201);
+    /* 57 holes of 2 KiB and one of 16 KiB that starts off a page boundary */
+    for (unsigned k = 2; k <= 112; k += 2)
+        K_OK(v_cap_delete(task[k]));
+    for (unsigned k = 114; k <= 121; k++)
+        K_OK(v_cap_delete(task[k]));
+    uint64_t before = kt_free(sub);
+    v_handle f = kt_frame();
+    struct v_ret r = v_as_map(as, f, 0x400000000000ull, V_R_READ | V_R_WRITE);
+    K_TRUE(r.err == V_OK || r.err == V_ENOMEM);
+    if (r.err == V_OK) {
+        K_TRUE(kt_free(sub) <= before - 3 * 4096);     /* padding may be lost */
+        K_OK(v_as_unmap(f));
+    } else {
+        K_EQ(kt_free(sub), before);
+    }
+    /* what the map took comes back with the space, and nothing is lost */
+    K_OK(v_cap_delete(as));
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(sub));
+    K_EQ(kt_free(T), f0);
+}
