@@ -28,7 +28,7 @@ struct v_ret sys_bundle_add(struct task *self, const struct sys_args *a)
     char name[V_BUNDLE_NAME];
     uint64_t len = a->a[2];
     int e = cap_lookup(tab, a->a[0], V_TYPE_TASK, V_R_CONTROL, &tc);
-    if (e)
+    if (e || (a->a[3] && (e = cap_lookup(tab, a->a[3], 0, V_R_GRANT, &src))))
         return sys_err(e);
     struct task *t = tc->obj;
     if (len == 0)
@@ -50,8 +50,6 @@ struct v_ret sys_bundle_add(struct task *self, const struct sys_args *a)
         memcpy(t->name, name, len);
         return sys_ok(0);
     }
-    if ((e = cap_lookup(tab, a->a[3], 0, V_R_GRANT, &src)))
-        return sys_err(e);
     if (cap_empty(&t->bundle) || !task_table(t))
         return sys_err(V_ESTATE);
     struct v_bundle *b = arch_phys_to_virt(frame_phys(&t->bundle));

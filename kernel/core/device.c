@@ -57,7 +57,7 @@ void irq_cap_gone(const struct cap *gone)
 static int lookup_line(struct task *self, uint64_t h, uint64_t line)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_IRQ, V_R_CONTROL, &c);
+    int e = cap_lookup(task_table(self), h, V_TYPE_IRQ, V_R_CONTROL, &c);
     if (e)
         return e;
     if (line >= NLINES)
@@ -103,7 +103,7 @@ static int lookup_port(struct task *self, uint64_t h, uint32_t right, uint64_t p
                        uint64_t width)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_IOPORT, right, &c);
+    int e = cap_lookup(task_table(self), h, V_TYPE_IOPORT, right, &c);
     if (e)
         return e;
     if (width != 1 && width != 2 && width != 4)

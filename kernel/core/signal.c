@@ -104,7 +104,7 @@ static struct v_ret wait_for(struct task *self, uint64_t mask, uint64_t timeout_
 
 static inline __attribute__((always_inline)) int check_signal_cap(struct task *self, uint64_t h, uint64_t bits, struct cap **out)
 {
-    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_SIGNAL, V_R_WRITE, out);
+    int e = cap_lookup(task_table(self), h, V_TYPE_SIGNAL, V_R_WRITE, out);
     if (e)
         return e;
     if (bits == 0)

@@ -111,7 +111,7 @@ void task_destroy(struct task *t)
 static int lookup_task(struct task *self, uint64_t h, uint32_t rights, struct task **out)
 {
     struct cap *c;
-    int e = cap_lookup(task_table(self), (v_handle)h, V_TYPE_TASK, rights, &c);
+    int e = cap_lookup(task_table(self), h, V_TYPE_TASK, rights, &c);
     if (!e)
         *out = c->obj;
     return e;

@@ -85,3 +85,72 @@ KCASE(SYS0008, 0, "re-arming the one-shot timer replaces the earlier deadline")
     K_TRUE(K_OK(v_clock()) - t0 < 400000);
     K_ERR(v_signal_wait(1ull << 22, 20000), V_ETIMEOUT);
 }
+
+/* Handles are 32 bits; a wider argument names no capability. Every call
+ * decodes its handles through cap_lookup, which refuses high bits, so a
+ * valid handle of the right type with a high bit set is V_EHANDLE in
+ * every position, never the capability it would name when truncated. */
+KCASE(SYS0009, 1, "what if a call is given a valid handle of the right type with high bits set?")
+{
+    v_handle task = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
+    uint64_t ring = K_OK(v_retype(T, V_TYPE_RING_SEND, 2 | 6 << 8, V_SLOT_ANY));
+    v_handle snd = (v_handle)ring, rcv = (v_handle)(ring >> 32);
+    v_handle f = kt_frame();
+    static const uint64_t hi[] = {1ull << 32, 1ull << 40, 1ull << 63};
+    for (unsigned k = 0; k < 3; k++) {
+        uint64_t H = hi[k];
+        struct { unsigned sys; uint64_t a[6]; } c[] = {
+            {V_SYS_debug_write, {DEBUG | H, SCRATCH_VA, 0}},
+            {V_SYS_cap_info, {TAB | H, SCRATCH_VA}},
+            {V_SYS_cap_copy, {TAB | H, V_SLOT_ANY}},
+            {V_SYS_cap_mint, {TAB | H, V_SLOT_ANY, 1, 0}},
+            {V_SYS_cap_move, {f | H, V_SLOT_ANY}},
+            {V_SYS_cap_delete, {f | H}},
+            {V_SYS_cap_revoke, {f | H}},
+            {V_SYS_cap_grant, {TAB | H, f, V_SLOT_ANY, 0}},
+            {V_SYS_cap_grant, {TAB, f | H, V_SLOT_ANY, 0}},
+            {V_SYS_retype, {T | H, V_TYPE_FRAME, 0, V_SLOT_ANY}},
+            {V_SYS_task_config, {task | H, TAB, AS, 0, 0, 0}},
+            {V_SYS_task_config, {task, TAB | H, AS, 0, 0, 0}},
+            {V_SYS_task_config, {task, TAB, AS | H, 0, 0, 0}},
+            {V_SYS_task_config, {task, TAB, AS, 0, SIGF | H, 0}},
+            {V_SYS_task_config, {task, TAB, AS, 0, 0, f | H}},
+            {V_SYS_task_start, {task | H, 0x400000, 0x500000, 0}},
+            {V_SYS_task_suspend, {task | H}},
+            {V_SYS_task_resume, {task | H}},
+            {V_SYS_task_kill, {task | H}},
+            {V_SYS_task_info, {task | H, SCRATCH_VA}},
+            {V_SYS_as_map, {AS | H, f, SCRATCH_VA, V_R_READ}},
+            {V_SYS_as_map, {AS, f | H, SCRATCH_VA, V_R_READ}},
+            {V_SYS_as_unmap, {f | H}},
+            {V_SYS_signal_mint, {SELF | H, 1, V_SLOT_ANY}},
+            {V_SYS_signal_raise, {SIGF | H, 1ull << FAULT_BIT}},
+            {V_SYS_signal_call, {SIGF | H, 1ull << FAULT_BIT, 1, 0}},
+            {V_SYS_ring_bind, {snd | H, SCRATCH_VA, 3}},
+            {V_SYS_ring_notify, {snd | H}},
+            {V_SYS_ring_send_cap, {snd | H, f, 0}},
+            {V_SYS_ring_send_cap, {snd, f | H, 0}},
+            {V_SYS_ring_recv_cap, {rcv | H, V_SLOT_ANY}},
+            {V_SYS_bundle_add, {task | H, SCRATCH_VA, 1, f, 0}},
+            {V_SYS_bundle_add, {task, SCRATCH_VA, 1, f | H, 0}},
+            {V_SYS_irq_bind, {IRQ | H, 5, 40}},
+            {V_SYS_irq_ack, {IRQ | H, 5}},
+            {V_SYS_io_in, {IOPORTS | H, 0x80, 1}},
+            {V_SYS_io_out, {IOPORTS | H, 0x80, 1, 0}},
+            {V_SYS_frame_load, {T | H, 1, 0, SCRATCH_VA, 0, V_SLOT_ANY}},
+        };
+        for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++) {
+            struct v_ret r = v_syscall6(c[i].sys, c[i].a[0], c[i].a[1], c[i].a[2], c[i].a[3],
+                                        c[i].a[4], c[i].a[5]);
+            if (r.err != V_EHANDLE) {
+                kt_fail(__LINE__, "call %u (case %u, bit %u): got %s, expected V_EHANDLE",
+                        c[i].sys, i, __builtin_ctzll(H), rt_errname(r.err));
+                return;
+            }
+        }
+    }
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(snd));
+    K_OK(v_cap_delete(rcv));
+    K_OK(v_cap_delete(task));
+}
