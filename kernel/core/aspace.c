@@ -7,7 +7,7 @@
 #include "core/syscall.h"
 
 static struct aspace *asids[V_MAX_ASPACES];   /* [0] unused: 0 means "not mapped" */
-static uint32_t asid_gen[V_MAX_ASPACES];
+static uint64_t asid_gen[V_MAX_ASPACES];
 
 bool aspace_asid_available(void)
 {
@@ -27,7 +27,7 @@ void aspace_create(void *obj, struct reticle *pt_reticle)
         if (!asids[i]) {
             asids[i] = as;
             as->asid = i;
-            as->gen = ++asid_gen[i] & ASID_GEN_MASK;
+            as->gen = ++asid_gen[i];
             return;
         }
     KASSERT(!"caller checked aspace_asid_available");
@@ -98,7 +98,7 @@ void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, pad
     KASSERT(e == V_OK && run.left == 0);
 }
 
-void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa, unsigned npages)
+void aspace_unmap(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa, unsigned npages)
 {
     struct aspace *as = aspace_by_asid(asid);
     if (as && as->gen == gen)
@@ -131,8 +131,7 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
     unsigned flags = MAP_R | (rights & V_R_WRITE ? MAP_W : 0) | (rights & V_R_EXEC ? MAP_X : 0) |
                      (fc->arg2 & FRAME_DEVICE ? MAP_UNCACHED : 0);
     aspace_map(as, &plan, va, frame_phys(fc), n, flags);
-    fc->arg = va | as->asid;
-    frame_set_gen(fc, as->gen);
+    frame_set_mapped(fc, as, va);
     return sys_ok(0);
 }
 

@@ -7,7 +7,8 @@
  *
  * Each live address space holds an ASID, an index into a fixed kernel
  * table (V_MAX_ASPACES entries), and the ASID's generation (bumped each
- * time the ASID is reused, 11 bits). A mapped FRAME capability records
+ * time the ASID is reused; 64 bits, so it never wraps: a stale record
+ * can never match a later space that reuses its ASID). A mapped FRAME capability records
  * (ASID, generation, vaddr) rather than a pointer, so unmapping after the
  * address space is gone is a harmless no-op even once the ASID is reused,
  * and an unmap only clears an entry that still maps that very frame.
@@ -26,7 +27,7 @@ struct aspace {
     paddr_t root;               /* immutable: the first page of the object */
     struct reticle *pt_reticle; /* immutable: where page tables come from (0: boot memory) */
     uint32_t asid;              /* immutable */
-    uint32_t gen;               /* immutable: the ASID's generation */
+    uint64_t gen;               /* immutable: the ASID's generation */
     uint32_t ntables;
     uint8_t boot;               /* immutable: the root's, whose early tables are boot memory */
 };
@@ -56,17 +57,17 @@ int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_p
 /* Map npages of contiguous memory from pa at va, as planned. */
 void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, paddr_t pa,
                 unsigned npages, unsigned flags);
-void aspace_unmap(uint32_t asid, uint32_t gen, uint64_t va, paddr_t pa, unsigned npages);
+void aspace_unmap(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa, unsigned npages);
 struct aspace *aspace_by_asid(uint32_t asid);
 /* FRAME capability bookkeeping: a frame is 1 .. V_FRAME_MAX_PAGES pages
  * of contiguous memory, mapped whole or not at all. arg = vaddr | ASID
- * when mapped (else 0); arg2 = physical address | generation << 1 |
- * FRAME_DEVICE | (pages - 1) << FRAME_PAGES_SHIFT (physical addresses
- * have at most 52 bits, so the count fits above them). */
+ * when mapped (else 0), map_gen = that space's generation; arg2 =
+ * physical address | FRAME_DEVICE | (pages - 1) << FRAME_PAGES_SHIFT
+ * (physical addresses have at most 52 bits, so the count fits above
+ * them). */
 #define FRAME_DEVICE 1ull       /* arg2 bit: device memory, map uncached */
 #define FRAME_PAGES_SHIFT 52
 #define FRAME_PHYS_MASK 0x000ffffffffff000ull
-#define ASID_GEN_MASK 0x7ffu
 _Static_assert(V_FRAME_MAX_PAGES <= 1u << (64 - FRAME_PAGES_SHIFT), "page count fits arg2");
 static inline uint64_t frame_arg2(paddr_t at, uint64_t bytes, bool device)
 {
@@ -77,15 +78,16 @@ static inline unsigned frame_pages(const struct cap *c)
 {
     return (unsigned)(c->arg2 >> FRAME_PAGES_SHIFT) + 1;
 }
-static inline uint32_t frame_gen(const struct cap *c) { return (uint32_t)(c->arg2 >> 1) & ASID_GEN_MASK; }
-static inline void frame_set_gen(struct cap *c, uint32_t gen)
+/* Record that c now maps its frame at va in as. */
+static inline void frame_set_mapped(struct cap *c, const struct aspace *as, uint64_t va)
 {
-    c->arg2 = (c->arg2 & ~(uint64_t)(ASID_GEN_MASK << 1)) | (uint64_t)(gen & ASID_GEN_MASK) << 1;
+    c->arg = va | as->asid;
+    c->map_gen = as->gen;
 }
 static inline void frame_unmap(const struct cap *c)
 {
     if (c->arg)
-        aspace_unmap((uint32_t)(c->arg & PAGE_MASK), frame_gen(c), c->arg & ~PAGE_MASK,
+        aspace_unmap((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
                      frame_phys(c), frame_pages(c));
 }
 

@@ -46,7 +46,10 @@ struct cap {
     uint8_t flags;
     uint16_t gen;
     uint32_t rights;
-    void *obj;                  /* the object, through the direct map */
+    union {
+        void *obj;              /* the object, through the direct map */
+        uint64_t map_gen;       /* FRAME (no object): its address space's generation */
+    };
     uint64_t arg;               /* SIGNAL bits, IRQ lines, IOPORT range, FRAME mapping */
     uint64_t arg2;              /* FRAME: physical address; RING end: end number */
     struct cap *parent, *child, *next, *prev;   /* derivation tree */

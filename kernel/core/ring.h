@@ -36,7 +36,8 @@ struct ring_end {
     struct task *task;          /* bound Task, or 0 */
     struct ring_end *bind_next; /* that Task's list of bound ends */
     uint64_t vaddr;             /* where it is mapped */
-    uint32_t asid, gen;
+    uint32_t asid;
+    uint64_t gen;
     uint8_t bit;                /* doorbell bit in the bound Task */
     uint8_t bound;              /* has been bound */
     uint8_t closed;             /* its original capability is gone */

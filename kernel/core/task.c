@@ -154,8 +154,7 @@ struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
     if (bc) {
         cap_insert(&t->bundle, bc, V_TYPE_FRAME, V_R_READ, bc->obj, 0, bc->arg2, 0);
         aspace_map(as, &plan, V_BUNDLE_ADDR, frame_phys(bc), 1, MAP_R);
-        t->bundle.arg = V_BUNDLE_ADDR | as->asid;
-        frame_set_gen(&t->bundle, as->gen);
+        frame_set_mapped(&t->bundle, as, V_BUNDLE_ADDR);
         /* Only the header: entries are written whole as they are added,
          * and nothing reads past count. */
         struct v_bundle *b = arch_phys_to_virt(frame_phys(bc));

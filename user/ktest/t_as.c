@@ -260,3 +260,42 @@ KCASE(AS0016, 0, "a run across a 2 MiB boundary takes a second leaf table and is
     K_OK(v_cap_delete(g));
     K_OK(v_cap_delete(sub));
 }
+
+/* An address space's generation used to be 11 bits, so after 2 048
+ * reuses of one ASID a stale frame capability's record matched the new
+ * space and as_unmap through it removed another capability's mapping of
+ * the same frame. Generations are 64 bits now: cycle one ASID three times
+ * past the old wrap and check at each multiple of 2 048. */
+KCASE(AS0017, 1, "what if a stale frame capability is unmapped after its ASID was reused 2048 times?")
+{
+    uint64_t f0 = kt_free(T);
+    v_handle f1 = kt_frame();
+    v_handle f2 = (v_handle)K_OK(v_cap_copy(f1, V_SLOT_ANY));
+    v_handle other = kt_frame();
+    v_handle a1 = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    K_OK(v_as_map(a1, f1, SCRATCH_VA, V_R_READ));
+    K_OK(v_cap_delete(a1));             /* f1 still records (ASID, generation, va) */
+    for (unsigned round = 1; round <= 3; round++) {
+        for (unsigned i = 1; i < 2048; i++)
+            K_OK(v_cap_delete((v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY))));
+        v_handle a2 = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+        K_OK(v_as_map(a2, f2, SCRATCH_VA, V_R_READ));
+        (void)v_as_unmap(f1);            /* stale: must not touch a2 */
+        K_ERR(v_as_map(a2, other, SCRATCH_VA, V_R_READ), V_EEXIST);   /* f2 still mapped */
+        struct v_capinfo i;
+        K_OK(v_cap_info(f2, (uint64_t)&i));
+        K_TRUE(i.mapped != 0);
+        K_OK(v_as_unmap(f2));
+        K_OK(v_as_map(a2, other, SCRATCH_VA, V_R_READ));  /* and now it is really gone */
+        K_OK(v_as_unmap(other));
+        K_OK(v_cap_delete(a2));
+        if (round < 3) {                  /* f1 stale again, one generation further on */
+            v_handle a3 = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+            K_OK(v_as_map(a3, f1, SCRATCH_VA, V_R_READ));
+            K_OK(v_cap_delete(a3));
+        }
+    }
+    K_OK(v_cap_delete(f1));
+    K_OK(v_cap_delete(other));
+    K_EQ(kt_free(T), f0);
+}
