@@ -110,6 +110,24 @@ static void xq_skip_revoked(struct ring *rg)
     }
 }
 
+/* Close the gaps revoked entries left anywhere in the queue, keeping the
+ * order of the rest, so a queue is full only when V_RING_XQ capabilities
+ * are really waiting. Called when it looks full: rare, and at most
+ * V_RING_XQ moves. */
+static void xq_compact(struct ring *rg)
+{
+    uint32_t w = 0;
+    for (uint32_t k = 0; k < rg->xq_count; k++) {
+        struct cap *from = &rg->xq[(rg->xq_head + k) % V_RING_XQ];
+        if (cap_empty(from))
+            continue;
+        if (w != k)
+            cap_move_slot(&rg->xq[(rg->xq_head + w) % V_RING_XQ], from);
+        w++;
+    }
+    rg->xq_count = w;
+}
+
 static int lookup_end(struct task *self, uint64_t h, uint32_t rights, struct cap **out,
                       struct ring **rg, unsigned *e)
 {
@@ -203,7 +221,8 @@ struct v_ret sys_ring_send_cap(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);   /* a Ring may not carry its own ends */
     if (rg->end[RING_RECV].closed)
         return sys_err(V_EDISCONNECTED);
-    xq_skip_revoked(rg);
+    if (rg->xq_count == V_RING_XQ)
+        xq_compact(rg);
     if (rg->xq_count == V_RING_XQ)
         return sys_err(V_EFULL);
     struct cap *slot = &rg->xq[(rg->xq_head + rg->xq_count) % V_RING_XQ];

@@ -387,3 +387,38 @@ KCASE(RNG0020, 1, "what if Ring calls get a capability that is neither end and h
     K_ERR(v_ring_recv_cap(none, V_SLOT_ANY), V_ETYPE);
     K_OK(v_cap_delete(f));
 }
+
+/* A revoked entry anywhere in the transfer queue is a gap, not a queued
+ * capability: with 7 really waiting, an 8th still fits, and the consumer
+ * receives the rest in their order. */
+KCASE(RNG0021, 1, "what if a queued capability's source is revoked in the middle of a full queue?")
+{
+    uint64_t before = kt_free(T);
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle src[V_RING_XQ + 1];
+    for (unsigned i = 0; i <= V_RING_XQ; i++)
+        src[i] = kt_frame();
+    for (unsigned i = 0; i < V_RING_XQ; i++)
+        K_OK(v_ring_send_cap(r.tx, src[i], 0));
+    K_ERR(v_ring_send_cap(r.tx, src[V_RING_XQ], 0), V_EFULL);
+    K_OK(v_cap_revoke(src[2]));               /* its queued copy goes */
+    K_OK(v_cap_revoke(src[5]));
+    K_EQ(K_OK(v_ring_send_cap(r.tx, src[V_RING_XQ], 0)), V_RING_XQ - 1);
+    K_EQ(K_OK(v_ring_send_cap(r.tx, src[2], 0)), V_RING_XQ);
+    K_ERR(v_ring_send_cap(r.tx, src[5], 0), V_EFULL);
+    static const unsigned order[] = {0, 1, 3, 4, 6, 7, V_RING_XQ, 2};
+    for (unsigned i = 0; i < V_RING_XQ; i++) {
+        v_handle got = (v_handle)K_OK(v_ring_recv_cap(r.rx, V_SLOT_ANY));
+        struct v_capinfo gi, si;
+        K_OK(v_cap_info(got, (uint64_t)&gi));
+        K_OK(v_cap_info(src[order[i]], (uint64_t)&si));
+        K_EQ(gi.phys, si.phys);
+        K_OK(v_cap_delete(got));
+    }
+    K_ERR(v_ring_recv_cap(r.rx, V_SLOT_ANY), V_EEMPTY);
+    for (unsigned i = 0; i <= V_RING_XQ; i++)
+        K_OK(v_cap_delete(src[i]));
+    del_ring(&r);
+    K_EQ(kt_free(T), before);
+}
