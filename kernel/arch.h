@@ -98,6 +98,7 @@ void arch_irq_unmask(unsigned line);
 void arch_irq_mask(unsigned line);
 void arch_timer_init(unsigned hz);
 void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
+void arch_irq_window(void);           /* sti; nop; cli: take what is pending, if anything */
 void arch_irq_eoi(unsigned line);
 
 /* ---- user copy ---- */

@@ -61,3 +61,5 @@ TEST_LIBS_test_ring := -lpthread
 
 # The kernel's in-guest suite: user/ktest as the root Task, user/kchild beside it.
 $(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet))
+# PRE0001 at full size under icount: a 10^6-node revocation beside a 1 ms timer.
+$(eval $(call image,ktest-revoke,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet revoke=1000000))

@@ -2,9 +2,17 @@
  * cap.c: see cap.h.
  *
  * The derivation tree is a first-child / doubly-linked-sibling tree with
- * parent pointers, so unlinking and moving a node are O(1) and revocation
- * walks it without recursion: repeatedly descend to a leaf below the node
- * and delete that leaf.
+ * parent pointers, so unlinking and moving a node are O(1).
+ *
+ * Revocation below c deletes top-down: a copy's children name the same
+ * object as the copy, so they are handed to the copy's parent and the
+ * copy, now a leaf, goes. An original is never spliced out that way: its
+ * object must outlive everything that names it, so its subtree goes
+ * first (the walk descends through originals, which nest only as deep as
+ * Reticles do). A node is handed up at most once (its new parent is c or
+ * an original, neither spliced), so revoking n nodes costs O(n), and a
+ * revocation stopped at a preemption point resumes from c with nothing
+ * remembered but the tree.
  */
 #include "core/cap.h"
 #include "core/reticle.h"
@@ -155,14 +163,57 @@ static void delete_leaf(struct cap *c)
     obj_cap_gone(&gone, c);
 }
 
-static void revoke_below(struct cap *c)
+/* Hand all of n's children to p (n's parent), in front of p's own. */
+static void adopt_children(struct cap *p, struct cap *n)
 {
-    while (c->child) {
-        struct cap *leaf = c->child;
-        while (leaf->child)
-            leaf = leaf->child;
-        delete_leaf(leaf);
+    struct cap *first = n->child, *last = first;
+    for (;; last = last->next) {
+        last->parent = p;
+        if (!last->next)
+            break;
     }
+    last->next = p->child;
+    p->child->prev = last;          /* p has children: n is one */
+    p->child = first;
+    first->prev = 0;
+    n->child = 0;
+}
+
+static unsigned since_point;
+
+/* A preemption point every CAP_PREEMPT_EVERY nodes: true if the caller
+ * may stop and should. Where stopping is not possible the point still
+ * lets interrupts in, so no tick is lost. */
+static bool should_stop(bool can_stop)
+{
+    if (++since_point < CAP_PREEMPT_EVERY)
+        return false;
+    since_point = 0;
+    return cap_preempt_point() && can_stop;
+}
+
+/* Delete everything below c; false if stopped early (can_stop). */
+static bool revoke_below(struct cap *c, bool can_stop)
+{
+    struct cap *at = c;     /* c, or an original below it whose subtree is going */
+    while (c->child) {
+        struct cap *n = at->child;
+        if (!n) {           /* at's subtree is gone: at itself goes next */
+            n = at;
+            at = at->parent;
+        } else {
+            while ((n->flags & CAP_ORIGINAL) && n->child) {
+                at = n;
+                n = n->child;
+            }
+            if (n->child)
+                adopt_children(at, n);
+        }
+        delete_leaf(n);
+        if (should_stop(can_stop) && c->child)
+            return false;
+    }
+    return true;
 }
 
 void cap_defer(struct reap *r)
@@ -173,7 +224,9 @@ void cap_defer(struct reap *r)
 }
 
 /* Drain queued objects: empty their slots (which may queue more), then
- * let each finish. Only the outermost caller drains. */
+ * let each finish. Only the outermost caller drains. Not preemptible:
+ * the capability that queued them is gone, so there is nothing to
+ * resume from; it still passes preemption points, so the clock runs. */
 static void drain(void)
 {
     if (draining)
@@ -186,8 +239,9 @@ static void drain(void)
         if (r->pos < r->n) {
             /* may queue more objects on top of r; they drain first */
             struct cap *s = &r->slots[r->pos];
-            revoke_below(s);
+            revoke_below(s, false);
             delete_leaf(s);
+            should_stop(false);
         } else {
             reap_list = r->next;
             r->finish(r);
@@ -196,20 +250,49 @@ static void drain(void)
     draining = false;
 }
 
+/* A Reticle being deleted returns its memory whole: what is carved from
+ * it need not be given back piece by piece (reticle_release and
+ * aspace_destroy skip a dead Reticle). */
+static void mark_dying(struct cap *c)
+{
+    if (c->type == V_TYPE_RETICLE && (c->flags & CAP_ORIGINAL) && c->obj)
+        ((struct reticle *)c->obj)->dead = 1;
+}
+
 void cap_revoke(struct cap *c)
 {
-    revoke_below(c);
+    revoke_below(c, false);
     drain();
+}
+
+bool cap_revoke_preemptible(struct cap *c)
+{
+    bool done = revoke_below(c, true);
+    drain();
+    return done;
 }
 
 void cap_delete(struct cap *c)
 {
-    /* A Reticle being deleted returns its memory whole: what is carved
-     * from it need not be given back piece by piece (reticle_release and
-     * aspace_destroy skip a dead Reticle). */
-    if (c->type == V_TYPE_RETICLE && (c->flags & CAP_ORIGINAL) && c->obj)
-        ((struct reticle *)c->obj)->dead = 1;
-    revoke_below(c);
+    mark_dying(c);
+    revoke_below(c, false);
     delete_leaf(c);
     drain();
+}
+
+bool cap_delete_preemptible(struct cap *c)
+{
+    mark_dying(c);
+    if (!revoke_below(c, true)) {
+        drain();
+        return false;
+    }
+    delete_leaf(c);
+    drain();
+    return true;
+}
+
+void cap_delete_leaf(struct cap *c)
+{
+    delete_leaf(c);
 }

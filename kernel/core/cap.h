@@ -18,9 +18,11 @@
  *     capability never outlives the one it came from;
  *   - a slot's generation changes whenever it is emptied, so an old
  *     handle to it is refused as stale.
- * Deletion is iterative (leaf first, objects with slots of their own are
- * queued and drained), so no user-built structure can deepen the kernel
- * stack.
+ * Deletion is iterative (objects with slots of their own are queued and
+ * drained), so no user-built structure can deepen the kernel stack, and
+ * linear in the nodes removed: revocation goes top-down, handing a
+ * copy's children to its parent before the copy goes, so each node moves
+ * at most once. Long deletions stop at preemption points.
  */
 #ifndef CORE_CAP_H
 #define CORE_CAP_H
@@ -93,6 +95,20 @@ void cap_move_slot(struct cap *dst, struct cap *src);
 void cap_delete(struct cap *c);
 /* Delete everything derived from c, keeping c. */
 void cap_revoke(struct cap *c);
+/* The same for a system call, which may be preempted: false means it
+ * stopped at a consistent point because someone else should run, with
+ * part of the work done and c still in place; calling again with the
+ * same c continues (the tree itself is the only state). */
+bool cap_revoke_preemptible(struct cap *c);
+bool cap_delete_preemptible(struct cap *c);
+/* Empty a slot that has no descendants (an embedded one), without
+ * draining: whoever deletes the object holding it drains. */
+void cap_delete_leaf(struct cap *c);
+/* Provided by the scheduler: called every CAP_PREEMPT_EVERY nodes of a
+ * long deletion, at a point where every kernel structure is consistent;
+ * lets pending interrupts in, and says whether another Task should run. */
+#define CAP_PREEMPT_EVERY 32
+bool cap_preempt_point(void);
 void captable_init(struct captable *t, unsigned bits);
 /* Mark n empty slots as living in an object of kind where (CAP_IN_*). */
 void cap_place(struct cap *slots, unsigned n, unsigned where);

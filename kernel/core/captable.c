@@ -149,8 +149,7 @@ struct v_ret sys_cap_delete(struct task *self, const struct sys_args *a)
     int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
-    cap_delete(c);
-    return sys_ok(0);
+    return cap_delete_preemptible(c) ? sys_ok(0) : sys_restart();
 }
 
 struct v_ret sys_cap_revoke(struct task *self, const struct sys_args *a)
@@ -159,8 +158,7 @@ struct v_ret sys_cap_revoke(struct task *self, const struct sys_args *a)
     int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
-    cap_revoke(c);
-    return sys_ok(0);
+    return cap_revoke_preemptible(c) ? sys_ok(0) : sys_restart();
 }
 
 /* cap_grant(table, h, dst, flags): copy (or move) h into another table. */

@@ -137,6 +137,8 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
     if (e)
         return sys_err(e);
     struct reticle *r = rc->obj;
+    if (r->dead)
+        return sys_err(V_ESTATE);       /* its deletion has begun */
     if (a->a[1] >= V_NTYPES)
         return sys_err(V_EINVAL);
     uint64_t size = obj_size(type, param);
@@ -205,6 +207,8 @@ struct v_ret sys_frame_load(struct task *self, const struct sys_args *a)
     if (e)
         return sys_err(e);
     struct reticle *r = rc->obj;
+    if (r->dead)
+        return sys_err(V_ESTATE);
     uint64_t size = obj_size(V_TYPE_FRAME, a->a[1]);
     if (!size || r->device)
         return sys_err(V_EINVAL);

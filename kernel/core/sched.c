@@ -113,6 +113,19 @@ void sched_tick(void)
     }
 }
 
+/* See cap.h. Ticks and wake-ups that were pending are taken here; then
+ * another Task should run if it is of higher priority, or the current
+ * one's quantum ran out and it went to the back of its level. */
+bool cap_preempt_point(void)
+{
+    arch_irq_window();
+    struct task *t = sched_cur;
+    if (!t || !sched_changed || !nonempty)
+        return false;
+    unsigned level = 31 - (unsigned)__builtin_clz(nonempty);
+    return level > t->prio || rq[t->prio].head != t;
+}
+
 static NORETURN void resume(struct task *t)
 {
     sched_changed = false;

@@ -35,8 +35,12 @@ void syscall_dispatch(struct regs *r)
         ret = sys_err(V_ENOSYS);
     }
     /* A call that blocked has its result written when it is woken; a
-     * Task that destroyed itself has nothing to return to. */
-    if (ret.err != SYS_DEFER && sched_cur == self) {
+     * Task that destroyed itself has nothing to return to; a preempted
+     * call is made again when its Task next runs. */
+    if (ret.err == SYS_RESTART) {
+        if (sched_cur == self)
+            REGS_RESTART_SYSCALL(r);
+    } else if (ret.err != SYS_DEFER && sched_cur == self) {
         REGS_SET_RESULT(r, ret.err, ret.val);
         /* nothing changed who runs: straight back, no scheduling */
         if (!sched_changed)

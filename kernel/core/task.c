@@ -100,11 +100,12 @@ void task_destroy(struct task *t)
     ring_unbind_task(t);
     irq_unbind_task(t);
     /* The embedded slots are copies (never originals) without children
-     * of their own, so deleting them cannot recurse. */
+     * of their own: emptying them queues nothing, and whoever is deleting
+     * this Task drains. */
     struct cap *mine[] = {&t->table, &t->aspace, &t->faultsig, &t->bundle};
     for (unsigned i = 0; i < ARRAY_LEN(mine); i++)
         if (!cap_empty(mine[i]))
-            cap_delete(mine[i]);
+            cap_delete_leaf(mine[i]);
     t->state = TASK_DEAD;
 }
 

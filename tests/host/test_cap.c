@@ -22,9 +22,24 @@ struct nest {
 };
 static void nest_finish(struct reap *r) { ((struct nest *)r)->finished++; }
 
+/* Type 14 "obj": objects numbered by their obj word, for checking that
+ * no capability outlives its object's original. */
+#define T_OBJ 14
+enum { MAX_OBJ = 1 << 16 };
+static unsigned char obj_dead[MAX_OBJ];
+static bool preempt_answer;
+static unsigned preempt_points;
+bool cap_preempt_point(void)
+{
+    preempt_points++;
+    return preempt_answer;
+}
+
 void obj_cap_gone(const struct cap *gone, struct cap *slot)
 {
     gone_calls++;
+    if (gone->type == T_OBJ && (gone->flags & CAP_ORIGINAL))
+        obj_dead[(uintptr_t)gone->obj % MAX_OBJ] = 1;
     if (!(gone->flags & CAP_ORIGINAL))
         return;
     if (gone->type == T_BOX)
@@ -260,4 +275,95 @@ TEST(random_operations_keep_invariants)
         }
     }
     free(t);
+}
+
+/* Every slot of t is linked consistently and names a live object. */
+static void check_tree(struct captable *t)
+{
+    for (uint32_t i = 1; i < t->nslots; i++) {
+        struct cap *c = &captable_slots(t)[i];
+        if (cap_empty(c))
+            continue;
+        if (c->type == T_OBJ)
+            CHECK(!obj_dead[(uintptr_t)c->obj % MAX_OBJ]);
+        if (c->parent) {
+            struct cap *k = c->parent->child;
+            while (k && k != c)
+                k = k->next;
+            CHECK(k == c);
+        }
+        for (struct cap *k = c->child; k; k = k->next)
+            CHECK(k->parent == c && (!k->next || k->next->prev == k));
+    }
+}
+
+/* What if a revocation is preempted at every point it passes? It stops
+ * every CAP_PREEMPT_EVERY nodes with the tree consistent and no copy
+ * outliving its object, and calling it again finishes it: a random tree
+ * of nested originals (Reticles within Reticles) and copies. */
+TEST(preempted_revocation_resumes_and_keeps_invariants)
+{
+    struct captable *t = new_table(12);
+    memset(obj_dead, 0, sizeof obj_dead);
+    srand(7);
+    struct cap *root = 0;
+    CHECK_EQ(cap_dest(t, V_SLOT_ANY, &root), V_OK);
+    cap_insert(root, 0, T_OBJ, V_R_ALL, (void *)(uintptr_t)1, 0, 0, CAP_ORIGINAL);
+    struct cap *nodes[4095];
+    unsigned n = 0, next_obj = 2;
+    nodes[n++] = root;
+    while (t->nfree) {
+        struct cap *p = nodes[(unsigned)rand() % n], *d;
+        CHECK_EQ(cap_dest(t, V_SLOT_ANY, &d), V_OK);
+        if ((p->flags & CAP_ORIGINAL) && rand() % 4 == 0)     /* retyped from p */
+            cap_insert(d, p, T_OBJ, V_R_ALL, (void *)(uintptr_t)next_obj++, 0, 0, CAP_ORIGINAL);
+        else                                                  /* a copy of p */
+            cap_insert(d, p, T_OBJ, V_R_ALL, p->obj, 0, 0, 0);
+        nodes[n++] = d;
+    }
+    unsigned total = n - 1, steps = 0;
+    preempt_answer = true;
+    preempt_points = 0;
+    while (!cap_revoke_preemptible(root)) {
+        steps++;
+        check_tree(t);
+        CHECK(steps <= total);
+    }
+    preempt_answer = false;
+    CHECK(root->child == 0 && !cap_empty(root));
+    CHECK_EQ(t->nfree, t->nslots - 2);
+    /* one stop per CAP_PREEMPT_EVERY nodes, give or take the first */
+    CHECK(steps >= total / CAP_PREEMPT_EVERY - 1 && steps <= total / CAP_PREEMPT_EVERY + 1);
+    cap_delete(root);
+    CHECK(obj_dead[1]);
+    free(t);
+}
+
+/* A 100 000-deep chain revoked with a preemption at every point: it
+ * finishes in 100 000 / CAP_PREEMPT_EVERY calls and each node is removed
+ * once (top-down, no walk back down from the top). */
+TEST(preempted_deep_chain_finishes)
+{
+    enum { N = 100000, BITS = 12 };
+    struct captable *tabs[N / 4000 + 2];
+    unsigned nt = 0;
+    tabs[nt++] = new_table(BITS);
+    struct cap *root = put(tabs[0], 0, T_BOX, CAP_ORIGINAL), *p = root;
+    for (int i = 0; i < N; i++) {
+        if (tabs[nt - 1]->nfree == 0)
+            tabs[nt++] = new_table(BITS);
+        p = put(tabs[nt - 1], p, T_BOX, 0);
+    }
+    gone_calls = 0;
+    preempt_answer = true;
+    unsigned calls = 1;
+    while (!cap_delete_preemptible(root))
+        calls++;
+    preempt_answer = false;
+    CHECK_EQ(gone_calls, N + 1);
+    CHECK(calls >= N / CAP_PREEMPT_EVERY && calls <= N / CAP_PREEMPT_EVERY + 2);
+    for (unsigned i = 0; i < nt; i++) {
+        CHECK_EQ(tabs[i]->nfree, 4095);
+        free(tabs[i]);
+    }
 }

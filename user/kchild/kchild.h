@@ -3,7 +3,10 @@
 #define KCHILD_H
 
 enum { M_EXIT = 1, M_FAULT, M_SPIN, M_PONG, M_FUZZ, M_HOG, M_BUNDLE, M_READSHARED, M_ECHO,
-       M_WAITFOREVER };
+       M_WAITFOREVER, M_REVOKER };
+/* M_REVOKER: signal bits between the child and its parent */
+#define REVOKER_READY_BIT 30    /* on the parent: the chain is built */
+#define REVOKER_GO_BIT 31       /* on the child: revoke it now */
 
 enum {
     F_DE, F_BP, F_UD, F_HLT, F_CLI, F_IN, F_WRMSR, F_CR3, F_LGDT, F_INT80, F_NONCANON, F_SS,

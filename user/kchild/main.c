@@ -100,6 +100,48 @@ static int hog(void)
     }
 }
 
+/* Build a derivation chain of n copies of a frame capability, each link
+ * moved out into big tables as soon as its child exists (so the Task's
+ * own table holds three), tell the parent, wait for its word, revoke the
+ * chain's root in one call, and exit with the chain's length. */
+static int revoker(uint64_t n)
+{
+    v_handle mem = rt_cap("memory"), parent = rt_cap("parent");
+    struct v_ret r = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+    if (r.err)
+        return -1;
+    v_handle root = (v_handle)r.val, prev = root, tab = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        r = v_cap_copy(prev, V_SLOT_ANY);
+        if (r.err)
+            return -2;
+        v_handle h = (v_handle)r.val;
+        if (prev != root) {
+            r = tab ? v_cap_grant(tab, prev, V_SLOT_ANY, V_MOVE) : (struct v_ret){V_EFULL, 0};
+            if (r.err == V_EFULL) {         /* a new table; the full one moves into it */
+                struct v_ret t = v_retype(mem, V_TYPE_CAPTABLE, V_CAPTABLE_MAX_BITS, V_SLOT_ANY);
+                if (t.err)
+                    return -3;
+                if (tab && v_cap_grant((v_handle)t.val, tab, V_SLOT_ANY, V_MOVE).err)
+                    return -4;
+                tab = (v_handle)t.val;
+                r = v_cap_grant(tab, prev, V_SLOT_ANY, V_MOVE);
+            }
+            if (r.err)
+                return -5;
+        }
+        prev = h;
+    }
+    v_signal_raise(parent, 1ull << REVOKER_READY_BIT);
+    v_signal_wait(1ull << REVOKER_GO_BIT, V_TIMEOUT_NEVER);
+    if (v_cap_revoke(root).err)
+        return -6;
+    struct v_capinfo i;
+    if (v_cap_info(prev, (uint64_t)&i).err != V_ESTALE)
+        return -7;                          /* the chain's last link is gone */
+    return (int)(n > 0x7fffffff ? 0x7fffffff : n);
+}
+
 static int check_bundle(void)
 {
     const struct v_bundle *b = rt_bundle();
@@ -215,6 +257,7 @@ int main(void)
     case M_READSHARED: { volatile uint64_t *p = map_shared(); return p ? (int)p[0] : -1; }
     case M_ECHO: return echo();
     case M_WAITFOREVER: v_signal_wait(1ull << 40, V_TIMEOUT_NEVER); return 0;
+    case M_REVOKER: return revoker(param);
     }
     return 98;
 }

@@ -4,7 +4,11 @@
  * module 1, and ends QEMU with its verdict.
  */
 #include "ktest.h"
+#include <stdlib.h>
 
+uint64_t kt_revoke_nodes = 20000;
+bool kt_revoke_strict;
+#define ALIGN_UP_PAGE(x) (((x) + 4095) & ~4095ull)
 v_handle T, SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
 const void *child_elf;
 size_t child_len;
@@ -104,7 +108,13 @@ int main(void)
     IOPORTS = rt_cap("ioports");
     MMIO = rt_cap("mmio0");
     SIGF = (v_handle)v_signal_mint(SELF, 1ull << FAULT_BIT, V_SLOT_ANY).val;
-    struct v_ret r = v_retype(rt_cap("reticle0"), V_TYPE_RETICLE, 64ull << 20, V_SLOT_ANY);
+    const char *rv = strstr(bi->cmdline, "revoke=");
+    if (rv) {
+        kt_revoke_nodes = strtoull(rv + 7, 0, 10);
+        kt_revoke_strict = true;
+    }
+    uint64_t size = (64ull << 20) + ALIGN_UP_PAGE(kt_revoke_nodes * 72);
+    struct v_ret r = v_retype(rt_cap("reticle0"), V_TYPE_RETICLE, size, V_SLOT_ANY);
     if (r.err)
         rt_die("ktest: cannot make the test Reticle: %s", rt_errname(r.err));
     T = (v_handle)r.val;

@@ -53,6 +53,9 @@ _Static_assert(REGS_SIZE % 16 == 0, "the CPU aligns RSP0 to 16 before pushing");
 #define REGS_ARGS(r) ((const uint64_t *)&(r)->rdi)
 _Static_assert(__builtin_offsetof(struct regs, r9) == 5 * 8, "arguments are consecutive");
 #define REGS_SET_RESULT(r, err, val) ((r)->rax = (uint64_t)(err), (r)->rdx = (val))
+/* Make the call again on resume: back over the 2-byte `syscall`; rax and
+ * the arguments are as the Task left them (nothing was written). */
+#define REGS_RESTART_SYSCALL(r) ((r)->rip -= 2)
 #define REGS_IP(r) ((r)->rip)
 #define REGS_SP(r) ((r)->rsp)
 

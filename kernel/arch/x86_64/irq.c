@@ -67,3 +67,10 @@ void arch_wait_for_interrupt(void)
 {
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
+
+/* A preemption point inside a long kernel operation: the one-instruction
+ * shadow of sti lets a pending interrupt in between the nop and the cli. */
+void arch_irq_window(void)
+{
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+}
