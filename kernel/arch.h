@@ -69,14 +69,19 @@ int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, unsigned
                 pt_alloc_fn alloc, void *ctx);
 void arch_as_switch(paddr_t root);
 paddr_t arch_kernel_root(void);
-/* Is any of npages from va mapped? If not, *need is the number of
- * page-table pages mapping them would add. */
+/* Is any of npages from va mapped (tombstones aside)? If not, *need is
+ * the number of page-table pages mapping them would add. */
 bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need);
 /* Is [va, va+n) user memory, mapped user-readable in root throughout? */
 bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n);
 /* Clear each leaf of the run that still maps the expected page (pa + i
  * pages); leaves mapping anything else are left alone. */
 void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages);
+/* The same leaves, pointed instead at the one page tomb (user, writable,
+ * never executable) and marked as tombstones: a Task whose mapping was
+ * revoked under it reads and writes tomb instead of faulting. A
+ * tombstone counts as free for arch_pt_probe and arch_pt_map. */
+void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, paddr_t tomb);
 /* Hand every user-half page-table page below root to release, and
  * empty the root's user half. */
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx);

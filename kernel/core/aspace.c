@@ -51,8 +51,12 @@ void aspace_destroy(void *obj)
     if (read_cr3() == as->root)
         arch_as_switch(arch_kernel_root());
     asids[as->asid] = 0;
-    if (as->pt_reticle && !as->boot && !as->pt_reticle->dead)
-        arch_pt_free_tables(as->root, release_table, as);
+    if (as->pt_reticle && !as->pt_reticle->dead) {
+        if (!as->boot)
+            arch_pt_free_tables(as->root, release_table, as);
+        if (as->tomb)
+            reticle_release(as->pt_reticle, as->tomb, PAGE_SIZE);
+    }
 }
 
 int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_plan *plan)
@@ -63,8 +67,9 @@ int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_p
         return V_ERANGE;
     if (arch_pt_probe(as->root, va, npages, &plan->need))
         return V_EEXIST;
-    if (plan->need && (!as->pt_reticle || as->pt_reticle->device ||
-                       !reticle_plan(as->pt_reticle, (uint64_t)plan->need * PAGE_SIZE,
+    plan->take = plan->need + (as->tomb ? 0 : 1);
+    if (plan->take && (!as->pt_reticle || as->pt_reticle->device ||
+                       !reticle_plan(as->pt_reticle, (uint64_t)plan->take * PAGE_SIZE,
                                      PAGE_SIZE, &plan->tables)))
         return V_ENOMEM;
     return V_OK;
@@ -90,8 +95,12 @@ void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, pad
                 unsigned npages, unsigned flags)
 {
     struct table_run run = {0, plan->need};
-    if (plan->need)
-        run.next = reticle_take_pages(as->pt_reticle, &plan->tables, plan->need);
+    if (plan->take) {
+        /* the tables first, zeroed; the tomb page last, zeroed when first used */
+        run.next = reticle_take_pages(as->pt_reticle, &plan->tables, plan->take, plan->need);
+        if (plan->take > plan->need)
+            as->tomb = run.next + (uint64_t)plan->need * PAGE_SIZE;
+    }
     as->ntables += plan->need;
     int e = arch_pt_map(as->root, va, pa, npages, flags | MAP_USER, take_table, &run);
     /* arch_pt_probe counts exactly the tables arch_pt_map creates */
@@ -103,6 +112,29 @@ void aspace_unmap(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa, unsigned
     struct aspace *as = aspace_by_asid(asid);
     if (as && as->gen == gen)
         arch_pt_unmap(as->root, va, pa, npages);
+}
+
+void aspace_revoke_mapping(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa,
+                           unsigned npages)
+{
+    struct aspace *as = aspace_by_asid(asid);
+    if (!as || as->gen != gen)
+        return;
+    /* A Task undoing its own mapping gets a real unmap (a use after free
+     * faults, as it should); so does a space with only boot mappings. */
+    struct task *cur = sched_current();
+    bool own = cur && !cap_empty(&cur->aspace) && aspace_of(cur->aspace.obj) == as;
+    if (own || !as->tomb) {
+        arch_pt_unmap(as->root, va, pa, npages);
+        return;
+    }
+    if (!as->tomb_ready) {
+        struct v_ring_ctl *ctl = arch_phys_to_virt(as->tomb);
+        memset(ctl, 0, PAGE_SIZE);
+        ctl->closed = 1;
+        as->tomb_ready = 1;
+    }
+    arch_pt_tombstone(as->root, va, pa, npages, as->tomb);
 }
 
 /* as_map(aspace, frame, vaddr, rights): map one frame capability, all
@@ -144,7 +176,8 @@ struct v_ret sys_as_unmap(struct task *self, const struct sys_args *a)
         return sys_err(e);
     if (!fc->arg)
         return sys_err(V_ENOTMAPPED);
-    frame_unmap(fc);
+    aspace_unmap((uint32_t)(fc->arg & PAGE_MASK), fc->map_gen, fc->arg & ~PAGE_MASK,
+                 frame_phys(fc), frame_pages(fc));
     fc->arg = 0;
     return sys_ok(0);
 }

@@ -13,9 +13,22 @@
  * address space is gone is a harmless no-op even once the ASID is reused,
  * and an unmap only clears an entry that still maps that very frame.
  *
+ * A mapping removed because a capability went, by the action of a Task
+ * that does not run in this space (a client revoking memory it lent a
+ * server, naming's Reticle dying with the Rings it made), is not cleared
+ * but tombstoned: its pages then map the
+ * space's private tomb page, zeroed once and reading as a closed Ring
+ * (v_ring_ctl.closed = 1), so a server whose client revoked the memory
+ * under it reads "closed" and writes into nothing, instead of faulting.
+ * The tomb page is taken with the space's first mapping (paid by the
+ * same Reticle as its page tables) and freed with the space; it is shared
+ * only by that space's own dead mappings. A Task's own deletions and
+ * as_unmap really unmap.
+ *
  * Invariants: user mappings lie in [V_USER_BASE, V_USER_TOP); no leaf is
- * writable and executable; every page-table page is counted live in
- * pt_reticle until the space is destroyed.
+ * writable and executable; every page-table page, and the tomb page, is
+ * counted live in pt_reticle until the space is destroyed; a space with
+ * any mapping made through aspace_map has its tomb page.
  */
 #ifndef CORE_ASPACE_H
 #define CORE_ASPACE_H
@@ -30,6 +43,8 @@ struct aspace {
     uint64_t gen;               /* immutable: the ASID's generation */
     uint32_t ntables;
     uint8_t boot;               /* immutable: the root's, whose early tables are boot memory */
+    uint8_t tomb_ready;         /* tomb has been zeroed and marked closed */
+    paddr_t tomb;               /* where revoked mappings point, or 0 before any map */
 };
 
 static inline struct aspace *aspace_of(void *obj)
@@ -52,12 +67,16 @@ void aspace_destroy(void *obj);
 struct map_plan {
     struct reticle_plan tables;
     unsigned need;              /* page-table pages to create */
+    unsigned take;              /* pages taken: need, and the tomb page if not yet had */
 };
 int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_plan *plan);
 /* Map npages of contiguous memory from pa at va, as planned. */
 void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, paddr_t pa,
                 unsigned npages, unsigned flags);
 void aspace_unmap(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa, unsigned npages);
+/* A capability behind the mapping went: tombstone it (see above). */
+void aspace_revoke_mapping(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa,
+                           unsigned npages);
 struct aspace *aspace_by_asid(uint32_t asid);
 /* FRAME capability bookkeeping: a frame is 1 .. V_FRAME_MAX_PAGES pages
  * of contiguous memory, mapped whole or not at all. arg = vaddr | ASID
@@ -84,11 +103,12 @@ static inline void frame_set_mapped(struct cap *c, const struct aspace *as, uint
     c->arg = va | as->asid;
     c->map_gen = as->gen;
 }
-static inline void frame_unmap(const struct cap *c)
+/* A frame capability with a mapping went: its mapping is tombstoned. */
+static inline void frame_mapping_gone(const struct cap *c)
 {
     if (c->arg)
-        aspace_unmap((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
-                     frame_phys(c), frame_pages(c));
+        aspace_revoke_mapping((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
+                              frame_phys(c), frame_pages(c));
 }
 
 #endif

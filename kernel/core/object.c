@@ -31,7 +31,7 @@ static void captable_finish(struct reap *r)
 void obj_cap_gone(const struct cap *gone, struct cap *slot)
 {
     if (gone->type == V_TYPE_FRAME)
-        frame_unmap(gone);
+        frame_mapping_gone(gone);
     if (((slot->flags & CAP_WHERE_MASK) >> CAP_WHERE_SHIFT) == CAP_IN_TASK)
         task_slot_gone(task_of_slot(slot), slot);
     if (gone->type == V_TYPE_IRQ)

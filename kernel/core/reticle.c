@@ -128,10 +128,13 @@ paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, ui
     return r->base + at;
 }
 
-paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsigned n)
+paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsigned n,
+                           unsigned nzero)
 {
-    KASSERT(n > 0);
-    paddr_t at = reticle_take_planned(r, p, (uint64_t)n * PAGE_SIZE, true);
+    KASSERT(n > 0 && nzero <= n);
+    paddr_t at = reticle_take_planned(r, p, (uint64_t)n * PAGE_SIZE, false);
+    if (!r->device)
+        memset(arch_phys_to_virt(at), 0, (uint64_t)nzero * PAGE_SIZE);
     r->live += n - 1;
     return at;
 }

@@ -60,10 +60,12 @@ bool reticle_plan(const struct reticle *r, uint64_t size, uint64_t align,
                   struct reticle_plan *p);
 paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, uint64_t size,
                              bool zero);
-/* Take n pages planned as one run of n * PAGE_SIZE, zeroed, counted as n
- * live objects that are released one page at a time: an operation that
- * needs several pages checks them once and then cannot fail half-way. */
-paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsigned n);
+/* Take n pages planned as one run of n * PAGE_SIZE, the first nzero of
+ * them zeroed, counted as n live objects that are released one page at a
+ * time: an operation that needs several pages checks them once and then
+ * cannot fail half-way. */
+paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsigned n,
+                           unsigned nzero);
 void reticle_release(struct reticle *r, paddr_t at, uint64_t size);
 struct reticle *reticle_init(paddr_t base, uint64_t size);
 struct reticle *reticle_init_device(paddr_t base, uint64_t size);

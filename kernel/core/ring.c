@@ -67,7 +67,7 @@ static void unbind(struct ring *rg, unsigned e)
         end->task = 0;
     }
     if (end->asid) {
-        aspace_unmap(end->asid, end->gen, end->vaddr, rg->shared, rg->shared_pages);
+        aspace_revoke_mapping(end->asid, end->gen, end->vaddr, rg->shared, rg->shared_pages);
         end->asid = 0;
     }
 }

@@ -3,7 +3,15 @@
 #define KCHILD_H
 
 enum { M_EXIT = 1, M_FAULT, M_SPIN, M_PONG, M_FUZZ, M_HOG, M_BUNDLE, M_READSHARED, M_ECHO,
-       M_WAITFOREVER, M_REVOKER };
+       M_WAITFOREVER, M_REVOKER, M_ACCEPT };
+/* M_ACCEPT: a server of many connections. Each arrives on the "ctl" Ring
+ * as a message of kind ACCEPT_CONNECT carrying two capabilities (the
+ * request Ring's receive end, then the reply Ring's send end); requests
+ * are echoed with kind + 1; kind 99 on "ctl" ends it, exit code = the
+ * connections it served (negative: it broke). */
+#define ACCEPT_CONNECT 1
+#define ACCEPT_CONNS 16
+#define ACCEPT_VA 0x50000000ull     /* connection k at ACCEPT_VA + k * 2 MiB */
 /* M_REVOKER: signal bits between the child and its parent */
 #define REVOKER_READY_BIT 30    /* on the parent: the chain is built */
 #define REVOKER_GO_BIT 31       /* on the child: revoke it now */

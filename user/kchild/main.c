@@ -142,6 +142,102 @@ static int revoker(uint64_t n)
     return (int)(n > 0x7fffffff ? 0x7fffffff : n);
 }
 
+/* One connection of M_ACCEPT: bound at a fixed place, reused after the
+ * connection goes, whoever ended it. */
+struct aconn {
+    bool live;
+    v_handle rx, tx;
+    struct ring_view in, out;
+};
+
+static void aconn_drop(struct aconn *c)
+{
+    v_cap_delete(c->rx);            /* stale if the client revoked them: fine */
+    v_cap_delete(c->tx);
+    c->live = false;
+}
+
+static bool aconn_open(struct aconn *c, unsigned k, v_handle rx, v_handle tx)
+{
+    uint64_t va = ACCEPT_VA + (uint64_t)k * 0x200000;
+    c->rx = rx;
+    c->tx = tx;
+    c->live = true;
+    struct v_ret a = v_ring_bind(rx, va, k + 1), b = v_ring_bind(tx, va + 0x100000, k + 1);
+    if (a.err || b.err || ring_view_init(&c->in, (void *)va, a.val, false) ||
+        ring_view_init(&c->out, (void *)(va + 0x100000), b.val, true)) {
+        aconn_drop(c);              /* closed already, or a hostile control block */
+        return false;
+    }
+    return true;
+}
+
+/* Echo what is waiting on c, then sleep on it; false when it is over. */
+static bool aconn_serve(struct aconn *c)
+{
+    ring_set_sleeping(&c->in, false);
+    for (;;) {
+        struct ring_slot h;
+        uint64_t buf[32];
+        enum ring_status st = ring_pop(&c->in, &h, buf, sizeof buf);
+        if (st == RING_EMPTY) {
+            ring_set_sleeping(&c->in, true);
+            if (ring_count(&c->in) == 0)
+                return true;        /* the client's next request rings bit k + 1 */
+            ring_set_sleeping(&c->in, false);
+            continue;
+        }
+        if (st != RING_OK)
+            return false;           /* closed, or garbage from a hostile peer */
+        h.kind++;
+        h.ncaps = 0;
+        if (ring_push(&c->out, &h, buf) != RING_OK)
+            return false;           /* a client that does not read is dropped */
+        if (ring_peer_sleeping(&c->out))
+            v_ring_notify(c->tx);
+    }
+}
+
+static int accept_server(void)
+{
+    v_handle ctl = rt_cap("ctl");
+    struct ring_view cv;
+    struct v_ret r = v_ring_bind(ctl, ACCEPT_VA - 0x200000, 0);
+    if (r.err || ring_view_init(&cv, (void *)(ACCEPT_VA - 0x200000), r.val, false))
+        return -1;
+    static struct aconn conn[ACCEPT_CONNS];
+    int served = 0;
+    for (;;) {
+        struct ring_slot h;
+        enum ring_status st;
+        while ((st = ring_pop(&cv, &h, 0, 0)) == RING_OK) {
+            if (h.kind == 99)
+                return served;
+            if (h.kind != ACCEPT_CONNECT || h.ncaps != 2)
+                return -2;
+            struct v_ret a = v_ring_recv_cap(ctl, V_SLOT_ANY), b = v_ring_recv_cap(ctl, V_SLOT_ANY);
+            unsigned k = 0;
+            while (k < ACCEPT_CONNS && conn[k].live)
+                k++;
+            if (a.err || b.err || k == ACCEPT_CONNS) {
+                v_cap_delete((v_handle)a.val);
+                v_cap_delete((v_handle)b.val);
+                continue;
+            }
+            served += aconn_open(&conn[k], k, (v_handle)a.val, (v_handle)b.val);
+        }
+        if (st != RING_EMPTY)
+            return -3;
+        for (unsigned k = 0; k < ACCEPT_CONNS; k++)
+            if (conn[k].live && !aconn_serve(&conn[k]))
+                aconn_drop(&conn[k]);
+        ring_set_sleeping(&cv, true);
+        if (ring_count(&cv) == 0)
+            v_signal_wait(~0ull >> 1, 100000);
+        ring_set_sleeping(&cv, false);
+    }
+}
+
 static int check_bundle(void)
 {
     const struct v_bundle *b = rt_bundle();
@@ -258,6 +354,7 @@ int main(void)
     case M_ECHO: return echo();
     case M_WAITFOREVER: v_signal_wait(1ull << 40, V_TIMEOUT_NEVER); return 0;
     case M_REVOKER: return revoker(param);
+    case M_ACCEPT: return accept_server();
     }
     return 98;
 }

@@ -422,3 +422,137 @@ KCASE(RNG0021, 1, "what if a queued capability's source is revoked in the middle
     del_ring(&r);
     K_EQ(kt_free(T), before);
 }
+
+/* The hostile-client case of the connection-memory rule: a client that
+ * makes a connection's Rings from its own Reticle and revokes it under
+ * the server, at seeded random moments. The server's mappings become
+ * tombstones that read as closed (docs/ARCHITECTURE.md, "Memory a
+ * client lends"): it never faults, drops the connection and reuses its
+ * place, and an honest client beside it sees no error. */
+#define HA 0x41000000ull
+#define HB 0x41100000ull
+#define XA 0x42000000ull
+#define XB 0x42100000ull
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static int offer(struct ring_view *cv, v_handle ctl, v_handle rx, v_handle tx)
+{
+    struct ring_slot m = {.kind = ACCEPT_CONNECT, .ncaps = 2};
+    if (v_ring_send_cap(ctl, rx, V_MOVE).err || v_ring_send_cap(ctl, tx, V_MOVE).err)
+        return -1;
+    if (ring_push(cv, &m, 0) != RING_OK)
+        return -2;
+    v_ring_notify(ctl);
+    return 0;
+}
+
+/* One request and its reply; 0 if it came back right. */
+static int roundtrip(struct ring_view *out, struct ring_view *in, v_handle tx, unsigned bit,
+                     uint64_t id)
+{
+    struct ring_slot h = {.len = 8, .kind = 10, .id = id};
+    if (ring_push(out, &h, &id) != RING_OK)
+        return 1;
+    v_ring_notify(tx);
+    uint64_t v;
+    enum ring_status st;
+    for (int tries = 0; (st = ring_pop(in, &h, &v, sizeof v)) == RING_EMPTY && tries < 200;
+         tries++) {
+        ring_set_sleeping(in, true);
+        if (ring_count(in) == 0)
+            v_signal_wait(1ull << bit, 5000);
+        ring_set_sleeping(in, false);
+    }
+    return st != RING_OK ? 2 : h.kind != 11 ? 3 : h.id != id || v != id ? 4 : 0;
+}
+
+KCASE(RNG0022, 1, "what if clients revoke their connections' memory under a server at random moments, 10 000 times?")
+{
+    uint64_t before = kt_free(T);
+    struct ring2 ctl = {0}, hreq = {0}, hrep = {0};
+    NEW_RING(&ctl, 4 | 6 << 8);
+    NEW_RING(&hreq, 3 | 8 << 8);
+    NEW_RING(&hrep, 3 | 8 << 8);
+    struct rt_bundle_item it[] = {{"ctl", ctl.rx, true}};
+    struct rt_child c;
+    SPAWN(M_ACCEPT, 0, 16, it, 1, &c);
+    struct ring_view cv, hout, hin;
+    K_OK(v_ring_bind(ctl.tx, RA, 5));
+    K_EQ(ring_view_init(&cv, (void *)RA, 4096, true), RING_OK);
+    K_OK(v_ring_bind(hreq.tx, HA, 6));
+    K_OK(v_ring_bind(hrep.rx, HB, 6));
+    K_EQ(ring_view_init(&hout, (void *)HA, 4096, true), RING_OK);
+    K_EQ(ring_view_init(&hin, (void *)HB, 4096, false), RING_OK);
+    K_EQ(offer(&cv, ctl.tx, hreq.rx, hrep.tx), 0);
+    unsigned honest_errors = 0, revoked_bound = 0;
+    for (uint64_t i = 0; i < 10000; i++) {
+        v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 64 * 1024, V_SLOT_ANY));
+        uint64_t a = K_OK(v_retype(sub, V_TYPE_RING_SEND, 3 | 8 << 8, V_SLOT_ANY));
+        uint64_t b = K_OK(v_retype(sub, V_TYPE_RING_SEND, 3 | 8 << 8, V_SLOT_ANY));
+        v_handle rq_tx = (v_handle)a, rq_rx = (v_handle)(a >> 32);
+        v_handle rp_tx = (v_handle)b, rp_rx = (v_handle)(b >> 32);
+        struct ring_view xo, xi;
+        K_OK(v_ring_bind(rq_tx, XA, 7));
+        K_OK(v_ring_bind(rp_rx, XB, 7));
+        ring_view_init(&xo, (void *)XA, 4096, true);
+        ring_view_init(&xi, (void *)XB, 4096, false);
+        struct v_taskinfo si;
+        K_OK(v_task_info(c.task, (uint64_t)&si));
+        if (si.state != V_TASK_RUNNABLE && si.state != V_TASK_BLOCKED) {
+            kt_fail(__LINE__, "after %lu connections the server is in state %u (faults %lu, "
+                    "last at %#lx)", i, si.state, si.faults, si.fault.addr);
+            rt_child_destroy(&c);
+            del_ring(&ctl);
+            del_ring(&hreq);
+            del_ring(&hrep);
+            return;
+        }
+        for (int tries = 0; offer(&cv, ctl.tx, rq_rx, rp_tx) == -2; tries++) {
+            K_TRUE(tries < 10000);
+            v_yield();                      /* the server is behind: let it catch up */
+        }
+        unsigned action = (unsigned)(rnd() % 5), yields = (unsigned)(rnd() % 4);
+        if (action == 2) {
+            struct ring_slot h = {.len = 8, .kind = 10, .id = i};
+            ring_push(&xo, &h, &i);
+            v_ring_notify(rq_tx);
+        } else if (action == 3) {
+            revoked_bound += roundtrip(&xo, &xi, rq_tx, 7, i) == 0;
+        } else if (action == 4) {
+            memset((void *)XA, 0xa5, 4096);   /* garbage over indices and slots */
+            v_ring_notify(rq_tx);
+        }
+        for (unsigned y = 0; action && y < yields; y++)
+            v_yield();
+        K_OK(v_cap_revoke(sub));            /* the server's ends and mappings go */
+        K_OK(v_cap_delete(sub));
+        honest_errors += roundtrip(&hout, &hin, hreq.tx, 6, i) != 0;
+    }
+    K_EQ(honest_errors, 0);
+    K_TRUE(revoked_bound > 1000);           /* many were revoked while served */
+    struct ring_slot bye = {.kind = 99};
+    while (ring_push(&cv, &bye, 0) == RING_FULL)
+        v_yield();
+    v_ring_notify(ctl.tx);
+    struct v_taskinfo info;
+    WAIT(&c, &info);
+    K_EQ(info.state, V_TASK_DEAD);          /* never FAULTED */
+    K_EQ(info.faults, 0);
+    K_TRUE(info.exit_code > 1000);          /* connections it served */
+    printf("KTEST NOTE RNG0022 10000 hostile connections, %u revoked after a round trip, "
+           "%ld served; honest round trips failed: %u; server faults: %lu\n",
+           revoked_bound, info.exit_code, honest_errors, info.faults);
+    K_EQ(rt_child_destroy(&c), 0);
+    del_ring(&ctl);
+    del_ring(&hreq);
+    del_ring(&hrep);
+    K_EQ(kt_free(T), before);
+}

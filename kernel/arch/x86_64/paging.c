@@ -11,6 +11,11 @@
  * asked, W only when asked, and never both (callers enforce W^X; the
  * assertion here is the last line). Intermediate tables allow everything
  * so the leaf alone decides.
+ *
+ * A tombstone (PTE_TOMB, a bit the CPU ignores) is a leaf that once
+ * mapped something revoked under its Task and now maps that space's
+ * private tomb page: it is present to the CPU but free to the kernel,
+ * which maps over it like an empty entry.
  */
 #include "arch.h"
 
@@ -21,6 +26,7 @@
 #define PTE_PCD (1ull << 4)
 #define PTE_PS  (1ull << 7)
 #define PTE_G   (1ull << 8)
+#define PTE_TOMB (1ull << 9)    /* software: a revoked mapping's tombstone */
 #define PTE_NX  (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -55,6 +61,9 @@ static uint64_t *leaf_table(paddr_t root, uint64_t va, pt_alloc_fn alloc, void *
 
 static unsigned leaf_index(uint64_t va) { return (va >> 12) & 511; }
 
+/* Present and not a tombstone: in use. */
+static bool leaf_used(uint64_t e) { return (e & (PTE_P | PTE_TOMB)) == PTE_P; }
+
 static uint64_t leaf_bits(unsigned flags)
 {
     KASSERT(!((flags & MAP_W) && (flags & MAP_X)));
@@ -86,9 +95,12 @@ int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, unsigned
             if (!t)
                 return V_ENOMEM;
         }
-        if (t[x] & PTE_P)
+        if (leaf_used(t[x]))
             return V_EEXIST;
+        bool was_tomb = t[x] & PTE_P;
         t[x] = (pa & PTE_ADDR) | bits;
+        if (was_tomb && read_cr3() == root)
+            __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
     }
     return V_OK;
 }
@@ -175,7 +187,7 @@ bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need)
         }
         if (!missing)
             for (uint64_t p = va; p < stop; p += PAGE_SIZE)
-                if (t[leaf_index(p)] & PTE_P)
+                if (leaf_used(t[leaf_index(p)]))
                     return true;
         va = stop;
     }
@@ -207,8 +219,25 @@ void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages)
         unsigned x = leaf_index(va);
         if (i == 0 || x == 0)
             t = leaf_table(root, va, 0, 0, false);
-        if (t && (t[x] & PTE_P) && (t[x] & PTE_ADDR) == (pa & PTE_ADDR)) {
+        if (t && leaf_used(t[x]) && (t[x] & PTE_ADDR) == (pa & PTE_ADDR)) {
             t[x] = 0;
+            if (current)
+                __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+        }
+    }
+}
+
+void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, paddr_t tomb)
+{
+    bool current = read_cr3() == root;
+    uint64_t bits = (tomb & PTE_ADDR) | PTE_P | PTE_W | PTE_U | PTE_TOMB | (have_nx ? PTE_NX : 0);
+    uint64_t *t = 0;
+    for (unsigned i = 0; i < npages; i++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+        unsigned x = leaf_index(va);
+        if (i == 0 || x == 0)
+            t = leaf_table(root, va, 0, 0, false);
+        if (t && leaf_used(t[x]) && (t[x] & PTE_ADDR) == (pa & PTE_ADDR)) {
+            t[x] = bits;
             if (current)
                 __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
         }
