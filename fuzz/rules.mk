@@ -5,7 +5,8 @@
 # headers, go in FUZZ_DEPS_<name>). Seeds: the files in FUZZ_SEEDS_<name>
 # are copied into $(B)/fuzz/corpus/<name>/ at build time.
 #
-#   make fuzz                run every fuzzer for FUZZ_TIME seconds (300)
+#   make fuzz                run every fuzzer for FUZZ_TIME seconds (300),
+#                            then the in-guest syscall fuzzer at 10^6 calls
 #   make test                runs tests/tools/fuzz_short.sh: each fuzzer
 #                            for FUZZ_SHORT_TIME seconds (20), PASS/FAIL
 # A fuzzer's finds go to $(B)/fuzz/work/<name>/ (kept between runs) and
@@ -38,6 +39,9 @@ fuzz: $(FUZZERS) $(FUZZ_SEED_STAMPS)
 	        -artifact_prefix=$(B)/fuzz/crash-$$f- $(B)/fuzz/work/$$f $(B)/fuzz/corpus/$$f \
 	        || exit 1; \
 	done
+	@echo "fuzz: in-guest system calls, 10^6 (tests/long/ktest_fuzz.scn)"
+	@$(PYTHON) scripts/scenario.py $(B) tests/long/ktest_fuzz.scn | tail -1 | grep -q ' 0 failed' \
+	    || { echo "fuzz: in-guest fuzzer failed: see $(B)/test-logs/ktest_fuzz.log"; exit 1; }
 
 # The Cap'n Proto reader (lib/capnp; readers generated from test.capnp
 # and system.capnp). Seeds: FUZZ_SEEDS_capnp_reader, in lib/capnp/rules.mk.

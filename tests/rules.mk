@@ -66,3 +66,5 @@ $(eval $(call image,ktest-revoke,$(B)/user/ktest.elf $(B)/user/kchild.elf,test q
 $(eval $(call image,root-delete-self,$(B)/user/hello.elf,test delete=self))
 $(eval $(call image,root-delete-table,$(B)/user/hello.elf,test delete=table))
 $(eval $(call image,root-delete-aspace,$(B)/user/hello.elf,test delete=aspace))
+# make fuzz's in-guest part: the syscall fuzzer at 10^6 calls (tests/long/).
+$(eval $(call image,ktest-fuzz,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet fuzz=1000000))

@@ -60,27 +60,65 @@ static void do_fault(unsigned which)
     }
 }
 
-static int fuzz(uint64_t seed)
+/* Random system calls: every call number (and some past the end), with
+ * arguments drawn from small numbers, handles of live objects (made
+ * first, of every kind the child can make), stale and made-up handles,
+ * kernel, non-canonical and own pointers. Blocking calls get a short
+ * timeout so they are reached too. Every call is made: the child holds
+ * no capability to its own Task, so task_kill and task_suspend cannot
+ * stop it; only task_exit is left out. */
+static int fuzz(uint64_t seed, uint64_t calls)
 {
     rng = seed | 1;
-    for (int i = 0; i < 3000; i++) {
+    v_handle mem = rt_cap("memory");
+    v_handle live[16];
+    unsigned nlive = 0;
+    static const struct { unsigned type; uint64_t param; } kinds[] = {
+        {V_TYPE_FRAME, 0}, {V_TYPE_FRAME, 2}, {V_TYPE_RING_SEND, 2 | 6 << 8},
+        {V_TYPE_CAPTABLE, 5}, {V_TYPE_RETICLE, 16384}, {V_TYPE_TASK, 0},
+    };
+    for (unsigned k = 0; mem && k < sizeof kinds / sizeof kinds[0]; k++) {
+        struct v_ret r = v_retype(mem, kinds[k].type, kinds[k].param, V_SLOT_ANY);
+        if (r.err)
+            continue;
+        live[nlive++] = (v_handle)r.val;
+        if (kinds[k].type == V_TYPE_RING_SEND)
+            live[nlive++] = (v_handle)(r.val >> 32);
+    }
+    if (mem)
+        live[nlive++] = mem;
+    if (rt_aspace())
+        live[nlive++] = rt_aspace();
+    /* Slots below the first object made here hold this Task's own code,
+     * data and stack frames (and its Bundle's capabilities): a call that
+     * deleted one would only fault the fuzzer itself, ending the run
+     * early, so handles into them are moved above them. */
+    uint32_t base = nlive ? V_HANDLE_SLOT(live[0]) : 1;
+    for (uint64_t i = 0; i < calls; i++) {
         uint64_t n = next_rand() % (V_NSYSCALLS + 3);
-        if (n == V_SYS_task_exit || n == V_SYS_signal_wait || n == V_SYS_signal_call)
+        if (n == V_SYS_task_exit)
             continue;
         uint64_t a[6];
         for (int k = 0; k < 6; k++) {
             uint64_t r = next_rand();
-            switch (r % 6) {
+            switch (r % 8) {
             case 0: a[k] = r >> 40; break;                       /* small */
-            case 1: a[k] = V_HANDLE(r % 64, (r >> 8) % 4); break; /* plausible handle */
+            case 1: a[k] = V_HANDLE(r % 64, (r >> 8) % 4); break; /* plausible or stale handle */
             case 2: a[k] = 0xffffffff80000000ull + (r >> 20); break; /* kernel pointer */
             case 3: a[k] = 0x8000000000000000ull | r; break;     /* non-canonical */
             case 4: a[k] = 0x400000 + (r % 0x10000); break;      /* our own memory */
+            case 5:
+            case 6: a[k] = nlive ? live[(r >> 8) % nlive] : r; break;  /* a live object */
             default: a[k] = r; break;
             }
         }
-        if (n == V_SYS_task_kill || n == V_SYS_task_suspend)
-            continue;   /* could stop us; tested on their own */
+        for (int k = 0; k < 6; k++)
+            if (V_HANDLE_SLOT(a[k]) >= 1 && V_HANDLE_SLOT(a[k]) < base && a[k] >> 32 == 0)
+                a[k] = V_HANDLE(V_HANDLE_SLOT(a[k]) + base, V_HANDLE_GEN((uint32_t)a[k]));
+        if (n == V_SYS_signal_wait)
+            a[1] %= 200;                                         /* at most 0.2 ms */
+        if (n == V_SYS_signal_call)
+            a[3] %= 200;
         v_syscall6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
     }
     return 0;
@@ -347,7 +385,7 @@ int main(void)
     case M_FAULT: do_fault((unsigned)param); return 99;
     case M_SPIN: return spin();
     case M_PONG: return pong(param);
-    case M_FUZZ: return fuzz(param);
+    case M_FUZZ: return fuzz(param & 0xffffff, param >> 24);
     case M_HOG: return hog();
     case M_BUNDLE: return check_bundle();
     case M_READSHARED: { volatile uint64_t *p = map_shared(); return p ? (int)p[0] : -1; }
