@@ -72,8 +72,13 @@ paddr_t arch_kernel_root(void);
 /* Is any of npages from va mapped (tombstones aside)? If not, *need is
  * the number of page-table pages mapping them would add. */
 bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need);
-/* Is [va, va+n) user memory, mapped user-readable in root throughout? */
+/* The kernel's address of user va in root (any space, current or not),
+ * if it is mapped user-accessible (and writable, if write); else 0. */
+void *arch_pt_user_ptr(paddr_t root, uint64_t va, bool write);
+/* Is [va, va+n) user memory, mapped user-readable (or -writable) in root
+ * throughout? */
 bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n);
+bool arch_pt_user_writable(paddr_t root, uint64_t va, uint64_t n);
 /* Clear each leaf of the run that still maps the expected page (pa + i
  * pages); leaves mapping anything else are left alone. */
 void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages);

@@ -45,7 +45,8 @@
     X(V_EBUSY,         20, "the object is in use")                               \
     X(V_ENOTFOUND,     21, "no such entry")                                      \
     X(V_ETOOBIG,       22, "size exceeds a limit")                               \
-    X(V_EWX,           23, "a mapping may not be both writable and executable")
+    X(V_EWX,           23, "a mapping may not be both writable and executable")  \
+    X(V_EPENDING,      24, "batch entry: the call blocked; its result comes when it ends")
 
 /* ---- system calls: X(number, name, argument count) --------------------
  * Grouped by primitive; docs/ABI.md documents each one (arguments,
@@ -95,7 +96,9 @@
     X(32, io_in,         3, DEVICE)   /* (ioport, port, width) -> value      */   \
     X(33, io_out,        4, DEVICE)   /* (ioport, port, width, value)        */   \
     /* Reticle: a frame born with contents */                            \
-    X(34, frame_load,    6, MEM   )   /* (reticle, pages, offset, src, len, dst) -> handle */
+    X(34, frame_load,    6, MEM   )   /* (reticle, pages, offset, src, len, dst) -> handle */ \
+    /* many calls in one trap */                                         \
+    X(35, batch,         2, MISC  )   /* (struct v_batch_entry *, n) -> entries completed */
 
 /* ---- object (capability) types: X(name, value) ------------------------ */
 #define V_TYPES(X)              \
@@ -234,6 +237,19 @@ struct v_taskinfo {
     uint64_t signals;             /* signals raised by this Task */
     char name[32];
 };
+
+/* batch: one entry per call, 64 bytes, the array 64-byte aligned (so no
+ * entry crosses a page). The caller fills sysno and arg; the kernel
+ * writes err and val of each entry it runs (err V_EPENDING while a call
+ * that blocked waits; its result is written there when the wait ends). */
+struct v_batch_entry {
+    uint32_t sysno;
+    int32_t err;                  /* out */
+    uint64_t arg[6];
+    uint64_t val;                 /* out */
+};
+_Static_assert(sizeof(struct v_batch_entry) == 64, "batch entry layout");
+#define V_BATCH_MAX 256           /* entries in one batch call */
 
 /* The Bundle page, mapped read-only into a Task at V_BUNDLE_ADDR. */
 #define V_BUNDLE_MAGIC 0x454c444e55425456ull   /* "VTBUNDLE" */

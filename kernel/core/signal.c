@@ -43,11 +43,19 @@ static uint64_t deadline_after(uint64_t us)
     return sched_ticks() + t + 1;
 }
 
-static void finish_wait(struct task *t, int64_t err, uint64_t val)
+/* The one place a wait's result is written: in the Task's registers, or
+ * in the batch entry that is waiting. */
+static void wait_result(struct task *t, int64_t err, uint64_t val)
 {
     tq_remove(&t->wait_node);
     t->waiting = 0;
-    REGS_SET_RESULT(&t->regs, err, val);
+    if (!batch_wait_done(t, err, val))
+        REGS_SET_RESULT(&t->regs, err, val);
+}
+
+static void finish_wait(struct task *t, int64_t err, uint64_t val)
+{
+    wait_result(t, err, val);
     sched_make_runnable(t);
 }
 
@@ -67,6 +75,7 @@ void signal_cancel(struct task *t)
     tq_remove(&t->wait_node);
     tq_remove(&t->timer_node);
     t->waiting = 0;
+    t->batch_wait_va = 0;
 }
 
 void signal_tick(uint64_t now)
@@ -173,9 +182,7 @@ struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
         peer->pending |= bits;
         uint64_t fired = peer->pending & peer->waiting;
         peer->pending &= ~fired;
-        tq_remove(&peer->wait_node);
-        peer->waiting = 0;
-        REGS_SET_RESULT(&peer->regs, V_OK, fired);
+        wait_result(peer, V_OK, fired);
         peer->state = TASK_RUNNABLE;
         sched_swap_head(self, peer);
         self->state = TASK_BLOCKED;

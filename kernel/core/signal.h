@@ -20,5 +20,8 @@ bool signal_deliver(struct task *t, uint64_t bits);
 /* Stop any wait or timer of t (t is leaving: killed, faulted, destroyed). */
 void signal_cancel(struct task *t);
 void signal_tick(uint64_t now);
+/* batch.c: if t waits in a batched call, write the result into its
+ * batch entry (and the batch's own result into its registers). */
+bool batch_wait_done(struct task *t, int64_t err, uint64_t val);
 
 #endif

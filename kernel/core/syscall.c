@@ -6,15 +6,13 @@
 #include "core/syscall.h"
 #include "core/sched.h"
 
-typedef struct v_ret (*sys_fn)(struct task *, const struct sys_args *);
-
-static const sys_fn table[V_NSYSCALLS] = {
+const sys_fn syscall_table[V_NSYSCALLS] = {
 #define V_X(num, name, nargs, cls) [num] = sys_##name,
     V_SYSCALLS(V_X)
 #undef V_X
 };
 
-static const uint8_t class_of[V_NSYSCALLS] = {
+const uint8_t syscall_class[V_NSYSCALLS] = {
 #define V_X(num, name, nargs, cls) [num] = V_CLASS_##cls,
     V_SYSCALLS(V_X)
 #undef V_X
@@ -29,8 +27,8 @@ void syscall_dispatch(struct regs *r)
     uint64_t n = REGS_SYSNO(r);
     struct v_ret ret;
     if (n < V_NSYSCALLS) {
-        self->ctr_class[class_of[n]]++;
-        ret = table[n](self, (const struct sys_args *)REGS_ARGS(r));
+        self->ctr_class[syscall_class[n]]++;
+        ret = syscall_table[n](self, (const struct sys_args *)REGS_ARGS(r));
     } else {
         ret = sys_err(V_ENOSYS);
     }

@@ -21,6 +21,10 @@ struct sys_args {
     uint64_t a[6];
 };
 
+typedef struct v_ret (*sys_fn)(struct task *, const struct sys_args *);
+extern const sys_fn syscall_table[V_NSYSCALLS];
+extern const uint8_t syscall_class[V_NSYSCALLS];
+
 #define V_X(num, name, nargs, cls) struct v_ret sys_##name(struct task *self, const struct sys_args *a);
 V_SYSCALLS(V_X)
 #undef V_X

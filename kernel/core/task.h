@@ -60,6 +60,8 @@ struct task {
     struct v_fault fault;
     uint64_t nfaults;
     int64_t exit_code;
+    uint64_t batch_wait_va;                  /* the batch entry a blocked batched call fills, or 0 */
+    uint64_t batch_done;                     /* ... and the batch's result then */
     uint64_t ctr_class[V_NCLASSES];          /* syscalls by class */
     uint64_t ctr_retyped, ctr_signals;
 };

@@ -194,7 +194,18 @@ bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need)
     return false;
 }
 
-bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n)
+void *arch_pt_user_ptr(paddr_t root, uint64_t va, bool write)
+{
+    if (va < V_USER_BASE || va >= V_USER_TOP)
+        return 0;
+    uint64_t *t = leaf_table(root, va, 0, 0, false);
+    uint64_t want = PTE_P | PTE_U | (write ? PTE_W : 0);
+    if (!t || (t[leaf_index(va)] & want) != want)
+        return 0;
+    return (uint8_t *)arch_phys_to_virt(t[leaf_index(va)] & PTE_ADDR) + (va & PAGE_MASK);
+}
+
+static bool user_access(paddr_t root, uint64_t va, uint64_t n, uint64_t want)
 {
     if (n == 0)
         return true;
@@ -205,10 +216,20 @@ bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n)
         unsigned x = leaf_index(p);
         if (!t || x == 0)
             t = leaf_table(root, p, 0, 0, false);
-        if (!t || (t[x] & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+        if (!t || (t[x] & want) != want)
             return false;
     }
     return true;
+}
+
+bool arch_pt_user_readable(paddr_t root, uint64_t va, uint64_t n)
+{
+    return user_access(root, va, n, PTE_P | PTE_U);
+}
+
+bool arch_pt_user_writable(paddr_t root, uint64_t va, uint64_t n)
+{
+    return user_access(root, va, n, PTE_P | PTE_U | PTE_W);
 }
 
 void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages)
