@@ -232,7 +232,10 @@ bool arch_pt_user_writable(paddr_t root, uint64_t va, uint64_t n)
     return user_access(root, va, n, PTE_P | PTE_U | PTE_W);
 }
 
-void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages)
+/* Replace each leaf of the run that still maps the expected page (pa + i
+ * pages) with entry; leaves mapping anything else are left alone. */
+static void replace_leaves(paddr_t root, uint64_t va, paddr_t pa, unsigned npages,
+                           uint64_t entry)
 {
     bool current = read_cr3() == root;
     uint64_t *t = 0;
@@ -241,28 +244,22 @@ void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages)
         if (i == 0 || x == 0)
             t = leaf_table(root, va, 0, 0, false);
         if (t && leaf_used(t[x]) && (t[x] & PTE_ADDR) == (pa & PTE_ADDR)) {
-            t[x] = 0;
+            t[x] = entry;
             if (current)
                 __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
         }
     }
 }
 
+void arch_pt_unmap(paddr_t root, uint64_t va, paddr_t pa, unsigned npages)
+{
+    replace_leaves(root, va, pa, npages, 0);
+}
+
 void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, paddr_t tomb)
 {
-    bool current = read_cr3() == root;
-    uint64_t bits = (tomb & PTE_ADDR) | PTE_P | PTE_W | PTE_U | PTE_TOMB | (have_nx ? PTE_NX : 0);
-    uint64_t *t = 0;
-    for (unsigned i = 0; i < npages; i++, va += PAGE_SIZE, pa += PAGE_SIZE) {
-        unsigned x = leaf_index(va);
-        if (i == 0 || x == 0)
-            t = leaf_table(root, va, 0, 0, false);
-        if (t && leaf_used(t[x]) && (t[x] & PTE_ADDR) == (pa & PTE_ADDR)) {
-            t[x] = bits;
-            if (current)
-                __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
-        }
-    }
+    replace_leaves(root, va, pa, npages,
+                   (tomb & PTE_ADDR) | PTE_P | PTE_W | PTE_U | PTE_TOMB | (have_nx ? PTE_NX : 0));
 }
 
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx)
