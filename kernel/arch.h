@@ -20,7 +20,7 @@
 #define ARCH_H
 
 #include "kernel.h"
-#include "arch/x86_64/arch_defs.h"
+#include "arch_defs.h"
 
 /* ---- boot ---- */
 #define BOOT_MAX_REGIONS 64
@@ -68,6 +68,7 @@ void arch_as_init(paddr_t root);
 int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, unsigned flags,
                 pt_alloc_fn alloc, void *ctx);
 void arch_as_switch(paddr_t root);
+paddr_t arch_as_current(void);        /* the root the CPU translates through now */
 paddr_t arch_kernel_root(void);
 /* Is any of npages from va mapped (tombstones aside)? If not, *need is
  * the number of page-table pages mapping them would add. */
@@ -107,6 +108,7 @@ void arch_irq_init(void);
 void arch_irq_unmask(unsigned line);
 void arch_irq_mask(unsigned line);
 void arch_timer_init(unsigned hz);
+uint64_t arch_cycles(void);           /* a free-running cycle counter (boot timing) */
 void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
 void arch_irq_window(void);           /* sti; nop; cli: take what is pending, if anything */
 void arch_irq_eoi(unsigned line);
@@ -123,6 +125,10 @@ void arch_console_init(void);
 void arch_console_putc(char c);
 
 /* ---- I/O ---- */
+/* Port I/O of width 1, 2 or 4 bytes (callers check the width and that
+ * the port is one the caller's capability covers). */
+uint32_t arch_io_in(uint16_t port, unsigned width);
+void arch_io_out(uint16_t port, unsigned width, uint32_t value);
 NORETURN void arch_exit(int status);  /* isa-debug-exit when present, then halt */
 NORETURN void arch_halt(void);
 

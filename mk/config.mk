@@ -27,9 +27,12 @@ FREE_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector 
             -fno-tree-loop-distribute-patterns \
             -nostdinc -isystem $(GCC_INC) -Iinclude -Ilib -g -O2 $(WARN)
 
+# The architecture behind kernel/arch.h: its arch_defs.h is found through
+# -I, so portable code never names it.
+ARCH     ?= x86_64
 KERNEL_CFLAGS := $(FREE_CFLAGS) -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx \
-            -mcmodel=kernel -fno-omit-frame-pointer -Ikernel -DVECTRA_KERNEL
-KERNEL_ASFLAGS := -Iinclude -Ikernel -DVECTRA_KERNEL -D__ASSEMBLY__
+            -mcmodel=kernel -fno-omit-frame-pointer -Ikernel -Ikernel/arch/$(ARCH) -DVECTRA_KERNEL
+KERNEL_ASFLAGS := -Iinclude -Ikernel -Ikernel/arch/$(ARCH) -DVECTRA_KERNEL -D__ASSEMBLY__
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
 USER_CFLAGS := $(FREE_CFLAGS) -mcmodel=small -Iuser/rt/include -DVECTRA_USER

@@ -49,12 +49,12 @@ $(B)/images/iso-uefi.img: tests/rules.mk
 	@mkdir -p $(@D); printf 'iso: %s\nfirmware: ovmf\n' $(B)/vectra-test.iso > $@
 
 # Host tests that compile pure kernel files unchanged (see tests/host/ktest_shim.h).
-KHOST_CFLAGS := $(HOST_CFLAGS) -Ikernel -Wno-missing-prototypes
+KHOST_CFLAGS := $(HOST_CFLAGS) -Ikernel -Ikernel/arch/$(ARCH) -Wno-missing-prototypes
 $(B)/host/kernel/%.o: kernel/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(HOSTCC) $(KHOST_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/host/tests/test_cap.o $(B)/host/tests/test_reticle.o: HOST_CFLAGS += -Ikernel
+$(B)/host/tests/test_cap.o $(B)/host/tests/test_reticle.o: HOST_CFLAGS += -Ikernel -Ikernel/arch/$(ARCH)
 TEST_DEPS_test_cap := $(B)/host/kernel/core/cap.o
 TEST_DEPS_test_reticle := $(B)/host/kernel/core/reticle.o
 TEST_LIBS_test_ring := -lpthread

@@ -48,7 +48,7 @@ static void release_table(paddr_t p, void *ctx)
 void aspace_destroy(void *obj)
 {
     struct aspace *as = aspace_of(obj);
-    if (read_cr3() == as->root)
+    if (arch_as_current() == as->root)
         arch_as_switch(arch_kernel_root());
     asids[as->asid] = 0;
     if (as->pt_reticle && !as->pt_reticle->dead) {

@@ -120,9 +120,7 @@ struct v_ret sys_io_in(struct task *self, const struct sys_args *a)
     int e = lookup_port(self, a->a[0], V_R_READ, a->a[1], a->a[2]);
     if (e)
         return sys_err(e);
-    uint16_t port = (uint16_t)a->a[1];
-    uint64_t v = a->a[2] == 1 ? inb(port) : a->a[2] == 2 ? inw(port) : inl(port);
-    return sys_ok(v);
+    return sys_ok(arch_io_in((uint16_t)a->a[1], (unsigned)a->a[2]));
 }
 
 /* io_out(ioport, port, width, value) */
@@ -131,13 +129,7 @@ struct v_ret sys_io_out(struct task *self, const struct sys_args *a)
     int e = lookup_port(self, a->a[0], V_R_WRITE, a->a[1], a->a[2]);
     if (e)
         return sys_err(e);
-    uint16_t port = (uint16_t)a->a[1];
-    if (a->a[2] == 1)
-        outb(port, (uint8_t)a->a[3]);
-    else if (a->a[2] == 2)
-        outw(port, (uint16_t)a->a[3]);
-    else
-        outl(port, (uint32_t)a->a[3]);
+    arch_io_out((uint16_t)a->a[1], (unsigned)a->a[2], (uint32_t)a->a[3]);
     return sys_ok(0);
 }
 

@@ -24,7 +24,7 @@ static bool has_word(const char *s, const char *w)
 void kmain(uint32_t magic, uint32_t info);
 void kmain(uint32_t magic, uint32_t info)
 {
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = arch_cycles();
     arch_console_init();
     kprintf("Vectra kernel booting\n");
     if (!arch_boot_info(magic, info, &bootinfo))
@@ -58,7 +58,7 @@ void kmain(uint32_t magic, uint32_t info)
     kprintf("boot: %lu KiB of RAM given to the root task as Reticles\n",
             pmem_free_bytes() >> 10);
     arch_timer_init(SCHED_HZ);
-    uint64_t t1 = rdtsc();
+    uint64_t t1 = arch_cycles();
     root_set_start_tsc(t1);
     kprintf("boot: starting root task '%s' at tsc +%lu\n", root->name, t1 - t0);
     sched_make_runnable(root);

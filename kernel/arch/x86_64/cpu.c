@@ -161,6 +161,21 @@ void arch_halt(void)
         __asm__ volatile("cli; hlt");
 }
 
+uint32_t arch_io_in(uint16_t port, unsigned width)
+{
+    return width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+}
+
+void arch_io_out(uint16_t port, unsigned width, uint32_t value)
+{
+    if (width == 1)
+        outb(port, (uint8_t)value);
+    else if (width == 2)
+        outw(port, (uint16_t)value);
+    else
+        outl(port, value);
+}
+
 void arch_exit(int status)
 {
     outb(0xf4, (uint8_t)status);          /* isa-debug-exit, if QEMU has one */

@@ -12,7 +12,7 @@
  * kernel faults), the frame stays on the kernel stack and the stub
  * returns with iretq after C has looked at it.
  */
-#include "arch/x86_64/arch_defs.h"
+#include "arch_defs.h"
 
 /* The order of struct regs (arch_defs.h): the last pushed is the first
  * field, and the six argument registers end up side by side. */

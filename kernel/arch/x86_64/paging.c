@@ -293,6 +293,8 @@ void arch_as_init(paddr_t root)
     memcpy(t + 256, k + 256, 256 * sizeof *t);
 }
 
+paddr_t arch_as_current(void) { return read_cr3(); }
+
 void arch_as_switch(paddr_t root)
 {
     if (read_cr3() != root)
