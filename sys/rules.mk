@@ -15,6 +15,10 @@ endef
 $(eval $(call manifest,supervise,tests/manifests/supervise.json))
 $(eval $(call image,supervise,$(B)/user/init.elf $(B)/sys/supervise/system.manifest $(B)/user/naming.elf $(B)/user/svcprobe.elf,test quiet))
 
+# A service granted the most a Bundle can hold (svc_start's item list).
+$(eval $(call manifest,grants,tests/manifests/grants.json))
+$(eval $(call image,grants,$(B)/user/init.elf $(B)/sys/grants/system.manifest $(B)/user/naming.elf $(B)/user/svcprobe.elf,test quiet))
+
 # The system `make run` boots: init, the manifest, and the services it names.
 SYSTEM_MODULES := $(B)/user/init.elf $(B)/sys/system/system.manifest $(B)/user/serial.elf \
                   $(B)/user/logd.elf $(B)/user/timerd.elf $(B)/user/naming.elf $(B)/user/vshell.elf

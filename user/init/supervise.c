@@ -91,17 +91,33 @@ static const char *const fault_names[32] = {
     "machine check", "SIMD error",
 };
 
-static int add_item(struct rt_bundle_item *items, unsigned *n, const char *name, v_handle cap)
+/* The Bundle items svc_start has room for: the accept Ring, one accept
+ * Ring per other service that introduces into this one, and two ends per
+ * grant; more (several introduce grants from one service) is refused. */
+#define MAX_ITEMS (1 + (MAX_SVC - 1) + 2 * MAX_GRANTS)
+
+/* Add the capability a copy or mint just made (made) to the Bundle being
+ * built. False, with s->reason set, if it could not be made or there is no
+ * room (then it is deleted): a service starts with every grant its
+ * manifest promised or not at all. */
+static bool add_item(struct service *s, struct rt_bundle_item *items, unsigned *n,
+                     const char *name, struct v_ret made)
 {
-    static char names[64][V_BUNDLE_NAME];
-    static unsigned next;
-    if (*n >= 40 || !cap)
-        return -1;
-    char *copy = names[next++ % 64];
-    snprintf(copy, V_BUNDLE_NAME, "%s", name);
-    items[*n] = (struct rt_bundle_item){copy, cap, true};
+    static char names[MAX_ITEMS][V_BUNDLE_NAME];
+    if (made.err) {
+        snprintf(s->reason, sizeof s->reason, "grant '%s': %s", name, rt_errname(made.err));
+        return false;
+    }
+    if (*n == MAX_ITEMS) {          /* more introducers than one per service */
+        v_cap_delete((v_handle)made.val);
+        snprintf(s->reason, sizeof s->reason, "grant '%s': more than %d Bundle items", name,
+                 MAX_ITEMS);
+        return false;
+    }
+    snprintf(names[*n], V_BUNDLE_NAME, "%s", name);
+    items[*n] = (struct rt_bundle_item){names[*n], (v_handle)made.val, true};
     (*n)++;
-    return 0;
+    return true;
 }
 
 /* A new connection for s's service grant g: a fresh Ring pair whose
@@ -154,22 +170,25 @@ int svc_start(struct service *s)
         s->accept_tx = (v_handle)r.val;
         s->accept_rx = (v_handle)(r.val >> 32);
     }
-    struct rt_bundle_item items[40];
+    struct rt_bundle_item items[MAX_ITEMS];
     unsigned n = 0;
     char rxname[V_BUNDLE_NAME + 4];
-    add_item(items, &n, "listen", (v_handle)v_cap_copy(s->accept_rx, V_SLOT_ANY).val);
+    if (!add_item(s, items, &n, "listen", v_cap_copy(s->accept_rx, V_SLOT_ANY)))
+        goto fail;
     int self = (int)(s - svcs);
     for (int j = 0; j < nsvc; j++)
         for (int k = 0; k < svcs[j].ngrants; k++) {
             const struct grant *g = &svcs[j].grants[k];
             if (g->type == G_INTRODUCE && g->svc == self && g->b && svcs[j].state != S_REFUSED) {
                 snprintf(rxname, sizeof rxname, "listen.%s", svcs[j].name);
-                add_item(items, &n, rxname, (v_handle)v_cap_copy((v_handle)g->b, V_SLOT_ANY).val);
+                if (!add_item(s, items, &n, rxname, v_cap_copy((v_handle)g->b, V_SLOT_ANY)))
+                    goto fail;
             }
         }
     for (int k = 0; k < s->ngrants; k++) {
         struct grant *g = &s->grants[k];
         v_handle client[2];
+        bool ok = true;
         switch (g->type) {
         case G_SERVICE: {
             if (grant_connect(s, g, client) != IPC_OK) {
@@ -178,32 +197,36 @@ int svc_start(struct service *s)
                 goto fail;
             }
             snprintf(rxname, sizeof rxname, "%s.rx", g->name);
-            add_item(items, &n, g->name, client[0]);
-            add_item(items, &n, rxname, client[1]);
+            ok = add_item(s, items, &n, g->name, (struct v_ret){V_OK, client[0]});
+            if (!ok)
+                v_cap_delete(client[1]);
+            else
+                ok = add_item(s, items, &n, rxname, (struct v_ret){V_OK, client[1]});
             break;
         }
         case G_INTRODUCE:
             /* this service's own accept Ring into the provider (a Ring has
              * one producer: init introduces through another) */
-            add_item(items, &n, g->name, (v_handle)v_cap_copy((v_handle)g->a, V_SLOT_ANY).val);
+            ok = add_item(s, items, &n, g->name, v_cap_copy((v_handle)g->a, V_SLOT_ANY));
             break;
         case G_IRQ:
-            add_item(items, &n, g->name,
-                     (v_handle)v_cap_mint(rt_cap("irq"), V_SLOT_ANY, V_R_CONTROL | V_R_GRANT,
-                                          1ull << g->a).val);
+            ok = add_item(s, items, &n, g->name,
+                          v_cap_mint(rt_cap("irq"), V_SLOT_ANY, V_R_CONTROL | V_R_GRANT,
+                                     1ull << g->a));
             break;
         case G_IOPORT:
-            add_item(items, &n, g->name,
-                     (v_handle)v_cap_mint(rt_cap("ioports"), V_SLOT_ANY,
-                                          V_R_READ | V_R_WRITE | V_R_GRANT, g->a | g->b << 16)
-                         .val);
+            ok = add_item(s, items, &n, g->name,
+                          v_cap_mint(rt_cap("ioports"), V_SLOT_ANY,
+                                     V_R_READ | V_R_WRITE | V_R_GRANT, g->a | g->b << 16));
             break;
         case G_CONSOLE:
-            add_item(items, &n, g->name, (v_handle)v_cap_copy(rt_cap("debug"), V_SLOT_ANY).val);
+            ok = add_item(s, items, &n, g->name, v_cap_copy(rt_cap("debug"), V_SLOT_ANY));
             break;
         case G_MEMORY:
             break;
         }
+        if (!ok)
+            goto fail;
     }
     struct rt_spawn_args a = {
         .elf = s->elf, .elf_len = s->elf_len, .name = s->name, .reticle = init_memory,

@@ -168,6 +168,41 @@ static int report_and_halt(void)
     return 0;
 }
 
+/* Mode 8: a service whose manifest grants it the most a Bundle can need
+ * (init, 14 connections to naming, the console, and 9 introducers of its
+ * own): every grant must be there, each connection with its ".rx" end;
+ * then ask init to halt. */
+static int check_grants(void)
+{
+    const struct v_bundle *b = rt_bundle();
+    static const char *const fixed[] = {"listen", "init", "init.rx", "debug"};
+    unsigned missing = 0;
+    char name[V_BUNDLE_NAME + 8];
+    for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (!rt_cap(fixed[i]))
+            printf("probe: missing %s\n", fixed[i]), missing++;
+    for (int i = 1; i <= 14; i++) {
+        snprintf(name, sizeof name, "g%d", i);
+        if (!rt_cap(name))
+            printf("probe: missing %s\n", name), missing++;
+        snprintf(name, sizeof name, "g%d.rx", i);
+        if (!rt_cap(name))
+            printf("probe: missing %s\n", name), missing++;
+    }
+    for (int i = 1; i <= 9; i++) {
+        snprintf(name, sizeof name, "listen.intro%d", i);
+        if (!rt_cap(name))
+            printf("probe: missing %s\n", name), missing++;
+    }
+    printf("probe: %u Bundle entries, %u grants missing\n", b ? b->count : 0, missing);
+    fflush(stdout);
+    struct ipc_conn init;
+    if (!open_init(&init))
+        return 1;
+    ipc_call(&init, Supervisor_method_halt, 0, 0, 0, 0, &rep, 2000000);
+    return 0;
+}
+
 int main(void)
 {
     uint64_t mode = rt_arg();
@@ -210,6 +245,10 @@ int main(void)
         return 3;
     case 7:
         return reroot_hostile();
+    case 8:
+        v_timer_set(60, 1500000);           /* the introducers start after it */
+        v_signal_wait(1ull << 60, V_TIMEOUT_NEVER);
+        return check_grants();
     default:
         v_signal_wait(1ull << 59, V_TIMEOUT_NEVER);
         return 0;
