@@ -41,7 +41,7 @@
  * --profile traces two such runs and takes the difference). */
 #define N_MAX 100000
 static size_t n_overhead = 10000, n_syscall = 100000, n_pingpong = 20000, n_fault = 5000,
-              n_spawn = 2000, n_frames = 1000;
+              n_spawn = 2000, n_frames = 1000, n_echo = 2000;
 static size_t n_stream = 64;                /* blocks of stream_block messages */
 static size_t stream_block = 4096;
 static const char *only;                    /* profile: the one figure to run */
@@ -319,10 +319,10 @@ struct echo {
     v_handle to_child;
 };
 
-static void echo_start(struct echo *e, unsigned mode)
+static void echo_start_sized(struct echo *e, unsigned mode, unsigned slot_log2)
 {
-    e->req = new_ring(3, 6);
-    e->rep = new_ring(3, 6);
+    e->req = new_ring(3, slot_log2);
+    e->rep = new_ring(3, slot_log2);
     struct rt_bundle_item it[4] = {
         {"rx", e->req.rx, true}, {"tx", e->rep.tx, true},
         {"peer", signal_to_self(KB_BIT_REP), true}, {"shared", shared_copy(), true},
@@ -332,6 +332,8 @@ static void echo_start(struct echo *e, unsigned mode)
     bind(e->req.tx, KB_BIT_SPACE, true, &e->out);
     bind(e->rep.rx, KB_BIT_REP, false, &e->in);
 }
+
+static void echo_start(struct echo *e, unsigned mode) { echo_start_sized(e, mode, 6); }
 
 static void echo_stop(struct echo *e, const char *what)
 {
@@ -388,6 +390,44 @@ static void bench_ring_rtt(void)
     report("ring_rtt", n_pingpong);
     echo_stop(&e, "ring_rtt");
 }
+
+/* Echo by copy: len bytes copied into a 4 KiB slot with ring_push, the
+ * doorbell and the wait one signal_call, the reply copied out with
+ * ring_pop (kbpeer copies both ways too: four copies of len a round trip)
+ * and its first and last words checked. */
+static void bench_ring_echo(const char *name, uint32_t len)
+{
+    static uint8_t buf[4096], back[4096];
+    struct echo e;
+    echo_start_sized(&e, P_ECHO_COPY, 12);
+    if (len > ring_payload_max(&e.out))
+        fail("%s: %u bytes do not fit a slot", name, len);
+    for (uint32_t k = 0; k < len; k++)
+        buf[k] = (uint8_t)(k * 7 + 1);
+    for (size_t i = 0; i < n_echo + warm(n_echo); i++) {
+        struct ring_slot h = {.len = len, .kind = KB_K_REQ, .id = i}, r;
+        *(uint64_t *)buf = i;
+        uint64_t t0 = kb_tsc();
+        if (ring_push(&e.out, &h, buf) != RING_OK)
+            fail("%s: request ring full", name);
+        v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
+        enum ring_status st;
+        while ((st = ring_pop(&e.in, &r, back, sizeof back)) == RING_EMPTY)
+            v_signal_wait(BIT(KB_BIT_REP), NEVER);
+        uint64_t t1 = kb_tsc();
+        if (st != RING_OK || r.kind != KB_K_REQ + 1 || r.id != i || r.len != len ||
+            *(uint64_t *)back != i || back[len - 1] != buf[len - 1])
+            fail("%s: bad reply to request %llu (status %d)", name, (unsigned long long)i,
+                 (int)st);
+        if (i >= warm(n_echo))
+            s[i - warm(n_echo)] = net(t0, t1);
+    }
+    report(name, n_echo);
+    echo_stop(&e, name);
+}
+
+static void bench_ring_echo_1k(void) { bench_ring_echo("ring_echo_1k", 1024); }
+static void bench_ring_echo_4k(void) { bench_ring_echo("ring_echo_4k", 4096 - RING_SLOT_HDR); }
 
 /* The same request/reply with lib/ring's own doorbell protocol: ring
  * (ring_notify) only a peer that says it sleeps; before sleeping, say so
@@ -779,7 +819,7 @@ int main(void)
     if (only) {
         if (n_profile == 0 || n_profile > N_MAX)
             fail("profile needs n=1..%d", N_MAX);
-        n_syscall = n_pingpong = n_fault = n_spawn = n_frames = n_stream = n_profile;
+        n_syscall = n_pingpong = n_fault = n_spawn = n_frames = n_echo = n_stream = n_profile;
         stream_block = 256;
         n_overhead = 100;
     }
@@ -826,6 +866,8 @@ int main(void)
         {"fault_to_supervisor", bench_fault},
         {"spawn", bench_spawn_peer},
         {"spawn_tiny", bench_spawn_tiny},
+        {"ring_echo_1k", bench_ring_echo_1k},
+        {"ring_echo_4k", bench_ring_echo_4k},
     };
     bool ran = false;
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {

@@ -21,6 +21,7 @@ enum kb_mode {
     P_SINK,         /* stream consumer: drains a Ring in batches */
     P_FRAMES,       /* takes handed-over frames, maps, reads, hands them back */
     P_FAULT,        /* notes the TSC and reads an unmapped address */
+    P_ECHO_COPY,    /* Ring echo server that copies: ring_pop, then ring_push the same bytes */
 };
 
 /* Signal bits of the child (doorbells of the Rings it binds). */
