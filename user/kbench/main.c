@@ -1,7 +1,8 @@
 /*
  * kbench: Vectra's primitives measured in guest instructions. Runs as the
  * root Task of the bench image (boot module 0), with user/kbpeer as module
- * 1, and prints one line per figure on the console:
+ * 1 and user/kbipc (the service of the ipc_rtt figures) as module 2, and
+ * prints one line per figure on the console:
  *
  *     bench <name> unit=<unit> median=<n> p99=<n> min=<n> n=<samples>
  *
@@ -28,6 +29,7 @@
 
 #include "../kbpeer/kbpeer.h"
 #include "elf/elf.h"
+#include "ipc.h"
 #include "ring/ring.h"
 #include "rt.h"
 
@@ -55,8 +57,8 @@ static size_t warm(size_t n) { return only ? 2 : n / 10; }
 
 static v_handle SELF, AS, R, SIGF;
 static unsigned prio;
-static const void *peer_elf;
-static size_t peer_len;
+static const void *peer_elf, *ipc_elf;
+static size_t peer_len, ipc_len;
 static uint64_t peer_entry;
 static uint64_t overhead;
 static uint64_t *s;                 /* samples: 2 * N_MAX, from the heap after boot */
@@ -428,6 +430,53 @@ static void bench_ring_echo(const char *name, uint32_t len)
 
 static void bench_ring_echo_1k(void) { bench_ring_echo("ring_echo_1k", 1024); }
 static void bench_ring_echo_4k(void) { bench_ring_echo("ring_echo_4k", 4096 - RING_SLOT_HDR); }
+
+/* The service framework as services use it (user/rt/ipc.c): user/kbipc
+ * (boot module 2) runs ipc_serve on an accept Ring, kbench connects nconns clients to it with
+ * ipc_introduce (as init and the naming service do) and times ipc_call
+ * with 8 bytes on the last connection it opened, the reply checked. */
+static void bench_ipc(const char *name, unsigned nconns)
+{
+    static struct ipc_conn conns[IPC_MAX_CONNS];
+    static struct ipc_msg reply;
+    struct ring2 acc = new_ring(4, 6);
+    struct rt_bundle_item it[] = {{"listen", acc.rx, true}};
+    struct rt_child c;
+    struct rt_spawn_args a = {
+        .elf = ipc_elf, .elf_len = ipc_len, .name = "kbipc", .reticle = R,
+        .memory = 512 * 1024, .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 1,
+        .table_bits = 7,        /* two ends a connection, 32 connections */
+    };
+    int se = rt_spawn(&a, &c);
+    if (se)
+        fail("spawning kbipc: %s", rt_errname(se));
+    for (unsigned k = 0; k < nconns; k++) {
+        v_handle ends[2];
+        int e = ipc_introduce(R, acc.tx, "kbench", ends);
+        if (!e)
+            e = ipc_attach(&conns[k], ends[0], ends[1]);
+        if (e)
+            fail("%s: connection %u: %s", name, k, ipc_strerror(e));
+    }
+    struct ipc_conn *cn = &conns[nconns - 1];
+    for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
+        uint64_t t0 = kb_tsc();
+        int e = ipc_call(cn, KB_K_IPC, &i, 8, 0, 0, &reply, NEVER);
+        uint64_t t1 = kb_tsc();
+        if (e || reply.hdr.len != 8 || *(uint64_t *)reply.data != i)
+            fail("%s: call %llu: %s", name, (unsigned long long)i, ipc_strerror(e));
+        if (i >= warm(n_pingpong))
+            s[i - warm(n_pingpong)] = net(t0, t1);
+    }
+    report(name, n_pingpong);
+    for (unsigned k = 0; k < nconns; k++)
+        ipc_detach(&conns[k]);
+    destroy(&c);
+    v_cap_delete(acc.tx);
+}
+
+static void bench_ipc_1(void) { bench_ipc("ipc_rtt", 1); }
+static void bench_ipc_32(void) { bench_ipc("ipc_rtt_32", 32); }
 
 /* The same request/reply with lib/ring's own doorbell protocol: ring
  * (ring_notify) only a peer that says it sleeps; before sleeping, say so
@@ -802,6 +851,10 @@ int main(void)
     if (!bi || bi->nmodules < 2)
         fail("needs kbpeer as boot module 1");
     peer_elf = (const void *)bi->module[1].vaddr;
+    if (bi->nmodules < 3)
+        fail("needs kbipc as boot module 2");
+    ipc_elf = (const void *)bi->module[2].vaddr;
+    ipc_len = bi->module[2].size;
     peer_len = bi->module[1].size;
     if (peer_len < 32)
         fail("boot module 1 is not an ELF file");
@@ -868,6 +921,8 @@ int main(void)
         {"spawn_tiny", bench_spawn_tiny},
         {"ring_echo_1k", bench_ring_echo_1k},
         {"ring_echo_4k", bench_ring_echo_4k},
+        {"ipc_rtt", bench_ipc_1},
+        {"ipc_rtt_32", bench_ipc_32},
     };
     bool ran = false;
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
