@@ -23,7 +23,7 @@ static inline uint64_t ld64(const uint8_t *p)
 
 static inline void st64(uint8_t *p, uint64_t w) { __builtin_memcpy(p, &w, 8); }
 
-static void copy_payload(void *dst, const void *src, uint32_t n)
+void ring_copy(void *dst, const void *src, uint32_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
@@ -110,7 +110,7 @@ enum ring_status ring_push(struct ring_view *v, const struct ring_slot *hdr, con
     if (st != RING_OK)
         return st;
     *s = *hdr;
-    copy_payload(s + 1, payload, hdr->len);
+    ring_copy(s + 1, payload, hdr->len);
     ring_commit(v);
     return RING_OK;
 }
@@ -149,7 +149,7 @@ enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf,
         return RING_CORRUPT;
     if (h.len > cap)
         return RING_TOOBIG;
-    copy_payload(buf, s + 1, h.len);
+    ring_copy(buf, s + 1, h.len);
     *hdr = h;
     ring_release(v);
     return RING_OK;
