@@ -535,43 +535,50 @@ static void bench_sigsegv(void)
 	free(s);
 }
 
-/* Sends fd over the socket with SCM_RIGHTS (one byte of data beside it). */
-static void send_fd(int sock, int fd)
-{
-	char c = 'f';
-	struct iovec iov = {&c, 1};
+/* One byte of data with room for one descriptor beside it. */
+struct fd_msg {
+	char c;
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh;
+};
 
+static void fd_msg_init(struct fd_msg *m)
+{
+	m->c = 'f';
+	m->iov = (struct iovec){&m->c, 1};
+	m->mh = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
+				.msg_controllen = sizeof m->u.buf};
+}
+
+/* Sends fd over the socket with SCM_RIGHTS. */
+static void send_fd(int sock, int fd)
+{
+	struct fd_msg m;
+
+	fd_msg_init(&m);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m.mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	if (sendmsg(sock, &mh, 0) != 1)
+	if (sendmsg(sock, &m.mh, 0) != 1)
 		fail("sendmsg SCM_RIGHTS");
 }
 
 /* Receives one descriptor sent by send_fd: it is in our table on return. */
 static int recv_fd(int sock)
 {
-	char c;
-	struct iovec iov = {&c, 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf};
+	struct fd_msg m;
 	int fd;
 
-	if (recvmsg(sock, &mh, 0) != 1)
+	fd_msg_init(&m);
+	if (recvmsg(sock, &m.mh, 0) != 1)
 		fail("recvmsg SCM_RIGHTS");
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m.mh);
 	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
 		errno = 0;
 		fail("recvmsg: no descriptor came");

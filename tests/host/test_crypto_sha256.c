@@ -57,13 +57,18 @@ TEST(nist_examples)
     }
 }
 
+static void fill_random(uint8_t *buf, size_t n, unsigned seed)
+{
+    srand(seed);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)rand();
+}
+
 TEST(differential_against_libsodium_every_length)
 {
     static uint8_t buf[1100];
     uint8_t a[32], b[32];
-    srand(4321);
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (uint8_t)rand();
+    fill_random(buf, sizeof buf, 4321);
     for (int form = 0; form < nforms(); form++)
         for (size_t n = 0; n <= sizeof buf; n++) {
             sha256_cpu(a, buf, n, form == 1);
@@ -79,9 +84,7 @@ TEST(incremental_updates_match_one_shot)
 {
     static uint8_t buf[3000];
     uint8_t a[32], b[32];
-    srand(77);
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (uint8_t)rand();
+    fill_random(buf, sizeof buf, 77);
     for (int form = 0; form < nforms(); form++)
         for (int round = 0; round < 300; round++) {
             size_t n = (size_t)rand() % sizeof buf, done = 0;
