@@ -181,6 +181,7 @@ CAP64K := 65536
 CAP64K_PAD := import json, sys; m = json.load(open(sys.argv[1])); \
     m["blobs"].append({"name": "pad.bin", "file": "pad.bin"}); \
     open(sys.argv[2], "w").write(json.dumps(m, indent=1) + "\n")
+# capsule64k NAME VER [BYTES]: capdemo and pad.bin, signed, exactly BYTES (64 KiB).
 define capsule64k
 $(CAPS)/$(1)-$(2)/capdemo.elf: $(B)/user/capdemo.elf $(CAPTOOL) sys/capsules.mk
 	@mkdir -p $$(@D)
@@ -192,7 +193,7 @@ $(CAPS)/$(1)-$(2)/manifest.json: $(CAPTOOL) sys/capsules.mk
 	$(Q)$(PYTHON) -c '$$(CAP64K_PAD)' $$@.tmp $$@ && rm -f $$@.tmp
 $(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdemo.elf \
                         $(CAPKEY)/alice.vcert | $(VCAPSULE)
-	@echo "  VCAP    $$@ (64 KiB)"
+	@echo "  VCAP    $$@ ($(or $(3),$(CAP64K)) bytes)"
 	$(Q)set -e; pad=$(CAPS)/$(1)-$(2)/pad.bin; \
 	build() { rm -f $$@ $$@.unsigned; \
 	    $(VCAPSULE) build $$< -o $$@.unsigned > /dev/null; \
@@ -201,15 +202,21 @@ $(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdem
 	    rm -f $$@.unsigned; }; \
 	head -c 8 /dev/zero > $$$$pad; build; \
 	size=$$$$(stat -c %s $$@); \
-	if [ $$$$size -gt $(CAP64K) ]; then echo "$$@: $$$$size bytes without padding" >&2; \
+	if [ $$$$size -gt $(or $(3),$(CAP64K)) ]; then echo "$$@: $$$$size bytes without padding" >&2; \
 	    rm -f $$@; exit 1; fi; \
-	head -c $$$$(($(CAP64K) - size + 8)) /dev/zero > $$$$pad; build; \
-	if [ $$$$(stat -c %s $$@) != $(CAP64K) ]; then echo "$$@: not $(CAP64K) bytes" >&2; \
+	head -c $$$$(($(or $(3),$(CAP64K)) - size + 8)) /dev/zero > $$$$pad; build; \
+	if [ $$$$(stat -c %s $$@) != $(or $(3),$(CAP64K)) ]; then echo "$$@: not $(or $(3),$(CAP64K)) bytes" >&2; \
 	    rm -f $$@; exit 1; fi
 ALL += $(CAPS)/$(1)-$(2).vcap
 endef
 $(eval $(call capsule64k,bench,1.0.0))
 $(eval $(call capsule64k,bench,1.0.1))
+# The scaling rows (capsule_verify_1m, _4m): two more capsules of 1 MiB and
+# 4 MiB in the capbench image only (not capbench_quick), which init
+# verifies at boot and scripts/bench reads from its "verified in" lines.
+$(eval $(call capsule64k,scale1m,1.0.0,1048576))
+$(eval $(call capsule64k,scale4m,1.0.0,4194304))
+CAPBENCH_SCALE := $(CAPS)/scale1m-1.0.0.vcap $(CAPS)/scale4m-1.0.0.vcap
 
 # sys/capbench.json names the bench service's first version by VCID and
 # capbench's sample count as "@samples".
@@ -223,4 +230,5 @@ $(eval $(call capbench_image,capbench_quick,2))
 $(foreach i,capbench capbench_quick,$(eval $(call manifest,$(i),$(CAPS)/$(i).json)) \
     $(eval $(call system_capsule,$(i))) \
     $(eval $(call image,$(i),$(B)/user/init.elf $(CAPS)/sys-$(i)/system.vcap $(CAPS)/policy.bin \
-        $(CAPS)/bench-1.0.0.vcap $(CAPS)/bench-1.0.1.vcap $(B)/user/capbench.elf,test quiet capbench)))
+        $(CAPS)/bench-1.0.0.vcap $(CAPS)/bench-1.0.1.vcap $(if $(filter capbench,$(i)),$(CAPBENCH_SCALE)) \
+        $(B)/user/capbench.elf,test quiet capbench)))

@@ -38,6 +38,9 @@
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include <ucontext.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,6 +60,8 @@ enum {
 	WARM_PINGPONG = 5000,
 	N_SPAWN = 2000,
 	N_FAULT = 20000,
+	N_SIGSEGV = 20000,
+	ECHO_MAX = 4096,
 };
 
 static uint64_t boot_tsc;
@@ -206,6 +211,17 @@ static void xread(int fd, void *buf, size_t len)
 		fail("read fd %d", fd);
 }
 
+/* A pipe may hand a large message over in pieces: read until len bytes. */
+static void xread_all(int fd, void *buf, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t r = read(fd, (char *)buf + got, len - got);
+		if (r <= 0)
+			fail("read fd %d", fd);
+		got += (size_t)r;
+	}
+}
+
 /*
  * Pipe round trip: the parent writes one byte into to_child, the child reads
  * it and writes one byte back into to_parent, the parent reads it.
@@ -219,12 +235,12 @@ static void xread(int fd, void *buf, size_t len)
  * costs that). The warm-up of WARM_PINGPONG round trips puts every sample in
  * that steady state.
  */
-static void bench_pipe(void)
+static void bench_pipe(const char *name, size_t len)
 {
 	int to_child[2], to_parent[2];
 	size_t total = N_PINGPONG + WARM_PINGPONG;
 	uint64_t *s = samples(N_PINGPONG);
-	char c = 'x';
+	static char buf[ECHO_MAX];
 
 	if (pipe(to_child) || pipe(to_parent))
 		fail("pipe");
@@ -233,17 +249,18 @@ static void bench_pipe(void)
 		close(to_child[1]);
 		close(to_parent[0]);
 		for (size_t i = 0; i < total; i++) {
-			xread(to_child[0], &c, 1);
-			xwrite(to_parent[1], &c, 1);
+			xread_all(to_child[0], buf, len);
+			xwrite(to_parent[1], buf, len);
 		}
 		_exit(0);
 	}
 	close(to_child[0]);
 	close(to_parent[1]);
+	memset(buf, 'x', len);
 	for (size_t i = 0; i < total; i++) {
 		uint64_t t0 = tsc();
-		xwrite(to_child[1], &c, 1);
-		xread(to_parent[0], &c, 1);
+		xwrite(to_child[1], buf, len);
+		xread_all(to_parent[0], buf, len);
 		uint64_t t1 = tsc();
 		if (i >= total - N_PINGPONG)
 			s[i - (total - N_PINGPONG)] = net(t0, t1);
@@ -251,7 +268,7 @@ static void bench_pipe(void)
 	reap(pid, "pipe");
 	close(to_child[1]);
 	close(to_parent[0]);
-	report("pipe_rtt", s, N_PINGPONG);
+	report(name, s, N_PINGPONG);
 	free(s);
 }
 
@@ -465,6 +482,165 @@ static void bench_page_fault(void)
 	free(s);
 }
 
+/*
+ * SIGSEGV to handler, the counterpart of Vectra's fault_to_supervisor: the
+ * TSC is read, then a load from a PROT_NONE page faults; the sample ends
+ * with the TSC read as the handler's first statement (the kernel's fault
+ * path, the signal frame, the handler's entry). The handler then moves the
+ * saved RIP past the load (not measured, nor is the sigreturn).
+ */
+static volatile uint64_t t_handler;
+extern const char fault_load[], fault_resume[];
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	t_handler = tsc();
+	ucontext_t *uc = ctx;
+
+	(void)sig;
+	(void)si;
+	if (uc->uc_mcontext.gregs[REG_RIP] != (greg_t)fault_load)
+		_exit(3); /* a fault we did not plan: never continue */
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)fault_resume;
+}
+
+static void bench_sigsegv(void)
+{
+	size_t warm = N_SIGSEGV / 10, total = N_SIGSEGV + warm;
+	uint64_t *s = samples(N_SIGSEGV);
+	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
+
+	if (page == MAP_FAILED)
+		fail("mmap PROT_NONE page");
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) != 0)
+		fail("sigaction SIGSEGV");
+	for (size_t i = 0; i < total; i++) {
+		t_handler = 0;
+		uint64_t t0 = tsc();
+		__asm__ volatile("fault_load: movb (%0), %%al\n"
+				 "fault_resume:"
+				 : : "r"(page) : "rax", "memory");
+		if (t_handler == 0) {
+			errno = 0;
+			fail("the load from a PROT_NONE page did not fault");
+		}
+		if (i >= warm)
+			s[i - warm] = net(t0, t_handler);
+	}
+	signal(SIGSEGV, SIG_DFL);
+	munmap(page, 4096);
+	report("sigsegv_to_handler", s, N_SIGSEGV);
+	free(s);
+}
+
+/* One byte of data with room for one descriptor beside it. */
+struct fd_msg {
+	char c;
+	struct iovec iov;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh;
+};
+
+static void fd_msg_init(struct fd_msg *m)
+{
+	m->c = 'f';
+	m->iov = (struct iovec){&m->c, 1};
+	m->mh = (struct msghdr){.msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
+				.msg_controllen = sizeof m->u.buf};
+}
+
+/* Sends fd over the socket with SCM_RIGHTS. */
+static void send_fd(int sock, int fd)
+{
+	struct fd_msg m;
+
+	fd_msg_init(&m);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m.mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(sock, &m.mh, 0) != 1)
+		fail("sendmsg SCM_RIGHTS");
+}
+
+/* Receives one descriptor sent by send_fd: it is in our table on return. */
+static int recv_fd(int sock)
+{
+	struct fd_msg m;
+	int fd;
+
+	fd_msg_init(&m);
+	if (recvmsg(sock, &m.mh, 0) != 1)
+		fail("recvmsg SCM_RIGHTS");
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m.mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+		errno = 0;
+		fail("recvmsg: no descriptor came");
+	}
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+/*
+ * Descriptor passing, the counterpart of Vectra's cap_transfer: the parent
+ * sends a descriptor (of a memfd, as Vectra moves a frame) over a Unix
+ * socket pair with SCM_RIGHTS; one way ends when the child's recvmsg has
+ * put it in its table (the child reads the TSC there into a shared page);
+ * the round trip when the child has sent it back and the parent holds it.
+ * Each side closes its received descriptor after the sample (Vectra moves
+ * the capability, so nothing is left to close).
+ */
+static void bench_scm_rights(void)
+{
+	size_t total = N_PINGPONG + WARM_PINGPONG;
+	uint64_t *one = samples(N_PINGPONG), *rtt = samples(N_PINGPONG);
+	volatile uint64_t *t_child = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int sv[2], mfd = memfd_create("linux-bench", 0);
+
+	if (t_child == MAP_FAILED || mfd < 0 || ftruncate(mfd, 4096) != 0)
+		fail("shared page or memfd");
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		fail("socketpair");
+	pid_t pid = xfork();
+	if (pid == 0) {
+		close(sv[0]);
+		for (size_t i = 0; i < total; i++) {
+			int fd = recv_fd(sv[1]);
+			*t_child = tsc();
+			send_fd(sv[1], fd);
+			close(fd);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	for (size_t i = 0; i < total; i++) {
+		uint64_t t0 = tsc();
+		send_fd(sv[0], mfd);
+		int fd = recv_fd(sv[0]);
+		uint64_t t1 = tsc();
+		close(fd);
+		if (i >= total - N_PINGPONG) {
+			one[i - (total - N_PINGPONG)] = net(t0, *t_child);
+			rtt[i - (total - N_PINGPONG)] = net(t0, t1);
+		}
+	}
+	reap(pid, "scm_rights");
+	close(sv[0]);
+	close(mfd);
+	munmap((void *)t_child, 4096);
+	report("scm_rights", one, N_PINGPONG);
+	report("scm_rights_rtt", rtt, N_PINGPONG);
+	free(one);
+	free(rtt);
+}
+
 int main(void)
 {
 	/* First thing: instructions from machine reset to here (icount TSC). */
@@ -495,12 +671,16 @@ int main(void)
 
 	bench_overhead();
 	bench_getppid();
-	bench_pipe();
+	bench_pipe("pipe_rtt", 1);
+	bench_pipe("pipe_rtt_1k", 1024);
+	bench_pipe("pipe_rtt_4k", 4096);
 	bench_eventfd();
 	bench_futex();
 	bench_fork_exec();
 	bench_posix_spawn();
 	bench_page_fault();
+	bench_sigsegv();
+	bench_scm_rights();
 
 	printf("linux-bench: done\n");
 	finish(0);

@@ -69,6 +69,10 @@ enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf,
 enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot);
 void ring_release(struct ring_view *v);
 
+/* The payload copy ring_push and ring_pop use, for writers and readers in
+ * place: by words, any alignment, dst and src disjoint. */
+void ring_copy(void *dst, const void *src, uint32_t n);
+
 /* How many messages are waiting (consumer) or free slots (producer). */
 uint32_t ring_count(const struct ring_view *v);
 bool ring_closed(const struct ring_view *v);

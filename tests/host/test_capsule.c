@@ -335,6 +335,48 @@ TEST(what_if_a_blob_is_altered_resized_padded_or_followed_by_junk)
     teardown(&f);
 }
 
+/* Counts the bytes each verification hashes (host_crypto underneath). */
+static size_t hashed;
+static void count_sha256(uint8_t out[32], const void *m, size_t len)
+{
+    hashed += len;
+    host_crypto.sha256(out, m, len);
+}
+static void count_sha3_512(uint8_t out[64], const void *m, size_t len)
+{
+    hashed += len;
+    host_crypto.sha3_512(out, m, len);
+}
+
+TEST(a_good_capsule_has_each_payload_byte_hashed_once)
+{
+    struct fixture f = {0};
+    struct capsule_result res;
+    setup(&f);
+    struct capsule_crypto counting = {count_sha256, count_sha3_512, host_crypto.ed25519_verify};
+    struct capsule_env env;
+    CHECK(capsule_parse_envelope(f.signed_cap.p, f.signed_cap.len, &env) == CAPSULE_OK);
+    hashed = 0;
+    CHECK_EQ(capsule_verify(&counting, f.signed_cap.p, f.signed_cap.len, &f.policy, NOW, &res),
+             CAPSULE_OK);
+    /* the VCID (manifest), the certificate body, the payload: once each */
+    CHECK_EQ(hashed, env.manifest_len + env.certs[0].body_len + env.payload_len);
+    CHECK(env.payload_len > 0);
+
+    /* a flipped payload byte: the blobs are hashed too, to name the one */
+    size_t n = (size_t)env.payload_len;
+    uint8_t *pay = malloc(n);
+    memcpy(pay, env.payload, n);
+    pay[8] ^= 1; /* the first blob's first byte */
+    struct vbuf bad = with_payload(&f.signed_cap, pay, n);
+    hashed = 0;
+    CHECK_EQ(capsule_verify(&counting, bad.p, bad.len, &f.policy, NOW, &res), CAPSULE_BLOB_HASH);
+    CHECK(hashed > env.manifest_len + env.certs[0].body_len + env.payload_len);
+    free(pay);
+    vbuf_free(&bad);
+    teardown(&f);
+}
+
 /* A manifest straight from JSON (bypassing the builder's own checks). */
 static struct vbuf raw_manifest(const char *json)
 {

@@ -1,7 +1,8 @@
 /*
  * kbench: Vectra's primitives measured in guest instructions. Runs as the
  * root Task of the bench image (boot module 0), with user/kbpeer as module
- * 1, and prints one line per figure on the console:
+ * 1 and user/kbipc (the service of the ipc_rtt figures) as module 2, and
+ * prints one line per figure on the console:
  *
  *     bench <name> unit=<unit> median=<n> p99=<n> min=<n> n=<samples>
  *
@@ -28,6 +29,7 @@
 
 #include "../kbpeer/kbpeer.h"
 #include "elf/elf.h"
+#include "ipc.h"
 #include "ring/ring.h"
 #include "rt.h"
 
@@ -41,7 +43,7 @@
  * --profile traces two such runs and takes the difference). */
 #define N_MAX 100000
 static size_t n_overhead = 10000, n_syscall = 100000, n_pingpong = 20000, n_fault = 5000,
-              n_spawn = 2000, n_frames = 1000;
+              n_spawn = 2000, n_frames = 1000, n_echo = 2000;
 static size_t n_stream = 64;                /* blocks of stream_block messages */
 static size_t stream_block = 4096;
 static const char *only;                    /* profile: the one figure to run */
@@ -55,8 +57,8 @@ static size_t warm(size_t n) { return only ? 2 : n / 10; }
 
 static v_handle SELF, AS, R, SIGF;
 static unsigned prio;
-static const void *peer_elf;
-static size_t peer_len;
+static const void *peer_elf, *ipc_elf;
+static size_t peer_len, ipc_len;
 static uint64_t peer_entry;
 static uint64_t overhead;
 static uint64_t *s;                 /* samples: 2 * N_MAX, from the heap after boot */
@@ -319,10 +321,10 @@ struct echo {
     v_handle to_child;
 };
 
-static void echo_start(struct echo *e, unsigned mode)
+static void echo_start_sized(struct echo *e, unsigned mode, unsigned slot_log2)
 {
-    e->req = new_ring(3, 6);
-    e->rep = new_ring(3, 6);
+    e->req = new_ring(3, slot_log2);
+    e->rep = new_ring(3, slot_log2);
     struct rt_bundle_item it[4] = {
         {"rx", e->req.rx, true}, {"tx", e->rep.tx, true},
         {"peer", signal_to_self(KB_BIT_REP), true}, {"shared", shared_copy(), true},
@@ -332,6 +334,8 @@ static void echo_start(struct echo *e, unsigned mode)
     bind(e->req.tx, KB_BIT_SPACE, true, &e->out);
     bind(e->rep.rx, KB_BIT_REP, false, &e->in);
 }
+
+static void echo_start(struct echo *e, unsigned mode) { echo_start_sized(e, mode, 6); }
 
 static void echo_stop(struct echo *e, const char *what)
 {
@@ -388,6 +392,91 @@ static void bench_ring_rtt(void)
     report("ring_rtt", n_pingpong);
     echo_stop(&e, "ring_rtt");
 }
+
+/* Echo by copy: len bytes copied into a 4 KiB slot with ring_push, the
+ * doorbell and the wait one signal_call, the reply copied out with
+ * ring_pop (kbpeer copies both ways too: four copies of len a round trip)
+ * and its first and last words checked. */
+static void bench_ring_echo(const char *name, uint32_t len)
+{
+    static uint8_t buf[4096], back[4096];
+    struct echo e;
+    echo_start_sized(&e, P_ECHO_COPY, 12);
+    if (len > ring_payload_max(&e.out))
+        fail("%s: %u bytes do not fit a slot", name, len);
+    for (uint32_t k = 0; k < len; k++)
+        buf[k] = (uint8_t)(k * 7 + 1);
+    for (size_t i = 0; i < n_echo + warm(n_echo); i++) {
+        struct ring_slot h = {.len = len, .kind = KB_K_REQ, .id = i}, r;
+        *(uint64_t *)buf = i;
+        uint64_t t0 = kb_tsc();
+        if (ring_push(&e.out, &h, buf) != RING_OK)
+            fail("%s: request ring full", name);
+        v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
+        enum ring_status st;
+        while ((st = ring_pop(&e.in, &r, back, sizeof back)) == RING_EMPTY)
+            v_signal_wait(BIT(KB_BIT_REP), NEVER);
+        uint64_t t1 = kb_tsc();
+        if (st != RING_OK || r.kind != KB_K_REQ + 1 || r.id != i || r.len != len ||
+            *(uint64_t *)back != i || back[len - 1] != buf[len - 1])
+            fail("%s: bad reply to request %llu (status %d)", name, (unsigned long long)i,
+                 (int)st);
+        if (i >= warm(n_echo))
+            s[i - warm(n_echo)] = net(t0, t1);
+    }
+    report(name, n_echo);
+    echo_stop(&e, name);
+}
+
+static void bench_ring_echo_1k(void) { bench_ring_echo("ring_echo_1k", 1024); }
+static void bench_ring_echo_4k(void) { bench_ring_echo("ring_echo_4k", 4096 - RING_SLOT_HDR); }
+
+/* The service framework as services use it (user/rt/ipc.c): user/kbipc
+ * (boot module 2) runs ipc_serve on an accept Ring, kbench connects nconns clients to it with
+ * ipc_introduce (as init and the naming service do) and times ipc_call
+ * with 8 bytes on the last connection it opened, the reply checked. */
+static void bench_ipc(const char *name, unsigned nconns)
+{
+    static struct ipc_conn conns[IPC_MAX_CONNS];
+    static struct ipc_msg reply;
+    struct ring2 acc = new_ring(4, 6);
+    struct rt_bundle_item it[] = {{"listen", acc.rx, true}};
+    struct rt_child c;
+    struct rt_spawn_args a = {
+        .elf = ipc_elf, .elf_len = ipc_len, .name = "kbipc", .reticle = R,
+        .memory = 512 * 1024, .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 1,
+        .table_bits = 7,        /* two ends a connection, 32 connections */
+    };
+    int se = rt_spawn(&a, &c);
+    if (se)
+        fail("spawning kbipc: %s", rt_errname(se));
+    for (unsigned k = 0; k < nconns; k++) {
+        v_handle ends[2];
+        int e = ipc_introduce(R, acc.tx, "kbench", ends);
+        if (!e)
+            e = ipc_attach(&conns[k], ends[0], ends[1]);
+        if (e)
+            fail("%s: connection %u: %s", name, k, ipc_strerror(e));
+    }
+    struct ipc_conn *cn = &conns[nconns - 1];
+    for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
+        uint64_t t0 = kb_tsc();
+        int e = ipc_call(cn, KB_K_IPC, &i, 8, 0, 0, &reply, NEVER);
+        uint64_t t1 = kb_tsc();
+        if (e || reply.hdr.len != 8 || *(uint64_t *)reply.data != i)
+            fail("%s: call %llu: %s", name, (unsigned long long)i, ipc_strerror(e));
+        if (i >= warm(n_pingpong))
+            s[i - warm(n_pingpong)] = net(t0, t1);
+    }
+    report(name, n_pingpong);
+    for (unsigned k = 0; k < nconns; k++)
+        ipc_detach(&conns[k]);
+    destroy(&c);
+    v_cap_delete(acc.tx);
+}
+
+static void bench_ipc_1(void) { bench_ipc("ipc_rtt", 1); }
+static void bench_ipc_32(void) { bench_ipc("ipc_rtt_32", 32); }
 
 /* The same request/reply with lib/ring's own doorbell protocol: ring
  * (ring_notify) only a peer that says it sleeps; before sleeping, say so
@@ -762,6 +851,10 @@ int main(void)
     if (!bi || bi->nmodules < 2)
         fail("needs kbpeer as boot module 1");
     peer_elf = (const void *)bi->module[1].vaddr;
+    if (bi->nmodules < 3)
+        fail("needs kbipc as boot module 2");
+    ipc_elf = (const void *)bi->module[2].vaddr;
+    ipc_len = bi->module[2].size;
     peer_len = bi->module[1].size;
     if (peer_len < 32)
         fail("boot module 1 is not an ELF file");
@@ -779,7 +872,7 @@ int main(void)
     if (only) {
         if (n_profile == 0 || n_profile > N_MAX)
             fail("profile needs n=1..%d", N_MAX);
-        n_syscall = n_pingpong = n_fault = n_spawn = n_frames = n_stream = n_profile;
+        n_syscall = n_pingpong = n_fault = n_spawn = n_frames = n_echo = n_stream = n_profile;
         stream_block = 256;
         n_overhead = 100;
     }
@@ -826,6 +919,10 @@ int main(void)
         {"fault_to_supervisor", bench_fault},
         {"spawn", bench_spawn_peer},
         {"spawn_tiny", bench_spawn_tiny},
+        {"ring_echo_1k", bench_ring_echo_1k},
+        {"ring_echo_4k", bench_ring_echo_4k},
+        {"ipc_rtt", bench_ipc_1},
+        {"ipc_rtt_32", bench_ipc_32},
     };
     bool ran = false;
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {

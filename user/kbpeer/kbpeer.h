@@ -21,6 +21,7 @@ enum kb_mode {
     P_SINK,         /* stream consumer: drains a Ring in batches */
     P_FRAMES,       /* takes handed-over frames, maps, reads, hands them back */
     P_FAULT,        /* notes the TSC and reads an unmapped address */
+    P_ECHO_COPY,    /* Ring echo server that copies: ring_pop, then ring_push the same bytes */
 };
 
 /* Signal bits of the child (doorbells of the Rings it binds). */
@@ -42,6 +43,7 @@ enum kb_mode {
 #define KB_K_REQ   10       /* request; the reply has kind + 1 */
 #define KB_K_DATA  20       /* stream data */
 #define KB_K_STOP  99       /* the last message: the child returns 0 */
+#define KB_K_IPC   30       /* user/kbipc: echo the payload in the reply */
 
 /* 64 KiB payloads travel as 16 frames, 8 per message (the transfer
  * queue holds V_RING_XQ = 8 capabilities). */

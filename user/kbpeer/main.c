@@ -94,6 +94,36 @@ static int echo_call(void)
     }
 }
 
+/* Echo by copy (ring_echo_1k/_4k): each request is copied out with
+ * ring_pop and its bytes copied back in with ring_push, kind + 1; the
+ * doorbell and the wait one signal_call, as in echo_call. */
+static int echo_copy(void)
+{
+    static uint8_t buf[4096];
+    struct ring_view in, out;
+    v_handle rx, tx, peer = rt_cap("peer");
+    if (bind("rx", KB_RX_VA, KB_BIT_REQ, false, &in, &rx) ||
+        bind("tx", KB_TX_VA, KB_BIT_TXSP, true, &out, &tx) || !peer)
+        return 80;
+    if (v_signal_wait(BIT(KB_BIT_REQ), WAIT_NEVER).err)
+        return 81;
+    for (;;) {
+        struct ring_slot h;
+        enum ring_status st;
+        while ((st = ring_pop(&in, &h, buf, sizeof buf)) == RING_OK) {
+            if (h.kind == KB_K_STOP)
+                return 0;
+            h.kind++;
+            if (ring_push(&out, &h, buf) != RING_OK)
+                return 82;
+        }
+        if (st != RING_EMPTY)
+            return st == RING_CLOSED ? 0 : 83;
+        if (v_signal_call(peer, BIT(KB_BIT_REP), BIT(KB_BIT_REQ), WAIT_NEVER).err)
+            return 84;
+    }
+}
+
 /* The same echo through lib/ring's doorbell protocol: ring only a peer
  * that said it sleeps; say so before sleeping, and look once more. */
 static int echo_notify(void)
@@ -276,6 +306,7 @@ int main(void)
     case P_SINK: return sink(flags);
     case P_FRAMES: return frames();
     case P_FAULT: return fault();
+    case P_ECHO_COPY: return echo_copy();
     }
     return 99;
 }

@@ -21,8 +21,8 @@ SODIUM_OBJS  := $(SODIUM_FILES:%.c=$(B)/user/libsodium/%.o) $(B)/user/libsodium/
 SODIUM_LIB   := $(B)/user/libsodium.a
 SODIUM_SHIM  := $(B)/user/libsodium-shim.a
 SODIUM_LIBC  := memcpy memmove memset memcmp strlen abort
-# capsule_crypto.o (the verifier's OS crypto) also takes SHA3 from libvectra
-SODIUM_EXTRA := sha3_512
+# capsule_crypto.o (the verifier's OS crypto) also takes SHA-256 and SHA3 from libvectra
+SODIUM_EXTRA := sha3_512 sha256_cpu
 
 # Third-party code: our warnings are not its style, so they are off (-w);
 # the freestanding flags are the user world's.
@@ -74,3 +74,7 @@ ALL += $(SODIUM_LIB) $(SODIUM_SHIM)
 # the host test links the freestanding (non-PIC) archive, hence -no-pie
 TEST_DEPS_test_sodium_free := $(SODIUM_LIB)
 TEST_LIBS_test_sodium_free := $(SODIUM_LIB) $(LIB_HOST) -no-pie
+
+# lib/crypto/sha256.c, which replaced libsodium's SHA-256 in the OS, is
+# checked against the host's libsodium
+TEST_LIBS_test_crypto_sha256 := -lsodium

@@ -8,6 +8,21 @@
 static int64_t last_err;
 int64_t ipc_last_err(void) { return last_err; }
 
+/* Doorbell bits this library's own waits took (sleep_on, the transfer
+ * queue's poll) that may also mean "a message came": a server's handler
+ * replying into a full Ring waits on that connection's bit and so may
+ * consume the doorbell of a request that arrived meanwhile. ipc_serve
+ * takes them back into its ready set, so no request is left unseen. */
+static uint64_t taken_bits;
+
+static struct v_ret wait_bits(uint64_t mask, uint64_t timeout_us)
+{
+    struct v_ret r = v_signal_wait(mask, timeout_us);
+    if (!r.err)
+        taken_bits |= r.val;
+    return r;
+}
+
 static uint64_t bits_used = 1 | 0xffull << 56;   /* bit 0 and 56..63 are not the runtime's */
 
 int rt_bit_alloc(void)
@@ -103,7 +118,7 @@ static int sleep_on(struct ipc_conn *c, struct ring_view *v, bool want_space,
     bool ready = want_space ? ring_count(v) > 0 : ring_count(v) > 0;
     int status = IPC_OK;
     if (!ready && !ring_closed(v)) {
-        struct v_ret r = v_signal_wait(ipc_bits(c), timeout_us);
+        struct v_ret r = wait_bits(ipc_bits(c), timeout_us);
         if (r.err == V_ETIMEOUT)
             status = IPC_TIMEOUT;
         else if (r.err)
@@ -144,7 +159,7 @@ int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload
                 break;
             if (tries > 1000)
                 return IPC_TIMEOUT;
-            v_signal_wait(ipc_bits(c), 1000);
+            wait_bits(ipc_bits(c), 1000);
         }
         for (unsigned i = 0; i < ncaps; i++) {
             struct v_ret r = v_ring_send_cap(c->tx, caps[i], V_MOVE);
@@ -157,7 +172,7 @@ int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload
     slot->ncaps = (uint16_t)ncaps;
     slot->id = id;
     if (len)
-        memcpy(slot + 1, payload, len);
+        ring_copy(slot + 1, payload, len);
     ring_commit(&c->out);
     if (ring_peer_sleeping(&c->out))
         v_ring_notify(c->tx);
@@ -179,7 +194,7 @@ int ipc_try_recv(struct ipc_conn *c, struct ipc_msg *m)
     m->hdr = *s;                /* once: the peer may change the slot under us */
     if (m->hdr.len > IPC_PAYLOAD_MAX || m->hdr.ncaps > IPC_MAX_CAPS)
         return IPC_CORRUPT;
-    memcpy(m->data, s + 1, m->hdr.len);
+    ring_copy(m->data, s + 1, m->hdr.len);
     m->ncaps = 0;
     for (unsigned i = 0; i < m->hdr.ncaps; i++) {
         struct v_ret r = v_ring_recv_cap(c->rx, V_SLOT_ANY);
@@ -319,7 +334,47 @@ int ipc_introduce(v_handle reticle, v_handle accept_tx, const char *client_name,
     return e;
 }
 
-/* ---- server ---- */
+/* ---- server ----
+ *
+ * Dispatch is by the doorbell bits that fired, never by scanning every
+ * connection slot, so a request costs the same with 1 or 32 connections
+ * open. The invariant that makes that sound: for every connection (and
+ * accept Ring) with a message not yet taken, its bit is pending in the
+ * kernel, or in taken_bits, or in s->ready. It holds because
+ *   - the server's "sleeping" word on each receive end is set once, when
+ *     the end is bound, and never cleared: every ipc_send to the server
+ *     rings its doorbell (a client's ring_notify is a raise of that bit);
+ *   - a bit taken from the kernel (signal_wait) or from taken_bits goes
+ *     into s->ready, and a bit leaves s->ready only when ipc_try_recv on
+ *     its connection has answered IPC_EMPTY (anything committed after that
+ *     look rings the bit again) or the connection is closed;
+ *   - a new connection's bit starts in s->ready (its client may have sent
+ *     before the end was bound, when its doorbell rang nobody).
+ * The price of never clearing the word: a client rings even while the
+ * server is busy (one ring_notify per request), instead of setting and
+ * clearing the word on every connection around every wait.
+ */
+
+static void add_conn_bit(struct ipc_server *s, unsigned k)
+{
+    unsigned b = s->conns[k].bit;
+    s->slot_bit[k] = (uint8_t)b;
+    s->bit_slot[b] = (uint8_t)k;
+    s->conn_bits |= 1ull << b;
+    s->ready |= 1ull << b;
+    ring_set_sleeping(&s->conns[k].in, true);
+}
+
+static int bind_listen(struct ipc_server *s, v_handle end)
+{
+    s->listen[s->nlisten] = end;
+    int e = bind_end(end, s->lbit, false, &s->lin[s->nlisten]);
+    if (e)
+        return e;
+    ring_set_sleeping(&s->lin[s->nlisten], true);
+    s->nlisten++;
+    return IPC_OK;
+}
 
 int ipc_server_init(struct ipc_server *s, v_handle listen)
 {
@@ -328,20 +383,18 @@ int ipc_server_init(struct ipc_server *s, v_handle listen)
         return IPC_NOBITS;
     s->lbit = (unsigned)bit;
     s->nlisten = 0;
-    s->listen[s->nlisten] = listen;
-    int e = bind_end(listen, s->lbit, false, &s->lin[s->nlisten]);
+    s->conn_bits = 0;
+    s->ready = 1ull << s->lbit;
+    int e = bind_listen(s, listen);
     if (e)
         return e;
-    s->nlisten++;
     const struct v_bundle *b = rt_bundle();
     for (uint32_t i = 0; b && i < b->count && s->nlisten < IPC_MAX_LISTEN; i++) {
         if (strncmp(b->entry[i].name, "listen.", 7) || b->entry[i].type != V_TYPE_RING_RECV ||
             b->entry[i].handle == listen)
             continue;
-        s->listen[s->nlisten] = b->entry[i].handle;
-        if ((e = bind_end(b->entry[i].handle, s->lbit, false, &s->lin[s->nlisten])))
+        if ((e = bind_listen(s, b->entry[i].handle)))
             return e;
-        s->nlisten++;
     }
     return IPC_OK;
 }
@@ -365,6 +418,7 @@ static void accept_one(struct ipc_server *s, unsigned which)
         size_t n = m.hdr.len < IPC_NAME - 1 ? m.hdr.len : IPC_NAME - 1;
         memcpy(s->conns[k].peer, m.data, n);
         s->conns[k].peer[n] = 0;
+        add_conn_bit(s, k);
     }
     s->lin[which] = lc.in;
 }
@@ -377,58 +431,55 @@ static void accept_all(struct ipc_server *s)
 
 static void close_conn(struct ipc_server *s, unsigned k)
 {
+    uint64_t b = 1ull << s->slot_bit[k];
+    s->conn_bits &= ~b;
+    s->ready &= ~b;
     if (s->on_close)
         s->on_close(s, &s->conns[k]);
     ipc_detach(&s->conns[k]);
     s->used[k] = false;
 }
 
-void ipc_serve(struct ipc_server *s, uint64_t timeout_us)
+/* One message from each ready connection, in bit order; a connection
+ * stays ready until it answers IPC_EMPTY. */
+static void serve_ready(struct ipc_server *s)
 {
     static struct ipc_msg m;
+    for (uint64_t todo = s->ready & s->conn_bits; todo; todo &= todo - 1) {
+        unsigned b = (unsigned)__builtin_ctzll(todo);
+        if (!(s->conn_bits & 1ull << b))
+            continue;       /* closed by a handler earlier in this pass */
+        unsigned k = s->bit_slot[b];
+        int st = ipc_try_recv(&s->conns[k], &m);
+        if (st == IPC_OK)
+            s->handle(s, &s->conns[k], &m);
+        else if (st == IPC_EMPTY)
+            s->ready &= ~(1ull << b);
+        else
+            close_conn(s, k);
+    }
+}
+
+void ipc_serve(struct ipc_server *s, uint64_t timeout_us)
+{
+    uint64_t lbit = 1ull << s->lbit;
     for (;;) {
-        accept_all(s);
-        bool busy = false;
-        for (unsigned k = 0; k < IPC_MAX_CONNS; k++) {
-            if (!s->used[k])
-                continue;
-            int st = ipc_try_recv(&s->conns[k], &m);
-            if (st == IPC_OK) {
-                busy = true;
-                s->handle(s, &s->conns[k], &m);
-            } else if (st != IPC_EMPTY) {
-                close_conn(s, k);
-            }
+        s->ready |= taken_bits & (s->conn_bits | lbit);
+        taken_bits = 0;
+        if (s->ready & lbit) {
+            s->ready &= ~lbit;
+            accept_all(s);
         }
-        if (busy)
+        serve_ready(s);
+        if ((s->ready & (s->conn_bits | lbit)) || (taken_bits & (s->conn_bits | lbit)))
             continue;
-        uint64_t mask = 1ull << s->lbit | s->extra_bits;
-        for (unsigned k = 0; k < IPC_MAX_CONNS; k++)
-            if (s->used[k]) {
-                mask |= ipc_bits(&s->conns[k]);
-                ring_set_sleeping(&s->conns[k].in, true);
-            }
-        bool ready = false;
-        for (unsigned i = 0; i < s->nlisten; i++) {
-            ring_set_sleeping(&s->lin[i], true);
-            /* look once more after announcing sleep: nothing may slip by */
-            if (ring_count(&s->lin[i]) > 0)
-                ready = true;
-        }
-        for (unsigned k = 0; k < IPC_MAX_CONNS && !ready; k++)
-            if (s->used[k] && (ring_count(&s->conns[k].in) > 0 || ring_closed(&s->conns[k].in)))
-                ready = true;
-        struct v_ret r = {0, 0};
-        if (!ready)
-            r = v_signal_wait(mask, timeout_us);
-        for (unsigned i = 0; i < s->nlisten; i++)
-            ring_set_sleeping(&s->lin[i], false);
-        for (unsigned k = 0; k < IPC_MAX_CONNS; k++)
-            if (s->used[k])
-                ring_set_sleeping(&s->conns[k].in, false);
+        struct v_ret r = v_signal_wait(lbit | s->conn_bits | s->extra_bits, timeout_us);
         if (r.err == V_ETIMEOUT)
             return;
-        if (!r.err && (r.val & s->extra_bits) && s->on_bits)
+        if (r.err)
+            continue;
+        s->ready |= r.val & (s->conn_bits | lbit);
+        if ((r.val & s->extra_bits) && s->on_bits)
             s->on_bits(s, r.val & s->extra_bits);
     }
 }

@@ -120,6 +120,11 @@ struct ipc_server {
     void (*on_close)(struct ipc_server *s, struct ipc_conn *c);
     uint64_t extra_bits;        /* also wait for these (IRQs, timers) */
     void *ctx;
+    /* ipc.c's own (see its "server" comment): dispatch by fired bits */
+    uint64_t conn_bits;         /* the doorbell bits of the open connections */
+    uint64_t ready;             /* bits whose Rings may hold a message not yet taken */
+    uint8_t bit_slot[64];       /* doorbell bit -> connection slot */
+    uint8_t slot_bit[IPC_MAX_CONNS];
 };
 /* Serve listen, and every other "listen.*" accept Ring in the Bundle. */
 int ipc_server_init(struct ipc_server *s, v_handle listen);
