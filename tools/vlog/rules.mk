@@ -1,0 +1,14 @@
+# tools/vlog/rules.mk: the vlog transparency-log tool (docs/TLOG.md) and the
+# host tests of lib/tlog. tlog_host.c is lib/tlog's crypto on libsodium.
+
+VLOG_CFLAGS := $(TOOL_CFLAGS) -Itools/vlog -Itools/common -Itools/vkey
+
+$(B)/tools/obj/tools/vlog/%.o: tools/vlog/%.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(VLOG_CFLAGS) -MMD -MP -c $< -o $@
+
+TEST_DEPS_test_tlog := $(B)/tools/obj/tools/vlog/tlog_host.o
+TEST_LIBS_test_tlog := -lsodium
+$(B)/host/tests/test_tlog.o: HOST_CFLAGS += -Itools/vlog
+
+-include $(B)/tools/obj/tools/vlog/tlog_host.d
