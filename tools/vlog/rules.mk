@@ -12,3 +12,11 @@ TEST_LIBS_test_tlog := -lsodium
 $(B)/host/tests/test_tlog.o: HOST_CFLAGS += -Itools/vlog
 
 -include $(B)/tools/obj/tools/vlog/tlog_host.d
+
+VLOG_OBJS := $(B)/tools/obj/tools/vlog/vlog.o $(B)/tools/obj/tools/vlog/tlog_host.o
+$(B)/tools/vlog: $(VLOG_OBJS) $(TOOLCLI_LIB) $(B)/tools/libvhost.a $(LIB_HOST)
+	$(HOSTCC) $(TOOL_LDFLAGS) -o $@ $^ -lsodium -largon2 -lcrypto
+
+TOOLS += $(B)/tools/vlog
+
+-include $(B)/tools/obj/tools/vlog/vlog.d
