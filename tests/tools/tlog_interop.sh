@@ -85,7 +85,7 @@ G=$T/G70000
 expect go_layout_has_level2 0 '' -- test -s "$G/tile/2/000.p/1" -a -s "$G/tile/1/000" -a -s "$G/tile/0/273.p/112"
 cp -a "$G" "$T/Gt"; flip "$T/Gt/tile/1/001.p/17" 33
 expect vlog_refuses_go_tile 1 'tile/1/001.p/17: hashes differ' -- "$V" check "$T/Gt" --key "$G/log.vkey"
-head -c 4000 "$G/tile/0/273.p/112" >"$T/Gt/tile/0/273.p/112"
+head -c 3000 "$G/tile/0/273.p/112" >"$T/Gt/tile/0/273.p/112"
 expect vlog_refuses_go_truncated_tile 1 'truncated tile' -- "$V" check "$T/Gt" --key "$G/log.vkey"
 sed '5s/^./A/;5s/^AA/BA/' "$G/proof" >"$T/gproof_t"
 expect vlog_refuses_go_proof 1 'inclusion: proof does not verify' -- "$V" verify-proof "$T/gproof_t" --key "$G/log.vkey"
