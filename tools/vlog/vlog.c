@@ -219,6 +219,18 @@ static void load_vkey(const char *arg, struct tlog_key *k, const char *what)
     free(text);
 }
 
+/* "CMD OPERAND --key VERIFIERKEY": the operand, and the key in *k. */
+static const char *operand_and_vkey(int argc, char **argv, const char *what, struct tlog_key *k)
+{
+    const char *operand = NULL, *key = NULL;
+    const struct cli_opt opts[] = {{"--key", NULL, &key, NULL}, {0}};
+    cli_parse(argc, argv, 2, opts, &operand, false);
+    cli_need(operand, what);
+    cli_need(key, "--key VERIFIERKEY");
+    load_vkey(key, k, key);
+    return operand;
+}
+
 static void print_vkey(const struct tlog_key *k)
 {
     char v[TLOG_MAX_NAME + 64];
@@ -758,13 +770,8 @@ static void print_claim(const uint8_t *e, size_t len)
 
 static int cmd_verify_proof(int argc, char **argv)
 {
-    const char *file = NULL, *key = NULL;
-    const struct cli_opt opts[] = {{"--key", NULL, &key, NULL}, {0}};
-    cli_parse(argc, argv, 2, opts, &file, false);
-    cli_need(file, "FILE");
-    cli_need(key, "--key VERIFIERKEY");
     struct tlog_key k;
-    load_vkey(key, &k, key);
+    const char *file = operand_and_vkey(argc, argv, "FILE", &k);
     uint8_t *buf;
     size_t len;
     read_all(file, MAX_NOTE * 4, &buf, &len);
@@ -824,13 +831,8 @@ static void read_published(const char *dir, unsigned level, uint64_t t, unsigned
 
 static int cmd_check(int argc, char **argv)
 {
-    const char *dir = NULL, *key = NULL;
-    const struct cli_opt opts[] = {{"--key", NULL, &key, NULL}, {0}};
-    cli_parse(argc, argv, 2, opts, &dir, false);
-    cli_need(dir, "DIR");
-    cli_need(key, "--key VERIFIERKEY");
     struct tlog_key k;
-    load_vkey(key, &k, key);
+    const char *dir = operand_and_vkey(argc, argv, "DIR", &k);
     struct signed_cp s;
     char *cpath = path_join(dir, "checkpoint");
     open_checkpoint(cpath, &k, 1, &s);
