@@ -7,6 +7,8 @@
 #     each signed checkpoint, recomputes the tree from the tiles and entry
 #     bundles, and checks vlog's inclusion and consistency proofs; Go must
 #     refuse the same files tampered;
+#   - Go reads vlog's key file and signs vlog's checkpoint text to the same
+#     bytes;
 #   - Go writes logs of 1000 and 70,000 entries (three tile levels); vlog
 #     audits them, verifies Go's tlog-proof, and its witness cosigns Go's
 #     checkpoints with Go's consistency proof; vlog must refuse them
@@ -52,6 +54,10 @@ for size in 1 256 257 1000; do
     "$GO" check "$T/L" "$T/log.vkey" "$T/proof$size" "$T/cons$size" "$T/cp$old"
   prev=$size
 done
+# vlog's key file is Go's private-key string: Go signs the same checkpoint
+# text with it to the same bytes (Ed25519 is deterministic).
+"$GO" sign "$T/log.key" "$T/L/checkpoint" >"$T/cp_go_signed" 2>"$T/sign.err"
+expect go_signs_with_vlog_key 0 '' -- cmp "$T/cp_go_signed" "$T/L/checkpoint"
 # what if Go is handed vlog's files tampered?
 cp -a "$T/L" "$T/Lt"; flip "$T/Lt/tile/0/002" 9
 expect go_refuses_tile 1 'tiles' -- "$GO" check "$T/Lt" "$T/log.vkey" "$T/proof1000" "$T/cons1000" "$T/cp257"

@@ -14,6 +14,9 @@
 //	    note key (DIR/log.vkey): DIR/checkpoint (size N),
 //	    DIR/checkpoint.old (size OLDN), DIR/proof (tlog-proof of entry
 //	    N/2) and DIR/cons (consistency from OLDN to N).
+//	interop sign KEYFILE NOTE
+//	    signs the text of the signed note NOTE again with the private key
+//	    KEYFILE (a vlog key file read by note.NewSigner) and prints it.
 package main
 
 import (
@@ -322,7 +325,21 @@ func main() {
 			die("write DIR N OLDN: bad sizes")
 		}
 		write(a[2], n, old)
+	case len(a) == 4 && a[1] == "sign":
+		signer, err := note.NewSigner(strings.TrimSpace(string(readFile(a[2]))))
+		if err != nil {
+			die("key file: %v", err)
+		}
+		text, _, ok := strings.Cut(string(readFile(a[3])), "\n\n")
+		if !ok {
+			die("note: no blank line")
+		}
+		msg, err := note.Sign(&note.Note{Text: text + "\n"}, signer)
+		if err != nil {
+			die("sign: %v", err)
+		}
+		os.Stdout.Write(msg)
 	default:
-		die("usage: interop check DIR VKEY PROOF CONS OLDCHECKPOINT | interop write DIR N OLDN")
+		die("usage: interop check DIR VKEY PROOF CONS OLDCHECKPOINT | write DIR N OLDN | sign KEYFILE NOTE")
 	}
 }
