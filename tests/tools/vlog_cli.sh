@@ -128,7 +128,9 @@ expect witness_bad_proof_evidence 1 'offered now' -- $W "$L/checkpoint" --proof 
 expect witness_bad_proof_file 1 'not a consistency proof' -- $W "$L/checkpoint" --proof "$T/garbage"
 expect witness_grow 0 '' -- $W "$L/checkpoint" --proof "$T/c5" --time 1002 -o "$T/cosigned"
 expect witness_grow_cosigned 0 '^— witness.example/w1 ' -- cat "$T/cosigned"
-expect witness_rollback 1 'older than the checkpoint this witness cosigned' -- $W "$T/cp5"
+# a note offered again with our own cosignature keeps one line of ours
+expect witness_recosign_one_line 0 '^1$' -- bash -c "$W '$T/cosigned' --time 1003 | grep -c '^— witness.example/w1 '"
+expect witness_rollback 1 'size 5 is older than the checkpoint of size 600 this witness cosigned' -- $W "$T/cp5"
 expect witness_wrong_log_key 1 'unknown key' -- "$V" witness "$T/S" --key "$T/w.key" --log "$T/log2.vkey" "$L/checkpoint"
 expect witness_note_key 1 'not a witness key' -- "$V" witness "$T/S" --key "$T/log.key" --log "$T/log.vkey" "$L/checkpoint"
 expect witness_bad_sig 1 'bad signature' -- $W "$T/D7/checkpoint"

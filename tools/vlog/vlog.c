@@ -11,6 +11,7 @@
  * before it writes anything; files are replaced atomically.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +96,14 @@ const char *__asan_default_options(void)
 #define MAX_NOTE 65536u
 #define MAX_ENTRIES_FILE (1u << 30)
 
-_Noreturn static void fail(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2))) _Noreturn static void fail(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "%s: error: ", cli_prog);
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     exit(1);
 }
 
@@ -107,7 +111,7 @@ static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
-        fail("out of memory%s%s", "", "");
+        fail("out of memory");
     return p;
 }
 
@@ -134,7 +138,7 @@ static void mkdirs(const char *path) /* every directory above path's last '/' */
 {
     char *p = strdup(path);
     if (!p)
-        fail("out of memory%s%s", "", "");
+        fail("out of memory");
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
             continue;
@@ -179,22 +183,22 @@ static void load_signer(const char *path, struct signer *s)
     size_t rlen = len - pl;
     const char *plus = memchr(rest, '+', rlen);
     if (!plus || (size_t)(plus - rest) > TLOG_MAX_NAME || rlen - (size_t)(plus - rest) < 11)
-        fail("%s: malformed key%s", path, "");
+        fail("%s: malformed key", path);
     size_t nlen = (size_t)(plus - rest);
     uint8_t raw[33], pk[32];
     size_t got;
     const char *b = plus + 10;
     if (tlog_b64_decode(raw, sizeof raw, b, (size_t)(t + len - b), &got) || got != 33)
-        fail("%s: malformed key%s", path, "");
+        fail("%s: malformed key", path);
     crypto_sign_seed_keypair(pk, s->sk, raw + 1);
     uint8_t type = raw[0];
     sodium_memzero(raw, sizeof raw);
     if (tlog_key_init(C, &s->key, rest, nlen, type, pk))
-        fail("%s: bad key name or signature type%s", path, "");
+        fail("%s: bad key name or signature type", path);
     char hex[9];
     snprintf(hex, sizeof hex, "%08x", s->key.id);
     if (memcmp(plus + 1, hex, 8) || plus[9] != '+')
-        fail("%s: key hash does not match the key%s", path, "");
+        fail("%s: key hash does not match the key", path);
     sodium_memzero(buf, len);
     free(buf);
 }
@@ -235,7 +239,7 @@ static void print_vkey(const struct tlog_key *k)
 {
     char v[TLOG_MAX_NAME + 64];
     if (!tlog_vkey_format(k, v, sizeof v))
-        fail("key name too long%s%s", "", "");
+        fail("key name too long");
     printf("%s\n", v);
 }
 
@@ -264,7 +268,7 @@ static int cmd_keygen(int argc, char **argv)
     line[(size_t)n + b] = '\n';
     struct stat st;
     if (stat(out, &st) == 0)
-        fail("%s exists; not overwriting a key%s", out, "");
+        fail("%s exists; not overwriting a key", out);
     write_all(out, line, (size_t)n + b + 1, 0600);
     sodium_memzero(line, sizeof line);
     sodium_memzero(raw, sizeof raw);
@@ -330,7 +334,7 @@ static size_t claim_encode(const char *arg, uint8_t **out)
         const char *sp = strchr(p, ' ');
         size_t l = i < 4 ? (sp ? (size_t)(sp - p) : strlen(p) + 1000) : strlen(p);
         if (i < 4 && !sp)
-            fail("claim '%s': want five fields \"VCID NAME VERSION SIGNER SOURCE\"%s", arg, "");
+            fail("claim '%s': want five fields \"VCID NAME VERSION SIGNER SOURCE\"", arg);
         if (!field_ok(p, l, i))
             fail("claim '%s': bad %s (VCID: 64 lower-case hex; others: 1-255 printable "
                  "ASCII, no spaces)",
@@ -394,12 +398,12 @@ static void log_open(struct log *lg, const char *dir)
     read_all(cfg, 8192, &buf, &len);
     char *s = (char *)buf, *nl = strchr(s, '\n');
     if (strncmp(s, "origin ", 7) || !nl || (size_t)(nl - s - 7) > TLOG_MAX_NAME)
-        fail("%s: malformed (want \"origin NAME\" then \"key PATH\")%s", cfg, "");
+        fail("%s: malformed (want \"origin NAME\" then \"key PATH\")", cfg);
     memcpy(lg->origin, s + 7, (size_t)(nl - s - 7));
     s = nl + 1;
     nl = strchr(s, '\n');
     if (strncmp(s, "key ", 4) || !nl || nl[1])
-        fail("%s: malformed (want \"origin NAME\" then \"key PATH\")%s", cfg, "");
+        fail("%s: malformed (want \"origin NAME\" then \"key PATH\")", cfg);
     *nl = 0;
     lg->keypath = strdup(s + 4);
     free(buf);
@@ -410,7 +414,7 @@ static void log_open(struct log *lg, const char *dir)
     lg->entry = xmalloc(max * sizeof *lg->entry);
     lg->entry_len = xmalloc(max * sizeof *lg->entry_len);
     if (!split_entries(lg->raw, lg->raw_len, max, lg->entry, lg->entry_len, &lg->n))
-        fail("%s: truncated or corrupt entry list%s", ep, "");
+        fail("%s: truncated or corrupt entry list", ep);
     free(ep);
 }
 
@@ -446,7 +450,7 @@ static void tree_root(struct log *lg, uint64_t n, uint8_t root[32])
     struct tlog_hashes h = {read_level, lg};
     int e = tlog_tree_hash(C, &h, n, root);
     if (e)
-        fail("tree hash: %s%s", tlog_strerror(e), "");
+        fail("tree hash: %s", tlog_strerror(e));
 }
 
 /* ---- checkpoints ---- */
@@ -492,12 +496,12 @@ static void write_checkpoint(struct log *lg, const struct signer *sg, uint64_t n
     size_t len, sl;
     int e = tlog_checkpoint_format(&cp, buf, sizeof buf, &len);
     if (e)
-        fail("checkpoint: %s%s", tlog_strerror(e), "");
+        fail("checkpoint: %s", tlog_strerror(e));
     buf[len] = '\n';
     e = tlog_sign_line(C, &sg->key, sg->sk, 0, buf, len, scratch, sizeof scratch, buf + len + 1,
                        sizeof buf - len - 1, &sl);
     if (e)
-        fail("signing: %s%s", tlog_strerror(e), "");
+        fail("signing: %s", tlog_strerror(e));
     char *p = path_join(lg->dir, "checkpoint");
     write_all(p, buf, len + 1 + sl, 0644);
     free(p);
@@ -520,8 +524,8 @@ static bool put_tile(const char *dir, const char *rel, const void *p, size_t n)
             return false;
         }
         if (!strstr(rel, ".p/"))
-            fail("%s exists with other contents: refusing to rewrite a published tile%s",
-                 path, "");
+            fail("%s exists with other contents: refusing to rewrite a published tile",
+                 path);
     }
     mkdirs(path);
     write_all(path, p, n, 0644);
@@ -565,7 +569,7 @@ static void log_checkpoint(struct log *lg, const char *keypath)
     struct signer sg;
     load_signer(keypath, &sg);
     if (sg.key.type != TLOG_SIG_ED25519)
-        fail("%s is a witness key; a log signs with a note key%s", keypath, "");
+        fail("%s is a witness key; a log signs with a note key", keypath);
     build_tree(lg, lg->entry, lg->entry_len, lg->n);
     uint8_t root[32];
     tree_root(lg, lg->n, root);
@@ -593,12 +597,12 @@ static int cmd_init(int argc, char **argv)
     load_signer(key, &sg);
     sodium_memzero(sg.sk, sizeof sg.sk);
     if (sg.key.type != TLOG_SIG_ED25519)
-        fail("%s is a witness key; a log signs with a note key%s", key, "");
+        fail("%s is a witness key; a log signs with a note key", key);
     char *abs = realpath(key, NULL);
     if (!abs)
         fail("%s: %s", key, strerror(errno));
     if (strchr(abs, '\n'))
-        fail("%s: key path holds a newline%s", key, "");
+        fail("%s: key path holds a newline", key);
     char *v = path_join(dir, ".vlog");
     struct stat st;
     if (stat(v, &st) == 0)
@@ -640,10 +644,10 @@ static int cmd_append(int argc, char **argv)
         len[i] = claim_encode(argv[3 + i], &enc[i]);
         for (size_t k = 0; k < lg.n; k++)
             if (same_vcid(lg.entry[k], lg.entry_len[k], argv[3 + i]))
-                fail("claim for VCID %.64s is in the log already%s", argv[3 + i], "");
+                fail("claim for VCID %.64s is in the log already", argv[3 + i]);
         for (int k = 0; k < i; k++)
             if (!memcmp(argv[3 + k], argv[3 + i], 64))
-                fail("VCID %.64s is claimed twice in this command%s", argv[3 + i], "");
+                fail("VCID %.64s is claimed twice in this command", argv[3 + i]);
         add += 2 + len[i];
     }
     uint8_t *all = xmalloc(lg.raw_len + add), *q = all + lg.raw_len;
@@ -683,12 +687,13 @@ static void log_current(struct log *lg, struct signed_cp *s)
     char *p = path_join(lg->dir, "checkpoint");
     open_checkpoint(p, &sg.key, 1, s);
     if (s->cp.size > lg->n)
-        fail("%s: size %s is beyond the entries the log holds", p, "");
+        fail("%s: size %llu is beyond the %zu entries the log holds", p,
+             (unsigned long long)s->cp.size, lg->n);
     build_tree(lg, lg->entry, lg->entry_len, s->cp.size);
     uint8_t root[32];
     tree_root(lg, s->cp.size, root);
     if (memcmp(root, s->cp.root, 32))
-        fail("%s: root hash does not match the log's entries%s", p, "");
+        fail("%s: root hash does not match the log's entries", p);
     free(p);
 }
 
@@ -719,7 +724,7 @@ static int cmd_prove(int argc, char **argv)
     struct tlog_hashes h = {read_level, &lg};
     int e = tlog_prove_inclusion(C, &h, idx, s.cp.size, pr.path, TLOG_MAX_PROOF, &pr.len);
     if (e)
-        fail("inclusion proof: %s%s", tlog_strerror(e), "");
+        fail("inclusion proof: %s", tlog_strerror(e));
     pr.index = idx;
     pr.note = (const char *)s.buf;
     pr.note_len = s.len;
@@ -727,7 +732,7 @@ static int cmd_prove(int argc, char **argv)
     char *buf = xmalloc(cap);
     e = tlog_proof_format(&pr, lg.entry[idx], lg.entry_len[idx], buf, cap, &len);
     if (e)
-        fail("proof: %s%s", tlog_strerror(e), "");
+        fail("proof: %s", tlog_strerror(e));
     emit(out, buf, len);
     return 0;
 }
@@ -746,13 +751,13 @@ static int cmd_consistency(int argc, char **argv)
     struct signed_cp s;
     log_current(&lg, &s);
     if ((uint64_t)m > s.cp.size)
-        fail("OLDSIZE %s is larger than the checkpoint's size%s", old, "");
+        fail("OLDSIZE %s is larger than the checkpoint's size", old);
     uint8_t proof[TLOG_MAX_PROOF][32];
     size_t n, len;
     struct tlog_hashes h = {read_level, &lg};
     int e = tlog_prove_consistency(C, &h, (uint64_t)m, s.cp.size, proof, TLOG_MAX_PROOF, &n);
     if (e)
-        fail("consistency proof: %s%s", tlog_strerror(e), "");
+        fail("consistency proof: %s", tlog_strerror(e));
     char buf[8 + 20 + TLOG_MAX_PROOF * 45];
     tlog_cons_format((uint64_t)m, (const uint8_t(*)[32])proof, n, buf, sizeof buf, &len);
     emit(out, buf, len);
@@ -763,7 +768,7 @@ static void print_claim(const uint8_t *e, size_t len)
 {
     struct claim c;
     if (!claim_parse(e, len, &c))
-        fail("the proof's entry is not a vectra-claim/v1%s%s", "", "");
+        fail("the proof's entry is not a vectra-claim/v1");
     for (int i = 0; i < 5; i++)
         printf("%s %.*s\n", claim_fields[i], (int)c.n[i], c.f[i]);
 }
@@ -780,7 +785,7 @@ static int cmd_verify_proof(int argc, char **argv)
     if (e)
         fail("%s: not a c2sp.org/tlog-proof@v1: %s", file, tlog_strerror(e));
     if (!p.extra_b64)
-        fail("%s: no extra line: the proof does not carry its claim%s", file, "");
+        fail("%s: no extra line: the proof does not carry its claim", file);
     struct tlog_note note;
     e = tlog_note_parse(p.note, p.note_len, &note);
     if (e)
@@ -798,14 +803,14 @@ static int cmd_verify_proof(int argc, char **argv)
     uint8_t *entry = xmalloc(p.extra_b64_len);
     size_t elen;
     if (tlog_b64_decode(entry, p.extra_b64_len, p.extra_b64, p.extra_b64_len, &elen))
-        fail("%s: bad extra data%s", file, "");
+        fail("%s: bad extra data", file);
     uint8_t leaf[32];
     tlog_leaf_hash(C, leaf, entry, elen);
     e = tlog_verify_inclusion(C, p.index, cp.size, leaf, (const uint8_t(*)[32])p.path, p.len,
                               cp.root);
     if (e == TLOG_E_RANGE)
-        fail("%s: index is outside the checkpoint's tree (a proof for another tree size)%s",
-             file, "");
+        fail("%s: index is outside the checkpoint's tree (a proof for another tree size)",
+             file);
     if (e)
         fail("%s: inclusion: %s", file, tlog_strerror(e));
     printf("ok: entry %llu of %llu in %.*s\n", (unsigned long long)p.index,
@@ -838,7 +843,7 @@ static int cmd_check(int argc, char **argv)
     open_checkpoint(cpath, &k, 1, &s);
     uint64_t n = s.cp.size;
     if (n > (1u << 26))
-        fail("%s: size too large to audit in memory%s", cpath, "");
+        fail("%s: size too large to audit in memory", cpath);
     const uint8_t **e = xmalloc(n * sizeof *e);
     size_t *el = xmalloc(n * sizeof *el), files = 1;
     char rel[TLOG_MAX_PATH];
@@ -864,16 +869,16 @@ static int cmd_check(int argc, char **argv)
             read_published(dir, l, t, w, &b, &len);
             tlog_tile_path(rel, sizeof rel, l, t, w);
             if (len != (size_t)w * 32)
-                fail("%s: truncated tile (wrong length for its width)%s", rel, "");
+                fail("%s: truncated tile (wrong length for its width)", rel);
             if (memcmp(b, lg.level[8 * l][t * 256], len))
-                fail("%s: hashes differ from the tree of the entry bundles%s", rel, "");
+                fail("%s: hashes differ from the tree of the entry bundles", rel);
             free(b);
             files++;
         }
     uint8_t root[32];
     tree_root(&lg, n, root);
     if (memcmp(root, s.cp.root, 32))
-        fail("%s: root hash does not match the tiles and entries%s", cpath, "");
+        fail("%s: root hash does not match the tiles and entries", cpath);
     printf("ok: %.*s size %llu, %zu files checked\n", (int)s.cp.origin_len, s.cp.origin,
            (unsigned long long)n, files);
     return 0;
@@ -912,11 +917,11 @@ static int cmd_witness(int argc, char **argv)
     struct signer w;
     load_signer(wkey, &w);
     if (w.key.type != TLOG_SIG_COSIG)
-        fail("%s is not a witness key (make one with vlog keygen --witness)%s", wkey, "");
+        fail("%s is not a witness key (make one with vlog keygen --witness)", wkey);
     struct tlog_key lk;
     load_vkey(logkey, &lk, logkey);
     if (lk.type != TLOG_SIG_ED25519)
-        fail("%s: a log key has signature type 0x01%s", logkey, "");
+        fail("%s: a log key has signature type 0x01", logkey);
     struct signed_cp now;
     open_checkpoint(cpfile, &lk, 1, &now);
 
@@ -935,15 +940,16 @@ static int cmd_witness(int argc, char **argv)
         open_checkpoint(state, both, 2, &old);
         if (old.cp.origin_len != now.cp.origin_len ||
             memcmp(old.cp.origin, now.cp.origin, old.cp.origin_len))
-            fail("%s holds another origin's checkpoint%s", state, "");
+            fail("%s holds another origin's checkpoint", state);
         uint64_t m = old.cp.size, n = now.cp.size;
         if (n < m) {
-            fail("%s: size %s is older than the checkpoint this witness cosigned (rollback)",
-                 cpfile, (snprintf(name, sizeof name, "%llu", (unsigned long long)n), name));
+            fail("%s: size %llu is older than the checkpoint of size %llu this witness cosigned "
+                 "(rollback)",
+                 cpfile, (unsigned long long)n, (unsigned long long)m);
         } else if (n == m) {
             if (memcmp(old.cp.root, now.cp.root, 32)) {
                 show_evidence(state, &old, &now);
-                fail("%s: split view: same size, different root hash%s", cpfile, "");
+                fail("%s: split view: same size, different root hash", cpfile);
             }
         } else {
             if (!proof)
@@ -960,9 +966,9 @@ static int cmd_witness(int argc, char **argv)
                 fail("%s: not a consistency proof (\"old N\" and base64 lines): %s", proof,
                      tlog_strerror(e));
             if (from != m)
-                fail("%s: a proof for another tree size (from %s, but the cosigned size "
-                     "differs)",
-                     proof, (snprintf(name, sizeof name, "%llu", (unsigned long long)from), name));
+                fail("%s: a proof for another tree size (from %llu, but the cosigned size is "
+                     "%llu)",
+                     proof, (unsigned long long)from, (unsigned long long)m);
             e = tlog_verify_consistency(C, m, n, old.cp.root, now.cp.root,
                                         (const uint8_t(*)[32])path, len);
             if (e) {
@@ -972,19 +978,29 @@ static int cmd_witness(int argc, char **argv)
             }
         }
     }
-    /* Cosign: the note as received, plus our line. */
-    size_t cap = now.len + 256, sl;
+    /* Cosign: the note as received, less any earlier line of ours (so a
+     * note carries one cosignature per witness), plus our new line. */
+    size_t cap = now.len + 256, len = now.note.text_len + 1, sl;
     char *buf = xmalloc(cap), *scratch = xmalloc(now.note.text_len + 64);
-    memcpy(buf, now.buf, now.len);
+    memcpy(buf, now.buf, len);
+    for (size_t i = 0; i < now.note.nsigs; i++) {
+        const struct tlog_sig *g = &now.note.sigs[i];
+        if (g->id == w.key.id && g->name_len == w.key.name_len &&
+            !memcmp(g->name, w.key.name, g->name_len))
+            continue;
+        size_t ll = 4 + g->name_len + 1 + g->b64_len + 1; /* "— name b64\n" */
+        memcpy(buf + len, g->name - 4, ll);
+        len += ll;
+    }
     int e = tlog_sign_line(C, &w.key, w.sk, ts, now.note.text, now.note.text_len, scratch,
-                           now.note.text_len + 64, buf + now.len, cap - now.len, &sl);
+                           now.note.text_len + 64, buf + len, cap - len, &sl);
     sodium_memzero(w.sk, sizeof w.sk);
     if (e)
-        fail("cosigning: %s%s", tlog_strerror(e), "");
+        fail("cosigning: %s", tlog_strerror(e));
     if (mkdir(statedir, 0755) < 0 && errno != EEXIST)
         fail("cannot create %s: %s", statedir, strerror(errno));
-    write_all(state, buf, now.len + sl, 0644);
-    emit(out, buf, now.len + sl);
+    write_all(state, buf, len + sl, 0644);
+    emit(out, buf, len + sl);
     return 0;
 }
 
