@@ -123,11 +123,6 @@ static char *path_join(const char *dir, const char *rel)
     return p;
 }
 
-static void read_all(const char *path, size_t max, uint8_t **buf, size_t *len)
-{
-    cli_read(path, max, buf, len);
-}
-
 static void write_all(const char *path, const void *p, size_t n, int mode)
 {
     if (host_write_file(path, p, n, mode) < 0)
@@ -171,7 +166,7 @@ static void load_signer(const char *path, struct signer *s)
 {
     uint8_t *buf;
     size_t len;
-    read_all(path, 4096, &buf, &len);
+    cli_read(path, 4096, &buf, &len);
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
     const char *t = (const char *)buf;
@@ -211,7 +206,7 @@ static void load_vkey(const char *arg, struct tlog_key *k, const char *what)
     size_t len = strlen(arg);
     if (stat(arg, &st) == 0) {
         uint8_t *buf;
-        read_all(arg, 4096, &buf, &len);
+        cli_read(arg, 4096, &buf, &len);
         while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
             len--;
         text = (char *)buf;
@@ -395,7 +390,7 @@ static void log_open(struct log *lg, const char *dir)
     char *cfg = path_join(dir, ".vlog/config");
     uint8_t *buf;
     size_t len;
-    read_all(cfg, 8192, &buf, &len);
+    cli_read(cfg, 8192, &buf, &len);
     char *s = (char *)buf, *nl = strchr(s, '\n');
     if (strncmp(s, "origin ", 7) || !nl || (size_t)(nl - s - 7) > TLOG_MAX_NAME)
         fail("%s: malformed (want \"origin NAME\" then \"key PATH\")", cfg);
@@ -409,7 +404,7 @@ static void log_open(struct log *lg, const char *dir)
     free(buf);
     free(cfg);
     char *ep = path_join(dir, ".vlog/entries");
-    read_all(ep, MAX_ENTRIES_FILE, &lg->raw, &lg->raw_len);
+    cli_read(ep, MAX_ENTRIES_FILE, &lg->raw, &lg->raw_len);
     size_t max = lg->raw_len / 2 + 1;
     lg->entry = xmalloc(max * sizeof *lg->entry);
     lg->entry_len = xmalloc(max * sizeof *lg->entry_len);
@@ -469,7 +464,7 @@ struct signed_cp {
 static void open_checkpoint(const char *path, const struct tlog_key *keys, size_t nk,
                             struct signed_cp *s)
 {
-    read_all(path, MAX_NOTE, &s->buf, &s->len);
+    cli_read(path, MAX_NOTE, &s->buf, &s->len);
     int e = tlog_note_parse((char *)s->buf, s->len, &s->note);
     if (e)
         fail("%s: not a signed note: %s", path, tlog_strerror(e));
@@ -697,19 +692,28 @@ static void log_current(struct log *lg, struct signed_cp *s)
     free(p);
 }
 
-static int cmd_prove(int argc, char **argv)
+/* "CMD DIR OPERAND [-o FILE]": the operand; *out is NULL for stdout. */
+static const char *dir_operand(int argc, char **argv, const char *what, const char **out)
 {
-    const char *vcid = NULL, *out = NULL;
-    const struct cli_opt opts[] = {{"--out", "-o", &out, NULL}, {0}};
+    const char *operand = NULL;
+    *out = NULL;
+    const struct cli_opt opts[] = {{"--out", "-o", out, NULL}, {0}};
     if (argc < 3)
         cli_usage("missing %s", "DIR");
-    cli_parse(argc, argv, 3, opts, &vcid, false);
-    cli_need(vcid, "VCID");
+    cli_parse(argc, argv, 3, opts, &operand, false);
+    cli_need(operand, what);
+    return operand;
+}
+
+static int cmd_prove(int argc, char **argv)
+{
+    const char *vcid, *out;
+    struct log lg;
+    struct signed_cp s;
+    vcid = dir_operand(argc, argv, "VCID", &out);
     if (!field_ok(vcid, strlen(vcid), 0))
         cli_usage("bad VCID '%s' (64 lower-case hex digits)", vcid);
-    struct log lg;
     log_open(&lg, argv[2]);
-    struct signed_cp s;
     log_current(&lg, &s);
     size_t idx = lg.n;
     for (size_t k = 0; k < lg.n && idx == lg.n; k++)
@@ -739,16 +743,11 @@ static int cmd_prove(int argc, char **argv)
 
 static int cmd_consistency(int argc, char **argv)
 {
-    const char *old = NULL, *out = NULL;
-    const struct cli_opt opts[] = {{"--out", "-o", &out, NULL}, {0}};
-    if (argc < 3)
-        cli_usage("missing %s", "DIR");
-    cli_parse(argc, argv, 3, opts, &old, false);
-    cli_need(old, "OLDSIZE");
+    const char *out, *old = dir_operand(argc, argv, "OLDSIZE", &out);
     long long m = cli_num(old, "bad OLDSIZE '%s'", 1, INT64_MAX);
     struct log lg;
-    log_open(&lg, argv[2]);
     struct signed_cp s;
+    log_open(&lg, argv[2]);
     log_current(&lg, &s);
     if ((uint64_t)m > s.cp.size)
         fail("OLDSIZE %s is larger than the checkpoint's size", old);
@@ -779,7 +778,7 @@ static int cmd_verify_proof(int argc, char **argv)
     const char *file = operand_and_vkey(argc, argv, "FILE", &k);
     uint8_t *buf;
     size_t len;
-    read_all(file, MAX_NOTE * 4, &buf, &len);
+    cli_read(file, MAX_NOTE * 4, &buf, &len);
     static struct tlog_proof p;
     int e = tlog_proof_parse((char *)buf, len, &p);
     if (e)
@@ -960,7 +959,7 @@ static int cmd_witness(int argc, char **argv)
             size_t plen, len;
             uint64_t from;
             uint8_t path[TLOG_MAX_PROOF][32];
-            read_all(proof, 1 << 16, &pb, &plen);
+            cli_read(proof, 1 << 16, &pb, &plen);
             int e = tlog_cons_parse((char *)pb, plen, &from, path, TLOG_MAX_PROOF, &len);
             if (e)
                 fail("%s: not a consistency proof (\"old N\" and base64 lines): %s", proof,
