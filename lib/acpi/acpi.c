@@ -201,6 +201,28 @@ static enum acpi_err walk_all(const struct walk *w, uint32_t start, uint32_t *co
     return e == ACPI_EEND ? ACPI_OK : e;
 }
 
+/* Check signature and fixed part, then every record from start. */
+static enum acpi_err walk_open(const struct acpi_table *t, const char *sig, const struct walk *w,
+                               uint32_t start, uint32_t *count)
+{
+    if (!sig_is(t->p, sig))
+        return ACPI_ESIG;
+    if (t->len < start)
+        return ACPI_ETRUNC;
+    return walk_all(w, start, count);
+}
+
+/* The record at the iterator (0 = the first, at start); advances it. */
+static enum acpi_err walk_next(const struct walk *w, struct acpi_iter *it, uint32_t start, uint32_t *off,
+                               uint32_t *type, uint32_t *len)
+{
+    *off = it->off ? it->off : start;
+    enum acpi_err e = walk_step(w, *off, type, len);
+    if (e == ACPI_OK)
+        it->off = *off + *len;
+    return e;
+}
+
 /* ---- MADT -------------------------------------------------------------- */
 
 #define MADT_ENTRIES 44u
@@ -266,12 +288,8 @@ static void madt_decode(const uint8_t *r, struct acpi_madt_entry *e)
 
 enum acpi_err acpi_madt_open(const struct acpi_table *t, struct acpi_madt *out)
 {
-    if (!sig_is(t->p, "APIC"))
-        return ACPI_ESIG;
-    if (t->len < MADT_ENTRIES)
-        return ACPI_ETRUNC;
     struct walk w = madt_walk(t);
-    enum acpi_err e = walk_all(&w, MADT_ENTRIES, &out->count);
+    enum acpi_err e = walk_open(t, "APIC", &w, MADT_ENTRIES, &out->count);
     if (e != ACPI_OK)
         return e;
     out->t = t;
@@ -288,13 +306,11 @@ enum acpi_err acpi_madt_open(const struct acpi_table *t, struct acpi_madt *out)
 enum acpi_err acpi_madt_next(const struct acpi_madt *m, struct acpi_iter *it, struct acpi_madt_entry *e)
 {
     struct walk w = madt_walk(m->t);
-    uint32_t off = it->off ? it->off : MADT_ENTRIES, t, l;
-    enum acpi_err err = walk_step(&w, off, &t, &l);
-    if (err != ACPI_OK)
-        return err;
-    madt_decode(m->t->p + off, e);
-    it->off = off + l;
-    return ACPI_OK;
+    uint32_t off, t, l;
+    enum acpi_err err = walk_next(&w, it, MADT_ENTRIES, &off, &t, &l);
+    if (err == ACPI_OK)
+        madt_decode(m->t->p + off, e);
+    return err;
 }
 
 /* ---- MCFG -------------------------------------------------------------- */
@@ -413,12 +429,8 @@ static void dmar_decode(const uint8_t *r, uint32_t type, uint32_t len, struct ac
 
 enum acpi_err acpi_dmar_open(const struct acpi_table *t, struct acpi_dmar *out)
 {
-    if (!sig_is(t->p, "DMAR"))
-        return ACPI_ESIG;
-    if (t->len < DMAR_UNITS)
-        return ACPI_ETRUNC;
     struct walk w = dmar_walk(t);
-    enum acpi_err e = walk_all(&w, DMAR_UNITS, &out->count);
+    enum acpi_err e = walk_open(t, "DMAR", &w, DMAR_UNITS, &out->count);
     if (e != ACPI_OK)
         return e;
     out->t = t;
@@ -446,13 +458,11 @@ enum acpi_err acpi_dmar_open(const struct acpi_table *t, struct acpi_dmar *out)
 enum acpi_err acpi_dmar_next(const struct acpi_dmar *d, struct acpi_iter *it, struct acpi_dmar_unit *u)
 {
     struct walk w = dmar_walk(d->t);
-    uint32_t off = it->off ? it->off : DMAR_UNITS, t, l;
-    enum acpi_err e = walk_step(&w, off, &t, &l);
-    if (e != ACPI_OK)
-        return e;
-    dmar_decode(d->t->p + off, t, l, u);
-    it->off = off + l;
-    return ACPI_OK;
+    uint32_t off, t, l;
+    enum acpi_err e = walk_next(&w, it, DMAR_UNITS, &off, &t, &l);
+    if (e == ACPI_OK)
+        dmar_decode(d->t->p + off, t, l, u);
+    return e;
 }
 
 enum acpi_err acpi_dmar_scope_next(const struct acpi_dmar_unit *u, struct acpi_iter *it,

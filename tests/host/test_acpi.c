@@ -422,6 +422,19 @@ TEST(root_hostile)
     CHECK_EQ(acpi_root_entry(&root, 3), 0);
 }
 
+/* The platform read after resealing one table (by its arena offset) at len. */
+static enum acpi_err platform_with_len(uint32_t (*which)(const struct syn *), uint32_t len)
+{
+    struct syn s;
+    build(&s);
+    seal(which(&s), len);
+    struct acpi_platform p;
+    return platform(&s, &p);
+}
+static uint32_t madt_of(const struct syn *s) { return s->madt; }
+static uint32_t mcfg_of(const struct syn *s) { return s->mcfg; }
+static uint32_t dmar_of(const struct syn *s) { return s->dmar; }
+
 /* Replace the MADT's entries after the two CPUs with `bytes`. */
 static enum acpi_err madt_with(const uint8_t *bytes, uint32_t n)
 {
@@ -450,20 +463,14 @@ TEST(madt_entries_lie)
         memcpy(many + 12 * i, (const uint8_t[]){1, 12, (uint8_t)i, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0}, 12);
     CHECK_EQ(madt_with(many, 12 * ACPI_MAX_IOAPICS), ACPI_OK);
     CHECK_EQ(madt_with(many, sizeof many), ACPI_ETOOMANY);
-    struct syn s;
-    build(&s);
-    seal(s.madt, 43);
-    struct acpi_platform p;
-    CHECK_EQ(platform(&s, &p), ACPI_ETRUNC);
+    CHECK_EQ(platform_with_len(madt_of, 43), ACPI_ETRUNC);
 }
 
 TEST(mcfg_lies)
 {
     struct syn s;
     struct acpi_platform p;
-    build(&s);
-    seal(s.mcfg, 44 + 15);
-    CHECK_EQ(platform(&s, &p), ACPI_EENTRY);
+    CHECK_EQ(platform_with_len(mcfg_of, 44 + 15), ACPI_EENTRY);
     build(&s);
     arena[s.mcfg + 44 + 10] = 0x40;           /* start bus after end bus */
     seal(s.mcfg, 60);
@@ -508,11 +515,7 @@ TEST(dmar_lies)
     CHECK_EQ(dmar_patch(98, (const uint8_t[]){0xff, 0xff, 0xff, 0x7b}, 4), ACPI_EVALUE); /* limit < base */
     CHECK_EQ(dmar_patch(98, (const uint8_t[]){0x00, 0x10}, 2), ACPI_EVALUE); /* not page end */
     CHECK_EQ(dmar_patch(116, (const uint8_t[]){3, 0}, 2), ACPI_EENTRY);      /* below 4-byte header */
-    struct syn s;
-    build(&s);
-    seal(s.dmar, 47);
-    struct acpi_platform p;
-    CHECK_EQ(platform(&s, &p), ACPI_ETRUNC);
+    CHECK_EQ(platform_with_len(dmar_of, 47), ACPI_ETRUNC);
 }
 
 /* Random corruption of every table, checksums refreshed so parsing gets

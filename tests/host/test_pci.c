@@ -136,6 +136,14 @@ static void probe_bars(struct fdev *d, struct pci_bar bars[6])
     }
 }
 
+/* The virtio-blk function, its accessor and its probed BARs. */
+static void fixture(struct fdev *d, struct pci_cfg *c, struct pci_bar bars[6])
+{
+    virtio_blk(d);
+    *c = cfg_of(d);
+    probe_bars(d, bars);
+}
+
 TEST(ecam_arithmetic)
 {
     struct pci_ecam e = {0xb0000000, 0, 0, 0xff};
@@ -337,10 +345,9 @@ TEST(capability_list_lies)
 TEST(msi_and_msix)
 {
     struct fdev d;
-    virtio_blk(&d);
-    struct pci_cfg c = cfg_of(&d);
+    struct pci_cfg c;
     struct pci_bar bars[6];
-    probe_bars(&d, bars);
+    fixture(&d, &c, bars);
     struct pci_cap_iter it = {0};
     struct pci_cap cap;
     CHECK_EQ(pci_cap_find(&c, &it, PCI_CAP_MSIX, &cap), PCI_OK);
@@ -394,10 +401,9 @@ TEST(msi_and_msix)
 TEST(virtio_layout)
 {
     struct fdev d;
-    virtio_blk(&d);
-    struct pci_cfg c = cfg_of(&d);
+    struct pci_cfg c;
     struct pci_bar bars[6];
-    probe_bars(&d, bars);
+    fixture(&d, &c, bars);
     struct pci_virtio_layout l;
     CHECK_EQ(pci_virtio_layout_read(&c, bars, &l), PCI_OK);
     CHECK(l.common.present && l.notify.present && l.isr.present && l.device.present);
