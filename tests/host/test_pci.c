@@ -472,3 +472,113 @@ TEST(virtio_layout_lies)
     CHECK_EQ(d.bad_access, 0);
     CHECK(pci_err_name(PCI_ELOOP)[4] == 'E');
 }
+
+/* ---- Real config space ----------------------------------------------
+ * The first 256 bytes of 00:02.0 (virtio-blk-pci) and 00:03.0
+ * (virtio-rng-pci) of QEMU 7.2 q35 after SeaBIOS assigned the BARs, read
+ * through ECAM with the monitor:
+ *   qemu-system-x86_64 -machine q35 -device intel-iommu -nodefaults -monitor stdio \
+ *     -drive if=none,id=d0,file=disk.img,format=raw \
+ *     -device virtio-blk-pci,drive=d0,addr=2.0 -device virtio-rng-pci,addr=3.0
+ *   (qemu) xp /64xw 0xb0010000        (and 0xb0018000)
+ * BAR sizes from `info pci`: BAR0 I/O 0x80 (blk) / 0x20 (rng), BAR1 4 KiB,
+ * BAR4 64-bit prefetchable 16 KiB. These are transitional devices (ids
+ * 0x1001, 0x1005; the type in the subsystem id) with modern capabilities. */
+static const uint32_t qemu_blk_cfg[64] = {
+    0x10011af4, 0x00100107, 0x01000000, 0x00000000,
+    0x0000c001, 0xfebfd000, 0x00000000, 0x00000000,
+    0xfebf400c, 0x00000000, 0x00000000, 0x00021af4,
+    0x00000000, 0x00000098, 0x00000000, 0x0000010b,
+    0x01100009, 0x00000004, 0x00000000, 0x00001000,
+    0x03104009, 0x00000004, 0x00001000, 0x00001000,
+    0x04105009, 0x00000004, 0x00002000, 0x00001000,
+    0x02146009, 0x00000004, 0x00003000, 0x00001000,
+    0x00000004, 0x05147009, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00018411, 0x00000001,
+    0x00000801, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+};
+static const uint32_t qemu_rng_cfg[64] = {
+    0x10051af4, 0x00100103, 0x00ff0000, 0x00000000,
+    0x0000c0c1, 0xfebfe000, 0x00000000, 0x00000000,
+    0xfebf800c, 0x00000000, 0x00000000, 0x00041af4,
+    0x00000000, 0x00000098, 0x00000000, 0x0000010b,
+    0x01100009, 0x00000004, 0x00000000, 0x00001000,
+    0x03104009, 0x00000004, 0x00001000, 0x00001000,
+    0x04105009, 0x00000004, 0x00002000, 0x00001000,
+    0x02146009, 0x00000004, 0x00003000, 0x00001000,
+    0x00000004, 0x05147009, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00018411, 0x00000001,
+    0x00000801, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+    0x00000000, 0x00000000, 0x00000000, 0x00000000,
+};
+
+static void load_real(struct fdev *d, const uint32_t *dw, uint64_t io_size)
+{
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < 64; i++)
+        put32(d->cfg + 4 * i, dw[i]);
+    d->bar_size[0] = io_size, d->bar_flags[0] = 1;
+    d->bar_size[1] = 0x1000;
+    d->bar_size[4] = 0x4000, d->bar_flags[4] = 0xc;
+}
+
+static void check_real(const uint32_t *dw, uint64_t io_size, uint16_t type, uint8_t class_code)
+{
+    struct fdev d;
+    load_real(&d, dw, io_size);
+    struct pci_cfg c = cfg_of(&d);
+    struct pci_header h;
+    CHECK_EQ(pci_header_read(&c, &h), PCI_OK);
+    CHECK_EQ(h.vendor, PCI_VIRTIO_VENDOR);
+    CHECK_EQ(pci_virtio_device_type(&h), type);
+    CHECK_EQ(h.class_code, class_code);
+    CHECK_EQ(h.irq_pin, 1);
+    struct pci_bar bars[6];
+    probe_bars(&d, bars);
+    CHECK(bars[0].io);
+    CHECK_EQ(bars[0].size, io_size);
+    CHECK_EQ(bars[1].size, 0x1000);
+    CHECK(bars[4].is64 && bars[4].prefetchable);
+    CHECK_EQ(bars[4].size, 0x4000);
+    CHECK_EQ(bars[4].addr, dw[8] & ~0xfu);
+    for (int i = 0; i < 16; i++)   /* the sizing protocol left the header as it was */
+        CHECK_EQ(get32(d.cfg + 4 * i), dw[i]);
+    CHECK_EQ(d.decode_violations, 0);
+    struct pci_cap_iter it = {0};
+    struct pci_cap cap;
+    CHECK_EQ(pci_cap_find(&c, &it, PCI_CAP_MSIX, &cap), PCI_OK);
+    struct pci_msix x;
+    CHECK_EQ(pci_msix_read(&c, &cap, &x), PCI_OK);
+    CHECK_EQ(x.table_size, 2);
+    CHECK_EQ(x.table_bir, 1);
+    CHECK_EQ(x.pba_off, 0x800);
+    CHECK_EQ(pci_msix_check(&x, bars), PCI_OK);
+    struct pci_virtio_layout l;
+    CHECK_EQ(pci_virtio_layout_read(&c, bars, &l), PCI_OK);
+    CHECK_EQ(l.common.bar, 4);
+    CHECK_EQ(l.common.length, 0x1000);
+    CHECK_EQ(l.isr.offset, 0x1000);
+    CHECK_EQ(l.device.offset, 0x2000);
+    CHECK_EQ(l.notify.offset, 0x3000);
+    CHECK_EQ(l.notify_off_multiplier, 4);
+    CHECK_EQ(d.bad_access, 0);
+}
+
+TEST(qemu_virtio_blk_config_space)
+{
+    check_real(qemu_blk_cfg, 0x80, 2, 1);
+}
+
+TEST(qemu_virtio_rng_config_space)
+{
+    check_real(qemu_rng_cfg, 0x20, 4, 0);   /* class 0x00, subclass 0xff */
+}
