@@ -523,6 +523,12 @@ static enum acpi_err read_madt(const struct acpi_table *t, struct acpi_platform 
             p->nmi[p->nnmis].flags = x.u.lapic_nmi.flags;
             p->nmi[p->nnmis++].lint = x.u.lapic_nmi.lint;
             break;
+        case ACPI_MADT_NMI_SOURCE:
+            if (p->nnmi_gsis == ACPI_MAX_NMIS)
+                return ACPI_ETOOMANY;
+            p->nmi_gsi[p->nnmi_gsis].gsi = x.u.nmi_source.gsi;
+            p->nmi_gsi[p->nnmi_gsis++].flags = x.u.nmi_source.flags;
+            break;
         default:
             break;
         }

@@ -258,6 +258,8 @@ struct acpi_platform {
     struct { uint8_t source; uint32_t gsi; uint16_t flags; } iso[ACPI_MAX_ISOS];
     uint32_t nnmis;       /* local APIC NMI lines (both MADT kinds) */
     struct { uint32_t uid; uint16_t flags; uint8_t lint; } nmi[ACPI_MAX_NMIS];
+    uint32_t nnmi_gsis;   /* GSIs wired to NMI (never to be handed out as IRQs) */
+    struct { uint32_t gsi; uint16_t flags; } nmi_gsi[ACPI_MAX_NMIS];
     uint32_t necam;
     struct acpi_mcfg_range ecam[ACPI_MAX_ECAM];
     bool has_dmar;        /* false: no IOMMU, DMA is unconfined */

@@ -76,6 +76,7 @@ static void check_q35(struct physmem *pm, uint8_t rev)
     CHECK_EQ(p.nnmis, 1);
     CHECK_EQ(p.nmi[0].uid, ACPI_NMI_ALL_CPUS);
     CHECK_EQ(p.nmi[0].lint, 1);
+    CHECK_EQ(p.nnmi_gsis, 0);
     CHECK_EQ(p.necam, 1);
     CHECK_EQ(p.ecam[0].base, 0xb0000000);
     CHECK_EQ(p.ecam[0].segment, 0);
@@ -214,6 +215,7 @@ static void build(struct syn *s)
     n = put(s->madt, n, (const uint8_t[]){2, 10, 0, 0, 2, 0, 0, 0, 0, 0}, 10);
     n = put(s->madt, n, (const uint8_t[]){2, 10, 0, 9, 9, 0, 0, 0, 0xd, 0}, 10);
     n = put(s->madt, n, (const uint8_t[]){4, 6, 0xff, 5, 0, 1}, 6);
+    n = put(s->madt, n, (const uint8_t[]){3, 8, 0xd, 0, 23, 0, 0, 0}, 8);   /* GSI 23 is an NMI */
     n = put(s->madt, n, (const uint8_t[]){0x7f, 3, 0}, 3);                 /* unknown type */
     seal(s->madt, n);
     arena_used += n;
@@ -301,6 +303,9 @@ TEST(synthetic_platform)
     CHECK_EQ(ACPI_MPS_POLARITY(p.iso[1].flags), 1);
     CHECK_EQ(p.nnmis, 1);
     CHECK_EQ(p.nmi[0].flags, 5);
+    CHECK_EQ(p.nnmi_gsis, 1);
+    CHECK_EQ(p.nmi_gsi[0].gsi, 23);
+    CHECK_EQ(p.nmi_gsi[0].flags, 0xd);
     CHECK_EQ(p.necam, 1);
     CHECK_EQ(p.ecam[0].end_bus, 0x3f);
     CHECK_EQ(p.dmar_haw, 45);

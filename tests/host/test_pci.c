@@ -96,7 +96,8 @@ static void vcap(struct fdev *d, uint8_t off, uint8_t next, uint8_t len, uint8_t
     put32(c + 12, length);
 }
 
-/* virtio-blk as QEMU 7.2 builds it: MSI-X in BAR1, the virtio regions in a
+/* virtio-blk as QEMU 7.2 builds it with disable-legacy=on (device 0x1042;
+ * compare the real, transitional one at the end of this file): MSI-X in BAR1, the virtio regions in a
  * 64-bit prefetchable BAR4, vendor capabilities chained from 0x84. */
 static void virtio_blk(struct fdev *d)
 {
