@@ -98,7 +98,9 @@
     /* Reticle: a frame born with contents */                            \
     X(34, frame_load,    6, MEM   )   /* (reticle, pages, offset, src, len, dst) -> handle */ \
     /* many calls in one trap */                                         \
-    X(35, batch,         2, MISC  )   /* (struct v_batch_entry *, n) -> entries completed */
+    X(35, batch,         2, MISC  )   /* (struct v_batch_entry *, n) -> entries completed */ \
+    /* Ring: a doorbell and a wait in one */                             \
+    X(36, ring_call,     3, RING  )   /* (end, mask, timeout_us) -> bits     */
 
 /* ---- object (capability) types: X(name, value) ------------------------ */
 #define V_TYPES(X)              \

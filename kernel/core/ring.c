@@ -201,6 +201,29 @@ struct v_ret sys_ring_notify(struct task *self, const struct sys_args *a)
     return sys_ok(1);
 }
 
+/* ring_call(end, mask, timeout_us) -> fired bits: ring the peer's
+ * doorbell and wait for mask in one call, handing the CPU straight to the
+ * peer if it waits for that doorbell at our priority: a request and the
+ * wait for its reply, or a reply and the wait for the next request
+ * (seL4's Call and ReplyRecv). With no peer bound yet it only waits. */
+struct v_ret sys_ring_call(struct task *self, const struct sys_args *a)
+{
+    struct cap *c;
+    struct ring *rg;
+    unsigned e;
+    int err = lookup_end(self, a->a[0], 0, &c, &rg, &e);
+    if (err)
+        return sys_err(err);
+    if (a->a[1] == 0)
+        return sys_err(V_EINVAL);
+    struct ring_end *peer = &rg->end[1 - e];
+    if (peer->closed)
+        return sys_err(V_EDISCONNECTED);
+    if (!peer->task)
+        return signal_wait_self(self, a->a[1], a->a[2]);
+    return signal_call_task(self, peer->task, 1ull << peer->bit, a->a[1], a->a[2]);
+}
+
 /* ring_send_cap(send end, cap, flags): queue a copy (or, with V_MOVE,
  * the capability itself) for the consumer. Returns the queue length. */
 struct v_ret sys_ring_send_cap(struct task *self, const struct sys_args *a)

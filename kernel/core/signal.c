@@ -160,22 +160,14 @@ struct v_ret sys_signal_wait(struct task *self, const struct sys_args *a)
     return wait_for(self, a->a[0], a->a[1]);
 }
 
-/* signal_call(signal, bits, mask, timeout_us): raise, then wait; the
- * woken Task runs next if its priority allows (direct hand-off). */
-struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
+/* Raise bits on peer, then wait for mask (signal_call and ring_call).
+ * Direct hand-off: when the peer waits for one of these bits at our
+ * priority and we are about to wait, it takes our place at the head of
+ * the run queue and runs next, with no other queue work. */
+struct v_ret signal_call_task(struct task *self, struct task *peer, uint64_t bits,
+                              uint64_t mask, uint64_t timeout)
 {
-    struct cap *sc;
-    int e = check_signal_cap(self, a->a[0], a->a[1], &sc);
-    if (e)
-        return sys_err(e);
-    if (a->a[2] == 0)
-        return sys_err(V_EINVAL);
-    struct task *peer = sc->obj;
-    uint64_t bits = a->a[1], mask = a->a[2], timeout = a->a[3];
     self->ctr_signals++;
-    /* Direct hand-off: the peer waits for one of these bits at our
-     * priority and we are about to wait: it takes our place at the head
-     * of the run queue and runs next, with no other queue work. */
     if (peer != self && peer->state == TASK_BLOCKED && (peer->waiting & bits) &&
         !peer->suspended && peer->prio == self->prio && !(self->pending & mask) &&
         timeout != 0 && sched_cur == self && !sched_changed) {
@@ -194,6 +186,24 @@ struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
     if (signal_deliver(peer, bits) && peer != self)
         sched_to_front(peer);
     return wait_for(self, mask, timeout);
+}
+
+struct v_ret signal_wait_self(struct task *self, uint64_t mask, uint64_t timeout)
+{
+    return wait_for(self, mask, timeout);
+}
+
+/* signal_call(signal, bits, mask, timeout_us): raise, then wait; the
+ * woken Task runs next if its priority allows (direct hand-off). */
+struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
+{
+    struct cap *sc;
+    int e = check_signal_cap(self, a->a[0], a->a[1], &sc);
+    if (e)
+        return sys_err(e);
+    if (a->a[2] == 0)
+        return sys_err(V_EINVAL);
+    return signal_call_task(self, sc->obj, a->a[1], a->a[2], a->a[3]);
 }
 
 /* timer_set(bit, delay_us): raise bit on self once, delay_us from now;

@@ -20,6 +20,12 @@ bool signal_deliver(struct task *t, uint64_t bits);
 /* Stop any wait or timer of t (t is leaving: killed, faulted, destroyed). */
 void signal_cancel(struct task *t);
 void signal_tick(uint64_t now);
+/* Raise bits on peer, then wait for mask, handing the CPU straight to the
+ * peer when it waits for them at self's priority (signal_call, ring_call);
+ * or only wait. Both return as a system call does (SYS_DEFER if blocked). */
+struct v_ret signal_call_task(struct task *self, struct task *peer, uint64_t bits,
+                              uint64_t mask, uint64_t timeout);
+struct v_ret signal_wait_self(struct task *self, uint64_t mask, uint64_t timeout);
 /* batch.c: if t waits in a batched call, write the result into its
  * batch entry (and the batch's own result into its registers). */
 bool batch_wait_done(struct task *t, int64_t err, uint64_t val);

@@ -556,3 +556,64 @@ KCASE(RNG0022, 1, "what if clients revoke their connections' memory under a serv
     del_ring(&hrep);
     K_EQ(kt_free(T), before);
 }
+
+KCASE(RNG0023, 1, "what if ring_call is given a bad end, no bits, an unbound or a closed peer?")
+{
+    struct ring2 r = {0};
+    NEW_RING(&r, 2 | 6 << 8);
+    v_handle f = kt_frame();
+    K_ERR(v_ring_call(0, 1, 0), V_EHANDLE);
+    K_ERR(v_ring_call(r.tx | 1ull << 32, 1, 0), V_EHANDLE);
+    K_ERR(v_ring_call(f, 1, 0), V_ETYPE);
+    K_ERR(v_ring_call(r.tx, 0, 0), V_EINVAL);
+    /* nobody bound the other end yet: it only waits */
+    K_ERR(v_ring_call(r.tx, 1ull << 26, 2000), V_ETIMEOUT);
+    K_ERR(v_ring_call(r.rx, 1ull << 26, 0), V_ETIMEOUT);
+    /* bound to ourselves: our own doorbell wakes us at once */
+    K_OK(v_ring_bind(r.rx, RB, 26));
+    K_EQ(K_OK(v_ring_call(r.tx, 1ull << 26, 1000000)), 1ull << 26);
+    K_OK(v_cap_delete(r.rx));
+    K_ERR(v_ring_call(r.tx, 1ull << 26, 1000), V_EDISCONNECTED);
+    K_OK(v_cap_delete(r.tx));
+    K_OK(v_cap_delete(f));
+}
+
+/* The request/reply of echo_roundtrips with the doorbell and the wait for
+ * the reply in one call. */
+KCASE(RNG0024, 0, "ring_call rings the server and waits for its reply in one call")
+{
+    struct ring2 req = {0}, rep = {0};
+    NEW_RING(&req, 3 | 8 << 8);
+    NEW_RING(&rep, 3 | 8 << 8);
+    struct rt_bundle_item it[2] = {{"rx", req.rx, true}, {"tx", rep.tx, true}};
+    struct rt_child c;
+    SPAWN(M_ECHO, 0, 16, it, 2, &c);
+    K_OK(v_ring_bind(req.tx, RA, 3));
+    K_OK(v_ring_bind(rep.rx, RB, 4));
+    struct ring_view out, in;
+    ring_view_init(&out, (void *)RA, 4096, true);
+    ring_view_init(&in, (void *)RB, 8192, false);
+    for (int i = 0; i < 200; i++) {
+        struct ring_slot h = {.len = 4, .kind = 10, .id = (uint64_t)i};
+        K_EQ(ring_push(&out, &h, &i), RING_OK);
+        ring_set_sleeping(&in, true);
+        int v;
+        enum ring_status st;
+        for (int tries = 0; (st = ring_pop(&in, &h, &v, sizeof v)) == RING_EMPTY && tries < 50;
+             tries++)
+            v_ring_call(req.tx, 1 << 4, 100000);
+        ring_set_sleeping(&in, false);
+        K_EQ(st, RING_OK);
+        K_EQ(h.kind, 11);
+        K_EQ(v, i);
+    }
+    struct ring_slot bye = {.len = 0, .kind = 99};
+    ring_push(&out, &bye, 0);
+    v_ring_notify(req.tx);
+    struct v_taskinfo info;
+    WAIT(&c, &info);
+    K_EQ(info.exit_code, 0);
+    K_EQ(rt_child_destroy(&c), 0);
+    del_ring(&req);
+    del_ring(&rep);
+}
