@@ -108,7 +108,7 @@ void arch_irq_init(void);
 void arch_irq_unmask(unsigned line);
 void arch_irq_mask(unsigned line);
 void arch_timer_init(unsigned hz);
-uint64_t arch_cycles(void);           /* a free-running cycle counter (boot timing) */
+static inline uint64_t arch_cycles(void) { return arch_read_cycles(); }  /* free-running (boot timing) */
 void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
 void arch_irq_window(void);           /* sti; nop; cli: take what is pending, if anything */
 void arch_irq_eoi(unsigned line);

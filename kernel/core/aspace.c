@@ -120,6 +120,12 @@ void aspace_revoke_mapping(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa,
     struct aspace *as = aspace_by_asid(asid);
     if (!as || as->gen != gen)
         return;
+    /* The space's own Reticle is being deleted: the space goes in the same
+     * deletion, before that memory can be carved again (a dying Reticle
+     * refuses retype, and returns its memory only when everything in it
+     * is gone), so there is nothing to unmap or tombstone. */
+    if (as->pt_reticle && as->pt_reticle->dead)
+        return;
     /* A Task undoing its own mapping gets a real unmap (a use after free
      * faults, as it should); so does a space with only boot mappings. */
     struct task *cur = sched_current();

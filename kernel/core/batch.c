@@ -96,10 +96,8 @@ struct v_ret sys_batch(struct task *self, const struct sys_args *a)
     return sys_ok(n);
 }
 
-bool batch_wait_done(struct task *t, int64_t err, uint64_t val)
+void batch_wait_done(struct task *t, int64_t err, uint64_t val)
 {
-    if (!t->batch_wait_va)
-        return false;
     struct v_batch_entry *e = arch_pt_user_ptr(task_as_root(t), t->batch_wait_va, true);
     if (e) {
         e->err = (int32_t)err;
@@ -107,5 +105,4 @@ bool batch_wait_done(struct task *t, int64_t err, uint64_t val)
     }
     REGS_SET_RESULT(&t->regs, V_OK, t->batch_done);
     t->batch_wait_va = 0;
-    return true;
 }

@@ -45,11 +45,14 @@ static uint64_t deadline_after(uint64_t us)
 
 /* The one place a wait's result is written: in the Task's registers, or
  * in the batch entry that is waiting. */
-static void wait_result(struct task *t, int64_t err, uint64_t val)
+static inline __attribute__((always_inline)) void wait_result(struct task *t, int64_t err,
+                                                               uint64_t val)
 {
     tq_remove(&t->wait_node);
     t->waiting = 0;
-    if (!batch_wait_done(t, err, val))
+    if (__builtin_expect(t->batch_wait_va != 0, 0))
+        batch_wait_done(t, err, val);
+    else
         REGS_SET_RESULT(&t->regs, err, val);
 }
 
@@ -164,8 +167,8 @@ struct v_ret sys_signal_wait(struct task *self, const struct sys_args *a)
  * Direct hand-off: when the peer waits for one of these bits at our
  * priority and we are about to wait, it takes our place at the head of
  * the run queue and runs next, with no other queue work. */
-struct v_ret signal_call_task(struct task *self, struct task *peer, uint64_t bits,
-                              uint64_t mask, uint64_t timeout)
+static inline __attribute__((always_inline)) struct v_ret
+call_task(struct task *self, struct task *peer, uint64_t bits, uint64_t mask, uint64_t timeout)
 {
     self->ctr_signals++;
     if (peer != self && peer->state == TASK_BLOCKED && (peer->waiting & bits) &&
@@ -188,6 +191,12 @@ struct v_ret signal_call_task(struct task *self, struct task *peer, uint64_t bit
     return wait_for(self, mask, timeout);
 }
 
+struct v_ret signal_call_task(struct task *self, struct task *peer, uint64_t bits,
+                              uint64_t mask, uint64_t timeout)
+{
+    return call_task(self, peer, bits, mask, timeout);
+}
+
 struct v_ret signal_wait_self(struct task *self, uint64_t mask, uint64_t timeout)
 {
     return wait_for(self, mask, timeout);
@@ -203,7 +212,7 @@ struct v_ret sys_signal_call(struct task *self, const struct sys_args *a)
         return sys_err(e);
     if (a->a[2] == 0)
         return sys_err(V_EINVAL);
-    return signal_call_task(self, sc->obj, a->a[1], a->a[2], a->a[3]);
+    return call_task(self, sc->obj, a->a[1], a->a[2], a->a[3]);
 }
 
 /* timer_set(bit, delay_us): raise bit on self once, delay_us from now;

@@ -26,8 +26,8 @@ void signal_tick(uint64_t now);
 struct v_ret signal_call_task(struct task *self, struct task *peer, uint64_t bits,
                               uint64_t mask, uint64_t timeout);
 struct v_ret signal_wait_self(struct task *self, uint64_t mask, uint64_t timeout);
-/* batch.c: if t waits in a batched call, write the result into its
- * batch entry (and the batch's own result into its registers). */
-bool batch_wait_done(struct task *t, int64_t err, uint64_t val);
+/* batch.c: t waits in a batched call (batch_wait_va != 0): write the
+ * result into its batch entry, and the batch's own into its registers. */
+void batch_wait_done(struct task *t, int64_t err, uint64_t val);
 
 #endif

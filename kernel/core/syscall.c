@@ -35,14 +35,15 @@ void syscall_dispatch(struct regs *r)
     /* A call that blocked has its result written when it is woken; a
      * Task that destroyed itself has nothing to return to; a preempted
      * call is made again when its Task next runs. */
-    if (ret.err == SYS_RESTART) {
-        if (sched_cur == self)
-            REGS_RESTART_SYSCALL(r);
-    } else if (ret.err != SYS_DEFER && sched_cur == self) {
-        REGS_SET_RESULT(r, ret.err, ret.val);
-        /* nothing changed who runs: straight back, no scheduling */
-        if (!sched_changed)
-            arch_resume(r);
+    if (__builtin_expect(ret.err >= 0, 1)) {
+        if (sched_cur == self) {
+            REGS_SET_RESULT(r, ret.err, ret.val);
+            /* nothing changed who runs: straight back, no scheduling */
+            if (!sched_changed)
+                arch_resume(r);
+        }
+    } else if (ret.err == SYS_RESTART && sched_cur == self) {
+        REGS_RESTART_SYSCALL(r);
     }
     sched_run();
 }

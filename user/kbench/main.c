@@ -838,6 +838,72 @@ static void bench_stream_copy(void) { bench_stream(true); }
 static void bench_spawn_peer(void) { bench_spawn("spawn", peer_elf, peer_len, 0); }
 static void bench_spawn_tiny(void) { bench_spawn("spawn_tiny", tiny, make_tiny(), 1); }
 
+/* batch: N null calls (clock, as null_syscall) in one trap, per call. */
+static struct v_batch_entry batch_q[64] __attribute__((aligned(64)));
+
+static void bench_batch_n(const char *name, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        batch_q[i] = (struct v_batch_entry){.sysno = V_SYS_clock};
+    for (size_t i = 0; i < warm(n_syscall / 8); i++)
+        v_batch((uint64_t)batch_q, n);
+    for (size_t i = 0; i < n_syscall / 8; i++) {
+        uint64_t t0 = kb_tsc();
+        v_batch((uint64_t)batch_q, n);
+        uint64_t t1 = kb_tsc();
+        s[i] = net(t0, t1) / n;
+    }
+    report(name, n_syscall / 8);
+}
+static void bench_batch_1(void) { bench_batch_n("batch_1", 1); }
+static void bench_batch_8(void) { bench_batch_n("batch_8", 8); }
+static void bench_batch_64(void) { bench_batch_n("batch_64", 64); }
+
+/* Revocation of a derivation chain of `len` copies of a frame capability,
+ * per node: it must not grow with the chain (it grew as 2 d before the
+ * top-down walk). The chain is built as a Task builds one, each link
+ * moved out into a table as soon as its child exists. */
+static void bench_revoke_n(const char *name, unsigned len, size_t samples)
+{
+    v_handle tab = (v_handle)CHECK(v_retype(R, V_TYPE_CAPTABLE, V_CAPTABLE_MAX_BITS, V_SLOT_ANY));
+    v_handle tab2 = 0;
+    if (len > 4000)
+        tab2 = (v_handle)CHECK(v_retype(R, V_TYPE_RETICLE, 32ull << 20, V_SLOT_ANY));
+    for (size_t k = 0; k < samples + 1; k++) {
+        v_handle root = (v_handle)CHECK(v_retype(R, V_TYPE_FRAME, 0, V_SLOT_ANY)), prev = root;
+        v_handle cur = tab, extra[64];
+        unsigned nextra = 0;
+        for (unsigned i = 0; i < len; i++) {
+            v_handle h = (v_handle)CHECK(v_cap_copy(prev, V_SLOT_ANY));
+            if (prev != root) {
+                struct v_ret r = v_cap_grant(cur, prev, V_SLOT_ANY, V_MOVE);
+                if (r.err == V_EFULL) {     /* more tables, from the big Reticle */
+                    cur = extra[nextra++] = (v_handle)CHECK(
+                        v_retype(tab2, V_TYPE_CAPTABLE, V_CAPTABLE_MAX_BITS, V_SLOT_ANY));
+                    r = v_cap_grant(cur, prev, V_SLOT_ANY, V_MOVE);
+                }
+                CHECK(r);
+            }
+            prev = h;
+        }
+        uint64_t t0 = kb_tsc();
+        CHECK(v_cap_revoke(root));
+        uint64_t t1 = kb_tsc();
+        if (k)                                  /* the first builds the tables' caches */
+            s[k - 1] = net(t0, t1) / len;
+        CHECK(v_cap_delete(root));
+        for (unsigned i = 0; i < nextra; i++)
+            CHECK(v_cap_delete(extra[i]));
+    }
+    if (tab2)
+        CHECK(v_cap_delete(tab2));
+    CHECK(v_cap_delete(tab));
+    report(name, samples);
+}
+static void bench_revoke_10(void) { bench_revoke_n("revoke_10_per_node", 10, 200); }
+static void bench_revoke_1k(void) { bench_revoke_n("revoke_1k_per_node", 1000, 20); }
+static void bench_revoke_100k(void) { bench_revoke_n("revoke_100k_per_node", 100000, 3); }
+
 static const struct v_bootinfo *bootinfo(void)
 {
     const struct v_bootinfo *b = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
@@ -923,6 +989,12 @@ int main(void)
         {"ring_echo_4k", bench_ring_echo_4k},
         {"ipc_rtt", bench_ipc_1},
         {"ipc_rtt_32", bench_ipc_32},
+        {"batch_1", bench_batch_1},
+        {"batch_8", bench_batch_8},
+        {"batch_64", bench_batch_64},
+        {"revoke_10_per_node", bench_revoke_10},
+        {"revoke_1k_per_node", bench_revoke_1k},
+        {"revoke_100k_per_node", bench_revoke_100k},
     };
     bool ran = false;
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {

@@ -15,9 +15,46 @@ int64_t ipc_last_err(void) { return last_err; }
  * takes them back into its ready set, so no request is left unseen. */
 static uint64_t taken_bits;
 
+/* A doorbell this Task owes a peer, held back so that the wait which
+ * follows rings it (ring_call, with the kernel's direct hand-off): a
+ * request and the wait for its reply, or a reply and the wait for the
+ * next request, are then one system call instead of two. Only ipc_call
+ * and replies sent by ipc_serve's handlers owe; at most one doorbell is
+ * held, and it is rung before anything else could wait or run long (a
+ * second debt, the next handler, leaving ipc_call or ipc_serve). */
+static v_handle owed;
+
+static void pay(void)
+{
+    if (owed) {
+        v_ring_notify(owed);
+        owed = 0;
+    }
+}
+
+static void owe(v_handle tx)
+{
+    if (owed != tx)
+        pay();
+    owed = tx;
+}
+
+/* Every wait of this library: it rings what is owed. */
+static struct v_ret ring_and_wait(uint64_t mask, uint64_t timeout_us)
+{
+    if (!owed)
+        return v_signal_wait(mask, timeout_us);
+    v_handle tx = owed;
+    owed = 0;
+    struct v_ret r = v_ring_call(tx, mask, timeout_us);
+    if (r.err == V_EDISCONNECTED || r.err == V_EHANDLE || r.err == V_ESTALE)
+        r = v_signal_wait(mask, timeout_us);      /* the peer went meanwhile: just wait */
+    return r;
+}
+
 static struct v_ret wait_bits(uint64_t mask, uint64_t timeout_us)
 {
-    struct v_ret r = v_signal_wait(mask, timeout_us);
+    struct v_ret r = ring_and_wait(mask, timeout_us);
     if (!r.err)
         taken_bits |= r.val;
     return r;
@@ -128,8 +165,21 @@ static int sleep_on(struct ipc_conn *c, struct ring_view *v, bool want_space,
     return status;
 }
 
+static bool replies_owe;     /* set while ipc_serve runs a handler */
+
+static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
+                    uint32_t len, const v_handle *caps, unsigned ncaps, uint64_t timeout_us,
+                    bool defer);
+
 int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload, uint32_t len,
              const v_handle *caps, unsigned ncaps, uint64_t timeout_us)
+{
+    return send_msg(c, kind, id, payload, len, caps, ncaps, timeout_us, false);
+}
+
+static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
+                    uint32_t len, const v_handle *caps, unsigned ncaps, uint64_t timeout_us,
+                    bool defer)
 {
     if (c->closed)
         return IPC_CLOSED;
@@ -174,8 +224,12 @@ int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload
     if (len)
         ring_copy(slot + 1, payload, len);
     ring_commit(&c->out);
-    if (ring_peer_sleeping(&c->out))
-        v_ring_notify(c->tx);
+    if (ring_peer_sleeping(&c->out)) {
+        if (defer)
+            owe(c->tx);
+        else
+            v_ring_notify(c->tx);
+    }
     return IPC_OK;
 }
 
@@ -229,11 +283,12 @@ int ipc_call(struct ipc_conn *c, uint16_t kind, const void *payload, uint32_t le
              const v_handle *caps, unsigned ncaps, struct ipc_msg *reply, uint64_t timeout_us)
 {
     uint64_t id = c->next_id++;
-    int st = ipc_send(c, kind, id, payload, len, caps, ncaps, timeout_us);
+    int st = send_msg(c, kind, id, payload, len, caps, ncaps, timeout_us, true);
     if (st)
         return st;
     for (;;) {
-        st = ipc_recv(c, reply, timeout_us);
+        st = ipc_recv(c, reply, timeout_us);    /* its first wait rings the server */
+        pay();
         if (st)
             return st;
         if ((reply->hdr.kind & IPC_REPLY) && reply->hdr.id == id)
@@ -252,8 +307,8 @@ int ipc_reply(struct ipc_conn *c, const struct ipc_msg *req, const void *payload
 {
     /* a client that does not read its replies loses them; it cannot stall
      * the server */
-    return ipc_send(c, (uint16_t)(req->hdr.kind | IPC_REPLY), req->hdr.id, payload, len, caps,
-                    ncaps, 0);
+    return send_msg(c, (uint16_t)(req->hdr.kind | IPC_REPLY), req->hdr.id, payload, len, caps,
+                    ncaps, 0, replies_owe);
 }
 
 int ipc_open(const char *name, struct ipc_conn *c)
@@ -451,8 +506,12 @@ static void serve_ready(struct ipc_server *s)
             continue;       /* closed by a handler earlier in this pass */
         unsigned k = s->bit_slot[b];
         int st = ipc_try_recv(&s->conns[k], &m);
-        if (st == IPC_OK)
+        if (st == IPC_OK) {
+            pay();                  /* an earlier reply's doorbell, before this handler runs */
+            replies_owe = true;
             s->handle(s, &s->conns[k], &m);
+            replies_owe = false;
+        }
         else if (st == IPC_EMPTY)
             s->ready &= ~(1ull << b);
         else
@@ -473,7 +532,8 @@ void ipc_serve(struct ipc_server *s, uint64_t timeout_us)
         serve_ready(s);
         if ((s->ready & (s->conn_bits | lbit)) || (taken_bits & (s->conn_bits | lbit)))
             continue;
-        struct v_ret r = v_signal_wait(lbit | s->conn_bits | s->extra_bits, timeout_us);
+        /* the last reply's doorbell and the wait for the next request: one call */
+        struct v_ret r = ring_and_wait(lbit | s->conn_bits | s->extra_bits, timeout_us);
         if (r.err == V_ETIMEOUT)
             return;
         if (r.err)

@@ -54,8 +54,6 @@ void arch_irq_eoi(unsigned line)
     outb(PIC1, 0x20);
 }
 
-uint64_t arch_cycles(void) { return rdtsc(); }
-
 void arch_timer_init(unsigned hz)
 {
     unsigned div = PIT_HZ / hz;
