@@ -73,6 +73,8 @@ enum fat_err fat_mount(struct fat *f, const struct fat_dev *dev)
     uint32_t active = (ext & 0x80) ? (ext & 0x0F) : 0;
     if (root_ent != 0 || fatsz == 0 || fsver != 0 || active >= nfats)
         return FAT_E_BPB;
+    if (tot > dev->nblocks)
+        return FAT_E_GEOMETRY;
     uint64_t data_start = reserved + (uint64_t)nfats * fatsz;
     if (data_start >= tot)
         return FAT_E_BPB;
@@ -81,8 +83,6 @@ enum fat_err fat_mount(struct fat *f, const struct fat_dev *dev)
         return FAT_E_NOT_FAT32;
     if (nclusters > 0x0FFFFFF5u || (uint64_t)fatsz * bps / 4 < nclusters + 2)
         return FAT_E_BPB;
-    if (tot > dev->nblocks)
-        return FAT_E_GEOMETRY;
     if (root < 2 || root >= nclusters + 2)
         return FAT_E_BPB;
     f->bps = bps;
@@ -239,10 +239,8 @@ static void lfn_entry(struct fat_lfn *l, const uint8_t *b)
 static enum fat_err dir_entry(struct fat *f, struct fat_dir *d, const uint8_t **b)
 {
     uint32_t per_cluster = f->cluster_bytes / 32;
-    if ((uint64_t)d->index * 32 >= FAT_DIR_MAX) {
-        d->end = true;
-        return FAT_E_OK;
-    }
+    if ((uint64_t)d->index * 32 >= FAT_DIR_MAX)
+        return FAT_E_LOOP;   /* no directory is this long: its chain loops */
     if (d->off == per_cluster) {
         bool end;
         uint32_t next;
@@ -373,14 +371,14 @@ enum fat_err fat_read(struct fat *f, const struct fat_entry *e, void *buf, size_
             dst += n;
             left -= n;
         }
-        if (!left)
-            break;
         bool end;
         enum fat_err err = fat_next(f, c, &c, &end);
         if (err != FAT_E_OK)
             return err;
-        if (end)
-            return FAT_E_SHORT;
+        if (end != !left)
+            return left ? FAT_E_SHORT : FAT_E_LONG;
+        if (!left)
+            break;
         if (++steps > f->nclusters)
             return FAT_E_LOOP;
     }

@@ -12,7 +12,8 @@
  *  - every cluster number is checked against the volume before it is
  *    used, a chain may not name a free, reserved or bad cluster, and a
  *    walk longer than the volume has clusters is a loop (FAT_E_LOOP);
- *  - a file's chain must cover its size; a directory is at most 2 MiB
+ *  - a file's chain must end exactly where its size does (so a loop in
+ *    a file is caught however short the file); a directory is at most 2 MiB
  *    (65536 entries, the specification's limit).
  * Long file names (VFAT) are used when their checksum matches their short
  * entry, as UTF-8; otherwise the 8.3 name is used. Lookup is
@@ -42,6 +43,7 @@ struct fat_dev {
     X(CHAIN, "cluster chain names a free, bad or out-of-range cluster")      \
     X(LOOP, "cluster chain is longer than the volume: a loop")               \
     X(SHORT, "cluster chain ends before the file does")                      \
+    X(LONG, "cluster chain goes on after the file ends (a loop or lost clusters)") \
     X(NOT_FOUND, "no such file or directory")                                \
     X(NOT_DIR, "a path component is not a directory")                        \
     X(IS_DIR, "that is a directory")                                         \
