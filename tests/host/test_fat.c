@@ -18,7 +18,8 @@
 
 #define IMG_KIB 40000u   /* 65525+ clusters of 512 bytes: FAT32 by the rule */
 
-static uint8_t *img;
+static uint8_t *img, *orig;
+#define DIRTY (4u << 20)
 static size_t img_len;
 static struct fat f;
 static uint8_t buf[1 << 20], want[1 << 20];
@@ -79,15 +80,20 @@ static void load(void)
                     "mcopy -i img x.vcap '::/caps/deep/hello-1.0.0.vcap'", dir), 0);
         made = 1;
     }
-    char path[128];
-    snprintf(path, sizeof path, "%s/img", dir);
-    FILE *fp = fopen(path, "rb");
-    CHECK(fp != NULL);
-    free(img);
-    img = malloc(IMG_KIB * 1024);
-    img_len = fread(img, 1, IMG_KIB * 1024, fp);
-    fclose(fp);
-    CHECK_EQ(img_len, IMG_KIB * 1024);
+    if (!orig) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/img", dir);
+        FILE *fp = fopen(path, "rb");
+        CHECK(fp != NULL);
+        orig = malloc(IMG_KIB * 1024);
+        img = malloc(IMG_KIB * 1024);
+        CHECK_EQ(fread(orig, 1, IMG_KIB * 1024, fp), IMG_KIB * 1024);
+        fclose(fp);
+        memcpy(img, orig, IMG_KIB * 1024);
+    }
+    /* every case edits only the metadata and the first files, near the start */
+    memcpy(img, orig, DIRTY);
+    img_len = IMG_KIB * 1024;
     struct fat_dev d = dev();
     CHECK_EQ(fat_mount(&f, &d), FAT_E_OK);
 }
@@ -305,4 +311,5 @@ TEST(cleanup)
     if (made)
         sh("rm -rf %s", dir);
     free(img);
+    free(orig);
 }
