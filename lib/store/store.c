@@ -325,7 +325,7 @@ static bool get_name(const uint8_t *p, uint8_t len, char *out)
     return true;
 }
 
-static bool get_gen(const uint8_t **pp, struct store_gen *g, uint32_t n, uint64_t number)
+static void get_gen(const uint8_t **pp, struct store_gen *g, uint32_t n, uint64_t number)
 {
     g->number = number;
     g->npins = n;
@@ -333,7 +333,6 @@ static bool get_gen(const uint8_t **pp, struct store_gen *g, uint32_t n, uint64_
         vs_memcpy(g->pins[i].active, *pp, 32);
         vs_memcpy(g->pins[i].previous, *pp + 32, 32);
     }
-    return true;
 }
 
 /* A generation names installed capsules, one pin per capsule name, and a
