@@ -369,7 +369,7 @@ static bool extents_ok(struct store *st, const struct store_root *r, uint64_t nb
 {
     uint32_t n = root_extents(r, st->scratch, st->dev.block_size);
     for (uint32_t i = 0; i < n; i++)
-        if (st->scratch[i].start < STORE_DATA_START ||
+        if (st->scratch[i].start < STORE_DATA_START || st->scratch[i].start > nblocks ||
             st->scratch[i].n > nblocks - st->scratch[i].start)
             return false;
     sort_extents(st->scratch, n);

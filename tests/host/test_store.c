@@ -385,3 +385,69 @@ TEST(sampled_blob_bit_flips_fail_the_read_naming_the_blob)
     CHECK(tried >= 600);
     sim_free(&s);
 }
+
+/* Recomputes slot's catalog and superblock checksums after an edit, so
+ * the edit reaches the catalog parser instead of the checksum. */
+static void reseal(struct sim *s, uint32_t slot)
+{
+    uint8_t *sb = s->img + (size_t)slot * s->bs;
+    uint64_t start;
+    uint32_t nblk;
+    memcpy(&start, sb + 32, 8);
+    memcpy(&nblk, sb + 40, 4);
+    crypto_hash_sha256(sb + 48, s->img + start * s->bs, (size_t)nblk * s->bs);
+    crypto_hash_sha256(sb + 80, sb, 80);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+TEST(what_if_a_resealed_catalog_lies_about_its_fields)
+{
+    struct sim s;
+    uint8_t fp_old[32], fp_new[32];
+    two_state_store(&s, fp_old, fp_new);
+    uint32_t slot = st.slot;
+    uint64_t cat = st.committed.cat_start * 512;
+    uint8_t *c = s.img + cat;
+    uint32_t nb = rd32(c + 52), nc = rd32(c + 56), np = rd32(c + 60), nq = rd32(c + 64);
+    uint32_t len = rd32(c + 12);
+    CHECK(nb >= 2 && nc >= 1 && np >= 1);
+    uint32_t blobs = 144, caps = blobs + 48 * nb, pins = caps + 200 * nc;
+    uint32_t states = pins + 64 * (np + nq);
+    /* each edit sets n bytes at off to val */
+    struct { uint32_t off, n; uint8_t val; const char *what; } edits[] = {
+        {8, 1, 2, "version"}, {12, 1, (uint8_t)(len + 8), "length"}, {16, 1, 0x77, "sequence"},
+        {48, 1, 0x10, "flag bits"}, {52, 1, 0xff, "blob count"}, {137, 1, 1, "reserved header"},
+        {blobs + 32 + 5, 1, 0x01, "blob start beyond the device"},
+        {blobs + 32, 8, 0, "blob start 0 with a length"}, {blobs, 1, 0xff, "blob order"},
+        {blobs + 48 + 40 + 3, 1, 0x10, "blob length beyond the device"},
+        {caps + 64, 1, 0, "capsule name length 0"}, {caps + 64, 1, 65, "capsule name length 65"},
+        {caps + 66, 1, 1, "capsule reserved"}, {caps + 72, 1, ' ', "capsule name byte"},
+        {caps + 72 + 63, 1, 'x', "capsule name padding"}, {caps + 32, 4, 0x5a, "capsule file unknown"},
+        {pins, 4, 0x5a, "pin names no capsule"}, {pins + 32, 4, 0x5a, "pin previous unknown"},
+        {states + 1, 1, 1, "state reserved"}, {states + 72, 4, 0x5a, "state blob unknown"},
+        {len, 1, 1, "byte after the content"},
+    };
+    uint8_t *save = malloc(s.bs * 8);
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        memcpy(save, c, s.bs * 8);
+        memset(c + edits[i].off, edits[i].val, edits[i].n);
+        CHECK(memcmp(save, c, s.bs * 8) != 0);
+        reseal(&s, slot);
+        struct store_report rep;
+        enum store_err e = reopen(&s, &rep);
+        memcpy(c, save, s.bs * 8);
+        reseal(&s, slot);
+        if (e != STORE_E_OK || rep.slot_err[slot] != STORE_E_CATALOG_FORMAT)
+            vtest_fail(__FILE__, __LINE__, "%s: open %s, slot %s", edits[i].what,
+                       store_err_name(e), store_err_name(rep.slot_err[slot]));
+    }
+    free(save);
+    CHECK_EQ(reopen(&s, NULL), STORE_E_OK);
+    sim_free(&s);
+}
