@@ -45,7 +45,7 @@ static void weak_sha256(uint8_t out[32], const void *msg, size_t len)
 }
 
 /* Blocks past the input read as zeros up to the device size, so a seed
- * can be the first megabyte of a 40 MB FAT32 volume. */
+ * can be the start of a 40 MB FAT32 volume. */
 static uint64_t dev_blocks;
 
 static int r_read(void *ctx, uint64_t blk, uint32_t n, void *out)
