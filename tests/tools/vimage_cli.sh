@@ -15,29 +15,9 @@ VIMAGE=$B/tools/vimage
 C=$B/capsules
 T=$(mktemp -d /tmp/vectra-vimage-cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-failed=0
 NOW=1800000000
-
-pass() { echo "PASS vimage_cli:$1"; }
-fail() { echo "FAIL vimage_cli:$1: $2"; failed=1; }
-
-# expect NAME STATUS PATTERN -- command...
-expect() {
-  local name=$1 want=$2 pat=$3
-  shift 4
-  local out st
-  out=$("$@" 2>&1)
-  st=$?
-  if grep -q 'Sanitizer\|runtime error' <<<"$out"; then
-    fail "$name" "sanitizer report: $(grep -m1 'Sanitizer\|runtime error' <<<"$out")"
-  elif [ "$st" != "$want" ]; then
-    fail "$name" "exit $st, want $want: $(head -c 300 <<<"$out")"
-  elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
-    fail "$name" "output lacks /$pat/: $(head -c 300 <<<"$out")"
-  else
-    pass "$name"
-  fi
-}
+SUITE=vimage_cli
+. tests/tools/expect.bash
 
 for f in "$VIMAGE" "$C/demo-1.0.0.vcap" "$C/demo-1.0.1.vcap" "$C/stranger-1.0.0.vcap" "$C/policy.bin"; do
   [ -e "$f" ] || { echo "FAIL vimage_cli:inputs_built: $f missing"; exit 1; }
