@@ -57,7 +57,7 @@ $(CAPS)/policy.json: $(CAPKEY)/alice.json $(CAPTOOL) sys/capsules.mk
 	    --rule "D4:svc:serial:alice"
 $(CAPS)/policy.bin: $(CAPS)/policy.json | $(VCAPSULE)
 	@echo "  POLICY  $@"
-	$(Q)$(VCAPSULE) policy $< -o $@ > /dev/null
+	$(Q)$(VCAPSULE) policy $< -o $@ --force > /dev/null
 # Image modules are in ALL too: the .img descriptors alone would not bring
 # back a deleted module (the Makefile marks every target .SECONDARY).
 ALL += $(CAPS)/policy.bin
@@ -82,9 +82,9 @@ $(CAPS)/$(1)-$(2)/manifest.json: $(CAPTOOL) sys/capsules.mk
 $(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdemo.elf \
                         $(CAPKEY)/$(10).vcert | $(VCAPSULE)
 	@echo "  VCAP    $$@"
-	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned > /dev/null
+	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null
 	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/$(10).vcert \
-	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null
+	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null
 	@rm -f $$@.unsigned
 ALL += $(CAPS)/$(1)-$(2).vcap
 endef
@@ -122,9 +122,9 @@ $(CAPS)/sys-$(1)/manifest.json: $(CAPTOOL) sys/capsules.mk
 $(CAPS)/sys-$(1)/system.vcap: $(CAPS)/sys-$(1)/manifest.json $(CAPS)/sys-$(1)/system.manifest \
                               $(CAPKEY)/alice.vcert | $(VCAPSULE)
 	@echo "  VCAP    $$@"
-	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned > /dev/null
+	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null
 	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/alice.vcert \
-	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null
+	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null
 	@rm -f $$@.unsigned
 ALL += $(CAPS)/sys-$(1)/system.vcap
 endef
@@ -195,9 +195,9 @@ $(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdem
 	@echo "  VCAP    $$@ (64 KiB)"
 	$(Q)set -e; pad=$(CAPS)/$(1)-$(2)/pad.bin; \
 	build() { rm -f $$@ $$@.unsigned; \
-	    $(VCAPSULE) build $$< -o $$@.unsigned > /dev/null; \
+	    $(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null; \
 	    $(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey \
-	        --cert $(CAPKEY)/alice.vcert --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null; \
+	        --cert $(CAPKEY)/alice.vcert --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null; \
 	    rm -f $$@.unsigned; }; \
 	head -c 8 /dev/zero > $$$$pad; build; \
 	size=$$$$(stat -c %s $$@); \
