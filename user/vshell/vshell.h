@@ -35,6 +35,8 @@ struct sh_cmd {
 };
 extern const struct sh_cmd sh_cmds[];
 extern const unsigned sh_ncmds;
+/* Set by `exit`: the loop ends after the command (status 0). */
+extern bool sh_exiting;
 
 /* A connection by Bundle name, opened on first use; 0 if the shell has
  * none (the reason is printed as "<cmd>: ..."). */
