@@ -3,7 +3,7 @@
 #   make          build everything
 #   make run      boot to the console in QEMU (TCG)
 #   make test     host unit tests (ASan+UBSan) and QEMU scenarios
-#   make iso      GRUB Multiboot2 image for BIOS and UEFI
+#   make iso      GRUB Multiboot2 image for BIOS and UEFI (make run-iso, make run-uefi)
 #   make bench    benchmarks under TCG icount (guest instruction counts)
 #   make fuzz     libFuzzer targets (longer runs than make test's)
 #
@@ -58,18 +58,26 @@ test: $(B)/.setup-done
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(PYTHON) scripts/test-all $(B) $(HOST_TESTS)
 
+# QEMU exits 33 when the system halts (isa-debug-exit): success for make.
+QEMU_DONE = ; s=$$?; [ $$s -eq 33 ] && exit 0; exit $$s
+
 run: $(B)/.setup-done
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	$(QEMU_RUN) -kernel $(KERNEL_ELF) -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))" \
-	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)")
+	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)") $(QEMU_DONE)
 
 run-iso: $(B)/.setup-done
 	@$(MAKE) --no-print-directory iso
-	$(QEMU_RUN) -cdrom $(B)/vectra.iso
+	$(QEMU_RUN) -cdrom $(B)/vectra.iso $(QEMU_DONE)
+
+# The same ISO under UEFI firmware (OVMF, from scripts/setup's packages).
+run-uefi: $(B)/.setup-done
+	@$(MAKE) --no-print-directory iso
+	$(QEMU_RUN) -bios $(OVMF) -cdrom $(B)/vectra.iso $(QEMU_DONE)
 
 clean:
 	rm -rf $(CLEAN_DIRS)
 
-.PHONY: all setup test run run-iso clean iso bench fuzz
+.PHONY: all setup test run run-iso run-uefi clean iso bench fuzz
 .SECONDARY:
 

@@ -61,3 +61,7 @@ TEST_LIBS_test_ring := -lpthread
 
 # The kernel's in-guest suite: user/ktest as the root Task, user/kchild beside it.
 $(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet))
+
+# The system as `make run` boots it: no "test" on the command line, so the
+# kernel does not end QEMU by itself (tests/scenarios/run_halt.scn).
+$(eval $(call image,system-run,$(SYSTEM_MODULES),quiet))
