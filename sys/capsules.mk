@@ -138,10 +138,15 @@ CAP_SERVICES := $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf \
 #    the newest valid version (1.0.1, above 1.0.1-rc.1 and 1.0.0).
 $(eval $(call manifest,capsules_refuse,sys/capsules-refuse.json))
 $(eval $(call system_capsule,capsules_refuse))
+#    A second copy of demo 1.0.0 under another module name is refused
+#    (DUPLICATE: one VCID, one module).
+$(CAPS)/dup/demo-copy.vcap: $(CAPS)/demo-1.0.0.vcap
+	@mkdir -p $(@D); cp $< $@
+ALL += $(CAPS)/dup/demo-copy.vcap
 $(eval $(call image,capsules_refuse,$(B)/user/init.elf $(CAPS)/sys-capsules_refuse/system.vcap \
     $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap \
     $(CAPS)/demo-1.0.1-rc.1.vcap $(CAPS)/bad/tamper-1.0.0.vcap \
-    $(CAPS)/reach-1.0.0.vcap $(CAPS)/stranger-1.0.0.vcap,test quiet))
+    $(CAPS)/reach-1.0.0.vcap $(CAPS)/stranger-1.0.0.vcap $(CAPS)/dup/demo-copy.vcap,test quiet))
 
 # 2. upgrade and rollback: demo pinned to 1.0.0 by VCID, three more versions.
 CAP_DEMOS := $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap $(CAPS)/demo-1.1.0.vcap \
