@@ -31,13 +31,15 @@ include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/
                           lib/*/rules.mk tests/rules.mk bench/rules.mk fuzz/rules.mk \
                           schema/rules.mk sys/rules.mk))
 
-# What `make run` boots: the root Task and the modules it reads.
-RUN_MODULES = $(SYSTEM_MODULES)
+# What `make run` boots: the root Task and the modules it reads
+# (sys/run.mk: the system, the demo capsule and any APP=user/NAME).
+RUN_MODULES = $(RUN_IMAGE_MODULES)
 RUN_CMDLINE =
 
 include mk/iso.mk
 $(eval $(call iso,vectra,$(RUN_MODULES),$(RUN_CMDLINE)))
-$(eval $(call iso,vectra-test,$(RUN_MODULES),test $(RUN_CMDLINE)))
+# The tests' ISO is the plain system, whatever APP or RUN_MODULES say.
+$(eval $(call iso,vectra-test,$(SYSTEM_MODULES),test))
 iso: $(B)/vectra.iso
 ALL += $(B)/vectra-test.iso
 

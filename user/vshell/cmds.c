@@ -620,6 +620,50 @@ static void cmd_uptime(int argc, char **argv)
            (unsigned long long)(us / 1000 % 1000));
 }
 
+/* ---- call ---------------------------------------------------------------------- */
+
+/* `call SERVICE METHOD [TEXT]`: one request with TEXT's bytes as the
+ * payload (raw: the shell does not encode schemas), the answer printed as
+ * text when it is printable ASCII, else in hex. */
+static void cmd_call(int argc, char **argv)
+{
+    uint64_t method;
+    if (!usage(argc, 2, 3, argv, "<service> <method number> [text]"))
+        return;
+    if (!sh_number(argv[2], &method) || method >= (IPC_ERROR & 0xff00u)) {
+        printf("call: '");
+        sh_clean_str(argv[2], strlen(argv[2]), 0);
+        printf("' is not a method number (0-%u)\n", (IPC_ERROR & 0xff00u) - 1);
+        return;
+    }
+    const char *text = argc > 3 ? argv[3] : "";
+    struct ipc_conn *c = sh_conn_any("call", argv[1]);
+    if (!c)
+        return;
+    static struct ipc_msg reply;
+    int st = sh_call_raw(c, (uint16_t)method, text, strlen(text), &reply, T_SVC);
+    if (st) {
+        printf("call: %s: %s\n", argv[1], ipc_strerror(st));
+        return;
+    }
+    for (unsigned i = 0; i < reply.ncaps; i++)
+        v_cap_delete(reply.caps[i]);
+    if (reply.hdr.kind == (IPC_ERROR | IPC_REPLY)) {
+        printf("call: %s refused method %llu\n", argv[1], (unsigned long long)method);
+        return;
+    }
+    bool printable = true;
+    for (uint32_t i = 0; i < reply.hdr.len; i++)
+        printable &= reply.data[i] >= 0x20 && reply.data[i] < 0x7f;
+    if (printable) {
+        sh_clean_str((const char *)reply.data, reply.hdr.len, 0);
+    } else {
+        for (uint32_t i = 0; i < reply.hdr.len; i++)
+            printf("%02x%s", reply.data[i], i % 32 == 31 ? "\n" : " ");
+    }
+    printf("%s(%u bytes)\n", reply.hdr.len ? "  " : "", reply.hdr.len);
+}
+
 /* ---- capsules ---------------------------------------------------------------- */
 
 #define T_UPGRADE 5000000ull  /* switch, readiness window (300 ms), rollback */
@@ -892,6 +936,8 @@ const struct sh_cmd sh_cmds[] = {
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},
     {"reboot", "", "reset the machine", cmd_halt},
+    {"call", "<service> <method> [text]", "send a service one request (raw bytes) and "
+     "print the answer", cmd_call},
     {"exit", "", "leave this shell (init starts a new one)", cmd_exit},
 };
 const unsigned sh_ncmds = sizeof sh_cmds / sizeof sh_cmds[0];

@@ -64,6 +64,12 @@ static int call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t l
     return st;
 }
 
+int sh_call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
+                struct ipc_msg *reply, uint64_t timeout_us)
+{
+    return call_raw(c, method, p, len, reply, timeout_us, 0);
+}
+
 static struct named_conn *find_conn(const char *name)
 {
     for (unsigned i = 0; i < MAX_CONNS; i++)
@@ -201,6 +207,14 @@ static void say_closed(const char *cmd, const char *name)
 {
     printf("%s: the connection to %s is closed", cmd, name);
     say_why();
+}
+
+struct ipc_conn *sh_conn_any(const char *cmd, const char *name)
+{
+    struct named_conn *n = find_conn(name);
+    if (n && n->state == C_ABSENT && !is_root(name))
+        n->state = C_LOST;      /* not in the Bundle: made through SYS:svc/<name> */
+    return sh_conn(cmd, name);
 }
 
 struct ipc_conn *sh_conn(const char *cmd, const char *name)
