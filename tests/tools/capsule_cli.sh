@@ -251,8 +251,6 @@ policy_bad unknown_signer 'line 2 column 58: D2 signer "bob" is not one of the p
 policy_bad duplicate_person 'Person "alice" is listed twice' "{\"persons\": [$P1, $P1], \"domains\": []}"
 policy_bad duplicate_key 'Persons "alice" and "bob" have the same key' \
   "{\"persons\": [$P1, {\"name\": \"bob\", \"key\": \"$KEY\"}], \"domains\": []}"
-policy_bad duplicate_domain 'domain D2 has two rules' \
-  "{\"persons\": [], \"domains\": [{\"domain\": \"D2\"}, {\"domain\": \"D2\"}]}"
 policy_bad short_key 'line 1 column 32: Person "alice": "key": expected 64 hex digits' \
   '{"persons": [{"name": "alice", "key": "abcd"}], "domains": []}'
 policy_bad key_not_string 'every Person needs a string "name" and "key"' \

@@ -370,8 +370,8 @@ int vc_sign(const uint8_t *cap, size_t len, const uint8_t pk[32], const uint8_t 
 
 /* Everything capnp's JSON codec would take but the verifier should not,
  * or would reject only with an exception: every field's type, names and
- * keys of Persons (each once), domains D0-D4 (each rule once), and
- * signers that are Persons of this policy. */
+ * keys of Persons (each once), domains D0-D4, and signers that are
+ * Persons of this policy. (Rules for one domain may repeat: they add up.) */
 static int check_policy(const struct json *j, const char *doc)
 {
     static const char *const top[] = {"persons", "domains", NULL};
@@ -402,7 +402,6 @@ static int check_policy(const struct json *j, const char *doc)
                                 json_get(q, "name")->str, name->str);
         }
     }
-    unsigned seen = 0;
     for (const struct json *r = rules ? rules->child : NULL; r; r = r->next) {
         if (check_keys(r, doc, "a \"domains\" entry", rule_keys) < 0 ||
             want_strings(json_get(r, "ceiling"), doc, "\"ceiling\"") < 0 ||
@@ -415,9 +414,6 @@ static int check_policy(const struct json *j, const char *doc)
                             dom && dom->type == JSON_STRING ? ", not \"" : "",
                             dom && dom->type == JSON_STRING ? dom->str : "",
                             dom && dom->type == JSON_STRING ? "\"" : "");
-        if (seen & 1u << d)
-            return json_err(dom, doc, "domain D%d has two rules", d);
-        seen |= 1u << d;
         for (const struct json *s = signers ? signers->child : NULL; s; s = s->next) {
             const struct json *p = persons ? persons->child : NULL;
             while (p && strcmp(json_get(p, "name")->str, s->str))

@@ -66,7 +66,7 @@ static const char manual[] =
     "    --policy FILE         Policy, JSON or canonical binary: {\"persons\":\n"
     "                          [{\"name\",\"key\"}], \"domains\": [{\"domain\":\"D2\",\n"
     "                          \"ceiling\":[\"IPC_SRV\",\"svc:*\"],\"signers\":[name]}]}\n"
-    "                          Each Person once, each domain once, every signer a\n"
+    "                          Each Person (name and key) once, every signer a\n"
     "                          Person of the policy; errors give line and column.\n"
     "    --now UNIX            Verify as of this time (Unix seconds, >= 0).\n"
     "    --json                Machine-readable output.\n"
