@@ -3,7 +3,7 @@
 #   make          build everything
 #   make run      boot to the console in QEMU (TCG)
 #   make test     host unit tests (ASan+UBSan) and QEMU scenarios
-#   make iso      GRUB Multiboot2 image for BIOS and UEFI
+#   make iso      GRUB Multiboot2 image for BIOS and UEFI (make run-iso, make run-uefi)
 #   make bench    benchmarks under TCG icount (guest instruction counts)
 #   make fuzz     libFuzzer targets (longer runs than make test's)
 #
@@ -31,13 +31,15 @@ include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/
                           lib/*/rules.mk tests/rules.mk bench/rules.mk fuzz/rules.mk \
                           schema/rules.mk sys/rules.mk))
 
-# What `make run` boots: the root Task and the modules it reads.
-RUN_MODULES = $(SYSTEM_MODULES)
+# What `make run` boots: the root Task and the modules it reads
+# (sys/run.mk: the system, the demo capsule and any APP=user/NAME).
+RUN_MODULES = $(RUN_IMAGE_MODULES)
 RUN_CMDLINE =
 
 include mk/iso.mk
 $(eval $(call iso,vectra,$(RUN_MODULES),$(RUN_CMDLINE)))
-$(eval $(call iso,vectra-test,$(RUN_MODULES),test $(RUN_CMDLINE)))
+# The tests' ISO is the plain system, whatever APP or RUN_MODULES say.
+$(eval $(call iso,vectra-test,$(SYSTEM_MODULES),test))
 iso: $(B)/vectra.iso
 ALL += $(B)/vectra-test.iso
 
@@ -58,18 +60,26 @@ test: $(B)/.setup-done
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(PYTHON) scripts/test-all $(B) $(HOST_TESTS)
 
+# QEMU exits 33 when the system halts (isa-debug-exit): success for make.
+QEMU_DONE = ; s=$$?; [ $$s -eq 33 ] && exit 0; exit $$s
+
 run: $(B)/.setup-done
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	$(QEMU_RUN) -kernel $(KERNEL_ELF) -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))" \
-	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)")
+	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)") $(QEMU_DONE)
 
 run-iso: $(B)/.setup-done
 	@$(MAKE) --no-print-directory iso
-	$(QEMU_RUN) -cdrom $(B)/vectra.iso
+	$(QEMU_RUN) -cdrom $(B)/vectra.iso $(QEMU_DONE)
+
+# The same ISO under UEFI firmware (OVMF, from scripts/setup's packages).
+run-uefi: $(B)/.setup-done
+	@$(MAKE) --no-print-directory iso
+	$(QEMU_RUN) -bios $(OVMF) -cdrom $(B)/vectra.iso $(QEMU_DONE)
 
 clean:
 	rm -rf $(CLEAN_DIRS)
 
-.PHONY: all setup test run run-iso clean iso bench fuzz
+.PHONY: all setup test run run-iso run-uefi clean iso bench fuzz
 .SECONDARY:
 

@@ -48,9 +48,16 @@ TOOL_CFLAGS := $(HOST_CFLAGS)
 TOOL_LDFLAGS := $(HOST_LDFLAGS)
 
 # QEMU: TCG always (see docs/DECISIONS.md); isa-debug-exit lets a test end the VM.
-# `make run`: serial console on the terminal, Ctrl-A X quits QEMU.
-QEMU_RUN  := $(QEMU) -machine q35 -cpu max -m 256M -smp 1 -no-reboot -display none \
-            -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# `make run`: serial console on the terminal; QEMU's escape key is Ctrl-]
+# (-echr 0x1d), not Ctrl-A, which the shell uses for Home: Ctrl-] x quits,
+# Ctrl-] c the monitor. `halt` ends QEMU: init writes a second
+# isa-debug-exit device at 0x501 (the kernel's at 0xf4 is below the ports
+# init holds; user/init/control.c); `reboot` resets the machine (no
+# -no-reboot here; the tests keep it).
+QEMU_RUN  := $(QEMU) -machine q35 -cpu max -m 256M -smp 1 -display none -echr 0x1d \
+            -serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+            -device isa-debug-exit,iobase=0x501,iosize=0x01
+OVMF      := /usr/share/ovmf/OVMF.fd
 
 space := $(subst ,, )
 comma := ,

@@ -73,7 +73,7 @@ interface Supervisor {
     state @1 :Text;          # running, stopped, exited, failed, refused, waiting
     task @2 :UInt64;         # Task id, 0 if none
     restarts @3 :UInt32;
-    lastExit @4 :Int64;
+    lastExit @4 :Int64;      # status of the last exit; -2^63 if it never exited
     reason @5 :Text;         # why refused / failed, or the last fault
     policy @6 :Text;         # never, on-failure, always
     capsule @7 :Text;        # "name version" when it runs a capsule

@@ -57,7 +57,7 @@ $(CAPS)/policy.json: $(CAPKEY)/alice.json $(CAPTOOL) sys/capsules.mk
 	    --rule "D4:svc:serial:alice"
 $(CAPS)/policy.bin: $(CAPS)/policy.json | $(VCAPSULE)
 	@echo "  POLICY  $@"
-	$(Q)$(VCAPSULE) policy $< -o $@ > /dev/null
+	$(Q)$(VCAPSULE) policy $< -o $@ --force > /dev/null
 # Image modules are in ALL too: the .img descriptors alone would not bring
 # back a deleted module (the Makefile marks every target .SECONDARY).
 ALL += $(CAPS)/policy.bin
@@ -82,9 +82,9 @@ $(CAPS)/$(1)-$(2)/manifest.json: $(CAPTOOL) sys/capsules.mk
 $(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdemo.elf \
                         $(CAPKEY)/$(10).vcert | $(VCAPSULE)
 	@echo "  VCAP    $$@"
-	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned > /dev/null
+	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null
 	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/$(10).vcert \
-	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null
+	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null
 	@rm -f $$@.unsigned
 ALL += $(CAPS)/$(1)-$(2).vcap
 endef
@@ -122,9 +122,9 @@ $(CAPS)/sys-$(1)/manifest.json: $(CAPTOOL) sys/capsules.mk
 $(CAPS)/sys-$(1)/system.vcap: $(CAPS)/sys-$(1)/manifest.json $(CAPS)/sys-$(1)/system.manifest \
                               $(CAPKEY)/alice.vcert | $(VCAPSULE)
 	@echo "  VCAP    $$@"
-	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned > /dev/null
+	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null
 	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/alice.vcert \
-	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null
+	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null
 	@rm -f $$@.unsigned
 ALL += $(CAPS)/sys-$(1)/system.vcap
 endef
@@ -138,10 +138,15 @@ CAP_SERVICES := $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf \
 #    the newest valid version (1.0.1, above 1.0.1-rc.1 and 1.0.0).
 $(eval $(call manifest,capsules_refuse,sys/capsules-refuse.json))
 $(eval $(call system_capsule,capsules_refuse))
+#    A second copy of demo 1.0.0 under another module name is refused
+#    (DUPLICATE: one VCID, one module).
+$(CAPS)/dup/demo-copy.vcap: $(CAPS)/demo-1.0.0.vcap
+	@mkdir -p $(@D); cp $< $@
+ALL += $(CAPS)/dup/demo-copy.vcap
 $(eval $(call image,capsules_refuse,$(B)/user/init.elf $(CAPS)/sys-capsules_refuse/system.vcap \
     $(CAP_SERVICES) $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap \
     $(CAPS)/demo-1.0.1-rc.1.vcap $(CAPS)/bad/tamper-1.0.0.vcap \
-    $(CAPS)/reach-1.0.0.vcap $(CAPS)/stranger-1.0.0.vcap,test quiet))
+    $(CAPS)/reach-1.0.0.vcap $(CAPS)/stranger-1.0.0.vcap $(CAPS)/dup/demo-copy.vcap,test quiet))
 
 # 2. upgrade and rollback: demo pinned to 1.0.0 by VCID, three more versions.
 CAP_DEMOS := $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap $(CAPS)/demo-1.1.0.vcap \
@@ -196,9 +201,9 @@ $(CAPS)/$(1)-$(2).vcap: $(CAPS)/$(1)-$(2)/manifest.json $(CAPS)/$(1)-$(2)/capdem
 	@echo "  VCAP    $$@ ($(or $(3),$(CAP64K)) bytes)"
 	$(Q)set -e; pad=$(CAPS)/$(1)-$(2)/pad.bin; \
 	build() { rm -f $$@ $$@.unsigned; \
-	    $(VCAPSULE) build $$< -o $$@.unsigned > /dev/null; \
+	    $(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null; \
 	    $(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey \
-	        --cert $(CAPKEY)/alice.vcert --passphrase-file $(CAPKEY)/pass.txt -o $$@ > /dev/null; \
+	        --cert $(CAPKEY)/alice.vcert --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null; \
 	    rm -f $$@.unsigned; }; \
 	head -c 8 /dev/zero > $$$$pad; build; \
 	size=$$$$(stat -c %s $$@); \

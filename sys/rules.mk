@@ -37,3 +37,4 @@ ALL += $(B)/sys/random-input.bin
 
 # Capsule images and their keys (init verifies capsules; docs/CAPSULE.md).
 -include sys/capsules.mk
+-include sys/run.mk

@@ -68,3 +68,7 @@ $(eval $(call image,root-delete-table,$(B)/user/hello.elf,test delete=table))
 $(eval $(call image,root-delete-aspace,$(B)/user/hello.elf,test delete=aspace))
 # make fuzz's in-guest part: the syscall fuzzer at 10^6 calls (tests/long/).
 $(eval $(call image,ktest-fuzz,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet fuzz=1000000))
+
+# The system as `make run` boots it: no "test" on the command line, so the
+# kernel does not end QEMU by itself (tests/scenarios/run_halt.scn).
+$(eval $(call image,system-run,$(SYSTEM_MODULES),quiet))

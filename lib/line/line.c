@@ -69,6 +69,7 @@ static void reset_line(struct line_editor *e)
     e->hist_pos = 0;
     e->esc = ESC_NONE;
     e->finished = false;
+    e->lost = 0;
 }
 
 void line_init(struct line_editor *e, line_out_fn *out, void *ctx)
@@ -99,6 +100,16 @@ size_t line_length(const struct line_editor *e)
 size_t line_cursor(const struct line_editor *e)
 {
     return e->cur;
+}
+
+unsigned line_lost(const struct line_editor *e)
+{
+    return e->lost;
+}
+
+void line_set_words(struct line_editor *e, const char *words)
+{
+    e->words = words;
 }
 
 static const char *hist_entry(const struct line_editor *e, unsigned k)
@@ -136,6 +147,7 @@ static void insert(struct line_editor *e, char c)
 {
     if (e->len == LINE_CAP) {
         puts_(e, "\a");
+        e->lost |= LINE_LOST_FULL;
         return;
     }
     vs_memmove(e->buf + e->cur + 1, e->buf + e->cur, e->len - e->cur + 1);
@@ -247,6 +259,52 @@ static void csi_final(struct line_editor *e, uint8_t c)
     }
 }
 
+/* Tab at the end of the first word: the words of e->words it begins. */
+static void complete(struct line_editor *e)
+{
+    if (!e->words || e->cur != e->len || vs_memchr(e->buf, ' ', e->len))
+        return;
+    const char *first = 0;
+    size_t common = 0, n = 0;
+    for (const char *w = e->words; *w; w += vs_strlen(w) + 1) {
+        if (vs_strncmp(w, e->buf, e->len))
+            continue;
+        if (!n++) {
+            first = w;
+            common = vs_strlen(w);
+        } else {
+            size_t k = e->len;
+            while (k < common && w[k] == first[k])
+                k++;
+            common = k;
+        }
+    }
+    if (!n) {
+        puts_(e, "\a");
+        return;
+    }
+    if (common > e->len) {
+        for (size_t k = e->len; k < common; k++)
+            insert(e, first[k]);
+        if (n == 1)
+            insert(e, ' ');
+        return;
+    }
+    if (n == 1) {
+        insert(e, ' ');
+        return;
+    }
+    puts_(e, "\r\n");   /* nothing to add: show the choices, then the line again */
+    for (const char *w = e->words; *w; w += vs_strlen(w) + 1)
+        if (!vs_strncmp(w, e->buf, e->len)) {
+            puts_(e, w);
+            puts_(e, "  ");
+        }
+    puts_(e, "\r\n");
+    puts_(e, e->prompt);
+    put(e, e->buf, e->len);
+}
+
 /* One byte outside any escape sequence. */
 static enum line_event plain(struct line_editor *e, uint8_t c)
 {
@@ -293,8 +351,13 @@ static enum line_event plain(struct line_editor *e, uint8_t c)
         }
         delete_at_cursor(e);
         break;
+    case '\t': complete(e); break;
     default:
-        break;   /* other controls, and bytes >= 0x80 */
+        if (c >= 0x80 && !(e->lost & LINE_LOST_NONASCII)) {
+            puts_(e, "\a");
+            e->lost |= LINE_LOST_NONASCII;
+        }
+        break;   /* other controls */
     }
     return LINE_NONE;
 }

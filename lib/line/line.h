@@ -28,12 +28,22 @@
  *   Ctrl-W               delete the word before the cursor
  *   Ctrl-L               clear the screen and redraw prompt and line
  *   Ctrl-C               abandon the line (prints ^C): LINE_CANCEL
+ *   Tab                  complete the first word from the caller's word
+ *                        list (line_set_words): one match is completed and
+ *                        a blank added; several are completed to their
+ *                        common prefix, and listed when that adds nothing
  *   CR or LF             LINE_DONE; an LF right after a CR is swallowed,
  *                        so CRLF is one Enter (even across line_start)
- * Everything else is swallowed: other control bytes, bytes >= 0x80 (the
- * editor is ASCII-only), unknown or over-long escape sequences, ESC +
- * any other character (Alt-x). A control byte inside an escape sequence
- * ends the sequence and is then handled as itself, so Ctrl-C always works.
+ * Everything else is swallowed: other control bytes, unknown or over-long
+ * escape sequences, ESC + any other character (Alt-x). A control byte
+ * inside an escape sequence ends the sequence and is then handled as
+ * itself, so Ctrl-C always works.
+ *
+ * Lost input: the editor is ASCII-only and holds LINE_CAP bytes. A byte
+ * >= 0x80, or a character typed into a full line, is not inserted: the
+ * terminal hears BEL (once a line for non-ASCII) and line_lost() says so
+ * until the next line starts, so the caller can refuse the line instead
+ * of running what is left of it.
  *
  * Output uses only: the line's own characters, CR LF, BEL, ESC[K (erase to
  * end of line), ESC[nD / ESC[nC (cursor left / right n; n omitted for 1),
@@ -62,6 +72,9 @@
 #define LINE_CAP 255      /* bytes of text, the NUL excluded */
 #define LINE_HISTORY 16
 
+#define LINE_LOST_FULL 1u       /* typed into a full line */
+#define LINE_LOST_NONASCII 2u   /* a byte >= 0x80 */
+
 enum line_event {
     LINE_NONE = 0,   /* keep feeding */
     LINE_DONE,       /* Enter: line_text() is the line */
@@ -87,6 +100,11 @@ struct line_editor {
     bool param_done;      /* a ';' ended the first parameter */
     bool after_cr;        /* the last byte was a CR taken as Enter */
     bool finished;        /* an event ended the line; next byte starts anew */
+    uint8_t lost;         /* LINE_LOST_* bits since the line started */
+
+    /* Tab completion: NUL-separated words ended by an empty one; the
+     * caller keeps it alive (NULL: Tab does nothing). */
+    const char *words;
 
     /* History ring: entry k (1 = newest) is hist[(head - k) mod N]. */
     char hist[LINE_HISTORY][LINE_CAP + 1];
@@ -101,6 +119,8 @@ enum line_event line_feed(struct line_editor *e, uint8_t byte);
 const char *line_text(const struct line_editor *e);
 size_t line_length(const struct line_editor *e);
 size_t line_cursor(const struct line_editor *e);
+unsigned line_lost(const struct line_editor *e);
+void line_set_words(struct line_editor *e, const char *words);
 
 /* Add a line to the history as if it had been entered (ignored if empty,
  * longer than LINE_CAP, or equal to the newest entry). */

@@ -83,3 +83,25 @@ TEST(what_if_the_key_file_is_truncated_or_has_bad_parameters)
     struct mkey_params zero = {0, 64, 1};
     CHECK(mkey_seal(seed, "pw", &zero, img) < 0);
 }
+
+TEST(what_if_a_key_file_asks_for_too_much_or_too_little_work)
+{
+    struct mkey_params over_m = {MKEY_T_COST, MKEY_M_MAX_KIB + 1, 1};
+    struct mkey_params over_t = {MKEY_T_MAX + 1, MKEY_M_COST_KIB, 1};
+    struct mkey_params over_p = {MKEY_T_COST, MKEY_M_COST_KIB, MKEY_P_MAX + 1};
+    uint8_t seed[32] = {3}, img[MKEY_FILE_SIZE];
+    CHECK(mkey_seal(seed, "pw", &over_m, img) < 0);
+    CHECK(strstr(host_errmsg(), "out of range"));
+    CHECK(mkey_seal(seed, "pw", &over_t, img) < 0);
+    CHECK(mkey_seal(seed, "pw", &over_p, img) < 0);
+    /* the tool's own parameters are the least it accepts */
+    struct mkey_params tool = {MKEY_T_COST, MKEY_M_COST_KIB, MKEY_PARALLELISM};
+    struct mkey_params less_m = {8, MKEY_M_MIN_KIB / 2, 1}, less_t = {2, MKEY_M_MIN_KIB, 1};
+    struct mkey_params max = {MKEY_T_MAX, MKEY_M_MAX_KIB, MKEY_P_MAX};
+    CHECK(mkey_strong_enough(&tool) == 0);
+    CHECK(mkey_strong_enough(&max) == 0);
+    CHECK(mkey_strong_enough(&small) < 0);
+    CHECK(strstr(host_errmsg(), "weak"));
+    CHECK(mkey_strong_enough(&less_m) < 0);
+    CHECK(mkey_strong_enough(&less_t) < 0);
+}

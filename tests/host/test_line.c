@@ -334,8 +334,62 @@ TEST(unknown_sequences_and_garbage_are_swallowed)
             CHECK_EQ(line_feed(&ed, (uint8_t)j[k]), LINE_NONE);
         CHECK_STR(line_text(&ed), "ab");
         CHECK_EQ(line_cursor(&ed), 2);
-        CHECK_STR(out, "");
+        /* a byte >= 0x80 is not silent: one BEL, and the line is marked */
+        bool high = false;
+        for (size_t k = 0; k < n; k++)
+            high |= (uint8_t)j[k] >= 0x80;
+        CHECK_STR(out, high ? "\a" : "");
+        CHECK_EQ(line_lost(&ed), high ? LINE_LOST_NONASCII : 0u);
     }
+}
+
+TEST(what_if_input_is_lost_to_a_full_line_or_non_ascii)
+{
+    start();
+    for (int i = 0; i < LINE_CAP; i++)
+        feed("a");
+    CHECK_EQ(line_lost(&ed), 0u);      /* exactly full loses nothing */
+    feed("b");
+    CHECK_EQ(line_lost(&ed), LINE_LOST_FULL);
+    feed("\x7f");                       /* room again: the loss is remembered */
+    CHECK_EQ(line_feed(&ed, '\r'), LINE_DONE);
+    CHECK_EQ(line_lost(&ed), LINE_LOST_FULL);
+    CHECK_EQ(line_feed(&ed, 'x'), LINE_NONE);   /* a new line starts clean */
+    CHECK_EQ(line_lost(&ed), 0u);
+    clear_out();
+    feed("caf\xc3\xa9");               /* two bytes >= 0x80: one BEL */
+    CHECK_STR(out, "caf\a");
+    CHECK_EQ(line_lost(&ed), LINE_LOST_NONASCII);
+    CHECK_STR(line_text(&ed), "xcaf");
+}
+
+TEST(tab_completes_the_first_word)
+{
+    static const char words[] = "help\0halt\0restart\0reboot\0ls\0";
+    start();
+    line_set_words(&ed, words);
+    feed("he\t");
+    CHECK_STR(line_text(&ed), "help ");
+    CHECK_STR(out, "help ");
+    feed("\x15re\t");                  /* two matches, nothing to add: listed */
+    CHECK_STR(line_text(&ed), "re");
+    CHECK(strstr(out, "\r\nrestart  reboot  \r\n> re"));
+    clear_out();
+    feed("s\t");                        /* now one */
+    CHECK_STR(line_text(&ed), "restart ");
+    feed("\x15h\t");                   /* common prefix only: "h" has no more */
+    CHECK_STR(line_text(&ed), "h");
+    feed("\x15x\t");                   /* no match: BEL */
+    CHECK_STR(line_text(&ed), "x");
+    clear_out();
+    feed("\x15ls -\t");                /* past the first word: nothing */
+    CHECK_STR(line_text(&ed), "ls -");
+    CHECK(strstr(out, "ls -"));
+    clear_out();
+    feed("\t");
+    CHECK_STR(out, "");
+    feed("\x01\t");                    /* cursor not at the end: nothing */
+    CHECK_STR(line_text(&ed), "ls -");
 }
 
 TEST(control_byte_inside_escape_still_works)

@@ -20,7 +20,8 @@ pass() { echo "PASS capsule_cli:$1"; }
 fail() { echo "FAIL capsule_cli:$1: $2"; failed=1; }
 
 # expect NAME STATUS PATTERN -- command...: exit status and a pattern in the
-# combined output; a sanitizer report is always a failure.
+# combined output; a sanitizer report is always a failure, and so is a
+# match of $NOT when it is set (NOT=pattern expect ...).
 expect() {
   local name=$1 want=$2 pat=$3
   shift 4
@@ -29,6 +30,8 @@ expect() {
   st=$?
   if grep -q 'Sanitizer\|runtime error' <<<"$out"; then
     fail "$name" "sanitizer report: $(grep -m1 'Sanitizer\|runtime error' <<<"$out")"
+  elif [ -n "${NOT:-}" ] && grep -qE -- "$NOT" <<<"$out"; then
+    fail "$name" "output has /$NOT/: $(head -c 300 <<<"$out")"
   elif [ "$st" != "$want" ]; then
     fail "$name" "exit $st, want $want: $(head -c 300 <<<"$out")"
   elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
@@ -99,7 +102,11 @@ expect cert_show_json 0 '"domains":\["D2"\]' -- "$VKEY" cert show "$T/m.vcert" -
 head -c 60 "$T/m.vcert" >"$T/c.trunc"
 expect cert_truncated 1 'malformed' -- "$VKEY" cert show "$T/c.trunc"
 cp "$T/m.vcert" "$T/c.flip"
-printf '\x01' | dd of="$T/c.flip" bs=1 seek=$(( $(stat -c %s "$T/m.vcert") - 1 )) conv=notrunc 2>/dev/null
+# the last signature byte, complemented (writing a fixed byte would leave
+# it unchanged 1 time in 256)
+last=$(( $(stat -c %s "$T/m.vcert") - 1 ))
+byte=$(od -An -tu1 -j "$last" -N1 "$T/m.vcert" | tr -d ' ')
+printf "\\$(printf %03o $(( byte ^ 255 )))" | dd of="$T/c.flip" bs=1 seek="$last" conv=notrunc 2>/dev/null
 expect cert_altered 1 'signature does not verify' -- "$VKEY" cert show "$T/c.flip"
 expect cert_bad_domains 2 'bad --domains' -- \
   "$VKEY" cert issue --words-file "$T/words" --machine "$T/m.vmkey" --name n --domains D7 -o "$T/z.vcert"
@@ -117,8 +124,10 @@ cat >"$T/tight.json" <<EOF
 {"persons": [{"name": "alice", "key": "$KEY"}],
  "domains": [{"domain": "D2", "ceiling": ["IPC_SRV"], "signers": ["alice"]}]}
 EOF
+BOB=$("$VKEY" person show "$T/bob.vperson" --json | sed 's/.*"key":"\([0-9a-f]*\)".*/\1/')
 cat >"$T/nobody.json" <<EOF
-{"persons": [], "domains": [{"domain": "D2", "ceiling": ["*"], "signers": ["alice"]}]}
+{"persons": [{"name": "bob", "key": "$BOB"}],
+ "domains": [{"domain": "D2", "ceiling": ["*"], "signers": ["bob"]}]}
 EOF
 echo '{"persons": [], "domians": []}' >"$T/typo.json"
 expect policy_compile 0 'bytes' -- "$VCAP" policy "$T/policy.json" -o "$T/policy.bin"
@@ -186,5 +195,105 @@ bad_manifest entry_not_a_blob 'BAD_ENTRY' '{"name":"x","ver":"1.0.0","domain":"D
 bad_manifest deep_nesting 'nested too deeply' "$(printf '%.0s[' $(seq 40))"
 expect build_missing_manifest 1 'cannot open' -- "$VCAP" build "$T/nowhere.json" -o "$T/x.vcap"
 expect build_garbage_manifest 1 'JSON' -- "$VCAP" build "$T/garbage" -o "$T/x.vcap"
+
+# ---- what a new user meets (issue 19) ----
+# Without a words file and without a terminal (setsid: no controlling
+# one), the question is the words', not a passphrase's.
+expect restore_without_words 1 'no --words-file given and no terminal' -- \
+  setsid "$VKEY" person restore --name x -o "$T/nw.vperson"
+expect cert_without_words 1 'no --words-file given and no terminal' -- \
+  setsid "$VKEY" cert issue --machine "$T/m.vmkey" --name n --domains D2 -o "$T/nw.vcert"
+tr a-z A-Z <"$T/words" >"$T/upper"
+expect restore_uppercase_words 0 'person alice key' -- \
+  "$VKEY" person restore --name alice --words-file "$T/upper" -o "$T/upper.vperson"
+expect uppercase_words_same_key 0 '' -- cmp "$T/alice.vperson" "$T/upper.vperson"
+
+# Passphrases: a new one has at least 8 bytes; a file's line end (LF or
+# CRLF) is not part of it.
+printf 'abc\n' >"$T/shortpw"
+expect machine_short_passphrase 1 'passphrase too short \(8 to 1023 bytes\)' -- \
+  "$VKEY" machine new --passphrase-file "$T/shortpw" -o "$T/short.vmkey"
+printf 'correct horse battery\r\n' >"$T/crlfpw"
+expect passphrase_crlf_stripped 0 'unsealed' -- \
+  "$VKEY" machine unseal "$T/m.vmkey" --passphrase-file "$T/crlfpw"
+
+# Argon2 parameters (offset 16 t, 20 m KiB, 24 p, little-endian): a
+# hostile m is refused before any work; a weak one is refused on unseal
+# and sign, and only warned about by show.
+patch_m() { cp "$T/m.vmkey" "$2"; printf "$1" | dd of="$2" bs=1 seek=20 conv=notrunc 2>/dev/null; }
+patch_m '\x00\x00\x00\x01' "$T/huge.vmkey"     # 16 GiB
+patch_m '\x00\x10\x00\x00' "$T/weak.vmkey"     # 4 MiB
+start=$(date +%s%N)
+expect machine_huge_memory 1 'out of range .*at most t=8 m=1048576 KiB p=16' -- \
+  "$VKEY" machine unseal "$T/huge.vmkey" --passphrase-file "$T/pw"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -lt 2000 ]; then pass machine_huge_memory_fast; else fail machine_huge_memory_fast "${ms} ms"; fi
+expect machine_weak_unseal 1 'weak Argon2id parameters' -- \
+  "$VKEY" machine unseal "$T/weak.vmkey" --passphrase-file "$T/pw"
+expect machine_weak_show_warns 0 'warning: .*weak' -- "$VKEY" machine show "$T/weak.vmkey"
+expect sign_weak_key 1 'weak Argon2id parameters' -- "$VCAP" sign "$T/h.vcap" --key "$T/weak.vmkey" \
+  --cert "$T/m.vcert" --passphrase-file "$T/pw" -o "$T/weak.vcap"
+
+# Policies: a line and column, never a capnp exception; every signer a
+# Person; each Person, key and domain once.
+policy_bad() {
+  local name=$1 pat=$2
+  printf '%s\n' "$3" >"$T/pol-$name.json"
+  NOT='exception|stack' expect "policy_$name" 1 "$pat" -- "$VCAP" policy "$T/pol-$name.json" -o "$T/pol-$name.bin"
+}
+P1="{\"name\": \"alice\", \"key\": \"$KEY\"}"
+policy_bad bad_domain 'line 2 column 15: "domain" must be one of D0, D1, D2, D3, D4, not "D7"' \
+  "{\"persons\": [$P1],
+ \"domains\": [{\"domain\": \"D7\", \"ceiling\": [], \"signers\": [\"alice\"]}]}"
+policy_bad unknown_signer 'line 2 column 58: D2 signer "bob" is not one of the policy' \
+  "{\"persons\": [$P1],
+ \"domains\": [{\"domain\": \"D2\", \"ceiling\": [], \"signers\": [\"bob\"]}]}"
+policy_bad duplicate_person 'Person "alice" is listed twice' "{\"persons\": [$P1, $P1], \"domains\": []}"
+policy_bad duplicate_key 'Persons "alice" and "bob" have the same key' \
+  "{\"persons\": [$P1, {\"name\": \"bob\", \"key\": \"$KEY\"}], \"domains\": []}"
+policy_bad short_key 'line 1 column 32: Person "alice": "key": expected 64 hex digits' \
+  '{"persons": [{"name": "alice", "key": "abcd"}], "domains": []}'
+policy_bad key_not_string 'every Person needs a string "name" and "key"' \
+  '{"persons": [{"name": "alice", "key": 7}], "domains": []}'
+policy_bad ceiling_not_strings '"ceiling"' \
+  '{"persons": [], "domains": [{"domain": "D1", "ceiling": [1]}]}'
+policy_bad unknown_field_position 'line 1 column 30: unknown field "signer"' \
+  '{"persons": [], "domains": [{"signer": []}]}'
+
+# Blob paths stay inside the manifest's directory.
+bad_manifest blob_absolute 'relative to the manifest.s directory' \
+  '{"name":"x","ver":"1.0.0","domain":"D0","blobs":[{"name":"a","file":"/etc/passwd"}]}'
+bad_manifest blob_dotdot 'without "\.\."' \
+  '{"name":"x","ver":"1.0.0","domain":"D0","blobs":[{"name":"a","file":"sub/../../bad/hello.bin"}]}'
+bad_manifest blob_empty_path 'relative to the manifest' \
+  '{"name":"x","ver":"1.0.0","domain":"D0","blobs":[{"name":"a","file":""}]}'
+
+# Signing: the certificate must allow the capsule's domain (m.vcert: D2).
+sed 's/"D2"/"D3"/' tests/capsule/hello/manifest.json >"$T/bad/d3.json"
+expect build_d3 0 'vcid' -- "$VCAP" build "$T/bad/d3.json" -o "$T/d3.vcap"
+expect sign_domain_not_certified 1 'domain D3 but the certificate build-01 allows only D2' -- \
+  "$VCAP" sign "$T/d3.vcap" --key "$T/m.vmkey" --cert "$T/m.vcert" --passphrase-file "$T/pw" -o "$T/d3s.vcap"
+[ -e "$T/d3s.vcap" ] && fail sign_refused_writes_nothing "$T/d3s.vcap exists" || pass sign_refused_writes_nothing
+expect verify_negative_now 2 "bad --now '-1'" -- \
+  "$VCAP" verify "$T/hs.vcap" --policy "$T/policy.json" --now -1
+
+# One -o rule in both tools: an existing file is refused, --force replaces it.
+expect build_refuses_overwrite 1 'exists \(add --force' -- "$VCAP" build "$M" -o "$T/h.vcap"
+expect build_force_replaces 0 'vcid' -- "$VCAP" build "$M" -o "$T/h.vcap" --force
+expect policy_refuses_overwrite 1 'exists \(add --force' -- "$VCAP" policy "$T/policy.json" -o "$T/policy.bin"
+expect machine_refuses_overwrite 1 'exists \(add --force' -- \
+  "$VKEY" machine new --passphrase-file "$T/pw" -o "$T/m.vmkey"
+expect person_force_replaces 0 'person alice' -- \
+  "$VKEY" person restore --name alice --words-file "$T/words" -o "$T/alice.vperson" --force
+
+# One date and domain format in both tools.
+vk=$("$VKEY" cert show "$T/m.vcert" | sed -n 's/^valid *//p; s/^domains *//p')
+vc=$("$VCAP" inspect "$T/hs.vcap" | sed -n 's/^  valid *//p; s/^  domains *//p')
+if [ -n "$vk" ] && [ "$vk" = "$vc" ] && grep -q '^2001-09-09T01:46:40Z .. 2033-05-18T03:33:20Z$' <<<"$vk"; then
+  pass same_dates_and_domains
+else
+  fail same_dates_and_domains "vkey '$vk' vs vcapsule '$vc'"
+fi
+expect inspect_json_domains 0 '"cert_domains":\["D2"\]' -- "$VCAP" inspect "$T/hs.vcap" --json
 
 exit $failed

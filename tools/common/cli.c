@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "host.h"
 
@@ -56,6 +57,15 @@ long long cli_num(const char *s, const char *fmt, long long lo, long long hi)
     if (!*s || *end || v < lo || v > hi)
         cli_usage(fmt, s);
     return v;
+}
+
+void cli_check_out(const char *path, int force)
+{
+    struct stat st;
+    if (!force && lstat(path, &st) == 0) {
+        host_err("%s exists (add --force to replace it)", path);
+        cli_fail();
+    }
 }
 
 void cli_read(const char *path, size_t max, uint8_t **buf, size_t *len)

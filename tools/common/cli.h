@@ -1,6 +1,7 @@
 /*
  * cli.h: the command-line conventions the host tools share (vkey and
  * vcapsule): the manual is printed by --help, -h or a first word "help";
+ * `-o FILE` never replaces an existing file without --force;
  * bad usage prints "<prog>: <what>" and "Try '<prog> --help'." and exits 2;
  * a bad file or failed check prints "<prog>: error: <message>" (the
  * message host_err() recorded, see tools/vkey/host.h) and exits 1.
@@ -29,6 +30,9 @@ _Noreturn void cli_usage(const char *fmt, const char *arg);
 void cli_need(const char *v, const char *what);
 /* A decimal number in [lo, hi]; otherwise cli_usage(fmt, s). */
 long long cli_num(const char *s, const char *fmt, long long lo, long long hi);
+/* The one -o rule of both tools: an existing output file is refused
+ * unless --force was given (then it is replaced atomically). */
+void cli_check_out(const char *path, int force);
 /* host_read_file, failing with its message. */
 void cli_read(const char *path, size_t max, uint8_t **buf, size_t *len);
 

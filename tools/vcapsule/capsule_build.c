@@ -4,10 +4,12 @@
 #include "capsule_build.h"
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host.h"
 #include "keys.h"
@@ -77,37 +79,46 @@ void vc_envelope(const uint8_t *man, size_t mlen, const uint8_t *proof, size_t p
 
 /* ---- manifest JSON ---- */
 
-static int check_keys(const struct json *obj, const char *where, const char *const *allowed)
+/* The checks below name the document they read ("manifest", "policy
+ * FILE") and the line and column of the value at fault. */
+static int check_keys(const struct json *obj, const char *doc, const char *where,
+                      const char *const *allowed)
 {
     if (!obj || obj->type != JSON_OBJECT)
-        return host_err("manifest: %s must be a JSON object", where);
+        return json_err(obj, doc, "%s must be a JSON object", where);
     for (struct json *m = obj->child; m; m = m->next) {
         int ok = 0;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = !strcmp(m->key, *a);
         if (!ok)
-            return host_err("manifest: unknown field \"%s\" in %s", m->key, where);
+            return json_err(m, doc, "unknown field \"%.64s\" in %s", m->key, where);
     }
     return 0;
 }
 
-static int want_type(const struct json *v, enum json_type t, const char *what)
+static int want_type(const struct json *v, enum json_type t, const char *doc, const char *what)
 {
     static const char *const names[] = {"null", "a boolean", "a number", "a string",
                                         "an array", "an object"};
     if (v && v->type != t)
-        return host_err("manifest: %s must be %s", what, names[t]);
+        return json_err(v, doc, "%s must be %s", what, names[t]);
     return 0;
 }
 
-static int want_strings(const struct json *v, const char *what)
+static int want_strings(const struct json *v, const char *doc, const char *what)
 {
-    if (want_type(v, JSON_ARRAY, what) < 0)
+    if (want_type(v, JSON_ARRAY, doc, what) < 0)
         return -1;
     for (struct json *e = v ? v->child : NULL; e; e = e->next)
         if (e->type != JSON_STRING)
-            return host_err("manifest: every entry of %s must be a string", what);
+            return json_err(e, doc, "every entry of %s must be a string", what);
     return 0;
+}
+
+/* "D0".."D4" -> 0..4; -1 otherwise. */
+static int domain_number(const char *s)
+{
+    return strlen(s) == 2 && s[0] == 'D' && s[1] >= '0' && s[1] <= '4' ? s[1] - '0' : -1;
 }
 
 /* "sha256", "sha3_512", absent (sha256), or a full integrity string that
@@ -141,6 +152,22 @@ static int integrity_for(const struct json *given, const uint8_t *data, size_t l
     return 0;
 }
 
+/* A blob's "file": not empty, not absolute, no ".." component, so a
+ * manifest can only embed files from its own directory tree. */
+static bool relative_path(const char *p)
+{
+    if (!*p || *p == '/')
+        return false;
+    for (const char *c = p; *c;) {
+        const char *e = strchr(c, '/');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        if (n == 2 && c[0] == '.' && c[1] == '.')
+            return false;
+        c += n + (e ? 1 : 0);
+    }
+    return true;
+}
+
 int vc_manifest_from_json(struct json *m, const char *basedir, struct vbuf *payload,
                           uint8_t **man, size_t *mlen)
 {
@@ -151,52 +178,59 @@ int vc_manifest_from_json(struct json *m, const char *basedir, struct vbuf *payl
     static const char *const blob_keys[] = {"name", "file", "size", "integrity", NULL};
     char integ[140];
 
-    if (check_keys(m, "the manifest", top) < 0)
+    static const char doc[] = "manifest";
+    if (check_keys(m, doc, "the manifest", top) < 0)
         return -1;
     if (!json_get(m, "name") || !json_get(m, "ver") || !json_get(m, "domain"))
         return host_err("manifest: \"name\", \"ver\" and \"domain\" are required");
-    if (want_type(json_get(m, "name"), JSON_STRING, "\"name\"") < 0 ||
-        want_type(json_get(m, "ver"), JSON_STRING, "\"ver\"") < 0 ||
-        want_type(json_get(m, "domain"), JSON_STRING, "\"domain\"") < 0 ||
-        want_type(json_get(m, "entry"), JSON_STRING, "\"entry\"") < 0 ||
-        want_type(json_get(m, "integrity"), JSON_STRING, "\"integrity\"") < 0 ||
-        want_strings(json_get(m, "requires"), "\"requires\"") < 0 ||
-        want_strings(json_get(m, "provides"), "\"provides\"") < 0)
+    if (want_type(json_get(m, "name"), JSON_STRING, doc, "\"name\"") < 0 ||
+        want_type(json_get(m, "ver"), JSON_STRING, doc, "\"ver\"") < 0 ||
+        want_type(json_get(m, "domain"), JSON_STRING, doc, "\"domain\"") < 0 ||
+        want_type(json_get(m, "entry"), JSON_STRING, doc, "\"entry\"") < 0 ||
+        want_type(json_get(m, "integrity"), JSON_STRING, doc, "\"integrity\"") < 0 ||
+        want_strings(json_get(m, "requires"), doc, "\"requires\"") < 0 ||
+        want_strings(json_get(m, "provides"), doc, "\"provides\"") < 0)
         return -1;
-    const char *dom = json_get(m, "domain")->str;
-    if (strlen(dom) != 2 || dom[0] != 'D' || dom[1] < '0' || dom[1] > '4')
-        return host_err("manifest: \"domain\" must be one of D0, D1, D2, D3, D4, not \"%.8s\"", dom);
+    if (domain_number(json_get(m, "domain")->str) < 0)
+        return json_err(json_get(m, "domain"), doc,
+                        "\"domain\" must be one of D0, D1, D2, D3, D4, not \"%.8s\"",
+                        json_get(m, "domain")->str);
     struct json *intent = json_get(m, "intent");
     if (intent) {
-        if (check_keys(intent, "\"intent\"", intent_keys) < 0 ||
-            want_strings(json_get(intent, "opens"), "\"intent.opens\"") < 0 ||
-            want_strings(json_get(intent, "syscalls"), "\"intent.syscalls\"") < 0 ||
-            want_type(json_get(intent, "rates"), JSON_ARRAY, "\"intent.rates\"") < 0)
+        if (check_keys(intent, doc, "\"intent\"", intent_keys) < 0 ||
+            want_strings(json_get(intent, "opens"), doc, "\"intent.opens\"") < 0 ||
+            want_strings(json_get(intent, "syscalls"), doc, "\"intent.syscalls\"") < 0 ||
+            want_type(json_get(intent, "rates"), JSON_ARRAY, doc, "\"intent.rates\"") < 0)
             return -1;
         struct json *mm = json_get(intent, "mem_max");
         if (mm && mm->type != JSON_NUMBER && mm->type != JSON_STRING)
-            return host_err("manifest: \"intent.mem_max\" must be a number");
+            return json_err(mm, doc, "\"intent.mem_max\" must be a number");
         for (struct json *r = json_get(intent, "rates") ? json_get(intent, "rates")->child : NULL;
              r; r = r->next)
-            if (check_keys(r, "an \"intent.rates\" entry", rate_keys) < 0 ||
-                want_type(json_get(r, "what"), JSON_STRING, "\"rates.what\"") < 0)
+            if (check_keys(r, doc, "an \"intent.rates\" entry", rate_keys) < 0 ||
+                want_type(json_get(r, "what"), JSON_STRING, doc, "\"rates.what\"") < 0)
                 return -1;
     }
 
     struct json *blobs = json_get(m, "blobs");
-    if (want_type(blobs, JSON_ARRAY, "\"blobs\"") < 0)
+    if (want_type(blobs, JSON_ARRAY, doc, "\"blobs\"") < 0)
         return -1;
     size_t start = payload->len;
     for (struct json *b = blobs ? blobs->child : NULL; b; b = b->next) {
-        if (check_keys(b, "a \"blobs\" entry", blob_keys) < 0)
+        if (check_keys(b, doc, "a \"blobs\" entry", blob_keys) < 0)
             return -1;
         struct json *name = json_get(b, "name"), *file = json_get(b, "file");
         if (!name || name->type != JSON_STRING || !file || file->type != JSON_STRING)
-            return host_err("manifest: every blob needs a string \"name\" and \"file\"");
-        if (want_type(json_get(b, "integrity"), JSON_STRING, "a blob's \"integrity\"") < 0)
+            return json_err(b, doc, "every blob needs a string \"name\" and \"file\"");
+        if (want_type(json_get(b, "integrity"), JSON_STRING, doc, "a blob's \"integrity\"") < 0)
             return -1;
+        if (!relative_path(file->str))
+            return json_err(file, doc,
+                            "blob \"%.64s\": \"file\" must be a path relative to the "
+                            "manifest's directory, without \"..\" (not \"%.100s\")",
+                            name->str, file->str);
         char path[4096];
-        if (file->str[0] == '/' || !basedir)
+        if (!basedir)
             snprintf(path, sizeof path, "%s", file->str);
         else
             snprintf(path, sizeof path, "%s/%s", basedir, file->str);
@@ -284,19 +318,40 @@ int vc_build_file(const char *manifest_path, struct vbuf *out)
     return 0;
 }
 
-int vc_sign(const uint8_t *cap, size_t len, const uint8_t pk[32], const uint8_t sk[64],
-            const uint8_t *cert, size_t certlen, struct vbuf *out)
+int vc_sign_check(const uint8_t *cap, size_t len, const uint8_t pk[32],
+                  const struct capsule_cert *cert)
 {
     struct capsule_env env;
     enum capsule_reason r = capsule_parse_envelope(cap, len, &env);
     if (r != CAPSULE_OK && r != CAPSULE_PROOF_FORMAT && r != CAPSULE_CERT_FORMAT)
         return host_err("not a well-formed capsule: %s", capsule_reason_msg(r));
+    if (sodium_memcmp(cert->machine_key, pk, 32) != 0)
+        return host_err("the certificate is for another Machine key");
+    struct capsule_manifest m;
+    struct capsule_result res;
+    r = capsule_manifest_open(&m, env.manifest, env.manifest_len, &res);
+    if (r != CAPSULE_OK)
+        return host_err("the capsule's manifest is unreadable: %s", capsule_reason_msg(r));
+    unsigned d = capsule_manifest_domain(&m);
+    if (!(cert->domains & (1u << d))) {
+        char doms[32];
+        host_domains(doms, cert->domains, 0);
+        return host_err("the capsule is for domain D%u but the certificate %.*s allows only %s "
+                        "(init would refuse it: DOMAIN_NOT_CERTIFIED)",
+                        d, (int)cert->name.len, cert->name.p, doms);
+    }
+    return 0;
+}
+
+int vc_sign(const uint8_t *cap, size_t len, const uint8_t pk[32], const uint8_t sk[64],
+            const uint8_t *cert, size_t certlen, struct vbuf *out)
+{
+    struct capsule_env env;
     struct capsule_certrec rec;
     struct capsule_cert c;
-    if (cert_decode(cert, certlen, &rec, &c) < 0)
+    if (cert_decode(cert, certlen, &rec, &c) < 0 || vc_sign_check(cap, len, pk, &c) < 0)
         return -1;
-    if (sodium_memcmp(c.machine_key, pk, 32) != 0)
-        return host_err("the certificate is for another Machine key");
+    capsule_parse_envelope(cap, len, &env);
     uint8_t vcid[32], msg[64];
     capsule_signed_msg(&host_crypto, capsule_ctx_capsule, env.manifest, env.manifest_len, msg);
     memcpy(vcid, msg + CAPSULE_CTX_LEN, 32);
@@ -310,6 +365,64 @@ int vc_sign(const uint8_t *cap, size_t len, const uint8_t pk[32], const uint8_t 
     vc_envelope(env.manifest, env.manifest_len, proof.p, proof.len, env.payload,
                 (size_t)env.payload_len, out);
     vbuf_free(&proof);
+    return 0;
+}
+
+/* Everything capnp's JSON codec would take but the verifier should not,
+ * or would reject only with an exception: every field's type, names and
+ * keys of Persons (each once), domains D0-D4, and signers that are
+ * Persons of this policy. (Rules for one domain may repeat: they add up.) */
+static int check_policy(const struct json *j, const char *doc)
+{
+    static const char *const top[] = {"persons", "domains", NULL};
+    static const char *const person_keys[] = {"name", "key", NULL};
+    static const char *const rule_keys[] = {"domain", "ceiling", "signers", NULL};
+    if (check_keys(j, doc, "the policy", top) < 0 ||
+        want_type(json_get(j, "persons"), JSON_ARRAY, doc, "\"persons\"") < 0 ||
+        want_type(json_get(j, "domains"), JSON_ARRAY, doc, "\"domains\"") < 0)
+        return -1;
+    const struct json *persons = json_get(j, "persons"), *rules = json_get(j, "domains");
+    for (const struct json *p = persons ? persons->child : NULL; p; p = p->next) {
+        if (check_keys(p, doc, "a \"persons\" entry", person_keys) < 0)
+            return -1;
+        const struct json *name = json_get(p, "name"), *key = json_get(p, "key");
+        uint8_t k[32];
+        if (!name || name->type != JSON_STRING || !key || key->type != JSON_STRING)
+            return json_err(p, doc, "every Person needs a string \"name\" and \"key\"");
+        if (!capsule_valid_cert_name((struct capsule_str){name->str, (uint32_t)name->len}))
+            return json_err(name, doc, "bad Person name \"%.64s\" (1-64 of A-Z a-z 0-9 . _ - @)",
+                            name->str);
+        if (host_unhex(k, 32, key->str) < 0)
+            return json_err(key, doc, "Person \"%s\": \"key\": %s", name->str, host_errmsg());
+        for (const struct json *q = persons->child; q != p; q = q->next) {
+            if (!strcmp(json_get(q, "name")->str, name->str))
+                return json_err(name, doc, "Person \"%s\" is listed twice", name->str);
+            if (!strcasecmp(json_get(q, "key")->str, key->str))
+                return json_err(key, doc, "Persons \"%s\" and \"%s\" have the same key",
+                                json_get(q, "name")->str, name->str);
+        }
+    }
+    for (const struct json *r = rules ? rules->child : NULL; r; r = r->next) {
+        if (check_keys(r, doc, "a \"domains\" entry", rule_keys) < 0 ||
+            want_strings(json_get(r, "ceiling"), doc, "\"ceiling\"") < 0 ||
+            want_strings(json_get(r, "signers"), doc, "\"signers\"") < 0)
+            return -1;
+        const struct json *dom = json_get(r, "domain"), *signers = json_get(r, "signers");
+        int d = dom && dom->type == JSON_STRING ? domain_number(dom->str) : -1;
+        if (d < 0)
+            return json_err(dom ? dom : r, doc, "\"domain\" must be one of D0, D1, D2, D3, D4%s%.8s%s",
+                            dom && dom->type == JSON_STRING ? ", not \"" : "",
+                            dom && dom->type == JSON_STRING ? dom->str : "",
+                            dom && dom->type == JSON_STRING ? "\"" : "");
+        for (const struct json *s = signers ? signers->child : NULL; s; s = s->next) {
+            const struct json *p = persons ? persons->child : NULL;
+            while (p && strcmp(json_get(p, "name")->str, s->str))
+                p = p->next;
+            if (!p)
+                return json_err(s, doc, "D%d signer \"%.64s\" is not one of the policy's \"persons\"",
+                                d, s->str);
+        }
+    }
     return 0;
 }
 
@@ -327,10 +440,11 @@ int vc_load_policy(const char *path, uint8_t **out, size_t *len)
         free(buf);
         if (!j)
             return host_err("policy %s: %s", path, host_errmsg());
-        static const char *const top[] = {"persons", "domains", NULL};
-        if (check_keys(j, "the policy", top) < 0) {
+        char doc[4200];
+        snprintf(doc, sizeof doc, "policy %s", path);
+        if (check_policy(j, doc) < 0) {
             json_free(j);
-            return host_err("policy %s: %s", path, host_errmsg() + strlen("manifest: "));
+            return -1;
         }
         char *text = json_write(j);
         json_free(j);

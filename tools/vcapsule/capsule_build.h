@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capsule/capsule.h"
 #include "json.h"
 
 struct vbuf {
@@ -41,6 +42,12 @@ int vc_build_file(const char *manifest_path, struct vbuf *out);
  * image (.vcert); refuses a certificate for another key. */
 int vc_sign(const uint8_t *cap, size_t len, const uint8_t pk[32], const uint8_t sk[64],
             const uint8_t *cert, size_t certlen, struct vbuf *out);
+
+/* Whether cert (already decoded) may sign this capsule: a well-formed
+ * capsule, a certificate for Machine key pk, and the capsule's domain
+ * among the certificate's. */
+int vc_sign_check(const uint8_t *cap, size_t len, const uint8_t pk[32],
+                  const struct capsule_cert *cert);
 
 /* A policy file: JSON (converted with capnp) or canonical binary. The
  * result has been checked with capsule_policy_open(). */

@@ -3,32 +3,53 @@
  */
 #include "json.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host.h"
 
+/* at/line/col: the position counted so far. Values start at increasing
+ * offsets, so counting moves only forward (linear in the text). */
 struct rd {
     const char *s;
     size_t len, pos;
     int failed;
+    size_t at, line, col;
 };
+
+static void count_to(struct rd *r, size_t pos)
+{
+    for (; r->at < pos && r->at < r->len; r->at++) {
+        if (r->s[r->at] == '\n')
+            r->line++, r->col = 1;
+        else
+            r->col++;
+    }
+}
 
 static struct json *perr(struct rd *r, const char *what)
 {
     if (!r->failed) {
-        size_t line = 1, col = 1;
-        for (size_t i = 0; i < r->pos && i < r->len; i++) {
-            if (r->s[i] == '\n')
-                line++, col = 1;
-            else
-                col++;
-        }
-        host_err("JSON: %s at line %zu column %zu", what, line, col);
+        r->at = 0, r->line = r->col = 1;
+        count_to(r, r->pos);
+        host_err("JSON: %s at line %zu column %zu", what, r->line, r->col);
         r->failed = 1;
     }
     return NULL;
+}
+
+int json_err(const struct json *v, const char *prefix, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (v && v->line)
+        return host_err("%s: line %u column %u: %s", prefix, v->line, v->col, msg);
+    return host_err("%s: %s", prefix, msg);
 }
 
 static void ws(struct rd *r)
@@ -274,8 +295,11 @@ static struct json *parse_container(struct rd *r, int depth, int obj)
     for (;;) {
         char *key = NULL;
         ws(r);
+        unsigned kline = 0, kcol = 0;
         if (obj) {
             size_t kl;
+            count_to(r, r->pos);
+            kline = (unsigned)r->line, kcol = (unsigned)r->col;
             if (r->pos >= r->len || r->s[r->pos] != '"' || !(key = parse_string(r, &kl))) {
                 json_free(j);
                 return perr(r, "expected a member name");
@@ -301,6 +325,8 @@ static struct json *parse_container(struct rd *r, int depth, int obj)
             return NULL;
         }
         v->key = key;
+        if (obj)
+            v->line = kline, v->col = kcol;   /* a member is where its name is */
         *tail = v;
         tail = &v->next;
         ws(r);
@@ -317,11 +343,23 @@ static struct json *parse_container(struct rd *r, int depth, int obj)
     }
 }
 
+static struct json *parse_bare(struct rd *r, int depth);
+
 static struct json *parse_value(struct rd *r, int depth)
 {
     if (depth > JSON_MAX_DEPTH)
         return perr(r, "nested too deeply");
     ws(r);
+    count_to(r, r->pos);
+    unsigned line = (unsigned)r->line, col = (unsigned)r->col;
+    struct json *j = parse_bare(r, depth);
+    if (j)
+        j->line = line, j->col = col;
+    return j;
+}
+
+static struct json *parse_bare(struct rd *r, int depth)
+{
     if (r->pos >= r->len)
         return perr(r, "unexpected end of input");
     char c = r->s[r->pos];
@@ -355,7 +393,7 @@ static struct json *parse_value(struct rd *r, int depth)
 
 struct json *json_parse(const char *text, size_t len)
 {
-    struct rd r = {text, len, 0, 0};
+    struct rd r = {text, len, 0, 0, 0, 1, 1};
     struct json *j = parse_value(&r, 0);
     if (!j)
         return NULL;

@@ -25,11 +25,18 @@ struct json {
     struct json *child;   /* first element / member */
     struct json *next;    /* next sibling */
     char *key;            /* member name when inside an object */
+    unsigned line, col;   /* where it starts in the parsed text, 1-based: a
+                           * member at its name, an element at its value;
+                           * 0 for values made by json_new */
 };
 
 /* Parses text; on error returns NULL with host_err() set to
  * "<what> at line L column C". */
 struct json *json_parse(const char *text, size_t len);
+/* host_err("<prefix>: line L column C: <fmt...>") at v's position (no
+ * position part for a value that did not come from the text); returns -1. */
+int json_err(const struct json *v, const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void json_free(struct json *j);
 
 struct json *json_get(const struct json *obj, const char *key);

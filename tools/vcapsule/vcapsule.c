@@ -40,11 +40,13 @@ static const char manual[] =
     "    build    Read a JSON manifest (schema/capsule.capnp spelling: name,\n"
     "             ver, domain, requires, provides, entry, intent, blobs,\n"
     "             integrity). Each blob names a \"file\" relative to the\n"
-    "             manifest; build fills in its size and integrity (sha256\n"
+    "             manifest's directory (an absolute path or one with \"..\"\n"
+    "             is refused); build fills in its size and integrity (sha256\n"
     "             unless the blob asks for \"sha3_512\"; a full digest given in\n"
     "             the manifest must match). Writes an unsigned capsule.\n"
     "    sign     Unseal the Machine key and sign the capsule's VCID; the\n"
-    "             certificate must be for that key. Replaces any old proof.\n"
+    "             certificate must be for that key and allow the capsule's\n"
+    "             domain. Replaces any old proof.\n"
     "    inspect  Show header, VCID, manifest, proof and blobs without\n"
     "             judging trust (hostile files get a named error).\n"
     "    verify   Decide as init does: signature, certificate chain to a\n"
@@ -55,7 +57,8 @@ static const char manual[] =
     "             form a boot image carries).\n"
     "\n"
     "OPTIONS\n"
-    "    -o, --out FILE        Output file (replaced atomically).\n"
+    "    -o, --out FILE        Output file; an existing one is refused.\n"
+    "    --force               Replace an existing output file (atomically).\n"
     "    --key FILE            Sealed Machine key (vkey machine new).\n"
     "    --cert FILE           Machine certificate (vkey cert issue).\n"
     "    --passphrase-file F   First line is the Machine key passphrase;\n"
@@ -63,7 +66,9 @@ static const char manual[] =
     "    --policy FILE         Policy, JSON or canonical binary: {\"persons\":\n"
     "                          [{\"name\",\"key\"}], \"domains\": [{\"domain\":\"D2\",\n"
     "                          \"ceiling\":[\"IPC_SRV\",\"svc:*\"],\"signers\":[name]}]}\n"
-    "    --now UNIX            Verify as of this time (Unix seconds).\n"
+    "                          Each Person (name and key) once, every signer a\n"
+    "                          Person of the policy; errors give line and column.\n"
+    "    --now UNIX            Verify as of this time (Unix seconds, >= 0).\n"
     "    --json                Machine-readable output.\n"
     "\n"
     "REASONS\n"
@@ -81,12 +86,13 @@ static const char manual[] =
     "\n"
     "EXAMPLES\n"
     "    vcapsule build hello/manifest.json -o hello.vcap\n"
-    "    vcapsule sign hello.vcap --key build.vmkey --cert build.vcert -o hello.vcap\n"
+    "    vcapsule sign hello.vcap --key build.vmkey --cert build.vcert \\\n"
+    "             -o hello.vcap --force\n"
     "    vcapsule verify hello.vcap --policy system.policy.json\n";
 
 struct opts {
     const char *out, *key, *cert, *pass_file, *policy, *now, *file;
-    int json;
+    int json, force;
 };
 
 /* Reads `vcapsule CMD FILE [options]` into *o; a lone "-" is a file name. */
@@ -101,6 +107,7 @@ static void parse(int argc, char **argv, struct opts *o)
         {"--policy", NULL, &o->policy, NULL},
         {"--now", NULL, &o->now, NULL},
         {"--json", NULL, NULL, &o->json},
+        {"--force", NULL, NULL, &o->force},
         {NULL, NULL, NULL, NULL},
     };
     cli_parse(argc, argv, 2, opts, &o->file, true);
@@ -250,20 +257,23 @@ static int cmd_inspect(const struct opts *o)
         }
     }
     if (cr == CAPSULE_OK) {
-        char mk[65], pk[65];
+        char mk[65], pk[65], doms[32], nb[32], na[32];
         host_hex(mk, cert.machine_key, 32);
         host_hex(pk, cert.person_key, 32);
+        host_domains(doms, cert.domains, json);
         if (json) {
             printf("\"signed\":true,\"machine\":");
             pstr(cert.name, 1);
             printf(",\"machine_key\":\"%s\",\"person_key\":\"%s\",\"not_before\":%lld,"
-                   "\"not_after\":%lld,\"cert_domains\":%u}\n",
-                   mk, pk, (long long)cert.not_before, (long long)cert.not_after, cert.domains);
+                   "\"not_after\":%lld,\"cert_domains\":[%s]}\n",
+                   mk, pk, (long long)cert.not_before, (long long)cert.not_after, doms);
         } else {
+            host_time(nb, cert.not_before);
+            host_time(na, cert.not_after);
             printf("signed by machine ");
             pstr(cert.name, 0);
-            printf(" key %s\n  certified by person key %s\n  valid %lld .. %lld, domains mask 0x%02x\n",
-                   mk, pk, (long long)cert.not_before, (long long)cert.not_after, cert.domains);
+            printf(" key %s\n  certified by person key %s\n  valid %s .. %s\n  domains %s\n",
+                   mk, pk, nb, na, doms);
         }
     } else if (json) {
         printf("\"signed\":false,\"proof\":\"%s\"}\n", capsule_reason_name(cr));
@@ -280,7 +290,7 @@ static int cmd_verify(const struct opts *o)
     cli_need(o->policy, "--policy FILE");
     int64_t now = (int64_t)time(NULL);
     if (o->now)
-        now = cli_num(o->now, "bad --now '%s' (Unix seconds)", LLONG_MIN, LLONG_MAX);
+        now = cli_num(o->now, "bad --now '%s' (Unix seconds, 0 or more)", 0, LLONG_MAX);
     uint8_t *pol, *buf;
     size_t plen, len;
     if (vc_load_policy(o->policy, &pol, &plen) < 0)
@@ -322,6 +332,7 @@ static int cmd_sign(const struct opts *o)
     cli_need(o->key, "--key FILE");
     cli_need(o->cert, "--cert FILE");
     cli_need(o->out, "-o FILE");
+    cli_check_out(o->out, o->force);
     uint8_t *cap, *key, *cert;
     size_t clen, klen, certlen;
     read_capsule(o->file, &cap, &clen);
@@ -332,9 +343,11 @@ static int cmd_sign(const struct opts *o)
     struct mkey_params kp;
     uint8_t pk[32], sk[64];
     char pass[1024];
-    if (cert_decode(cert, certlen, &rec, &c) < 0 || mkey_info(key, klen, &kp, pk) < 0)
+    if (cert_decode(cert, certlen, &rec, &c) < 0 || mkey_info(key, klen, &kp, pk) < 0 ||
+        mkey_strong_enough(&kp) < 0 || vc_sign_check(cap, clen, pk, &c) < 0)
         cli_fail();
-    if (host_passphrase(o->pass_file, "Machine key passphrase: ", 0, pass, sizeof pass) < 0 ||
+    if (host_passphrase(o->pass_file, "--passphrase-file", "Machine key passphrase: ", 0, pass,
+                        sizeof pass) < 0 ||
         mkey_unseal(key, klen, pass, pk, sk) < 0)
         cli_fail();
     host_wipe(pass, sizeof pass);
@@ -359,6 +372,7 @@ static int cmd_sign(const struct opts *o)
 static int cmd_build(const struct opts *o)
 {
     cli_need(o->out, "-o FILE");
+    cli_check_out(o->out, o->force);
     struct vbuf out = {0};
     if (vc_build_file(o->file, &out) < 0 || host_write_file(o->out, out.p, out.len, 0644) < 0)
         cli_fail();
@@ -374,6 +388,7 @@ static int cmd_build(const struct opts *o)
 static int cmd_policy(const struct opts *o)
 {
     cli_need(o->out, "-o FILE");
+    cli_check_out(o->out, o->force);
     uint8_t *pol;
     size_t len;
     if (vc_load_policy(o->file, &pol, &len) < 0 || host_write_file(o->out, pol, len, 0644) < 0)

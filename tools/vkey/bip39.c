@@ -84,7 +84,12 @@ int bip39_to_entropy(const char *words, uint8_t *ent, size_t *len, char *norm, s
                 return host_err("mnemonic word %zu is not ASCII", n + 1);
         if (n == BIP39_MAX_WORDS)
             return host_err("too many words: a mnemonic has at most %d", BIP39_MAX_WORDS);
-        int i = wl <= 8 ? bip39_word_index(start, wl) : -1;
+        /* "Abandon" and "ABANDON" are the word abandon: the list is lower
+         * case, and the seed is made from the normalised (lower-case) words */
+        char low[8];
+        for (size_t i = 0; i < wl && i < sizeof low; i++)
+            low[i] = start[i] >= 'A' && start[i] <= 'Z' ? (char)(start[i] + 32) : start[i];
+        int i = wl <= 8 ? bip39_word_index(low, wl) : -1;
         if (i < 0)
             return host_err("word %zu (\"%.*s\") is not in the BIP39 English list", n + 1,
                             (int)(wl > 16 ? 16 : wl), start);
@@ -94,10 +99,11 @@ int bip39_to_entropy(const char *words, uint8_t *ent, size_t *len, char *norm, s
                 return host_err("mnemonic buffer too small");
             if (npos)
                 norm[npos++] = ' ';
-            memcpy(norm + npos, start, wl);
+            memcpy(norm + npos, low, wl);
             npos += wl;
             norm[npos] = 0;
         }
+        host_wipe(low, sizeof low);
     }
     if (n != 12 && n != 15 && n != 18 && n != 21 && n != 24)
         return host_err("a mnemonic has 12, 15, 18, 21 or 24 words, not %zu", n);

@@ -24,7 +24,7 @@ extern const char *const bip39_english[2048];
 int bip39_from_entropy(const uint8_t *ent, size_t len, char *out, size_t cap);
 /* Words (any run of spaces/tabs/newlines between them, lower case) ->
  * entropy; checks the word count, every word and the checksum. Writes the
- * normalised mnemonic (single spaces) to norm if non-NULL. */
+ * normalised mnemonic (lower case, single spaces) to norm if non-NULL. */
 int bip39_to_entropy(const char *words, uint8_t *ent, size_t *len, char *norm, size_t normcap);
 /* PBKDF2-HMAC-SHA512(mnemonic, "mnemonic" || passphrase, 2048) -> 64 bytes. */
 int bip39_seed(const char *mnemonic, const char *passphrase, uint8_t seed[64]);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef VECTRA_SCHEMA
@@ -117,6 +118,25 @@ int host_write_file(const char *path, const void *data, size_t len, int mode)
     return 0;
 }
 
+void host_time(char out[32], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t < 0 || !gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, 32, "%lld", (long long)t);
+}
+
+void host_domains(char out[32], unsigned mask, int json)
+{
+    out[0] = 0;
+    for (unsigned d = 0; d < CAPSULE_NDOMAINS; d++) {
+        if (!(mask & (1u << d)))
+            continue;
+        size_t n = strlen(out);
+        snprintf(out + n, 32 - n, json ? "%s\"D%u\"" : "%sD%u", n ? "," : "", d);
+    }
+}
+
 void host_hex(char *out, const uint8_t *in, size_t n)
 {
     static const char d[] = "0123456789abcdef";
@@ -151,11 +171,11 @@ int host_unhex(uint8_t *out, size_t n, const char *in)
     return 0;
 }
 
-static int read_tty_line(const char *prompt, char *out, size_t cap)
+int host_ask(const char *option, const char *prompt, char *out, size_t cap)
 {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0)
-        return host_err("no passphrase file given and no terminal to ask on");
+        return host_err("no %s given and no terminal to ask on", option);
     struct termios old, quiet;
     int have_tc = tcgetattr(fd, &old) == 0;
     if (have_tc) {
@@ -182,7 +202,8 @@ static int read_tty_line(const char *prompt, char *out, size_t cap)
     return 0;
 }
 
-int host_passphrase(const char *file, const char *prompt, int confirm, char *out, size_t cap)
+int host_passphrase(const char *file, const char *option, const char *prompt, int confirm,
+                    char *out, size_t cap)
 {
     if (file) {
         uint8_t *buf;
@@ -202,11 +223,11 @@ int host_passphrase(const char *file, const char *prompt, int confirm, char *out
         host_wipe(buf, len);
         free(buf);
     } else {
-        if (read_tty_line(prompt, out, cap) < 0)
+        if (host_ask(option, prompt, out, cap) < 0)
             return -1;
         if (confirm) {
             char again[1024];
-            if (read_tty_line("Repeat passphrase: ", again, sizeof again) < 0)
+            if (host_ask(option, "Repeat passphrase: ", again, sizeof again) < 0)
                 return -1;
             int same = strcmp(out, again) == 0;
             host_wipe(again, sizeof again);

@@ -91,10 +91,23 @@ int host_argon2id(const uint8_t *pwd, size_t pwdlen, const uint8_t *salt, size_t
 
 static int check_params(const struct mkey_params *kp)
 {
-    if (kp->t_cost < 1 || kp->t_cost > 64 || kp->parallelism < 1 || kp->parallelism > 64 ||
-        kp->m_cost_kib < 8 * kp->parallelism || kp->m_cost_kib > 4u * 1024 * 1024)
-        return host_err("Argon2id parameters out of range (t=%u m=%u KiB p=%u)", kp->t_cost,
-                        kp->m_cost_kib, kp->parallelism);
+    if (kp->t_cost < 1 || kp->t_cost > MKEY_T_MAX || kp->parallelism < 1 ||
+        kp->parallelism > MKEY_P_MAX || kp->m_cost_kib < 8 * kp->parallelism ||
+        kp->m_cost_kib > MKEY_M_MAX_KIB)
+        return host_err("Argon2id parameters out of range (t=%u m=%u KiB p=%u; at most t=%u "
+                        "m=%u KiB p=%u)",
+                        kp->t_cost, kp->m_cost_kib, kp->parallelism, MKEY_T_MAX, MKEY_M_MAX_KIB,
+                        MKEY_P_MAX);
+    return 0;
+}
+
+int mkey_strong_enough(const struct mkey_params *kp)
+{
+    if (kp->m_cost_kib < MKEY_M_MIN_KIB ||
+        (uint64_t)kp->t_cost * kp->m_cost_kib < MKEY_WORK_MIN_KIB)
+        return host_err("Machine key sealed with weak Argon2id parameters (t=%u m=%u KiB; "
+                        "want m >= %u KiB and t x m >= %u KiB): make a new key",
+                        kp->t_cost, kp->m_cost_kib, MKEY_M_MIN_KIB, MKEY_WORK_MIN_KIB);
     return 0;
 }
 

@@ -27,6 +27,21 @@
 #define MKEY_M_COST_KIB 65536u
 #define MKEY_PARALLELISM 4u
 
+/* What a key file may ask for. Every reader refuses more than the
+ * maximum before deriving anything (a hostile file cannot make a
+ * passphrase check take minutes or gigabytes); the tools also refuse less
+ * work than the recommended option (memory below 64 MiB, or time x memory
+ * below 3 x 64 MiB), because such a file is cheap to attack. */
+#define MKEY_T_MAX 8u
+#define MKEY_P_MAX 16u
+#define MKEY_M_MAX_KIB (1024u * 1024u)            /* 1 GiB */
+#define MKEY_M_MIN_KIB MKEY_M_COST_KIB            /* 64 MiB */
+#define MKEY_WORK_MIN_KIB (MKEY_T_COST * MKEY_M_COST_KIB)
+
+/* A new Machine key passphrase: 8 to 1023 bytes. */
+#define MKEY_PASS_MIN 8u
+#define MKEY_PASS_MAX 1023u
+
 struct person_pub {
     char name[65];
     uint8_t key[32];
@@ -42,8 +57,12 @@ struct mkey_params {
 /* Seals a fresh or given 32-byte Ed25519 seed. */
 int mkey_seal(const uint8_t seed[32], const char *pass, const struct mkey_params *kp,
               uint8_t out[MKEY_FILE_SIZE]);
-/* Reads the clear part (no passphrase needed). */
+/* Reads the clear part (no passphrase needed); refuses parameters above
+ * the maxima. */
 int mkey_info(const uint8_t *buf, size_t len, struct mkey_params *kp, uint8_t pk[32]);
+/* Refuses parameters below the minimum work (the tools' rule; the tests
+ * seal with small costs for speed). */
+int mkey_strong_enough(const struct mkey_params *kp);
 /* Opens the seal: returns the 64-byte libsodium secret key. */
 int mkey_unseal(const uint8_t *buf, size_t len, const char *pass, uint8_t pk[32], uint8_t sk[64]);
 

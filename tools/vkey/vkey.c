@@ -37,12 +37,16 @@ static const char manual[] =
     "    The words (and an optional BIP-0039 passphrase) give a 64-byte seed\n"
     "    (PBKDF2-HMAC-SHA512, 2048 rounds); the Person's Ed25519 key is the\n"
     "    SLIP-0010 key at m/1447379796'/0'/0' of that seed. The words are the\n"
-    "    only secret and are never written to disk by vkey; the public key is\n"
-    "    kept in a Person file (.vperson) for policies.\n"
+    "    only secret: vkey itself never writes them to a file (person new\n"
+    "    prints them; keep them offline); the public key is kept in a Person\n"
+    "    file (.vperson) for policies. Words are matched without regard to case.\n"
     "\n"
     "    A Machine key is an Ed25519 key made on this machine and sealed in a\n"
     "    file with a passphrase: Argon2id (RFC 9106: t=3, m=64 MiB, p=4,\n"
     "    recorded in the file) derives the key of an XChaCha20-Poly1305 seal.\n"
+    "    A key file asking for more than t=8, m=1 GiB or p=16 is refused before\n"
+    "    any work; one asking for less than m=64 MiB or t x m = 192 MiB is\n"
+    "    refused as weak (machine show only warns).\n"
     "\n"
     "    A Machine certificate (.vcert) is the Person's signature over the\n"
     "    Machine's name, public key, validity and the trust domains (D0-D4) it\n"
@@ -64,13 +68,15 @@ static const char manual[] =
     "    cert show        Check a certificate's signature and print it.\n"
     "\n"
     "OPTIONS\n"
-    "    -o, --out FILE             Output file (never overwritten: remove it first).\n"
+    "    -o, --out FILE             Output file; an existing one is refused.\n"
+    "    --force                    Replace an existing output file.\n"
     "    --name NAME                Person or Machine name: 1-64 of A-Z a-z 0-9 . _ - @\n"
     "    --words-file F             File holding the mnemonic words.\n"
     "    --bip39-passphrase-file F  First line is the BIP-0039 passphrase (ASCII;\n"
     "                               default empty).\n"
-    "    --passphrase-file F        First line is the Machine key passphrase;\n"
-    "                               without it vkey asks on the terminal.\n"
+    "    --passphrase-file F        First line is the Machine key passphrase (its\n"
+    "                               line end is not part of it); without it vkey\n"
+    "                               asks on the terminal. A new one has 8-1023 bytes.\n"
     "    --machine KEYFILE          Machine key file (.vmkey) to certify.\n"
     "    --domains LIST             Comma-separated trust domains, e.g. D2,D3.\n"
     "    --days N                   Valid from now for N days (default 365).\n"
@@ -85,15 +91,15 @@ static const char manual[] =
     "    0 success; 1 a bad file, wrong passphrase or failed check; 2 bad usage.\n"
     "\n"
     "EXAMPLES\n"
-    "    vkey person new --name alice -o alice.vperson > alice.words\n"
+    "    vkey person new --name alice -o alice.vperson    (write the words down)\n"
     "    vkey machine new -o build.vmkey\n"
-    "    vkey cert issue --words-file alice.words --machine build.vmkey \\\n"
-    "         --name build-01 --domains D2,D3 --days 90 -o build.vcert\n";
+    "    vkey cert issue --machine build.vmkey --name build-01 --domains D2,D3 \\\n"
+    "         --days 90 -o build.vcert                   (asks for the words)\n";
 
 struct opts {
     const char *out, *name, *words_file, *bip39_pass_file, *pass_file, *machine, *domains;
     const char *days, *not_before, *not_after, *serial, *file;
-    int json;
+    int json, force;
 };
 
 /* Reads `vkey WHAT SUB [options]` into *o and returns SUB. */
@@ -115,6 +121,7 @@ static const char *subcommand(int argc, char **argv, const char *what, struct op
         {"--not-after", NULL, &o->not_after, NULL},
         {"--serial", NULL, &o->serial, NULL},
         {"--json", NULL, NULL, &o->json},
+        {"--force", NULL, NULL, &o->force},
         {NULL, NULL, NULL, NULL},
     };
     cli_parse(argc, argv, 3, opts, &o->file, false);
@@ -127,15 +134,6 @@ static void no_file(const struct opts *o)
         cli_usage("unexpected argument '%s'", o->file);
 }
 
-static void refuse_existing(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f) {
-        fclose(f);
-        host_err("%s exists; remove it first (vkey never overwrites keys)", path);
-        cli_fail();
-    }
-}
 
 /* Reads the optional BIP-0039 passphrase file (first line; may be empty). */
 static void bip39_passphrase(const char *file, char *out, size_t cap)
@@ -176,7 +174,7 @@ static void person_from_words(const struct opts *o, uint8_t pk[32], uint8_t sk[6
             host_err("%s holds a NUL byte", o->words_file);
             cli_fail();
         }
-    } else if (host_passphrase(NULL, "Mnemonic words: ", 0, words, sizeof words) < 0) {
+    } else if (host_ask("--words-file", "Mnemonic words: ", words, sizeof words) < 0) {
         cli_fail();
     }
     uint8_t ent[32], seed[64];
@@ -221,7 +219,7 @@ static int cmd_person(int argc, char **argv)
         no_file(&o);
         cli_need(o.name, "--name");
         cli_need(o.out, "-o FILE");
-        refuse_existing(o.out);
+        cli_check_out(o.out, o.force);
         uint8_t pk[32], sk[64];
         char words[BIP39_MAX_MNEMONIC + 1];
         if (!strcmp(sub, "new")) {
@@ -288,9 +286,15 @@ static int cmd_machine(int argc, char **argv)
     if (!strcmp(sub, "new")) {
         no_file(&o);
         cli_need(o.out, "-o FILE");
-        refuse_existing(o.out);
-        if (host_passphrase(o.pass_file, "New Machine key passphrase: ", 1, pass, sizeof pass) < 0)
+        cli_check_out(o.out, o.force);
+        if (host_passphrase(o.pass_file, "--passphrase-file", "New Machine key passphrase: ", 1,
+                            pass, sizeof pass) < 0)
             cli_fail();
+        if (strlen(pass) < MKEY_PASS_MIN) {
+            host_wipe(pass, sizeof pass);
+            host_err("passphrase too short (%u to %u bytes)", MKEY_PASS_MIN, MKEY_PASS_MAX);
+            cli_fail();
+        }
         uint8_t seed[32], img[MKEY_FILE_SIZE];
         struct mkey_params kp = {MKEY_T_COST, MKEY_M_COST_KIB, MKEY_PARALLELISM};
         randombytes_buf(seed, sizeof seed);
@@ -307,9 +311,11 @@ static int cmd_machine(int argc, char **argv)
     size_t len;
     cli_read(o.file, 4096, &buf, &len);
     if (!strcmp(sub, "unseal")) {
-        if (mkey_info(buf, len, &(struct mkey_params){0}, pk) < 0)
+        struct mkey_params kp;
+        if (mkey_info(buf, len, &kp, pk) < 0 || mkey_strong_enough(&kp) < 0)
             cli_fail();
-        if (host_passphrase(o.pass_file, "Machine key passphrase: ", 0, pass, sizeof pass) < 0 ||
+        if (host_passphrase(o.pass_file, "--passphrase-file", "Machine key passphrase: ", 0, pass,
+                            sizeof pass) < 0 ||
             mkey_unseal(buf, len, pass, pk, sk) < 0)
             cli_fail();
         host_wipe(pass, sizeof pass);
@@ -331,6 +337,8 @@ static int cmd_machine(int argc, char **argv)
         else
             printf("machine key %s\nsealed with Argon2id t=%u m=%u KiB p=%u, XChaCha20-Poly1305\n",
                    hex, kp.t_cost, kp.m_cost_kib, kp.parallelism);
+        if (mkey_strong_enough(&kp) < 0)
+            fprintf(stderr, "%s: warning: %s\n", cli_prog, host_errmsg());
         free(buf);
         return 0;
     }
@@ -354,15 +362,10 @@ static uint8_t parse_domains(const char *s)
 
 static void print_cert(const struct capsule_cert *c, int json)
 {
-    char mk[65], pk[65], doms[32] = "";
+    char mk[65], pk[65], doms[32], nb[32], na[32];
     host_hex(mk, c->machine_key, 32);
     host_hex(pk, c->person_key, 32);
-    for (unsigned d = 0; d < CAPSULE_NDOMAINS; d++) {
-        if (!(c->domains & (1u << d)))
-            continue;
-        size_t n = strlen(doms);
-        snprintf(doms + n, sizeof doms - n, json ? "%s\"D%u\"" : "%sD%u", n ? "," : "", d);
-    }
+    host_domains(doms, c->domains, json);
     if (json) {
         printf("{\"name\":\"%.*s\",\"machine_key\":\"%s\",\"person_key\":\"%s\","
                "\"not_before\":%lld,\"not_after\":%lld,\"domains\":[%s],\"serial\":%llu}\n",
@@ -370,11 +373,8 @@ static void print_cert(const struct capsule_cert *c, int json)
                (long long)c->not_after, doms, (unsigned long long)c->serial);
         return;
     }
-    char nb[32], na[32];
-    time_t t1 = (time_t)c->not_before, t2 = (time_t)c->not_after;
-    struct tm tm;
-    strftime(nb, sizeof nb, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t1, &tm));
-    strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t2, &tm));
+    host_time(nb, c->not_before);
+    host_time(na, c->not_after);
     printf("machine     %.*s\nmachine key %s\nissued by   %s\nvalid       %s .. %s\n"
            "domains     %s\nserial      %llu\nsignature   good\n",
            (int)c->name.len, c->name.p, mk, pk, nb, na, doms, (unsigned long long)c->serial);
@@ -394,7 +394,7 @@ static int cmd_cert(int argc, char **argv)
             cli_usage("%s", "--days and --not-before/--not-after exclude each other");
         if (!!o.not_before != !!o.not_after)
             cli_usage("%s", "--not-before and --not-after go together");
-        refuse_existing(o.out);
+        cli_check_out(o.out, o.force);
         struct cert_fields f;
         memset(&f, 0, sizeof f);
         f.name = o.name;

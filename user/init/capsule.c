@@ -305,9 +305,12 @@ static void verify_one(struct capsule *c)
         return;
     }
     if (!have_policy) {
+        /* refused for want of a policy, but still named by its VCID, so a
+         * service pinned to it is told this and not "no such capsule" */
+        c->have_vcid = capsule_vcid(&capsule_crypto_os, c->buf, c->len, c->vcid) == CAPSULE_OK;
         snprintf(c->reason, sizeof c->reason,
                  "UNKNOWN_PERSON: the boot image has no valid policy.bin: nobody is trusted");
-        snprintf(c->brief, sizeof c->brief, "UNKNOWN_PERSON (no policy)");
+        snprintf(c->brief, sizeof c->brief, "UNKNOWN_PERSON (no policy.bin)");
         return;
     }
     struct capsule_result res;
@@ -319,7 +322,16 @@ static void verify_one(struct capsule *c)
     }
     if (r != CAPSULE_OK) {
         char what[72] = "";
-        if (res.what.len) {
+        struct capsule_cert cert;
+        if (r == CAPSULE_UNKNOWN_PERSON && env.ncerts &&
+            capsule_cert_read(&env.certs[0], &cert) == CAPSULE_OK) {
+            /* the verifier names the Machine; the one unknown is its Person */
+            char w[64], key[65];
+            copy_str(w, sizeof w, cert.name);
+            hex(key, cert.person_key, 32);
+            key[8] = 0;
+            snprintf(what, sizeof what, " (Person %s.. via %s)", key, w);
+        } else if (res.what.len) {
             char w[64];
             copy_str(w, sizeof w, res.what);
             if (r == CAPSULE_DOMAIN_OVERREACH)
@@ -400,6 +412,16 @@ void capsule_boot(void)
         uint64_t t0 = rdtsc();
         verify_one(c);
         uint64_t cycles = rdtsc() - t0;
+        for (int j = 0; c->have_vcid && j < ncapsules - 1; j++)
+            if (capsules[j].have_vcid && !memcmp(capsules[j].vcid, c->vcid, 32)) {
+                /* one identity, one module: a second copy would make "the
+                 * capsule with this VCID" ambiguous */
+                c->valid = false;
+                snprintf(c->reason, sizeof c->reason,
+                         "DUPLICATE: the same capsule (same VCID) as module %s", capsules[j].module);
+                snprintf(c->brief, sizeof c->brief, "DUPLICATE (of %s)", capsules[j].module);
+                break;
+            }
         if (c->valid) {
             char id[65];
             hex(id, c->vcid, 32);

@@ -102,6 +102,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         SystemManifest_Service_R r = SystemManifest_Service_RList_get(list, i);
         struct service *s = &svcs[nsvc++];
         memset(s, 0, sizeof *s);
+        s->last_exit = INT64_MIN;       /* never exited (Supervisor.ServiceInfo) */
         s->state = S_WAITING;
         copy_text(s->name, sizeof s->name, SystemManifest_Service_name(r));
         SystemManifest_Service_binary_R bin = SystemManifest_Service_binary(r);

@@ -40,10 +40,13 @@ void init_log_connect(void)
         ipc_introduce(init_memory, svcs[i].accept_tx, "init", client) != IPC_OK)
         return;
     log_connected = rt_log_use(client[0], client[1]) == IPC_OK;
-    /* what happened before the log existed */
+    /* what happened before the log existed (or while it restarted): the
+     * service stamps records with their arrival, so each says when it
+     * happened */
     for (uint64_t k = nevents > MAX_EVENTS ? nevents - MAX_EVENTS : 0; k < nevents; k++) {
         const struct event_rec *e = &events[k % MAX_EVENTS];
-        rt_log(RT_LOG_INFO, "%s: %s", e->service, e->text);
+        rt_log(RT_LOG_INFO, "%s: %s [event at %llu.%06llu s]", e->service, e->text,
+               (unsigned long long)(e->time / 1000000), (unsigned long long)(e->time % 1000000));
     }
 }
 

@@ -89,6 +89,13 @@ int rt_console_attach(void)
 
 bool rt_console_attached(void) { return attached; }
 
+static const char *completion_words;
+
+void rt_console_set_words(const char *words)
+{
+    completion_words = words;
+}
+
 int rt_console_readline_echo(char *buf, size_t cap, bool echo)
 {
     static struct ipc_msg reply;
@@ -98,10 +105,13 @@ int rt_console_readline_echo(char *buf, size_t cap, bool echo)
     fflush(stdout);
     if (!attached)
         return RT_CONSOLE_ERROR;
-    uint8_t msg[32];
+    static uint8_t msg[64 + 1024];
     struct capnp_builder b;
     capnp_builder_init(&b, msg, sizeof msg);
     Console_readLine_Params_B p = Console_readLine_Params_build_root(&b);
+    if (completion_words)
+        Console_readLine_Params_set_words(p, completion_words,
+                                          strnlen(completion_words, 1023));
     Console_readLine_Params_set_maxBytes(p, cap - 1 > 0xffffffffu ? 0xffffffffu
                                                                   : (uint32_t)(cap - 1));
     Console_readLine_Params_set_echo(p, echo);
@@ -127,6 +137,8 @@ int rt_console_readline_echo(char *buf, size_t cap, bool echo)
         return RT_CONSOLE_EOF;
     case Console_Status_tooLong:
         return RT_CONSOLE_TOOLONG;
+    case Console_Status_notAscii:
+        return RT_CONSOLE_NOTASCII;
     default:
         return RT_CONSOLE_ERROR;
     }

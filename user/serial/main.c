@@ -23,7 +23,10 @@
  * are fed to the line editor (lib/line: echo, history, arrows, Ctrl-U,
  * Ctrl-W, Ctrl-L ...), and the reply goes out when the line ends:
  *   Enter          status ok, the line (tooLong and its first maxBytes
- *                  bytes if it is longer than maxBytes)
+ *                  bytes if it is longer than maxBytes or the editor
+ *                  refused a byte typed into a full line; notAscii if
+ *                  it dropped a byte >= 0x80)
+ *   Tab            completes the first word from the request's words
  *   Ctrl-C         status ok, empty line (the terminal shows ^C)
  *   Ctrl-D (empty) status eof
  * Only one readLine may be pending at a time, across all clients: a
@@ -188,8 +191,10 @@ static void finish_line(enum line_event ev)
         reply_line(rd.conn, rd.id, Console_Status_eof, "", 0);
     else if (ev == LINE_CANCEL)
         reply_line(rd.conn, rd.id, Console_Status_ok, "", 0);
-    else if (len > rd.max)
-        reply_line(rd.conn, rd.id, Console_Status_tooLong, text, rd.max);
+    else if (len > rd.max || (line_lost(&ed) & LINE_LOST_FULL))
+        reply_line(rd.conn, rd.id, Console_Status_tooLong, text, len < rd.max ? len : rd.max);
+    else if (line_lost(&ed) & LINE_LOST_NONASCII)
+        reply_line(rd.conn, rd.id, Console_Status_notAscii, text, len);
     else
         reply_line(rd.conn, rd.id, Console_Status_ok, text, len);
 }
@@ -329,6 +334,28 @@ static void do_write(struct ipc_conn *c, const struct ipc_msg *m)
     uart_kick(tx_take);
 }
 
+/* The reader's completion words, blank-separated in the request, kept
+ * NUL-separated for the editor until the next request. */
+static char words[1024 + 2];
+
+static void set_words(struct capnp_text w)
+{
+    size_t n = 0;
+    for (size_t i = 0; w.str && i < w.len && n + 2 < sizeof words; i++) {
+        char c = w.str[i];
+        if (c == ' ') {
+            if (n && words[n - 1])
+                words[n++] = 0;
+        } else if (c > ' ' && c < 0x7f) {
+            words[n++] = c;
+        }
+    }
+    if (n && words[n - 1])
+        words[n++] = 0;
+    words[n] = 0;
+    line_set_words(&ed, words);
+}
+
 static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
 {
     struct capnp_msg msg;
@@ -339,6 +366,7 @@ static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
     Console_readLine_Params_R p = Console_readLine_Params_read_root(&msg);
     uint32_t max = Console_readLine_Params_maxBytes(p);
     bool echo = Console_readLine_Params_echo(p);
+    struct capnp_text w = Console_readLine_Params_words(p);
     if (capnp_msg_error(&msg)) {
         ipc_reply_error(c, m->hdr.id);
         return;
@@ -350,6 +378,7 @@ static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
         reply_line(c, m->hdr.id, Console_Status_eof, "", 0);
         return;
     }
+    set_words(w);
     start_read(c, m->hdr.id, max, echo);
     uart_kick(tx_take);
 }

@@ -4,7 +4,10 @@
  * checks the reply (sh_reply_ok) before printing anything from it, and
  * prints text from services only through sh_clean.
  */
+#include <stdint.h>
 #include <string.h>
+
+#include "capsule/capsule.h"
 
 #include "schema/log.capnp.h"
 #include "schema/naming.capnp.h"
@@ -50,17 +53,48 @@ static void say_status(const char *cmd, const char *what, enum Supervisor_Status
 
 /* ---- help, echo ---------------------------------------------------------- */
 
+static const struct sh_cmd *find_cmd(const char *name)
+{
+    for (unsigned i = 0; i < sh_ncmds; i++)
+        if (!strcmp(name, sh_cmds[i].name))
+            return &sh_cmds[i];
+    return 0;
+}
+
 static void cmd_help(int argc, char **argv)
 {
-    if (!usage(argc, 0, 0, argv, ""))
+    if (!usage(argc, 0, 1, argv, "[command]"))
         return;
-    printf("Commands:\n");
+    if (argc == 2) {
+        const struct sh_cmd *c = find_cmd(argv[1]);
+        if (!c) {
+            printf("help: no command '");
+            sh_clean_str(argv[1], strlen(argv[1]), 0);
+            printf("' (try 'help')\n");
+            return;
+        }
+        printf("usage: %s %s\n  %s\n", c->name, c->args, c->help);
+        return;
+    }
+    printf("Commands (help CMD for one):\n");
     for (unsigned i = 0; i < sh_ncmds; i++) {
         char head[32];
         snprintf(head, sizeof head, "%s %s", sh_cmds[i].name, sh_cmds[i].args);
         printf("  %-20s %s\n", head, sh_cmds[i].help);
     }
-    printf("Keys: arrows, Home/End, Ctrl-A/E/U/K/W/L; Up/Down for history; Ctrl-C drops the line.\n");
+    printf("Words split at blanks; 'single' or \"double\" quotes keep blanks, \\ quotes one "
+           "character.\n"
+           "Keys: Tab completes a command; arrows, Home/End, Ctrl-A/E/U/K/W/L; Up/Down for "
+           "history;\n"
+           "Ctrl-C drops the line. Under make run, QEMU's escape key is Ctrl-] (Ctrl-] x quits).\n");
+}
+
+static void cmd_exit(int argc, char **argv)
+{
+    if (!usage(argc, 0, 0, argv, ""))
+        return;
+    printf("exit: leaving this shell; init starts a new one (halt stops the machine)\n");
+    sh_exiting = true;
 }
 
 static void cmd_echo(int argc, char **argv)
@@ -146,7 +180,11 @@ static void cmd_services(int argc, char **argv)
             printf(" %6s", "-");
         printf(" %8u ", Supervisor_ServiceInfo_restarts(s));
         sh_clean(Supervisor_ServiceInfo_policy(s), 10);
-        printf(" %lld ", (long long)Supervisor_ServiceInfo_lastExit(s));
+        int64_t last = Supervisor_ServiceInfo_lastExit(s);
+        if (last == INT64_MIN)      /* it never exited */
+            printf(" %s ", "-");
+        else
+            printf(" %lld ", (long long)last);
         sh_clean(Supervisor_ServiceInfo_reason(s), 0);
         struct capnp_text cap = Supervisor_ServiceInfo_capsule(s);
         if (cap.len) {
@@ -169,7 +207,33 @@ static void by_name(int argc, char **argv, uint16_t method)
 }
 
 static void cmd_start(int argc, char **argv) { by_name(argc, argv, Supervisor_method_start); }
-static void cmd_stop(int argc, char **argv) { by_name(argc, argv, Supervisor_method_stop); }
+
+/* Services without which nobody can type to this shell again: itself and
+ * the console driver. Stopping one needs -f. */
+static const char *const essential[][2] = {
+    {"vshell", "it is this shell"},
+    {"serial", "it is the console this shell reads from"},
+};
+
+static void cmd_stop(int argc, char **argv)
+{
+    bool force = argc == 3 && !strcmp(argv[1], "-f");
+    if (force) {
+        argv[1] = argv[2];
+        argc = 2;
+    }
+    if (!usage(argc, 1, 1, argv, "[-f] <service>"))
+        return;
+    for (unsigned i = 0; !force && i < sizeof essential / sizeof essential[0]; i++)
+        if (!strcmp(argv[1], essential[i][0])) {
+            printf("stop: not stopping %s: %s, and nothing would restart it, so no one "
+                   "could type here again (stop -f %s to do it anyway)\n",
+                   argv[1], essential[i][1], argv[1]);
+            return;
+        }
+    if (sup_call_name(argv[0], Supervisor_method_stop, argv[1], T_SUP))
+        status_reply(argv[0], argv[1]);
+}
 static void cmd_restart(int argc, char **argv) { by_name(argc, argv, Supervisor_method_restart); }
 
 static void cmd_kill(int argc, char **argv)
@@ -213,14 +277,6 @@ static void cmd_mem(int argc, char **argv)
     sh_reply_ok(argv[0], &rep);
 }
 
-static void rights_str(uint32_t r, char buf[8])
-{
-    static const char letters[] = "rwxgc";
-    for (int i = 0; i < 5; i++)
-        buf[i] = r & (1u << i) ? letters[i] : '-';
-    buf[5] = 0;
-}
-
 static void cmd_caps(int argc, char **argv)
 {
     if (!usage(argc, 1, 1, argv, "<service>") ||
@@ -233,15 +289,15 @@ static void cmd_caps(int argc, char **argv)
         return;
     if (st != Supervisor_Status_ok)
         return say_status("caps", argv[1], st, (struct capnp_text){"", 0});
-    printf("%-24s %-10s %10s %s\n", "NAME", "TYPE", "HANDLE", "RIGHTS");
+    /* No RIGHTS column: init cannot read the rights of a capability in
+     * another Task's table (the Bundle records name, type and handle). */
+    printf("%-24s %-10s %10s\n", "NAME", "TYPE", "HANDLE");
     for (uint32_t i = 0; i < Supervisor_CapInfo_RList_len(l); i++) {
         Supervisor_CapInfo_R c = Supervisor_CapInfo_RList_get(l, i);
-        char rs[8];
-        rights_str(Supervisor_CapInfo_rights(c), rs);
         sh_clean(Supervisor_CapInfo_name(c), 24);
         printf(" ");
         sh_clean(Supervisor_CapInfo_type(c), 10);
-        printf(" %#10x %s\n", Supervisor_CapInfo_handle(c), rs);
+        printf(" %#10x\n", Supervisor_CapInfo_handle(c));
     }
     if (!Supervisor_CapInfo_RList_len(l))
         printf("(no capabilities)\n");
@@ -370,6 +426,10 @@ static void cmd_ls(int argc, char **argv)
     /* "svc" means "SYS:svc"; a root is everything up to and including ':' */
     char path[128], root[V_BUNDLE_NAME];
     const char *arg = argc > 1 ? argv[1] : "SYS:";
+    if (arg[0] == '-') {
+        printf("ls: no options (usage: ls [root:path]; a path never starts with '-')\n");
+        return;
+    }
     const char *colon = strchr(arg, ':');
     if (!colon)
         snprintf(path, sizeof path, "SYS:%s", arg);
@@ -429,10 +489,24 @@ static void cmd_ls(int argc, char **argv)
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "fatal"};
 
-/* What `log` asks for, and the first record's sequence number. */
+/* What `log` asks for, the first record's sequence number, and the
+ * distinct sources seen (for "no records from X"). */
 static const char *log_source;
 static unsigned log_min;
 static uint64_t log_first;
+static char sources[16][V_BUNDLE_NAME];
+static unsigned nsources;
+
+static void note_source(struct capnp_text t)
+{
+    char name[V_BUNDLE_NAME] = "";
+    cat_text(name, sizeof name, t);
+    for (unsigned i = 0; i < nsources; i++)
+        if (!strcmp(sources[i], name))
+            return;
+    if (nsources < 16)
+        strlcpy(sources[nsources++], name, sizeof sources[0]);
+}
 
 static int log_page(const char *cmd, uint64_t after, uint64_t *next)
 {
@@ -459,30 +533,66 @@ static int log_page(const char *cmd, uint64_t after, uint64_t *next)
         snprintf(line, sizeof line, "[%5llu.%06llu] %-5s ",
                  (unsigned long long)(ns / 1000000000), (unsigned long long)(ns / 1000 % 1000000),
                  lv < 6 ? level_names[lv] : "?");
+        note_source(Log_Record_source(e));
         keep_record(line, Log_Record_source(e), Log_Record_text(e));
     }
     return sh_reply_ok(cmd, &rep) ? (int)n : -1;
 }
 
+static int level_of(const char *name)
+{
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(name, level_names[i]))
+            return i;
+    return -1;
+}
+
+/* `log [source|*] [level]`, or `log level`: a level name alone is a level
+ * (no service is called trace, debug, info, warn, error or fatal). */
 static void cmd_log(int argc, char **argv)
 {
-    if (!usage(argc, 0, 2, argv, "[service|*] [trace|debug|info|warn|error|fatal]"))
+    if (!usage(argc, 0, 2, argv, "[source|*] [trace|debug|info|warn|error|fatal]"))
         return;
-    log_source = argc > 1 && strcmp(argv[1], "*") ? argv[1] : "";
+    const char *src = argc > 1 ? argv[1] : "*", *lvl = argc > 2 ? argv[2] : 0;
+    if (argc == 2 && level_of(argv[1]) >= 0)
+        src = "*", lvl = argv[1];
+    log_source = strcmp(src, "*") ? src : "";
     log_min = 0;
-    if (argc > 2) {
-        for (log_min = 0; log_min < 6 && strcmp(argv[2], level_names[log_min]); log_min++)
-            ;
-        if (log_min == 6) {
-            printf("log: no level '");
-            sh_clean_str(argv[2], strlen(argv[2]), 0);
-            printf("' (trace debug info warn error fatal)\n");
-            return;
-        }
+    if (lvl && level_of(lvl) < 0) {
+        printf("log: no level '");
+        sh_clean_str(lvl, strlen(lvl), 0);
+        printf("' (trace debug info warn error fatal)\n");
+        return;
     }
+    if (lvl)
+        log_min = (unsigned)level_of(lvl);
     log_first = 0;
+    nsources = 0;
     if (!keep_pages(argv[0], log_page, 256))
         return;
+    if (!total_seen && *log_source) {
+        /* nothing from that source: if it has no records at all (a typo?),
+         * say which sources there are */
+        const char *want = log_source;
+        log_source = "";
+        log_min = 0;
+        if (!keep_pages(argv[0], log_page, 256))
+            return;
+        for (unsigned i = 0; i < nsources; i++)
+            if (!strcmp(sources[i], want)) {
+                printf("(no records)\n");      /* only none at that level */
+                return;
+            }
+        printf("log: no records from '");
+        sh_clean_str(want, strlen(want), 0);
+        printf("'%s", nsources ? "; sources with records:" : "");
+        for (unsigned i = 0; i < nsources; i++) {
+            printf(" ");
+            sh_clean_str(sources[i], strlen(sources[i]), 0);
+        }
+        printf("\n");
+        return;
+    }
     /* Sequences start at 1 and have no gaps: unfiltered, a first record
      * after 1 means the service dropped the ones before it. */
     if (!*log_source && log_min == 0 && log_first > 1)
@@ -510,6 +620,50 @@ static void cmd_uptime(int argc, char **argv)
            (unsigned long long)(us / 1000 % 1000));
 }
 
+/* ---- call ---------------------------------------------------------------------- */
+
+/* `call SERVICE METHOD [TEXT]`: one request with TEXT's bytes as the
+ * payload (raw: the shell does not encode schemas), the answer printed as
+ * text when it is printable ASCII, else in hex. */
+static void cmd_call(int argc, char **argv)
+{
+    uint64_t method;
+    if (!usage(argc, 2, 3, argv, "<service> <method number> [text]"))
+        return;
+    if (!sh_number(argv[2], &method) || method >= (IPC_ERROR & 0xff00u)) {
+        printf("call: '");
+        sh_clean_str(argv[2], strlen(argv[2]), 0);
+        printf("' is not a method number (0-%u)\n", (IPC_ERROR & 0xff00u) - 1);
+        return;
+    }
+    const char *text = argc > 3 ? argv[3] : "";
+    struct ipc_conn *c = sh_conn_any("call", argv[1]);
+    if (!c)
+        return;
+    static struct ipc_msg reply;
+    int st = sh_call_raw(c, (uint16_t)method, text, strlen(text), &reply, T_SVC);
+    if (st) {
+        printf("call: %s: %s\n", argv[1], ipc_strerror(st));
+        return;
+    }
+    for (unsigned i = 0; i < reply.ncaps; i++)
+        v_cap_delete(reply.caps[i]);
+    if (reply.hdr.kind == (IPC_ERROR | IPC_REPLY)) {
+        printf("call: %s refused method %llu\n", argv[1], (unsigned long long)method);
+        return;
+    }
+    bool printable = true;
+    for (uint32_t i = 0; i < reply.hdr.len; i++)
+        printable &= reply.data[i] >= 0x20 && reply.data[i] < 0x7f;
+    if (printable) {
+        sh_clean_str((const char *)reply.data, reply.hdr.len, 0);
+    } else {
+        for (uint32_t i = 0; i < reply.hdr.len; i++)
+            printf("%02x%s", reply.data[i], i % 32 == 31 ? "\n" : " ");
+    }
+    printf("%s(%u bytes)\n", reply.hdr.len ? "  " : "", reply.hdr.len);
+}
+
 /* ---- capsules ---------------------------------------------------------------- */
 
 #define T_UPGRADE 5000000ull  /* switch, readiness window (300 ms), rollback */
@@ -522,7 +676,7 @@ static void hexbytes(struct capnp_data d, unsigned max)
         printf("-");
 }
 
-static void cap_list(const char *cmd)
+static void capsule_list(const char *cmd)
 {
     if (!sh_call(cmd, "init", Supervisor_method_listCapsules, 0, 0, &rep, T_SUP))
         return;
@@ -575,7 +729,7 @@ static void list_field(const char *label, struct capnp_list l)
     printf("%s\n", capnp_list_len(l) ? "" : " -");
 }
 
-static void cap_info(const char *cmd, const char *name)
+static void capsule_info(const char *cmd, const char *name)
 {
     if (!sup_call_name(cmd, Supervisor_method_capsuleInfo, name, T_SUP))
         return;
@@ -616,14 +770,107 @@ static void cap_info(const char *cmd, const char *name)
 }
 
 /* start, stop and rollback answer (status, message[, cycles]). */
-static void cap_by_name(const char *cmd, const char *name, uint16_t method)
+static void capsule_by_name(const char *cmd, const char *name, uint16_t method)
 {
     if (sup_call_name(cmd, method, name, T_UPGRADE))
         status_reply(cmd, name);
 }
 
-static void cap_upgrade(const char *cmd, const char *name, const char *ver)
+/* Semantic Versioning 2.0.0 precedence (section 11) of two valid
+ * versions: <0, 0, >0. Identifiers compare numerically when both are
+ * digits (valid versions have no leading zeros, so the longer is larger),
+ * digits before letters, else as ASCII; a shorter list of equal
+ * identifiers first; a pre-release before its release; build metadata
+ * ignored. */
+static bool all_digits(const char *s, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static int ident_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    bool an = all_digits(a, al), bn = all_digits(b, bl);
+    if (an != bn)
+        return an ? -1 : 1;
+    if (an && al != bl)
+        return al < bl ? -1 : 1;
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : al < bl ? -1 : al > bl;
+}
+
+static int list_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    while (al && bl) {
+        const char *ad = memchr(a, '.', al), *bd = memchr(b, '.', bl);
+        size_t ai = ad ? (size_t)(ad - a) : al, bi = bd ? (size_t)(bd - b) : bl;
+        int c = ident_cmp(a, ai, b, bi);
+        if (c)
+            return c;
+        a += ai + (ad != 0), al -= ai + (ad != 0);
+        b += bi + (bd != 0), bl -= bi + (bd != 0);
+    }
+    return al ? 1 : bl ? -1 : 0;
+}
+
+/* strcspn */
+static size_t upto(const char *s, const char *stops)
+{
+    size_t n = 0;
+    while (s[n] && !strchr(stops, s[n]))
+        n++;
+    return n;
+}
+
+static int semver_cmp(const char *a, const char *b)
+{
+    size_t ac = upto(a, "-+"), bc = upto(b, "-+");
+    int c = list_cmp(a, ac, b, bc);
+    if (c)
+        return c;
+    bool ap = a[ac] == '-', bp = b[bc] == '-';
+    if (ap != bp)
+        return ap ? -1 : 1;
+    if (!ap)
+        return 0;
+    return list_cmp(a + ac + 1, upto(a + ac + 1, "+"), b + bc + 1, upto(b + bc + 1, "+"));
+}
+
+/* The version the service of capsule `name` runs now ("" if none). */
+static void current_version(const char *name, char *ver, size_t cap)
+{
+    ver[0] = 0;
+    if (!sup_call_name("upgrade", Supervisor_method_capsuleInfo, name, T_SUP))
+        return;
+    Supervisor_CapsuleInfo_RList l = Supervisor_capsuleInfo_Results_capsules(
+        Supervisor_capsuleInfo_Results_read_root(&rep.msg));
+    for (uint32_t i = 0; i < Supervisor_CapsuleInfo_RList_len(l); i++) {
+        Supervisor_CapsuleInfo_R c = Supervisor_CapsuleInfo_RList_get(l, i);
+        struct capnp_text st = Supervisor_CapsuleInfo_state(c);
+        if (Supervisor_CapsuleInfo_service(c).len && st.len &&
+            !(st.len == 8 && !memcmp(st.str, "previous", 8))) {
+            ver[0] = 0;
+            cat_text(ver, cap, Supervisor_CapsuleInfo_version(c));
+        }
+    }
+    if (capnp_msg_error(&rep.msg))
+        ver[0] = 0;
+}
+
+static void capsule_upgrade(const char *cmd, const char *name, const char *ver)
+{
+    char now[64];
+    current_version(name, now, sizeof now);
+    if (now[0] && capsule_valid_semver((struct capsule_str){ver, (uint32_t)strlen(ver)}) &&
+        semver_cmp(ver, now) < 0) {
+        printf("%s: warning: ", cmd);
+        sh_clean_str(ver, strlen(ver), 0);
+        printf(" is older than the running ");
+        sh_clean_str(now, strlen(now), 0);
+        printf(": this is a downgrade\n");
+    }
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Supervisor_upgrade_Params_B p = Supervisor_upgrade_Params_build_root(&b);
@@ -656,31 +903,31 @@ static void cmd_capsule(int argc, char **argv)
                               "upgrade <name> <version> | rollback <name>";
     const char *sub = argc > 1 ? argv[1] : "";
     if (!strcmp(sub, "list") && argc == 2)
-        return cap_list("capsule list");
+        return capsule_list("capsule list");
     if (!strcmp(sub, "info") && argc == 3)
-        return cap_info("capsule info", argv[2]);
+        return capsule_info("capsule info", argv[2]);
     if (!strcmp(sub, "start") && argc == 3)
-        return cap_by_name("capsule start", argv[2], Supervisor_method_capsuleStart);
+        return capsule_by_name("capsule start", argv[2], Supervisor_method_capsuleStart);
     if (!strcmp(sub, "stop") && argc == 3)
-        return cap_by_name("capsule stop", argv[2], Supervisor_method_capsuleStop);
+        return capsule_by_name("capsule stop", argv[2], Supervisor_method_capsuleStop);
     if (!strcmp(sub, "rollback") && argc == 3)
-        return cap_by_name("rollback", argv[2], Supervisor_method_rollback);
+        return capsule_by_name("rollback", argv[2], Supervisor_method_rollback);
     if (!strcmp(sub, "upgrade") && argc == 4)
-        return cap_upgrade("upgrade", argv[2], argv[3]);
+        return capsule_upgrade("upgrade", argv[2], argv[3]);
     printf("usage: capsule %s\n", use);
 }
 
 const struct sh_cmd sh_cmds[] = {
-    {"help", "", "list the commands", cmd_help},
+    {"help", "[command]", "list the commands, or say how to use one", cmd_help},
     {"ps", "", "Tasks: id, name, state, priority, memory, restarts, faults", cmd_ps},
     {"services", "", "services: state, Task, restarts, policy, last exit", cmd_services},
     {"caps", "<service>", "the capabilities a service holds", cmd_caps},
     {"ls", "[root:path]", "what a naming root has under a path (default SYS:)", cmd_ls},
     {"start", "<service>", "start a stopped service", cmd_start},
-    {"stop", "<service>", "stop a running service", cmd_stop},
+    {"stop", "[-f] <service>", "stop a running service (-f: even vshell or serial)", cmd_stop},
     {"restart", "<service>", "stop and start a service", cmd_restart},
     {"kill", "<task id>", "kill a Task (its supervisor decides what follows)", cmd_kill},
-    {"log", "[service] [level]", "the newest log records, optionally filtered", cmd_log},
+    {"log", "[source|*] [level]", "the newest log records, by source and least level", cmd_log},
     {"mem", "", "memory: each Reticle's size, use and objects", cmd_mem},
     {"events", "", "the newest supervision events: exits, faults, restarts", cmd_events},
     {"capsule", "<subcommand>",
@@ -689,5 +936,8 @@ const struct sh_cmd sh_cmds[] = {
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},
     {"reboot", "", "reset the machine", cmd_halt},
+    {"call", "<service> <method> [text]", "send a service one request (raw bytes) and "
+     "print the answer", cmd_call},
+    {"exit", "", "leave this shell (init starts a new one)", cmd_exit},
 };
 const unsigned sh_ncmds = sizeof sh_cmds / sizeof sh_cmds[0];

@@ -2,12 +2,15 @@
  * vshell: the interactive shell. See vshell.h for what it talks to.
  *
  * The loop: print "vectra> ", read a line through the console service
- * (which edits it: history, arrows, Ctrl-C, Ctrl-U ...), split it into
- * words at blanks, run the command. Nothing typed can end the shell:
- * empty lines and Ctrl-C give a new prompt, Ctrl-D too, unknown commands
- * and bad arguments one line of error. The shell exits only when its
- * console connection is gone (status 3), so its supervisor can restart
- * it with a fresh one.
+ * (which edits it: history, arrows, Ctrl-C, Ctrl-U, Tab completion of the
+ * command names it is given ...), split it into words (split: blanks,
+ * quotes, backslashes), run the command. A line the editor had to cut
+ * (too long) or drop bytes from (non-ASCII) is refused, never run.
+ * Empty lines and Ctrl-C give a new prompt, Ctrl-D too, unknown commands
+ * and bad arguments one line of error. The shell exits when its console
+ * connection is gone (status 3), so its supervisor can restart it with a
+ * fresh one, and on `exit` (status 0: init's "always" policy starts a new
+ * shell).
  *
  * Calls skip late replies to earlier calls that timed out, so a slow
  * service cannot desynchronise a connection; a connection the service
@@ -59,6 +62,12 @@ static int call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t l
             v_cap_delete(reply->caps[i]);
     }
     return st;
+}
+
+int sh_call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
+                struct ipc_msg *reply, uint64_t timeout_us)
+{
+    return call_raw(c, method, p, len, reply, timeout_us, 0);
 }
 
 static struct named_conn *find_conn(const char *name)
@@ -192,6 +201,22 @@ static void say_why(void)
     printf("\n");
 }
 
+/* The one wording for a connection that is gone and could not be made
+ * again (whether found closed before the call or during it). */
+static void say_closed(const char *cmd, const char *name)
+{
+    printf("%s: the connection to %s is closed", cmd, name);
+    say_why();
+}
+
+struct ipc_conn *sh_conn_any(const char *cmd, const char *name)
+{
+    struct named_conn *n = find_conn(name);
+    if (n && n->state == C_ABSENT && !is_root(name))
+        n->state = C_LOST;      /* not in the Bundle: made through SYS:svc/<name> */
+    return sh_conn(cmd, name);
+}
+
 struct ipc_conn *sh_conn(const char *cmd, const char *name)
 {
     struct named_conn *n = find_conn(name);
@@ -205,8 +230,7 @@ struct ipc_conn *sh_conn(const char *cmd, const char *name)
         n->state = C_LOST;
     }
     if (n->state == C_LOST && !reconnect(n)) {
-        printf("%s: the connection to %s is closed", cmd, name);
-        say_why();
+        say_closed(cmd, name);
         return 0;
     }
     if (n->state == C_ABSENT) {
@@ -246,6 +270,10 @@ bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *pay
     }
     if (st == IPC_TIMEOUT) {
         printf("%s: %s did not answer in time\n", cmd, conn);
+        return false;
+    }
+    if (st == IPC_CLOSED) {
+        say_closed(cmd, conn);
         return false;
     }
     if (st) {
@@ -365,26 +393,71 @@ bool sh_number(const char *s, uint64_t *out)
 
 /* ---- the loop --------------------------------------------------------------- */
 
+/* Splits line into words in place. Blanks separate words; 'single
+ * quotes' keep everything up to the next ' as it is; "double quotes" keep
+ * blanks, and \" and \\ inside them stand for " and \; outside quotes a
+ * backslash keeps the next character as it is. Quotes may touch other
+ * text (a'b c'd is one word). The write position never passes the read
+ * position, so the words can be rebuilt in the line itself. Returns the
+ * number of words, or -1 after saying why there are none. */
+static int split(char *line, char **argv)
+{
+    int argc = 0;
+    char *r = line, *w = line;
+    for (;;) {
+        while (*r == ' ' || *r == '\t')
+            r++;
+        if (!*r)
+            return argc;
+        if (argc == SH_MAXARGS) {
+            printf("vshell: too many words (at most %d)\n", SH_MAXARGS);
+            return -1;
+        }
+        argv[argc++] = w;
+        char q = 0;
+        while (*r && (q || (*r != ' ' && *r != '\t'))) {
+            char c = *r++;
+            if (q == '\'') {
+                if (c == '\'')
+                    q = 0;
+                else
+                    *w++ = c;
+            } else if (c == '\\' && (!q || *r == '"' || *r == '\\')) {
+                if (!*r) {
+                    printf("vshell: a backslash ends the line (nothing to quote)\n");
+                    return -1;
+                }
+                *w++ = *r++;
+            } else if (q == '"') {
+                if (c == '"')
+                    q = 0;
+                else
+                    *w++ = c;
+            } else if (c == '\'' || c == '"') {
+                q = c;
+            } else {
+                *w++ = c;
+            }
+        }
+        if (q) {
+            printf("vshell: no closing %c quote\n", q);
+            return -1;
+        }
+        char *end = w;
+        if (*r)
+            r++;
+        *end = 0;
+        w = end + 1;
+    }
+}
+
 static void run(char *line)
 {
     char *argv[SH_MAXARGS + 1];
-    int argc = 0;
-    for (char *p = line; *p;) {
-        while (*p == ' ' || *p == '\t')
-            *p++ = 0;
-        if (!*p)
-            break;
-        if (argc == SH_MAXARGS) {
-            printf("vshell: too many words (at most %d)\n", SH_MAXARGS);
-            return;
-        }
-        argv[argc++] = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-    }
-    argv[argc] = 0;
-    if (!argc)
+    int argc = split(line, argv);
+    if (argc <= 0)
         return;
+    argv[argc] = 0;
     for (unsigned i = 0; i < sh_ncmds; i++)
         if (!strcmp(argv[0], sh_cmds[i].name)) {
             sh_cmds[i].run(argc, argv);
@@ -395,11 +468,17 @@ static void run(char *line)
     printf("' (try 'help')\n");
 }
 
+bool sh_exiting;
+
 int main(void)
 {
     if (rt_console_attach())
         return 2;
     printf("Vectra shell. Type 'help' for the commands.\n");
+    static char words[512];
+    for (unsigned i = 0, n = 0; i < sh_ncmds; i++)
+        n += (size_t)snprintf(words + n, sizeof words - n, "%s ", sh_cmds[i].name);
+    rt_console_set_words(words);
     static char line[LINE_MAX_SHELL];
     unsigned quiet_eofs = 0, errors = 0;
     for (;;) {
@@ -408,8 +487,14 @@ int main(void)
         if (n >= 0) {
             quiet_eofs = errors = 0;
             run(line);
+            if (sh_exiting)
+                return 0;
         } else if (n == RT_CONSOLE_TOOLONG) {
-            printf("vshell: line too long (at most %d bytes)\n", LINE_MAX_SHELL - 1);
+            printf("vshell: line too long (at most %d bytes); nothing was run\n",
+                   LINE_MAX_SHELL - 1);
+        } else if (n == RT_CONSOLE_NOTASCII) {
+            printf("vshell: the line had non-ASCII characters, which the console drops; "
+                   "nothing was run\n");
         } else if (n == RT_CONSOLE_EOF) {
             /* Ctrl-D, or someone else is reading: do not spin */
             pause_ms(quiet_eofs < 5 ? 50 : 500);

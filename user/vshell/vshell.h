@@ -8,6 +8,7 @@
  *   SYS:      the naming root: ls (any "X:" Bundle entry is a root)
  *   log       Log: log
  *   timer     Timer: uptime
+ *   (any)     call: a service reached through SYS:svc/<name>
  * A missing connection makes only its commands fail, with a one-line
  * reason. A closed one is made again on its next use: a service's through
  * SYS: (Naming.connect "SYS:svc/<name>"), a root's by init
@@ -35,10 +36,15 @@ struct sh_cmd {
 };
 extern const struct sh_cmd sh_cmds[];
 extern const unsigned sh_ncmds;
+/* Set by `exit`: the loop ends after the command (status 0). */
+extern bool sh_exiting;
 
 /* A connection by Bundle name, opened on first use; 0 if the shell has
  * none (the reason is printed as "<cmd>: ..."). */
 struct ipc_conn *sh_conn(const char *cmd, const char *name);
+/* The same for any service, given to the shell or not: one it was not
+ * given is connected through SYS:svc/<name>. */
+struct ipc_conn *sh_conn_any(const char *cmd, const char *name);
 
 /* Call a method and open the reply as a message (empty payload: all
  * defaults). Returns false after printing "<cmd>: <why>". */
@@ -51,6 +57,10 @@ bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *pay
 /* Same, with a builder the caller filled. */
 bool sh_call_built(const char *cmd, const char *conn, uint16_t method, struct capnp_builder *b,
                    struct sh_reply *r, uint64_t timeout_us);
+/* One request on c and its reply, any payload (late replies to earlier
+ * calls skipped): an ipc status. */
+int sh_call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
+                struct ipc_msg *reply, uint64_t timeout_us);
 /* After reading a reply: false (and a message) if it was malformed. */
 bool sh_reply_ok(const char *cmd, struct sh_reply *r);
 

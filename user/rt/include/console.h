@@ -23,6 +23,7 @@
 #define RT_CONSOLE_EOF (-1)       /* Ctrl-D, or another client is reading */
 #define RT_CONSOLE_TOOLONG (-2)   /* longer than cap - 1: buf holds its start */
 #define RT_CONSOLE_ERROR (-3)     /* no console, or it broke the protocol */
+#define RT_CONSOLE_NOTASCII (-4)  /* the editor dropped bytes >= 0x80 from it */
 
 /* 0, or an ipc status (IPC_CLOSED when the Task has no "console"). */
 int rt_console_attach(void);
@@ -36,5 +37,8 @@ long rt_console_write(const void *buf, size_t n);
  * negative RT_CONSOLE_* codes. Ctrl-C gives an empty line. */
 int rt_console_readline(char *buf, size_t cap);
 int rt_console_readline_echo(char *buf, size_t cap, bool echo);
+/* The words Tab completes the first word from on later reads
+ * (blank-separated; the caller keeps the string alive; NULL: none). */
+void rt_console_set_words(const char *words);
 
 #endif

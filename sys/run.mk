@@ -1,0 +1,69 @@
+# sys/run.mk: the system `make run` boots (docs/USING.md): sys/system.json's
+# services, a policy, and the demo capsule in two versions (demo pinned to
+# 1.0.0, so `capsule upgrade demo 1.0.1` and `capsule rollback demo` can be
+# tried), as a signed system capsule like the capsule test images.
+#
+#   make run APP=user/greeter     also package user/greeter (any user/NAME
+#                                 program) as capsule NAME 1.0.0 (domain D2,
+#                                 signed by the build keys) and run it as
+#                                 service NAME with a console connection
+#
+# APP is remembered in $(CAPS)/run/app.txt only to rebuild the manifest
+# when it changes; a plain `make run` boots without it again. The test
+# ISO never depends on it.
+
+APP_NAMES := $(notdir $(patsubst %/,%,$(APP)))
+RUN_DIR   := $(CAPS)/run
+
+$(RUN_DIR)/app.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(APP_NAMES)' | cmp -s - $@ || echo '$(APP_NAMES)' > $@
+FORCE:
+.PHONY: FORCE
+
+$(foreach a,$(APP_NAMES),$(if $(wildcard user/$(a)/*.c),,$(error APP=$(APP): no user/$(a)/*.c to build)))
+
+# One capsule per APP: its ELF (debug info stripped) and a manifest.
+define app_capsule
+$(RUN_DIR)/app-$(1)/$(1).elf: $(B)/user/$(1).elf
+	@mkdir -p $$(@D)
+	$(Q)$(OBJCOPY) --strip-debug $$< $$@
+$(RUN_DIR)/app-$(1)/manifest.json: $(CAPTOOL) sys/run.mk
+	@mkdir -p $$(@D)
+	$(Q)$(CAPTOOL) manifest -o $$@ --name $(1) --ver 1.0.0 --domain D2 --entry $(1).elf \
+	    --requires '$(subst $(space),$(comma),$(strip $(CAP_REQUIRES)))' --provides svc:$(1) \
+	    --syscalls '$(subst $(space),$(comma),$(strip $(CAP_SYSCALLS)))'
+$(RUN_DIR)/$(1)-1.0.0.vcap: $(RUN_DIR)/app-$(1)/manifest.json $(RUN_DIR)/app-$(1)/$(1).elf \
+                            $(CAPKEY)/alice.vcert | $(VCAPSULE)
+	@echo "  VCAP    $$@"
+	$(Q)$(VCAPSULE) build $$< -o $$@.unsigned --force > /dev/null
+	$(Q)$(VCAPSULE) sign $$@.unsigned --key $(CAPKEY)/machine.vmkey --cert $(CAPKEY)/alice.vcert \
+	    --passphrase-file $(CAPKEY)/pass.txt -o $$@ --force > /dev/null
+	@rm -f $$@.unsigned
+endef
+$(foreach a,$(APP_NAMES),$(eval $(call app_capsule,$(a))))
+
+# $(call run_system,NAME,APPS): $(CAPS)/sys-NAME/system.vcap, the signed
+# manifest of the system, demo and APPS, and NAME_MODULES, its image.
+define run_system
+$(CAPS)/$(1).json: sys/system.json scripts/run-manifest $(RUN_DIR)/app.txt $(CAPTOOL) \
+                  $(CAPS)/demo-1.0.0.vcap
+	$(Q)scripts/run-manifest $$< $$@.tmp $(2) && \
+	  $(CAPTOOL) system $$@.tmp $$@ $(CAPS)/demo-1.0.0.vcap && rm -f $$@.tmp
+$$(eval $$(call manifest,$(1),$(CAPS)/$(1).json))
+$$(eval $$(call system_capsule,$(1)))
+$(1)_MODULES := $(B)/user/init.elf $(CAPS)/sys-$(1)/system.vcap $(CAP_SERVICES) \
+                $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap \
+                $(foreach a,$(2),$(RUN_DIR)/$(a)-1.0.0.vcap)
+ALL += $$($(1)_MODULES)
+endef
+
+$(eval $(call run_system,run,$(APP_NAMES)))
+RUN_IMAGE_MODULES := $(run_MODULES)
+
+# For the scenarios: the same system without an APP, and with
+# user/greeter (the tour of docs/USING.md, tests/tools/using_doc.sh).
+$(if $(filter greeter,$(APP_NAMES)),,$(eval $(call app_capsule,greeter)))
+$(eval $(call run_system,tour,greeter))
+$(eval $(call image,run,$(filter-out $(RUN_DIR)/%,$(run_MODULES)),test quiet))
+$(eval $(call image,tour,$(tour_MODULES),test quiet))
