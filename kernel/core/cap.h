@@ -124,12 +124,9 @@ static inline bool cap_empty(const struct cap *c) { return c->type == V_TYPE_NUL
 static inline int cap_lookup(struct captable *t, uint64_t h, unsigned type, uint32_t rights,
                struct cap **out)
 {
-    /* one unsigned compare refuses slot 0, slots past the table and any
-     * bit above 32 (tables have at most 4096 slots) */
-    uint64_t slot_hi = h & 0xffffffff0000ffffull;
-    if (!t || slot_hi - 1 >= (uint64_t)t->nslots - 1)
+    uint32_t idx = V_HANDLE_SLOT(h);
+    if (!t || h >> 32 || idx == 0 || idx >= t->nslots)
         return V_EHANDLE;
-    uint32_t idx = (uint32_t)slot_hi;
     struct cap *c = &captable_slots(t)[idx];
     if (c->gen != V_HANDLE_GEN((uint32_t)h))
         return V_ESTALE;
