@@ -77,9 +77,25 @@ run-uefi: $(B)/.setup-done
 	@$(MAKE) --no-print-directory iso
 	$(QEMU_RUN) -bios $(OVMF) -cdrom $(B)/vectra.iso $(QEMU_DONE)
 
+# `make debug [TASK=NAME]`: what `make run` boots, halted before the first
+# instruction with QEMU's gdb stub on 127.0.0.1:1234 (never another
+# address); prints the one gdb command that attaches with the kernel's
+# symbols and TASK's (user/NAME, default init). Both are built with -g
+# and frame pointers, so `bt` walks kernel and Task frames.
+TASK ?= init
+DEBUG_GDB = gdb -q $(KERNEL_ELF) -ex 'target remote 127.0.0.1:1234' \
+	    -ex 'add-symbol-file $(B)/user/$(TASK).elf' -ex 'break kmain' -ex continue
+debug: $(B)/.setup-done
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@echo "make debug: QEMU is halted, waiting for gdb. In another terminal:"
+	@echo "  $(DEBUG_GDB)"
+	$(QEMU_RUN) -gdb tcp:127.0.0.1:1234 -S -kernel $(KERNEL_ELF) \
+	    -initrd "$(subst $(space),$(comma),$(strip $(RUN_MODULES)))" \
+	    $(if $(RUN_CMDLINE),-append "$(RUN_CMDLINE)") $(QEMU_DONE)
+
 clean:
 	rm -rf $(CLEAN_DIRS)
 
-.PHONY: all setup test run run-iso run-uefi clean iso bench fuzz
+.PHONY: all setup test run run-iso run-uefi debug clean iso bench fuzz
 .SECONDARY:
 

@@ -160,7 +160,10 @@ no_lm_msg:
     .asciz "vectra: this CPU has no long mode (x86_64); halting\r\n"
 
     .text
+    .cfi_sections .debug_frame  /* with the debug info: the image has no .eh_frame */
 start64_high:
+    .cfi_startproc
+    .cfi_undefined rip          /* the outermost frame: debuggers stop here */
     movabs $kernel_stack_top, %rsp
     xor %ebp, %ebp
     mov %edi, %edi              /* zero-extend the 32-bit arguments */
@@ -169,3 +172,4 @@ start64_high:
 6:  cli
     hlt
     jmp 6b
+    .cfi_endproc

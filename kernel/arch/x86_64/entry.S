@@ -82,7 +82,10 @@ isr_table:
 isr_spurious:
     iretq
 
+    .cfi_sections .debug_frame
 trap_common:
+    .cfi_startproc
+    .cfi_undefined rip          /* a debugger's backtrace ends at the trap */
     PUSH_GPRS
     testb $3, REGS_RIP + 8(%rsp)        /* CS of the interrupted context */
     jz 1f
@@ -96,6 +99,7 @@ trap_common:
     POP_GPRS
     add $16, %rsp                       /* vector, error */
     iretq
+    .cfi_endproc
 
 /*
  * syscall: rcx = user rip, r11 = user rflags, rsp = user rsp, IF = 0.
@@ -104,6 +108,8 @@ trap_common:
  */
     .globl syscall_entry
 syscall_entry:
+    .cfi_startproc
+    .cfi_undefined rip
     mov %rsp, syscall_user_rsp(%rip)
     mov cpu_tss+4(%rip), %rsp           /* tss.rsp0: end of current regs */
     push $SEL_UDATA
@@ -118,6 +124,7 @@ syscall_entry:
     movabs $kernel_stack_top, %rsp
     call syscall_dispatch               /* does not return */
     ud2
+    .cfi_endproc
 
 /*
  * arch_resume(struct regs *r): enter user mode with r. A Task that last
