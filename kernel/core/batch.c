@@ -85,7 +85,8 @@ struct v_ret sys_batch(struct task *self, const struct sys_args *a)
             }
             e[i].err = (int32_t)r.err;
             e[i].val = r.val;
-            if (!still_running(self)) {
+            /* only a call that changed a run queue can have stopped us */
+            if (sched_changed && !still_running(self)) {
                 put_back(at, e, i + 1);
                 return sys_ok(done + i + 1);
             }

@@ -27,3 +27,12 @@ expect() {
     pass "$name"
   fi
 }
+
+# flip FILE OFFSET: xor one byte with 0x01 in place
+flip() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+p, o = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, 'rb').read()); b[o] ^= 1; open(p, 'wb').write(b)
+PY
+}

@@ -22,7 +22,7 @@ cd "$ROOT"
 B=$(cd "$B" && pwd)
 V=$B/tools/vlog
 SUITE=tlog_interop
-. tests/tlog/expect.bash
+. tests/tools/expect.bash
 [ -x "$V" ] || { echo "FAIL tlog_interop:tool_built: $V missing"; exit 1; }
 X=/usr/share/gocode/src/golang.org/x/mod/sumdb
 if ! command -v go >/dev/null || [ ! -d "$X/tlog" ] || [ ! -d "$X/note" ]; then

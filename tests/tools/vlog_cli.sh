@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 V=$B/tools/vlog
 SUITE=vlog_cli
-. tests/tlog/expect.bash
+. tests/tools/expect.bash
 [ -x "$V" ] || { echo "FAIL vlog_cli:tool_built: $V missing"; exit 1; }
 T=$(mktemp -d /tmp/vectra-vlog.XXXXXX)
 trap 'rm -rf "$T"' EXIT
