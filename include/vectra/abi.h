@@ -46,7 +46,7 @@
     X(V_ENOTFOUND,     21, "no such entry")                                      \
     X(V_ETOOBIG,       22, "size exceeds a limit")                               \
     X(V_EWX,           23, "a mapping may not be both writable and executable")  \
-    X(V_EPENDING,      24, "batch entry: the call blocked; its result comes when it ends")
+    X(V_EPENDING,      24, "batch result: the call blocked; its result comes when it ends")
 
 /* ---- system calls: X(number, name, argument count) --------------------
  * Grouped by primitive; docs/ABI.md documents each one (arguments,
@@ -98,7 +98,7 @@
     /* Reticle: a frame born with contents */                            \
     X(34, frame_load,    6, MEM   )   /* (reticle, pages, offset, src, len, dst) -> handle */ \
     /* many calls in one trap */                                         \
-    X(35, batch,         2, MISC  )   /* (struct v_batch_entry *, n) -> entries completed */ \
+    X(35, batch,         3, MISC  )   /* (calls, n, results) -> calls completed */ \
     /* Ring: a doorbell and a wait in one */                             \
     X(36, ring_call,     3, RING  )   /* (end, mask, timeout_us) -> bits     */
 
@@ -240,18 +240,23 @@ struct v_taskinfo {
     char name[32];
 };
 
-/* batch: one entry per call, 64 bytes, the array 64-byte aligned (so no
- * entry crosses a page). The caller fills sysno and arg; the kernel
- * writes err and val of each entry it runs (err V_EPENDING while a call
- * that blocked waits; its result is written there when the wait ends). */
-struct v_batch_entry {
-    uint32_t sysno;
-    int32_t err;                  /* out */
+/* batch: a submission array of calls (read by the kernel) and a
+ * completion array of results (written by it), as capOS's and io_uring's
+ * rings: the caller fills sysno and arg; the kernel writes each call's
+ * result into the completion entry of the same index (err V_EPENDING
+ * while a call that blocked waits; its result is written there when the
+ * wait ends). */
+struct v_batch_call {
+    uint64_t sysno;
     uint64_t arg[6];
-    uint64_t val;                 /* out */
 };
-_Static_assert(sizeof(struct v_batch_entry) == 64, "batch entry layout");
-#define V_BATCH_MAX 256           /* entries in one batch call */
+struct v_batch_result {
+    int64_t err;
+    uint64_t val;
+};
+_Static_assert(sizeof(struct v_batch_call) == 56, "batch call layout");
+_Static_assert(sizeof(struct v_batch_result) == 16, "batch result layout");
+#define V_BATCH_MAX 256           /* calls in one batch */
 
 /* The Bundle page, mapped read-only into a Task at V_BUNDLE_ADDR. */
 #define V_BUNDLE_MAGIC 0x454c444e55425456ull   /* "VTBUNDLE" */

@@ -1,40 +1,54 @@
 /*
  * batch.c: many system calls in one trap (capOS's submission ring).
  *
- * batch(entries, n) runs the caller's array of struct v_batch_entry in
- * order, each through the same handler, with the same validation and the
- * same result, as the direct call: the handlers read their arguments in
- * place from a kernel copy of the entry, exactly as they read registers.
+ * batch(calls, n, results) runs the caller's array of struct
+ * v_batch_call in order, each through the same handler, with the same
+ * validation and the same result, as the direct call: the handlers read
+ * their arguments in place from a kernel copy of the call, exactly as
+ * they read registers. Results go to a separate array of struct
+ * v_batch_result, so the kernel reads 56 bytes and writes 16 per call.
  * What a trap costs (entry, exit, the straight-back check) is paid once
- * for the batch; an entry costs its handler and 64 bytes of copying.
+ * for the batch.
  *
  * Invariants:
- *   - the array is read 64 entries (one page) at a time, checked mapped
- *     writable and copied before any of those entries runs (a chunk that
- *     is not ends the batch: V_EFAULT for the first, else the count so
- *     far); each entry that ran has err and val written
- *     back, entries after the one that stopped the batch are untouched
- *     (so outputs of batched calls must not point into the array);
- *   - a batch stops after an entry that ended, suspended or blocked the
- *     caller, and before one that was preempted (SYS_RESTART): that entry
- *     did not run, and the batch's result counts only what did;
+ *   - calls are taken CHUNK at a time: the chunk's results are checked
+ *     mapped writable and its calls copied in before any of them runs (a
+ *     chunk that is not ends the batch: V_EFAULT for the first, else the
+ *     count so far); the results of those that ran are written back
+ *     together, results past the call that stopped the batch untouched
+ *     (so a call's own output must not point into the result array);
+ *   - a batch stops after a call that ended, suspended or blocked the
+ *     caller, and before one that was preempted (SYS_RESTART): that call
+ *     did not finish, and the batch's count covers only those that did;
  *   - a Task has at most one batched call waiting: batch_wait_va names its
- *     entry exactly while it is blocked in it; the wait's result goes
- *     there (signal.c's wait_result) and the batch's own result, the count
- *     including that entry, into its registers. A Task that unmapped its
- *     array meanwhile loses only that entry's result.
+ *     result exactly while it is blocked in it; the wait's result goes
+ *     there (signal.c's wait_result) and the batch's own, the count
+ *     including that call, into its registers. A Task that unmapped its
+ *     result array meanwhile loses only that result.
  */
 #include "core/aspace.h"
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/syscall.h"
 
-#define CHUNK (PAGE_SIZE / sizeof(struct v_batch_entry))
+#define CHUNK 32
 
-/* Write back entries [0, n) of the chunk at va: their results. */
-static void put_back(uint64_t va, const struct v_batch_entry *e, unsigned n)
+static struct v_ret nested(struct task *self, const struct sys_args *a)
 {
-    (void)arch_copy_to_user(va, e, n * sizeof *e);     /* a caller that unmapped it lost it */
+    return sys_err(V_EINVAL);                  /* no batches inside batches */
+}
+
+/* The dispatch table as batches see it. */
+static sys_fn handler(uint64_t no)
+{
+    if (no >= V_NSYSCALLS)
+        return 0;
+    return no == V_SYS_batch ? nested : syscall_table[no];
+}
+
+static void put_back(uint64_t va, const struct v_batch_result *r, unsigned n)
+{
+    (void)arch_copy_to_user(va, r, n * sizeof *r);     /* unmapped meanwhile: lost */
 }
 
 static bool still_running(struct task *self)
@@ -42,56 +56,53 @@ static bool still_running(struct task *self)
     return sched_cur == self && self->state == TASK_RUNNABLE && !self->suspended;
 }
 
-/* batch(entries, n) -> entries completed */
+/* batch(calls, n, results) -> calls completed */
 struct v_ret sys_batch(struct task *self, const struct sys_args *a)
 {
-    uint64_t va = a->a[0], n = a->a[1];
+    uint64_t cva = a->a[0], n = a->a[1], rva = a->a[2];
     if (n > V_BATCH_MAX)
         return sys_err(V_ETOOBIG);
-    if (va % sizeof(struct v_batch_entry))
+    if (cva % 8 || rva % sizeof(struct v_batch_result))
         return sys_err(V_EALIGN);
-    struct v_batch_entry e[CHUNK];
+    struct v_batch_call call[CHUNK];
+    struct v_batch_result res[CHUNK];
     for (uint64_t done = 0; done < n;) {
         unsigned m = (unsigned)(n - done < CHUNK ? n - done : CHUNK);
-        uint64_t at = va + done * sizeof *e;
-        /* results must be able to go back before anything of it runs */
-        if (!arch_pt_user_writable(task_as_root(self), at, m * sizeof *e) ||
-            arch_copy_from_user(e, at, m * sizeof *e) != V_OK)
+        uint64_t rat = rva + done * sizeof *res;
+        /* results must be able to go back before any call of the chunk runs */
+        if (!arch_pt_user_writable(task_as_root(self), rat, m * sizeof *res) ||
+            arch_copy_from_user(call, cva + done * sizeof *call, m * sizeof *call) != V_OK)
             return done ? sys_ok(done) : sys_err(V_EFAULT);
         for (unsigned i = 0; i < m; i++) {
-            uint32_t no = e[i].sysno;
+            sys_fn fn = handler(call[i].sysno);
             struct v_ret r;
-            if (no >= V_NSYSCALLS) {
+            if (!fn) {
                 r = sys_err(V_ENOSYS);
-            } else if (no == V_SYS_batch) {
-                r = sys_err(V_EINVAL);          /* no batches inside batches */
             } else {
-                self->ctr_class[syscall_class[no]]++;
-                r = syscall_table[no](self, (const struct sys_args *)e[i].arg);
+                self->ctr_class[syscall_class[call[i].sysno]]++;
+                r = fn(self, (const struct sys_args *)call[i].arg);
             }
-            if (r.err == SYS_RESTART) {         /* preempted: running it again finishes it */
-                put_back(at, e, i);
-                return sys_ok(done + i);
-            }
-            if (r.err == SYS_DEFER) {
-                e[i].err = V_EPENDING;
-                e[i].val = 0;
-                put_back(at, e, i + 1);
+            if (__builtin_expect(r.err < 0, 0)) {
+                if (r.err == SYS_RESTART) {     /* preempted: submitting it again finishes it */
+                    put_back(rat, res, i);
+                    return sys_ok(done + i);
+                }
+                res[i] = (struct v_batch_result){V_EPENDING, 0};
+                put_back(rat, res, i + 1);
                 if (sched_cur == self && self->state == TASK_BLOCKED) {
-                    self->batch_wait_va = at + i * sizeof *e;
+                    self->batch_wait_va = rat + i * sizeof *res;
                     self->batch_done = done + i + 1;
                 }
                 return sys_err(SYS_DEFER);
             }
-            e[i].err = (int32_t)r.err;
-            e[i].val = r.val;
+            res[i] = (struct v_batch_result){r.err, r.val};
             /* only a call that changed a run queue can have stopped us */
             if (sched_changed && !still_running(self)) {
-                put_back(at, e, i + 1);
+                put_back(rat, res, i + 1);
                 return sys_ok(done + i + 1);
             }
         }
-        put_back(at, e, m);
+        put_back(rat, res, m);
         done += m;
     }
     return sys_ok(n);
@@ -99,11 +110,9 @@ struct v_ret sys_batch(struct task *self, const struct sys_args *a)
 
 void batch_wait_done(struct task *t, int64_t err, uint64_t val)
 {
-    struct v_batch_entry *e = arch_pt_user_ptr(task_as_root(t), t->batch_wait_va, true);
-    if (e) {
-        e->err = (int32_t)err;
-        e->val = val;
-    }
+    struct v_batch_result *r = arch_pt_user_ptr(task_as_root(t), t->batch_wait_va, true);
+    if (r)
+        *r = (struct v_batch_result){err, val};
     REGS_SET_RESULT(&t->regs, V_OK, t->batch_done);
     t->batch_wait_va = 0;
 }

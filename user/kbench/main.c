@@ -839,17 +839,18 @@ static void bench_spawn_peer(void) { bench_spawn("spawn", peer_elf, peer_len, 0)
 static void bench_spawn_tiny(void) { bench_spawn("spawn_tiny", tiny, make_tiny(), 1); }
 
 /* batch: N null calls (clock, as null_syscall) in one trap, per call. */
-static struct v_batch_entry batch_q[64] __attribute__((aligned(64)));
+static struct v_batch_call batch_q[64];
+static struct v_batch_result batch_r[64];
 
 static void bench_batch_n(const char *name, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        batch_q[i] = (struct v_batch_entry){.sysno = V_SYS_clock};
+        batch_q[i] = (struct v_batch_call){.sysno = V_SYS_clock};
     for (size_t i = 0; i < warm(n_syscall / 8); i++)
-        v_batch((uint64_t)batch_q, n);
+        v_batch((uint64_t)batch_q, n, (uint64_t)batch_r);
     for (size_t i = 0; i < n_syscall / 8; i++) {
         uint64_t t0 = kb_tsc();
-        v_batch((uint64_t)batch_q, n);
+        v_batch((uint64_t)batch_q, n, (uint64_t)batch_r);
         uint64_t t1 = kb_tsc();
         s[i] = net(t0, t1) / n;
     }
