@@ -60,14 +60,14 @@ TEST_DEPS_test_reticle := $(B)/host/kernel/core/reticle.o
 TEST_LIBS_test_ring := -lpthread
 
 # The kernel's in-guest suite: user/ktest as the root Task, user/kchild beside it.
-$(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet))
+$(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf $(B)/user/timerd.elf,test quiet))
 # PRE0001 at full size under icount: a 10^6-node revocation beside a 1 ms timer.
 $(eval $(call image,ktest-revoke,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet revoke=1000000))
 $(eval $(call image,root-delete-self,$(B)/user/hello.elf,test delete=self))
 $(eval $(call image,root-delete-table,$(B)/user/hello.elf,test delete=table))
 $(eval $(call image,root-delete-aspace,$(B)/user/hello.elf,test delete=aspace))
 # make fuzz's in-guest part: the syscall fuzzer at 10^6 calls (tests/long/).
-$(eval $(call image,ktest-fuzz,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet fuzz=1000000))
+$(eval $(call image,ktest-fuzz,$(B)/user/ktest.elf $(B)/user/kchild.elf $(B)/user/timerd.elf,test quiet fuzz=1000000 soak=1000))
 
 # The system as `make run` boots it: no "test" on the command line, so the
 # kernel does not end QEMU by itself (tests/scenarios/run_halt.scn).

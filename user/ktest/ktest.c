@@ -8,6 +8,7 @@
 
 uint64_t kt_revoke_nodes = 20000;
 uint64_t kt_fuzz_calls = 100000;
+uint64_t kt_soak_cycles = 100;
 bool kt_revoke_strict;
 #define ALIGN_UP_PAGE(x) (((x) + 4095) & ~4095ull)
 v_handle T, SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
@@ -109,6 +110,9 @@ int main(void)
     IOPORTS = rt_cap("ioports");
     MMIO = rt_cap("mmio0");
     SIGF = (v_handle)v_signal_mint(SELF, 1ull << FAULT_BIT, V_SLOT_ANY).val;
+    const char *sk = strstr(bi->cmdline, "soak=");
+    if (sk)
+        kt_soak_cycles = strtoull(sk + 5, 0, 10);
     const char *fz = strstr(bi->cmdline, "fuzz=");
     if (fz)
         kt_fuzz_calls = strtoull(fz + 5, 0, 10);

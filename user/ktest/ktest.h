@@ -50,6 +50,7 @@ extern v_handle SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
 #define FAULT_BIT 63
 #define SCRATCH_VA 0x30000000ull
 extern uint64_t kt_fuzz_calls;      /* SYS0002: "fuzz=N" on the command line */
+extern uint64_t kt_soak_cycles;     /* SOK0001: "soak=N" on the command line */
 extern uint64_t kt_revoke_nodes;    /* PRE0001: "revoke=N" on the command line */
 extern bool kt_revoke_strict;       /* ... and its deadline is checked */
 extern const void *child_elf;
