@@ -41,6 +41,11 @@ struct boot_info {
     unsigned dropped_modules;                   /* beyond BOOT_MAX_MODULES */
     char cmdline[256];
     paddr_t info_base, info_size;               /* the loader's structure, kept intact until parsed */
+    /* The ACPI RSDP (from a loader's tag, or found in the firmware's
+     * areas), copied here because the loader's memory is reused: */
+    uint8_t rsdp[36];
+    uint32_t rsdp_len;                          /* 0: none found */
+    paddr_t rsdp_at;
 };
 /* Returns false (with a message printed) if the loader is unknown. */
 bool arch_boot_info(uint32_t magic, paddr_t info, struct boot_info *bi);

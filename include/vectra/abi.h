@@ -295,6 +295,23 @@ struct v_bootmod {
     char name[48];
     uint64_t vaddr, size;
 };
+/* What the kernel learned from the firmware (ACPI), for the root's
+ * device manager: each ECAM window is also the root's device Reticle
+ * "ecam<i>", whose first page is bus start_bus's. */
+#define V_PLATFORM_ACPI  1u       /* ACPI tables were read */
+#define V_PLATFORM_IOMMU 2u       /* a DMA-remapping unit exists (VT-d DMAR) */
+#define V_PLATFORM_PCAT  4u       /* a pair of 8259s is present */
+struct v_ecam {
+    uint64_t base;                /* physical address of start_bus's configuration space */
+    uint16_t segment;
+    uint8_t start_bus, end_bus;
+    uint32_t reserved;
+};
+struct v_platform {
+    uint32_t flags;               /* V_PLATFORM_* */
+    uint32_t necam;
+    struct v_ecam ecam[4];
+};
 struct v_bootinfo {
     uint64_t magic;               /* V_BUNDLE_MAGIC ^ 1 */
     uint32_t nmodules, reserved;
@@ -302,6 +319,7 @@ struct v_bootinfo {
     uint64_t tsc_at_root;         /* rdtsc just before the root Task ran */
     char cmdline[128];
     struct v_bootmod module[16];
+    struct v_platform platform;
 };
 
 #endif /* __ASSEMBLY__ */

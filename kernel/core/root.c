@@ -11,13 +11,15 @@
  *
  * The root's Bundle lists: self, table, aspace, debug, irq, ioports
  * (0x100..0xffff), rtc (the CMOS clock's ports 0x70..0x71), reticle0..
- * (RAM, largest first) and mmio0 (the PCI hole, if any). The
+ * (RAM, largest first), ecam0.. (the PCI configuration windows ACPI
+ * names) and mmio0.. (the PCI hole's pieces around them). The
  * boot modules are mapped read-only from V_MODULES_ADDR and described
  * by the page at V_BOOTINFO_ADDR.
  */
 #include "core/root.h"
 #include "core/aspace.h"
 #include "core/device.h"
+#include "core/platform.h"
 #include "core/pmem.h"
 #include "core/reticle.h"
 #include "core/sched.h"
@@ -242,10 +244,50 @@ void root_give_memory(const struct boot_info *bi)
             low_top = bi->ram[i].base + bi->ram[i].size;
     paddr_t hole = ALIGN_UP(low_top, 256ull << 20);
     paddr_t hole_end = 0xfec00000ull;    /* IOAPIC, LAPIC and firmware above: kernel's */
-    if (hole < hole_end) {
-        struct reticle *dev = reticle_init_device(hole, hole_end - hole);
-        if (dev)
-            give("mmio0", V_TYPE_RETICLE, V_R_ALL, dev, 0);
+
+    /* The ECAM windows are configuration space, handed out on their own
+     * (a device manager needs them, a driver never does), so the MMIO
+     * Reticles are the hole's pieces around them, in address order. */
+    const struct acpi_platform *p = &platform.acpi;
+    struct v_platform *vp = &bootinfo->platform;
+    vp->flags = (platform.has_acpi ? V_PLATFORM_ACPI : 0) | (p->has_dmar ? V_PLATFORM_IOMMU : 0) |
+                (p->pcat_compat ? V_PLATFORM_PCAT : 0);
+    paddr_t lo[ACPI_MAX_ECAM], hi[ACPI_MAX_ECAM];
+    unsigned ne = 0;
+    for (unsigned i = 0; i < p->necam && ne < ARRAY_LEN(vp->ecam); i++) {
+        const struct acpi_mcfg_range *e = &p->ecam[i];
+        lo[ne] = e->base + ((uint64_t)e->start_bus << 20);
+        hi[ne] = e->base + (((uint64_t)e->end_bus + 1) << 20);
+        struct reticle *er = reticle_init_device(lo[ne], hi[ne] - lo[ne]);
+        if (!er)
+            break;
+        char name[8] = "ecam0";
+        name[4] = (char)('0' + ne);
+        give(name, V_TYPE_RETICLE, V_R_ALL, er, 0);
+        vp->ecam[ne] = (struct v_ecam){lo[ne], e->segment, e->start_bus, e->end_bus, 0};
+        ne++;
+    }
+    vp->necam = ne;
+    unsigned piece = 0;
+    for (paddr_t at = hole; at < hole_end;) {
+        paddr_t end = hole_end, skip = 0;
+        for (unsigned i = 0; i < ne; i++) {
+            if (lo[i] <= at && at < hi[i])
+                skip = hi[i] > skip ? hi[i] : skip;      /* inside a window: past it */
+            else if (lo[i] > at && lo[i] < end)
+                end = lo[i];                             /* a window starts ahead */
+        }
+        if (skip) {
+            at = skip;
+            continue;
+        }
+        struct reticle *dev = reticle_init_device(at, end - at);
+        if (dev) {
+            char name[8] = "mmio0";
+            name[4] = (char)('0' + piece++);
+            give(name, V_TYPE_RETICLE, V_R_ALL, dev, 0);
+        }
+        at = end;
     }
 }
 

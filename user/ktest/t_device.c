@@ -1,5 +1,6 @@
 /* Driver capabilities: I/O ports, IRQs, the debug console. */
 #include "ktest.h"
+#include "pci/pci.h"
 
 #define COM1 0x3f8
 
@@ -95,4 +96,58 @@ KCASE(DEV0009, 1, "what if the IRQ capability that bound a line is deleted while
     K_OK(v_irq_bind(two, 5, 31));
     K_OK(v_cap_delete(two));
     K_OK(v_irq_ack(IRQ, 5));           /* the root capability still covers it */
+}
+
+/* PCI enumeration from a Task, through the ECAM window the kernel found
+ * in ACPI's MCFG and handed to the root as "ecam0": read with lib/pci. */
+static uint32_t ecam_read32(void *ctx, uint16_t off)
+{
+    return *(volatile const uint32_t *)((const uint8_t *)ctx + off);
+}
+static void ecam_write32(void *ctx, uint16_t off, uint32_t val) { (void)ctx, (void)off, (void)val; }
+
+KCASE(DEV0010, 0, "the ECAM window ACPI names is the root's ecam0, and bus 0 enumerates through it")
+{
+    const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    v_handle ecam = rt_cap("ecam0");
+    if (!(bi->platform.flags & V_PLATFORM_ACPI) || bi->platform.necam == 0) {
+        K_TRUE(!ecam);                   /* no MCFG (plain pc): no ecam0 either */
+        return;
+    }
+    K_TRUE(ecam != 0);
+    struct v_capinfo ri;
+    K_OK(v_cap_info(ecam, (uint64_t)&ri));
+    K_EQ(ri.phys, bi->platform.ecam[0].base);
+    K_EQ(ri.size, (uint64_t)(bi->platform.ecam[0].end_bus - bi->platform.ecam[0].start_bus + 1) << 20);
+    if (MMIO) {                          /* the MMIO Reticles do not overlap it */
+        struct v_capinfo mi;
+        K_OK(v_cap_info(MMIO, (uint64_t)&mi));
+        K_TRUE(mi.phys + mi.size <= ri.phys || mi.phys >= ri.phys + ri.size);
+    }
+    K_ERR(v_retype(ecam, V_TYPE_TASK, 0, V_SLOT_ANY), V_EINVAL);
+    uint64_t f0 = kt_free(ecam);
+    unsigned found = 0, host_bridge = 0, bridges = 0;
+    v_handle f[32];
+    for (unsigned dev = 0; dev < 32; dev++) {
+        /* one device's 8 functions: the next 32 KiB of the window */
+        f[dev] = (v_handle)K_OK(v_retype(ecam, V_TYPE_FRAME, 8, V_SLOT_ANY));
+        struct v_capinfo fi;
+        K_OK(v_cap_info(f[dev], (uint64_t)&fi));
+        K_EQ(fi.phys, ri.phys + dev * 0x8000ull);
+        K_OK(v_as_map(AS, f[dev], SCRATCH_VA, V_R_READ));
+        struct pci_cfg cfg = {ecam_read32, ecam_write32, (void *)SCRATCH_VA};
+        struct pci_header h;
+        if (pci_header_read(&cfg, &h) == PCI_OK && h.vendor != 0xffff) {
+            found++;
+            host_bridge += dev == 0 && h.class_code == 0x06 && h.subclass == 0x00;
+            bridges += h.class_code == 0x06;
+        }
+        K_OK(v_as_unmap(f[dev]));
+    }
+    for (unsigned dev = 0; dev < 32; dev++)
+        K_OK(v_cap_delete(f[dev]));
+    printf("KTEST NOTE DEV0010 bus 0: %u devices, %u bridges\n", found, bridges);
+    K_TRUE(found >= 2 && found < 32);    /* empty slots read all ones */
+    K_EQ(host_bridge, 1);                /* 00:00.0 is the host bridge */
+    K_EQ(kt_free(ecam), f0);
 }

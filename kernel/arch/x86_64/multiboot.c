@@ -8,6 +8,7 @@
  * RAM regions come back page-aligned inwards, sorted and disjoint.
  */
 #include "arch.h"
+#include "acpi/acpi.h"
 
 #define MB1_BOOT_MAGIC 0x2BADB002
 #define MB2_BOOT_MAGIC 0x36d76289
@@ -119,6 +120,15 @@ static bool parse_mb1(paddr_t info, struct boot_info *bi)
     return true;
 }
 
+static void keep_rsdp(struct boot_info *bi, paddr_t at, uint64_t len)
+{
+    if (len > sizeof bi->rsdp)
+        len = sizeof bi->rsdp;
+    memcpy(bi->rsdp, arch_phys_to_virt(at), len);
+    bi->rsdp_len = (uint32_t)len;
+    bi->rsdp_at = at;
+}
+
 static bool parse_mb2(paddr_t info, struct boot_info *bi)
 {
     if (!early_ok(info, 8))
@@ -139,6 +149,8 @@ static bool parse_mb2(paddr_t info, struct boot_info *bi)
             copy_str(bi->cmdline, sizeof bi->cmdline, p + 8);
         } else if (type == 3 && size >= 16) {
             add_module(bi, t[2], t[3], p + 16);
+        } else if ((type == 14 || type == 15) && size > 8 && !bi->rsdp_len) {
+            keep_rsdp(bi, p + 8, size - 8);     /* ACPI old/new RSDP: a copy inside the tag */
         } else if (type == 6 && size >= 16) {
             uint32_t esize = t[2];
             if (esize >= 24)
@@ -151,6 +163,31 @@ static bool parse_mb2(paddr_t info, struct boot_info *bi)
         p += ALIGN_UP((uint64_t)size, 8);
     }
     return true;
+}
+
+/* BIOS firmware's RSDP, for loaders that give none (Multiboot 1, QEMU
+ * -kernel): on a 16-byte boundary in the first KiB of the EBDA or in
+ * 0xE0000-0xFFFFF (ACPI 6.5 5.2.5.1). One 64-bit compare a candidate;
+ * lib/acpi validates the one found (checksums, revision, length). */
+static void find_rsdp(struct boot_info *bi)
+{
+    const uint64_t sig = 0x2052545020445352ull;     /* "RSD PTR " */
+    uint64_t ebda = (uint64_t)*(const uint16_t *)arch_phys_to_virt(0x40e) << 4;
+    const struct { uint64_t lo, hi; } area[] = {{ebda, ebda + 1024}, {0xe0000, 0x100000}};
+    for (unsigned k = 0; k < ARRAY_LEN(area); k++) {
+        if (area[k].lo < 0x80000 || area[k].hi > 0x100000)
+            continue;                               /* no EBDA pointer worth believing */
+        for (uint64_t p = area[k].lo; p + 20 <= area[k].hi; p += 16) {
+            if (*(const uint64_t *)arch_phys_to_virt(p) != sig)
+                continue;
+            uint32_t len = (uint32_t)(area[k].hi - p < 36 ? area[k].hi - p : 36);
+            struct acpi_rsdp r;
+            if (acpi_rsdp_parse(arch_phys_to_virt(p), len, p, &r) == ACPI_OK) {
+                keep_rsdp(bi, p, len);
+                return;
+            }
+        }
+    }
 }
 
 bool arch_boot_info(uint32_t magic, paddr_t info, struct boot_info *bi)
@@ -170,5 +207,7 @@ bool arch_boot_info(uint32_t magic, paddr_t info, struct boot_info *bi)
         return false;
     }
     normalise(bi);
+    if (!bi->rsdp_len)
+        find_rsdp(bi);
     return true;
 }

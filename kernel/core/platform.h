@@ -1,0 +1,26 @@
+/*
+ * platform: what the kernel learns from the firmware's ACPI tables (read
+ * by lib/acpi) at boot, and only that: the interrupt controllers it will
+ * route device interrupts through, the PCI ECAM windows it hands out as
+ * device Reticles, and the IOMMU units that will confine DMA. Enumerating
+ * and driving devices is user space's (docs/DEVICES.md).
+ *
+ * Invariants: read once, before the root Task exists, then immutable; a
+ * machine without ACPI (or with tables lib/acpi refuses) boots with
+ * has_acpi false, says so, and hands out no ECAM or IOMMU.
+ */
+#ifndef CORE_PLATFORM_H
+#define CORE_PLATFORM_H
+
+#include "arch.h"
+#include "acpi/acpi.h"
+
+struct platform {
+    bool has_acpi;
+    struct acpi_platform acpi;  /* valid when has_acpi */
+};
+
+extern struct platform platform;
+void platform_init(const struct boot_info *bi);
+
+#endif
