@@ -14,32 +14,8 @@ VKEY=$B/tools/vkey
 VCAP=$B/tools/vcapsule
 T=$(mktemp -d /tmp/vectra-capsule-cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-failed=0
-
-pass() { echo "PASS capsule_cli:$1"; }
-fail() { echo "FAIL capsule_cli:$1: $2"; failed=1; }
-
-# expect NAME STATUS PATTERN -- command...: exit status and a pattern in the
-# combined output; a sanitizer report is always a failure, and so is a
-# match of $NOT when it is set (NOT=pattern expect ...).
-expect() {
-  local name=$1 want=$2 pat=$3
-  shift 4
-  local out st
-  out=$("$@" 2>&1)
-  st=$?
-  if grep -q 'Sanitizer\|runtime error' <<<"$out"; then
-    fail "$name" "sanitizer report: $(grep -m1 'Sanitizer\|runtime error' <<<"$out")"
-  elif [ -n "${NOT:-}" ] && grep -qE -- "$NOT" <<<"$out"; then
-    fail "$name" "output has /$NOT/: $(head -c 300 <<<"$out")"
-  elif [ "$st" != "$want" ]; then
-    fail "$name" "exit $st, want $want: $(head -c 300 <<<"$out")"
-  elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
-    fail "$name" "output lacks /$pat/: $(head -c 300 <<<"$out")"
-  else
-    pass "$name"
-  fi
-}
+SUITE=capsule_cli
+. tests/tools/expect.bash
 
 for t in "$VKEY" "$VCAP"; do
   [ -x "$t" ] || { echo "FAIL capsule_cli:tools_built: $t missing"; exit 1; }

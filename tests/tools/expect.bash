@@ -5,7 +5,8 @@
 #   expect NAME STATUS PATTERN -- command...
 # passes when the command exits with STATUS and its combined output
 # matches the extended regex PATTERN (empty: anything); a sanitizer report
-# is always a failure.
+# is always a failure, and so is a match of $NOT when it is set
+# (NOT=pattern expect ...).
 failed=0
 
 pass() { echo "PASS $SUITE:$1"; }
@@ -19,6 +20,8 @@ expect() {
   st=$?
   if grep -q 'Sanitizer\|runtime error' <<<"$out"; then
     fail "$name" "sanitizer report: $(grep -m1 'Sanitizer\|runtime error' <<<"$out")"
+  elif [ -n "${NOT:-}" ] && grep -qE -- "$NOT" <<<"$out"; then
+    fail "$name" "output has /$NOT/: $(head -c 300 <<<"$out")"
   elif [ "$st" != "$want" ]; then
     fail "$name" "exit $st, want $want: $(head -c 300 <<<"$out")"
   elif [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then
