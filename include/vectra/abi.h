@@ -263,7 +263,8 @@ _Static_assert(sizeof(struct v_batch_result) == 16, "batch result layout");
 #define V_BUNDLE_NAME 24
 struct v_bundle_entry {
     char name[V_BUNDLE_NAME];     /* NUL-padded */
-    uint32_t type;
+    uint16_t type;
+    uint16_t rights;              /* of the capability as granted (V_R_*) */
     v_handle handle;
 };
 struct v_bundle {

@@ -5,7 +5,7 @@
  * the kernel maps it read-only into the child at V_BUNDLE_ADDR and writes
  * each entry itself as bundle_add copies a capability into the child's
  * table, so the listing always says what was actually granted: name,
- * type and the handle in the child's table. The child looks capabilities
+ * type, rights and the handle in the child's table. The child looks capabilities
  * up by name (the runtime's rt_cap), never by number.
  */
 #include "core/aspace.h"
@@ -67,7 +67,8 @@ struct v_ret sys_bundle_add(struct task *self, const struct sys_args *a)
     obj_transfer(dst, src, a->a[4] & V_MOVE);
     struct v_bundle_entry *en = &b->entry[b->count++];
     memcpy(en->name, name, sizeof name);
-    en->type = type;
+    en->type = (uint16_t)type;
+    en->rights = (uint16_t)dst->rights;
     en->handle = cap_handle(to, dst);
     return sys_ok(en->handle);
 }

@@ -77,7 +77,8 @@ static struct cap *give(const char *name, unsigned type, uint32_t rights, void *
     struct v_bundle_entry *e = &bundle->entry[bundle->count++];
     for (size_t i = 0; name[i] && i + 1 < sizeof e->name; i++)
         e->name[i] = name[i];
-    e->type = type;
+    e->type = (uint16_t)type;
+    e->rights = (uint16_t)rights;
     e->handle = cap_handle(t, slot);
     return slot;
 }

@@ -216,6 +216,7 @@ static void caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
         const char *tn = ty < 12 ? type_names[ty] : "?";
         Supervisor_CapInfo_set_type(e, tn, strlen(tn));
         Supervisor_CapInfo_set_handle(e, bun->entry[i].handle);
+        Supervisor_CapInfo_set_rights(e, bun->entry[i].rights);
     }
     v_cap_delete(copy);
     send_built(c, m, &b);

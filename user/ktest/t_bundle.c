@@ -66,7 +66,13 @@ KCASE(BUN0002, 0, "the kernel writes each entry as it grants the capability")
     K_EQ(b->count, 1);
     K_TRUE(!strcmp(b->entry[0].name, "console"));
     K_EQ(b->entry[0].type, V_TYPE_DEBUG);
+    K_EQ(b->entry[0].rights, V_R_ALL);
     K_EQ(b->entry[0].handle, h);
+    /* a narrowed capability is listed with the rights it was granted */
+    v_handle ro = (v_handle)K_OK(v_cap_mint(DEBUG, V_SLOT_ANY, V_R_WRITE | V_R_GRANT, 0));
+    K_OK(v_bundle_add(s.task, (uint64_t)"log", 3, ro, V_MOVE));
+    K_EQ(b->count, 2);
+    K_EQ(b->entry[1].rights, V_R_WRITE | V_R_GRANT);
     drop_shell(&s);
 }
 

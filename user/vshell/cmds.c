@@ -289,15 +289,21 @@ static void cmd_caps(int argc, char **argv)
         return;
     if (st != Supervisor_Status_ok)
         return say_status("caps", argv[1], st, (struct capnp_text){"", 0});
-    /* No RIGHTS column: init cannot read the rights of a capability in
-     * another Task's table (the Bundle records name, type and handle). */
-    printf("%-24s %-10s %10s\n", "NAME", "TYPE", "HANDLE");
+    /* RIGHTS as the kernel wrote them into the Bundle when it granted
+     * each capability: read, write, execute, grant, control */
+    printf("%-24s %-10s %-6s %10s\n", "NAME", "TYPE", "RIGHTS", "HANDLE");
     for (uint32_t i = 0; i < Supervisor_CapInfo_RList_len(l); i++) {
         Supervisor_CapInfo_R c = Supervisor_CapInfo_RList_get(l, i);
         sh_clean(Supervisor_CapInfo_name(c), 24);
         printf(" ");
         sh_clean(Supervisor_CapInfo_type(c), 10);
-        printf(" %#10x\n", Supervisor_CapInfo_handle(c));
+        uint32_t rt = Supervisor_CapInfo_rights(c);
+        char rs[6] = "-----";
+        static const char letter[] = "rwxgc";
+        for (unsigned k = 0; k < 5; k++)
+            if (rt & 1u << k)
+                rs[k] = letter[k];
+        printf(" %-6s %#10x\n", rs, Supervisor_CapInfo_handle(c));
     }
     if (!Supervisor_CapInfo_RList_len(l))
         printf("(no capabilities)\n");
