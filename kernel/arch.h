@@ -39,6 +39,7 @@ struct boot_info {
     struct boot_module modules[BOOT_MAX_MODULES];
     unsigned nmodules;
     unsigned dropped_modules;                   /* beyond BOOT_MAX_MODULES */
+    char first_dropped[64];                     /* the name of the first of them */
     char cmdline[256];
     paddr_t info_base, info_size;               /* the loader's structure, kept intact until parsed */
     /* The ACPI RSDP (from a loader's tag, or found in the firmware's

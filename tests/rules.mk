@@ -40,6 +40,8 @@ $(eval $(call image,garbage,$(B)/images/garbage.bin,test))
 $(eval $(call image,truncated,$(B)/images/truncated.elf,test))
 $(eval $(call image,wx,$(B)/images/wx.elf,test))
 $(eval $(call image,nomodule,,test))
+# 17 boot modules, one more than the boot information holds.
+$(eval $(call image,too-many-modules,$(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17,$(B)/user/hello.elf),test))
 
 # The GRUB ISO under SeaBIOS and under OVMF (UEFI).
 IMAGES += $(B)/images/iso-bios.img $(B)/images/iso-uefi.img

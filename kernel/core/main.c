@@ -39,9 +39,15 @@ void kmain(uint32_t magic, uint32_t info)
         ram += bi->ram[i].size;
     kprintf("boot: %s, %lu MiB RAM in %u regions, %u modules, cmdline '%s'\n", bi->protocol,
             ram >> 20, bi->nram, bi->nmodules, bi->cmdline);
-    if (bi->dropped_modules)
-        kprintf("boot: %u modules beyond the first %u ignored\n", bi->dropped_modules,
-                BOOT_MAX_MODULES);
+    /* An image with more modules than the boot information can describe
+     * is broken: booting it would start a system without some of what it
+     * was built with, so the boot stops and says which. */
+    if (bi->dropped_modules) {
+        kprintf("boot: %u modules, at most %u: '%s' and %u more would be left out; not "
+                "booting an incomplete image\n", bi->nmodules + bi->dropped_modules,
+                BOOT_MAX_MODULES, bi->first_dropped, bi->dropped_modules - 1);
+        kernel_halt(EXIT_FAIL);
+    }
     if (!kopt_quiet)
         for (unsigned i = 0; i < bi->nmodules; i++)
             kprintf("boot: module %u '%s' at %#lx, %lu bytes\n", i, bi->modules[i].name,

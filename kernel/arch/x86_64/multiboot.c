@@ -71,7 +71,8 @@ static void normalise(struct boot_info *bi)
 static void add_module(struct boot_info *bi, paddr_t start, paddr_t end, paddr_t name)
 {
     if (bi->nmodules == BOOT_MAX_MODULES) {
-        bi->dropped_modules++;
+        if (!bi->dropped_modules++)
+            copy_str(bi->first_dropped, sizeof bi->first_dropped, name);
         return;
     }
     struct boot_module *m = &bi->modules[bi->nmodules++];
