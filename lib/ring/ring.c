@@ -40,17 +40,12 @@ void ring_copy(void *dst, const void *src, uint32_t n)
         *d++ = *s++;
 }
 
-#define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define LOAD_RLX(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-
 enum ring_status ring_view_init(struct ring_view *v, void *base, size_t mapped, bool producer)
 {
     struct v_ring_ctl *ctl = base;
     if (mapped < V_RING_CTL_SIZE)
         return RING_EINVAL;
-    uint32_t n = LOAD_RLX(&ctl->slots), sz = LOAD_RLX(&ctl->slot_size);
+    uint32_t n = RING_LOAD_RLX(&ctl->slots), sz = RING_LOAD_RLX(&ctl->slot_size);
     if (n == 0 || (n & (n - 1)) || n > (1u << V_RING_MAX_SLOTS_LOG2) ||
         sz < (1u << V_RING_SLOT_MIN_LOG2) || sz > (1u << V_RING_SLOT_MAX_LOG2) ||
         (sz & (sz - 1)) || (uint64_t)n * sz > mapped - V_RING_CTL_SIZE)
@@ -61,44 +56,6 @@ enum ring_status ring_view_init(struct ring_view *v, void *base, size_t mapped, 
     v->slot_size = sz;
     v->producer = producer;
     return RING_OK;
-}
-
-uint32_t ring_payload_max(const struct ring_view *v) { return v->slot_size - RING_SLOT_HDR; }
-
-bool ring_closed(const struct ring_view *v) { return LOAD_ACQ(&v->ctl->closed) != 0; }
-
-static struct ring_slot *slot_at(const struct ring_view *v, uint32_t idx)
-{
-    return (struct ring_slot *)(v->slots + (size_t)(idx & (v->nslots - 1)) * v->slot_size);
-}
-
-uint32_t ring_count(const struct ring_view *v)
-{
-    uint32_t used = LOAD_ACQ(&v->ctl->tail) - LOAD_ACQ(&v->ctl->head);
-    if (used > v->nslots)
-        return 0;
-    return v->producer ? v->nslots - used : used;
-}
-
-enum ring_status ring_reserve(struct ring_view *v, struct ring_slot **slot)
-{
-    if (ring_closed(v))
-        return RING_CLOSED;
-    uint32_t tail = LOAD_RLX(&v->ctl->tail);
-    uint32_t head = LOAD_ACQ(&v->ctl->head);
-    uint32_t used = tail - head;
-    if (used > v->nslots)
-        return RING_CORRUPT;
-    if (used == v->nslots)
-        return RING_FULL;
-    *slot = slot_at(v, tail);
-    return RING_OK;
-}
-
-void ring_commit(struct ring_view *v)
-{
-    STORE_REL(&v->ctl->tail, LOAD_RLX(&v->ctl->tail) + 1);
-    FENCE();    /* order the publish before reading the peer's sleeping word */
 }
 
 enum ring_status ring_push(struct ring_view *v, const struct ring_slot *hdr, const void *payload)
@@ -113,28 +70,6 @@ enum ring_status ring_push(struct ring_view *v, const struct ring_slot *hdr, con
     ring_copy(s + 1, payload, hdr->len);
     ring_commit(v);
     return RING_OK;
-}
-
-enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot)
-{
-    uint32_t head = LOAD_RLX(&v->ctl->head);
-    uint32_t tail = LOAD_ACQ(&v->ctl->tail);
-    uint32_t used = tail - head;
-    if (used > v->nslots)
-        return RING_CORRUPT;
-    if (used == 0)
-        return ring_closed(v) ? RING_CLOSED : RING_EMPTY;
-    const struct ring_slot *s = slot_at(v, head);
-    if (LOAD_RLX(&s->len) > ring_payload_max(v))
-        return RING_CORRUPT;
-    *slot = s;
-    return RING_OK;
-}
-
-void ring_release(struct ring_view *v)
-{
-    STORE_REL(&v->ctl->head, LOAD_RLX(&v->ctl->head) + 1);
-    FENCE();
 }
 
 enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf, size_t cap)
@@ -153,17 +88,4 @@ enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf,
     *hdr = h;
     ring_release(v);
     return RING_OK;
-}
-
-void ring_set_sleeping(struct ring_view *v, bool sleeping)
-{
-    uint32_t *w = v->producer ? &v->ctl->prod_sleeping : &v->ctl->cons_sleeping;
-    __atomic_store_n(w, sleeping ? 1u : 0u, __ATOMIC_SEQ_CST);
-    FENCE();
-}
-
-bool ring_peer_sleeping(const struct ring_view *v)
-{
-    const uint32_t *w = v->producer ? &v->ctl->cons_sleeping : &v->ctl->prod_sleeping;
-    return LOAD_ACQ(w) != 0;
 }

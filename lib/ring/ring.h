@@ -56,29 +56,108 @@ struct ring_view {
 };
 
 enum ring_status ring_view_init(struct ring_view *v, void *base, size_t mapped, bool producer);
-uint32_t ring_payload_max(const struct ring_view *v);
 
-/* Producer side. */
+/* Producer side: copy in (push), or reserve the next slot to fill in
+ * place and commit it. */
 enum ring_status ring_push(struct ring_view *v, const struct ring_slot *hdr, const void *payload);
-/* Reserve the next slot to fill in place; commit publishes it. */
-enum ring_status ring_reserve(struct ring_view *v, struct ring_slot **slot);
-void ring_commit(struct ring_view *v);
+static inline enum ring_status ring_reserve(struct ring_view *v, struct ring_slot **slot);
+static inline void ring_commit(struct ring_view *v);
 
-/* Consumer side: copy out, or look in place and release. */
+/* Consumer side: copy out (pop), or look in place and release. */
 enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf, size_t cap);
-enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot);
-void ring_release(struct ring_view *v);
+static inline enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot);
+static inline void ring_release(struct ring_view *v);
 
 /* The payload copy ring_push and ring_pop use, for writers and readers in
  * place: by words, any alignment, dst and src disjoint. */
 void ring_copy(void *dst, const void *src, uint32_t n);
 
+/* The small operations every message makes are inline: a call costs as
+ * much as each of them (they are a load or two and a compare). */
+#define RING_LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define RING_LOAD_RLX(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RING_STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define RING_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+static inline uint32_t ring_payload_max(const struct ring_view *v)
+{
+    return v->slot_size - RING_SLOT_HDR;
+}
+
+static inline bool ring_closed(const struct ring_view *v)
+{
+    return RING_LOAD_ACQ(&v->ctl->closed) != 0;
+}
+
+static inline struct ring_slot *ring_slot_at_(const struct ring_view *v, uint32_t idx)
+{
+    return (struct ring_slot *)(v->slots + (size_t)(idx & (v->nslots - 1)) * v->slot_size);
+}
+
 /* How many messages are waiting (consumer) or free slots (producer). */
-uint32_t ring_count(const struct ring_view *v);
-bool ring_closed(const struct ring_view *v);
+static inline uint32_t ring_count(const struct ring_view *v)
+{
+    uint32_t used = RING_LOAD_ACQ(&v->ctl->tail) - RING_LOAD_ACQ(&v->ctl->head);
+    if (used > v->nslots)
+        return 0;
+    return v->producer ? v->nslots - used : used;
+}
+
+static inline enum ring_status ring_reserve(struct ring_view *v, struct ring_slot **slot)
+{
+    if (ring_closed(v))
+        return RING_CLOSED;
+    uint32_t tail = RING_LOAD_RLX(&v->ctl->tail);
+    uint32_t head = RING_LOAD_ACQ(&v->ctl->head);
+    uint32_t used = tail - head;
+    if (used > v->nslots)
+        return RING_CORRUPT;
+    if (used == v->nslots)
+        return RING_FULL;
+    *slot = ring_slot_at_(v, tail);
+    return RING_OK;
+}
+
+static inline void ring_commit(struct ring_view *v)
+{
+    RING_STORE_REL(&v->ctl->tail, RING_LOAD_RLX(&v->ctl->tail) + 1);
+    RING_FENCE();    /* order the publish before reading the peer's sleeping word */
+}
+
+static inline enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot)
+{
+    uint32_t head = RING_LOAD_RLX(&v->ctl->head);
+    uint32_t tail = RING_LOAD_ACQ(&v->ctl->tail);
+    uint32_t used = tail - head;
+    if (used > v->nslots)
+        return RING_CORRUPT;
+    if (used == 0)
+        return ring_closed(v) ? RING_CLOSED : RING_EMPTY;
+    const struct ring_slot *s = ring_slot_at_(v, head);
+    if (RING_LOAD_RLX(&s->len) > ring_payload_max(v))
+        return RING_CORRUPT;
+    *slot = s;
+    return RING_OK;
+}
+
+static inline void ring_release(struct ring_view *v)
+{
+    RING_STORE_REL(&v->ctl->head, RING_LOAD_RLX(&v->ctl->head) + 1);
+    RING_FENCE();
+}
 
 /* Doorbell protocol. */
-void ring_set_sleeping(struct ring_view *v, bool sleeping);
-bool ring_peer_sleeping(const struct ring_view *v);
+static inline void ring_set_sleeping(struct ring_view *v, bool sleeping)
+{
+    uint32_t *w = v->producer ? &v->ctl->prod_sleeping : &v->ctl->cons_sleeping;
+    __atomic_store_n(w, sleeping ? 1u : 0u, __ATOMIC_SEQ_CST);
+    RING_FENCE();
+}
+
+static inline bool ring_peer_sleeping(const struct ring_view *v)
+{
+    const uint32_t *w = v->producer ? &v->ctl->cons_sleeping : &v->ctl->prod_sleeping;
+    return RING_LOAD_ACQ(w) != 0;
+}
 
 #endif

@@ -690,8 +690,11 @@ static void frames_run(const char *name, bool pages)
             ring_commit(&e.out);
             v_signal_call(e.to_child, BIT(KB_BIT_REQ), BIT(KB_BIT_REP), NEVER);
             const struct ring_slot *q;
-            while (ring_peek(&e.in, &q) == RING_EMPTY)
+            enum ring_status qs;
+            while ((qs = ring_peek(&e.in, &q)) == RING_EMPTY)
                 v_signal_wait(BIT(KB_BIT_REP), NEVER);
+            if (qs != RING_OK)
+                fail("%s: reply ring: status %d", name, qs);
             if (q->ncaps != per_msg || q->id != msgs)
                 fail("%s: frames did not come back", name);
             for (unsigned k = 0; k < per_msg; k++) {
