@@ -20,8 +20,11 @@ static uint64_t taken_bits;
  * request and the wait for its reply, or a reply and the wait for the
  * next request, are then one system call instead of two. Only ipc_call
  * and replies sent by ipc_serve's handlers owe; at most one doorbell is
- * held, and it is rung before anything else could wait or run long (a
- * second debt, the next handler, leaving ipc_call or ipc_serve). */
+ * held, and it is rung by this library's next wait or before anything
+ * else it runs (a second debt, the next handler, leaving ipc_call or
+ * ipc_serve). A handler that replies and then waits by itself, outside
+ * this library (v_signal_wait), delays that reply's doorbell until it
+ * returns: handlers should not block. */
 static v_handle owed;
 
 static void pay(void)
