@@ -64,7 +64,7 @@ TEST_LIBS_test_ring := -lpthread
 # The kernel's in-guest suite: user/ktest as the root Task, user/kchild beside it.
 $(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf $(B)/user/timerd.elf,test quiet))
 # PRE0001 at full size under icount: a 10^6-node revocation beside a 1 ms timer.
-$(eval $(call image,ktest-revoke,$(B)/user/ktest.elf $(B)/user/kchild.elf,test quiet revoke=1000000))
+$(eval $(call image,ktest-revoke,$(B)/user/ktest.elf $(B)/user/kchild.elf $(B)/user/timerd.elf,test quiet revoke=1000000))
 $(eval $(call image,root-delete-self,$(B)/user/hello.elf,test delete=self))
 $(eval $(call image,root-delete-table,$(B)/user/hello.elf,test delete=table))
 $(eval $(call image,root-delete-aspace,$(B)/user/hello.elf,test delete=aspace))

@@ -182,8 +182,7 @@ struct v_ret sys_as_unmap(struct task *self, const struct sys_args *a)
         return sys_err(e);
     if (!fc->arg)
         return sys_err(V_ENOTMAPPED);
-    aspace_unmap((uint32_t)(fc->arg & PAGE_MASK), fc->map_gen, fc->arg & ~PAGE_MASK,
-                 frame_phys(fc), frame_pages(fc));
+    frame_unmap(fc);
     fc->arg = 0;
     return sys_ok(0);
 }

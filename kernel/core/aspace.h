@@ -110,5 +110,12 @@ static inline void frame_mapping_gone(const struct cap *c)
         aspace_revoke_mapping((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
                               frame_phys(c), frame_pages(c));
 }
+/* Its holder asked for the mapping to go (as_unmap): really unmapped. */
+static inline void frame_unmap(const struct cap *c)
+{
+    if (c->arg)
+        aspace_unmap((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
+                     frame_phys(c), frame_pages(c));
+}
 
 #endif

@@ -259,38 +259,24 @@ static void mark_dying(struct cap *c)
         ((struct reticle *)c->obj)->dead = 1;
 }
 
-void cap_revoke(struct cap *c)
+/* Delete everything below c and, unless keep, c itself (after its
+ * subtree, so its object outlives every capability naming it); false if
+ * stopped at a preemption point with c still in place. */
+static bool remove_tree(struct cap *c, bool keep, bool can_stop)
 {
-    revoke_below(c, false);
-    drain();
-}
-
-bool cap_revoke_preemptible(struct cap *c)
-{
-    bool done = revoke_below(c, true);
+    if (!keep)
+        mark_dying(c);
+    bool done = revoke_below(c, can_stop);
+    if (done && !keep)
+        delete_leaf(c);
     drain();
     return done;
 }
 
-void cap_delete(struct cap *c)
-{
-    mark_dying(c);
-    revoke_below(c, false);
-    delete_leaf(c);
-    drain();
-}
-
-bool cap_delete_preemptible(struct cap *c)
-{
-    mark_dying(c);
-    if (!revoke_below(c, true)) {
-        drain();
-        return false;
-    }
-    delete_leaf(c);
-    drain();
-    return true;
-}
+void cap_revoke(struct cap *c) { remove_tree(c, true, false); }
+bool cap_revoke_preemptible(struct cap *c) { return remove_tree(c, true, true); }
+void cap_delete(struct cap *c) { remove_tree(c, false, false); }
+bool cap_delete_preemptible(struct cap *c) { return remove_tree(c, false, true); }
 
 void cap_delete_leaf(struct cap *c)
 {
