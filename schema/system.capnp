@@ -63,6 +63,10 @@ struct SystemManifest {
     interfaceId @3 :UInt64;
     # For `service`: the interface (facet) the capability speaks, as the
     # schema's 64-bit type id; 0 means the service's full interface.
+
+    confined @4 :Bool;
+    # For `device`: the driver may run only if the IOMMU confines its
+    # device's DMA; without one (no VT-d) the service is refused.
   }
 
   enum CapType {
@@ -73,6 +77,13 @@ struct SystemManifest {
     console @4;    # the kernel debug console
     introduce @5;  # the send end of a service's accept Ring: the right to
                    # connect others to it (the naming service holds these)
+    device @6;     # a PCI function, from the device manager (service
+                   # "devmgr", a dependency): source "pci:VVVV:DDDD" or
+                   # "class:CC:SS"; the Bundle gets NAME.cfg, NAME.irq and
+                   # NAME.barN (docs/DEVICES.md)
+    platform @7;   # for the device manager: a copy of one of the root's
+                   # device authorities, source "ecam0".."ecam3",
+                   # "mmio0".."mmio7" or "irq:msi" (the MSI lines)
   }
 
   enum RestartPolicy {

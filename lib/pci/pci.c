@@ -7,7 +7,7 @@ const char *pci_err_name(enum pci_err e)
 {
     static const char *const names[] = {
         "PCI_OK", "PCI_ENODEV", "PCI_ERANGE", "PCI_EBAR", "PCI_ENOBAR",
-        "PCI_ECAP", "PCI_ELOOP", "PCI_ENOTFOUND", "PCI_EVIRTIO", "PCI_EEND",
+        "PCI_ECAP", "PCI_ELOOP", "PCI_ENOTFOUND", "PCI_EVIRTIO", "PCI_EEND", "PCI_EMATCH",
     };
     return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "PCI_E?";
 }
@@ -343,4 +343,53 @@ uint16_t pci_virtio_device_type(const struct pci_header *h)
     if (h->device >= 0x1000 && h->device <= 0x103f)
         return h->subsys_id;
     return 0;
+}
+
+/* ---- Driver matching -------------------------------------------------- */
+
+/* 1..max hex digits from s[*i] up to the next ':' or the end. */
+static bool hex_field(const char *s, size_t len, size_t *i, unsigned max, uint16_t *out)
+{
+    unsigned n = 0;
+    uint16_t v = 0;
+    for (; *i < len && s[*i] != ':'; (*i)++, n++) {
+        char c = s[*i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+        if (d == 16 || n == max)
+            return false;
+        v = (uint16_t)(v << 4 | d);
+    }
+    *out = v;
+    return n > 0;
+}
+
+enum pci_err pci_match_parse(const char *s, size_t len, struct pci_match *out)
+{
+    static const char pci[] = "pci:", cls[] = "class:";
+    size_t i;
+    bool by_class;
+    if (len >= 4 && s[0] == pci[0] && s[1] == pci[1] && s[2] == pci[2] && s[3] == pci[3])
+        i = 4, by_class = false;
+    else if (len >= 6 && s[0] == cls[0] && s[1] == cls[1] && s[2] == cls[2] && s[3] == cls[3] &&
+             s[4] == cls[4] && s[5] == cls[5])
+        i = 6, by_class = true;
+    else
+        return PCI_EMATCH;
+    unsigned digits = by_class ? 2 : 4;
+    uint16_t a, b;
+    if (!hex_field(s, len, &i, digits, &a) || i == len || s[i++] != ':' ||
+        !hex_field(s, len, &i, digits, &b) || i != len)
+        return PCI_EMATCH;
+    *out = (struct pci_match){by_class, a, b};
+    return PCI_OK;
+}
+
+bool pci_match(const struct pci_match *m, const struct pci_header *h)
+{
+    if (h->vendor == 0xffff)
+        return false;
+    return m->by_class ? h->class_code == m->a && h->subclass == m->b
+                       : h->vendor == m->a && h->device == m->b;
 }

@@ -41,6 +41,7 @@ enum pci_err {
     PCI_ENOTFOUND,  /* no such capability */
     PCI_EVIRTIO,    /* virtio capability malformed or a required one missing */
     PCI_EEND,       /* iteration finished (not a failure) */
+    PCI_EMATCH,     /* a device match that is not "pci:VVVV:DDDD" or "class:CC:SS" */
 };
 
 const char *pci_err_name(enum pci_err e);
@@ -222,5 +223,18 @@ enum pci_err pci_virtio_notify_at(const struct pci_virtio_layout *l, uint16_t qu
  * device: 0x1040 + type for modern devices, the subsystem id for
  * transitional ones (0x1000-0x103f). */
 uint16_t pci_virtio_device_type(const struct pci_header *h);
+
+/* ---- Driver matching (the manifest's device grants) ------------------- */
+
+/* A device match as the manifest writes it: "pci:VVVV:DDDD" (vendor and
+ * device id, 1-4 hex digits each) or "class:CC:SS" (class and subclass,
+ * 1-2 hex digits each); nothing else, no spaces, no 0x. */
+struct pci_match {
+    bool by_class;
+    uint16_t a, b;            /* vendor, device; or class, subclass */
+};
+
+enum pci_err pci_match_parse(const char *s, size_t len, struct pci_match *out);   /* PCI_EMATCH */
+bool pci_match(const struct pci_match *m, const struct pci_header *h);
 
 #endif

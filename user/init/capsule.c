@@ -533,6 +533,9 @@ static const char *grant_cap(const struct grant *g, char *buf, size_t n)
         return "DEBUG_CONSOLE";
     case G_MEMORY:
         return 0;       /* bounded by the grant itself */
+    case G_DEVICE:
+    case G_PLATFORM:
+        return "HW_DEVICE";
     }
     return 0;
 }

@@ -25,7 +25,8 @@
 #define MAX_DEPS 8
 #define NAME_LEN 24
 
-enum grant_type { G_SERVICE, G_MEMORY, G_IRQ, G_IOPORT, G_CONSOLE, G_INTRODUCE };
+enum grant_type { G_SERVICE, G_MEMORY, G_IRQ, G_IOPORT, G_CONSOLE, G_INTRODUCE, G_DEVICE,
+                  G_PLATFORM };
 enum policy { P_NEVER, P_ON_FAILURE, P_ALWAYS };
 enum svc_state { S_WAITING, S_RUNNING, S_STOPPED, S_EXITED, S_FAILED, S_REFUSED,
                  S_QUARANTINED };
@@ -36,6 +37,7 @@ struct grant {
     char source[48];
     int svc;                    /* G_SERVICE / G_INTRODUCE: provider index, -1 = init */
     uint64_t a, b;              /* IRQ line; port base, count; memory bytes */
+    bool confined;              /* G_DEVICE: DMA must be confined by an IOMMU */
 };
 
 struct service {
@@ -87,6 +89,15 @@ void supervise_reconnect(const struct service *s);
 int grant_connect(const struct service *s, const struct grant *g, v_handle client[2]);
 struct service *svc_of_conn(const struct ipc_conn *c);
 const struct grant *svc_root_grant(const struct service *s, const char *name);
+
+/* device.c: platform and device grants (docs/DEVICES.md) */
+struct dev_item {
+    const char *name;
+    v_handle cap;
+};
+#define DEV_ITEMS 4
+bool device_validate(struct service *s, struct grant *g, char *why, size_t n);
+bool device_grant(struct service *s, const struct grant *g, struct dev_item *out, unsigned *n);
 
 /* control.c */
 void control_init(struct ipc_server *srv);

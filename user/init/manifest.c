@@ -133,6 +133,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
             copy_text(gr->name, sizeof gr->name, SystemManifest_CapGrant_name(g));
             copy_text(gr->source, sizeof gr->source, SystemManifest_CapGrant_source(g));
             gr->type = (enum grant_type)SystemManifest_CapGrant_type(g);
+            gr->confined = SystemManifest_CapGrant_confined(g);
         }
         struct capnp_list args = SystemManifest_Service_args(r);
         if (capnp_list_len(args)) {
@@ -266,7 +267,7 @@ void manifest_validate(void)
             struct grant *g = &s->grants[k];
             if (!g->name[0] || strlen(g->name) > 19 || strchr(g->name, ' '))
                 refuse(s, "grant name '%s' is not valid", g->name);
-            if (g->type > G_INTRODUCE) {
+            if (g->type > G_PLATFORM) {
                 refuse(s, "grant '%s' has an unknown type", g->name);
                 continue;
             }
@@ -300,6 +301,13 @@ void manifest_validate(void)
                 break;
             case G_CONSOLE:
                 break;
+            case G_DEVICE:
+            case G_PLATFORM: {
+                char why[96];
+                if (!device_validate(s, g, why, sizeof why))
+                    refuse(s, "%s", why);
+                break;
+            }
             }
             /* hardware is given to one service only */
             for (int j = 0; j < i; j++) {

@@ -97,7 +97,7 @@ static const char *const fault_names[32] = {
 /* The Bundle items svc_start has room for: the accept Ring, one accept
  * Ring per other service that introduces into this one, and two ends per
  * grant; more (several introduce grants from one service) is refused. */
-#define MAX_ITEMS (1 + (MAX_SVC - 1) + 2 * MAX_GRANTS)
+#define MAX_ITEMS (1 + (MAX_SVC - 1) + DEV_ITEMS * MAX_GRANTS)
 
 /* Add the capability a copy or mint just made (made) to the Bundle being
  * built. False, with s->reason set, if it could not be made or there is no
@@ -227,6 +227,18 @@ int svc_start(struct service *s)
             break;
         case G_MEMORY:
             break;
+        case G_DEVICE:
+        case G_PLATFORM: {
+            struct dev_item di[DEV_ITEMS];
+            unsigned nd;
+            ok = device_grant(s, g, di, &nd);
+            for (unsigned q = 0; q < nd; q++)
+                if (!ok)
+                    v_cap_delete(di[q].cap);
+                else
+                    ok = add_item(s, items, &n, di[q].name, (struct v_ret){V_OK, di[q].cap});
+            break;
+        }
         }
         if (!ok)
             goto fail;

@@ -1,0 +1,87 @@
+/*
+ * dev.h: a driver Task's device, as init put it in its Bundle for a
+ * `device` grant NAME (docs/DEVICES.md):
+ *   NAME.cfg    the function's configuration page, READ|CONTROL: mapped
+ *               read-only here, and the DMA space is made from it
+ *   NAME.irq    the MSI lines the device manager gave it (may be absent)
+ *   NAME.barN   a frame for each memory BAR it was given
+ * plus "devmgr", a connection to the device manager, to register the DMA
+ * space so `devices` can show its mappings and faults.
+ *
+ * rt_dev_open maps all of it and makes the DMA space; rt_dev_dma_alloc
+ * gives driver-private DMA memory (a frame mapped for the CPU and, through
+ * a copy, for the device); rt_dev_msix programs one MSI-X entry for a
+ * line the driver bound. Invariants: the driver never writes config space
+ * (it cannot: the frame has no WRITE); every BAR it touches is one of the
+ * frames it holds, so BAR offsets come checked against their size.
+ */
+#ifndef RT_DEV_H
+#define RT_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pci/pci.h"
+#include "rt.h"
+
+/* Until the kernel's device ABI (stage A) is in include/vectra/abi.h:
+ * its names as docs say they will be. Removed at the merge. */
+#ifndef V_FRAME_AT
+#define V_FRAME_AT(off, pages) ((1ull << 63) | ((uint64_t)(off) << 20) | (uint64_t)(pages))
+#define V_TYPE_DMA 12
+#define V_DMA_CONFINED (1ull << 16)
+#define V_IRQ_MSI_FIRST 16
+#define V_IRQ_MSI_COUNT 32
+static inline struct v_ret v_dma_create(uint64_t r, uint64_t cfg, uint64_t dst)
+{
+    (void)r, (void)cfg, (void)dst;
+    return (struct v_ret){V_ENOSYS, 0};
+}
+static inline struct v_ret v_dma_map(uint64_t dma, uint64_t frame, uint64_t iova, uint64_t rights)
+{
+    (void)dma, (void)frame, (void)iova, (void)rights;
+    return (struct v_ret){V_ENOSYS, 0};
+}
+#endif
+
+struct rt_bar {
+    v_handle frame;             /* 0: not held */
+    volatile uint8_t *va;
+    uint64_t phys, size;
+};
+
+struct rt_dev {
+    v_handle cfg_frame, irq, dma;
+    const volatile uint8_t *cfg_va;
+    struct pci_cfg cfg;
+    struct pci_header hdr;
+    struct pci_bar bars[6];     /* what the driver holds, for lib/pci's checks */
+    struct rt_bar bar[6];
+    uint16_t bdf;
+    bool confined;              /* cap_info(dma): the IOMMU confines it */
+    uint64_t lines;             /* MSI lines of irq (cap_info arg) */
+    uint64_t next_iova;         /* where the next DMA mapping goes */
+};
+
+/* Map the grant `name` (e.g. "dev"); 0 or a V_E* code, *why says what failed. */
+int rt_dev_open(struct rt_dev *d, const char *name, const char **why);
+
+/* A DMA buffer of pages: zeroed, CPU-mapped read/write at *va, mapped for
+ * the device with rights (V_R_READ: the device reads it; V_R_WRITE: writes
+ * it); *dev_addr is what the device must be told. */
+int rt_dev_dma_alloc(struct rt_dev *d, unsigned pages, unsigned rights, void **va,
+                     uint64_t *dev_addr, v_handle *frame);
+/* Map someone else's frame (moved to us) for the device only. */
+int rt_dev_dma_map(struct rt_dev *d, v_handle frame, unsigned rights, uint64_t *dev_addr);
+
+/* The lowest MSI line of the grant at or after `from`, -1 if none. */
+int rt_dev_line(const struct rt_dev *d, int from);
+/* Bind line to Signal bit and program MSI-X table entry `entry` with the
+ * message the kernel chose, unmasked. */
+int rt_dev_msix(struct rt_dev *d, const struct pci_msix *mx, unsigned entry, int line,
+                unsigned bit);
+
+/* Tell the device manager about our DMA space (best effort). */
+void rt_dev_register(struct rt_dev *d);
+
+#endif
