@@ -13,7 +13,10 @@ A scenario is a small text file in tests/scenarios/, one directive a line:
     exit:    N           QEMU's exit status must be N (isa-debug-exit: 2*v+1)
     cases:   PREFIX      every "PREFIX PASS ..." / "PREFIX FAIL ..." line is
                          reported as its own case
-    qemu:    ARGS        extra QEMU arguments
+    qemu:    ARGS        extra QEMU arguments ("@DISK@" is the disk below)
+    disk:    BYTES       a fresh zeroed disk image for this run, at @DISK@
+    boots:   N           boot up to N times in a row (the same disk): when
+                         QEMU exits with steps left, it starts again
 
 Every scenario also fails on a line containing "PANIC" or "triple fault"
 unless it says "allow-panic: yes". The transcript goes to
@@ -37,7 +40,7 @@ def unescape(s):
 def parse(path):
     sc = {"name": os.path.splitext(os.path.basename(path))[0], "steps": [],
           "forbid": [], "timeout": 30.0, "exit": None, "cases": None,
-          "qemu": [], "allow_panic": False, "image": None}
+          "qemu": [], "allow_panic": False, "image": None, "disk": None, "boots": 1}
     with open(path) as f:
         for n, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
@@ -64,6 +67,10 @@ def parse(path):
                 sc["cases"] = val
             elif key == "qemu":
                 sc["qemu"] += shlex.split(val)
+            elif key == "disk":
+                sc["disk"] = int(val)
+            elif key == "boots":
+                sc["boots"] = int(val)
             elif key == "allow-panic":
                 sc["allow_panic"] = val == "yes"
             else:
@@ -103,9 +110,16 @@ def run(build, path):
     sc = parse(path)
     logdir = os.path.join(build, "test-logs")
     os.makedirs(logdir, exist_ok=True)
-    cmd = QEMU + image_args(build, sc["image"]) + sc["qemu"]
+    qemu_args = sc["qemu"]
+    if sc["disk"] is not None:
+        disk = os.path.join(logdir, sc["name"] + ".disk")
+        with open(disk, "wb") as f:
+            f.truncate(sc["disk"])
+        qemu_args = [a.replace("@DISK@", disk) for a in qemu_args]
+    cmd = QEMU + image_args(build, sc["image"]) + qemu_args
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=ROOT)
+    boots = 1
     out = bytearray()
     steps = list(sc["steps"])
     pos = 0                      # expects match at or after this offset
@@ -149,6 +163,14 @@ def run(build, path):
                 rest = None
             if rest:
                 out += rest
+                continue
+            if steps and boots < sc["boots"]:
+                boots += 1
+                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, cwd=ROOT)
+                fd = proc.stdout.fileno()
+                os.set_blocking(fd, False)
+                feed_sends()
                 continue
             break
         remaining = deadline - time.monotonic()

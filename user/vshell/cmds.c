@@ -923,6 +923,9 @@ static void cmd_capsule(int argc, char **argv)
     printf("usage: capsule %s\n", use);
 }
 
+void cmd_devices(int argc, char **argv);   /* devices.c */
+void cmd_blk(int argc, char **argv);
+
 const struct sh_cmd sh_cmds[] = {
     {"help", "[command]", "list the commands, or say how to use one", cmd_help},
     {"ps", "", "Tasks: id, name, state, priority, memory, restarts, faults", cmd_ps},
@@ -938,6 +941,9 @@ const struct sh_cmd sh_cmds[] = {
     {"events", "", "the newest supervision events: exits, faults, restarts", cmd_events},
     {"capsule", "<subcommand>",
      "capsules: list, info N, start N, stop N, upgrade N VER, rollback N", cmd_capsule},
+    {"devices", "", "PCI devices: who holds each, its interrupts, DMA mappings and faults",
+     cmd_devices},
+    {"blk", "<subcommand>", "the disk: info, read SECTOR (hex), write SECTOR TEXT, flush", cmd_blk},
     {"echo", "[words]", "print the words", cmd_echo},
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},
