@@ -1,7 +1,7 @@
 /*
  * virtio-blk: the block driver Task (schema/block.capnp, docs/DEVICES.md).
  *
- * It holds only its device (user/rt/dev.h: the read-only configuration
+ * It holds only its device (user/rt/vd.dev.h: the read-only configuration
  * frame, the BAR frames, its MSI lines, the DMA space it makes from the
  * configuration frame) and serves Block to its clients. The device is a
  * virtio 1.x modern PCI function driven through lib/virtio: feature
@@ -51,20 +51,12 @@
 #define MAX_TRANSFER (1u << 20)
 #define STATUS_OFF 2048          /* status bytes after the 64 16-byte headers */
 
-static struct rt_dev dev;
-static struct pci_virtio_layout lay;
-static struct virtio_regs regs;
-static volatile uint16_t *notify;
-static uint64_t capacity, features;
-static struct virtq q;
+static struct rt_virtio vd;
+static uint64_t capacity;
 static struct virtq_slot slots[QSIZE];
-static void *ring_va;
-static uint64_t ring_dev;
 static volatile uint8_t *reqmem;
 static uint64_t reqmem_dev;
 static struct vreq_table reqs;
-static struct virtio_queue_info qi;
-static int line = -1;
 static bool broken;
 static struct ipc_server srv;
 
@@ -73,7 +65,7 @@ struct buf {
     uint32_t owner;
     uint16_t id;
     v_handle frame;
-    uint64_t dev, bytes;
+    uint64_t daddr, bytes;
 };
 static struct buf bufs[MAX_BUFS];
 static uint32_t owner_of[IPC_MAX_CONNS], next_owner = 1;
@@ -81,72 +73,23 @@ static uint16_t next_buf_id = 1;
 
 /* ---- device access ---------------------------------------------------- */
 
-static volatile uint8_t *region(const struct pci_virtio_region *r)
-{
-    return dev.bar[r->bar].va + r->offset;
-}
-
-static uint32_t common_read(void *ctx, uint32_t off, unsigned w)
-{
-    volatile uint8_t *p = (volatile uint8_t *)ctx + off;
-    return w == 1 ? *p : w == 2 ? *(volatile uint16_t *)p : *(volatile uint32_t *)p;
-}
-
-static void common_write(void *ctx, uint32_t off, unsigned w, uint32_t v)
-{
-    volatile uint8_t *p = (volatile uint8_t *)ctx + off;
-    if (w == 1)
-        *p = (uint8_t)v;
-    else if (w == 2)
-        *(volatile uint16_t *)p = (uint16_t)v;
-    else
-        *(volatile uint32_t *)p = v;
-}
-
 static void read_capacity(void *ctx)
 {
-    volatile uint32_t *c = (volatile uint32_t *)region(&lay.device);
+    volatile uint32_t *c = (volatile uint32_t *)rt_virtio_region(&vd, &vd.lay.device);
     *(uint64_t *)ctx = (uint64_t)c[1] << 32 | c[0];
 }
 
-/* Reset, negotiate, one queue, DRIVER_OK. Also after a device was lost. */
+/* Reset, negotiate, one queue, DRIVER_OK, the disk's size. Also after
+ * a device was lost. */
 static int device_setup(const char **why)
 {
-    enum virtio_err e;
-    if ((e = virtio_reset(&regs, 1000000)) ||
-        (e = virtio_negotiate(&regs, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_F_EVENT_IDX |
-                                         VIRTIO_F_ACCESS_PLATFORM, 0, &features))) {
-        *why = virtio_err_name(e);
+    enum virtio_err e = VIRTIO_OK;
+    if (rt_virtio_setup(&vd, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_F_EVENT_IDX, QSIZE, why))
         return -1;
-    }
-    if (!lay.device.present || lay.device.length < 8 ||
-        (e = virtio_config_read(&regs, read_capacity, &capacity, 16))) {
-        *why = lay.device.present ? virtio_err_name(e) : "no device configuration region";
-        virtio_fail(&regs);
-        return -1;
-    }
-    uint64_t at;
-    if ((e = virtio_queue_probe(&regs, 0, QSIZE, &qi)) ||
-        pci_virtio_notify_at(&lay, qi.notify_off, &at) != PCI_OK) {
-        *why = e ? virtio_err_name(e) : "queue notify address outside its region";
-        virtio_fail(&regs);
-        return -1;
-    }
-    notify = (volatile uint16_t *)(dev.bar[lay.notify.bar].va + at);
-    struct virtq_layout l;
-    virtq_layout(qi.size, &l);
-    if (l.total > V_PAGE_SIZE ||
-        virtq_init(&q, qi.size, ring_va, V_PAGE_SIZE, slots, (features & VIRTIO_F_EVENT_IDX) != 0)) {
-        *why = "queue does not fit its page";
-        virtio_fail(&regs);
-        return -1;
-    }
-    common_write(regs.ctx, VIRTIO_COMMON_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
-    if ((e = virtio_queue_enable(&regs, 0, qi.size, ring_dev + l.desc_off, ring_dev + l.avail_off,
-                                 ring_dev + l.used_off, line >= 0 ? 0 : VIRTIO_MSI_NO_VECTOR)) ||
-        (e = virtio_driver_ok(&regs))) {
-        *why = virtio_err_name(e);
-        virtio_fail(&regs);
+    if (!vd.lay.device.present || vd.lay.device.length < 8 ||
+        (e = virtio_config_read(&vd.regs, read_capacity, &capacity, 16))) {
+        *why = e ? virtio_err_name(e) : "no device configuration region of 8 bytes";
+        virtio_fail(&vd.regs);
         return -1;
     }
     broken = false;
@@ -206,10 +149,10 @@ static void device_lost(const char *what)
 {
     rt_log(RT_LOG_WARN, "virtio-blk: device lost (%s): reset", what);
     printf("virtio-blk: device lost (%s): reset, requests in flight failed\n", what);
-    virtio_reset(&regs, 1000000);
+    virtio_reset(&vd.regs, 1000000);
     struct virtq_done d;
     struct vreq r;
-    while (virtq_drain(&q, &d) == VIRTQ_OK)
+    while (virtq_drain(&vd.q, &d) == VIRTQ_OK)
         if (vreq_take(&reqs, d.token, &r) == VREQ_OK)
             finish(&r, Block_Status_deviceLost);
     const char *why;
@@ -226,9 +169,9 @@ static void harvest(void)
         return;
     for (;;) {
         struct virtq_done d;
-        enum virtq_err e = virtq_get(&q, &d);
+        enum virtq_err e = virtq_get(&vd.q, &d);
         if (e == VIRTQ_EMPTY) {
-            if (!virtq_enable_intr(&q))
+            if (!virtq_enable_intr(&vd.q))
                 break;
             continue;
         }
@@ -243,8 +186,7 @@ static void harvest(void)
                                                 Block_Status_unsupported, Block_Status_deviceLost};
         finish(&r, map[vreq_blk_result(status, d.len)]);
     }
-    uint8_t st = (uint8_t)common_read(regs.ctx, VIRTIO_COMMON_STATUS, 1);
-    if (st & VIRTIO_STATUS_NEEDS_RESET)
+    if (rt_virtio_status(&vd) & VIRTIO_STATUS_NEEDS_RESET)
         device_lost("it set DEVICE_NEEDS_RESET");
     reap();
 }
@@ -273,7 +215,7 @@ static void submit(struct ipc_conn *c, uint64_t id, unsigned op, uint32_t type, 
     if (type != VIRTIO_BLK_T_FLUSH &&
         (count == 0 || bytes > MAX_TRANSFER || offset > b->bytes || bytes > b->bytes - offset))
         return reply_st(c, method, id, Block_Status_badRequest);
-    if (type == VIRTIO_BLK_T_OUT && (features & VIRTIO_BLK_F_RO))
+    if (type == VIRTIO_BLK_T_OUT && (vd.features & VIRTIO_BLK_F_RO))
         return reply_st(c, method, id, Block_Status_ioError);
     uint64_t token;
     struct vreq t = {.client_id = id, .owner = own, .bytes = (uint32_t)bytes,
@@ -287,18 +229,17 @@ static void submit(struct ipc_conn *c, uint64_t id, unsigned op, uint32_t type, 
     struct virtq_seg segs[3];
     unsigned nout, nin;
     struct vreq r;
-    if (virtio_blk_segs(type, sector, capacity, reqmem_dev + 16 * slot, b ? b->dev + offset : 0,
+    if (virtio_blk_segs(type, sector, capacity, reqmem_dev + 16 * slot, b ? b->daddr + offset : 0,
                         (uint32_t)bytes, reqmem_dev + STATUS_OFF + slot, segs, &nout, &nin)) {
         vreq_take(&reqs, token, &r);
         return reply_st(c, method, id, Block_Status_badRequest);
     }
-    enum virtq_err e = virtq_add(&q, segs, nout, nin, token, 0);
+    enum virtq_err e = virtq_add(&vd.q, segs, nout, nin, token, 0);
     if (e) {
         vreq_take(&reqs, token, &r);
         return reply_st(c, method, id, e == VIRTQ_EFULL ? Block_Status_busy : Block_Status_deviceLost);
     }
-    if (virtq_kick_needed(&q))
-        *notify = 0;
+    rt_virtio_kick(&vd);
 }
 
 static void do_info(struct ipc_conn *c, const struct ipc_msg *m)
@@ -310,7 +251,7 @@ static void do_info(struct ipc_conn *c, const struct ipc_msg *m)
     Block_info_Results_set_status(r, broken ? Block_Status_deviceLost : Block_Status_ok);
     Block_info_Results_set_sectors(r, capacity);
     Block_info_Results_set_sectorSize(r, VIRTIO_BLK_SECTOR);
-    Block_info_Results_set_readOnly(r, (features & VIRTIO_BLK_F_RO) != 0);
+    Block_info_Results_set_readOnly(r, (vd.features & VIRTIO_BLK_F_RO) != 0);
     Block_info_Results_set_maxInFlight(r, Block_maxInFlight);
     Block_info_Results_set_maxTransfer(r, MAX_TRANSFER);
     ipc_reply_built(c, Block_method_info, m->hdr.id, &b);
@@ -337,7 +278,7 @@ static void do_attach(struct ipc_conn *c, const struct ipc_msg *m)
         st = Block_Status_badBuffer;
     else if (mine >= Block_maxBuffers || k == MAX_BUFS)
         st = Block_Status_busy;
-    else if (rt_dev_dma_map(&dev, m->caps[0], V_R_READ | V_R_WRITE, &dev_addr))
+    else if (rt_dev_dma_map(&vd.dev, m->caps[0], V_R_READ | V_R_WRITE, &dev_addr))
         st = Block_Status_badBuffer;
     if (st != Block_Status_ok) {
         for (unsigned i = 0; i < m->ncaps; i++)
@@ -393,7 +334,7 @@ static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
                ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, b, off, sector, count);
         return harvest();
     case Block_method_flush:
-        if (!(features & VIRTIO_BLK_F_FLUSH))
+        if (!(vd.features & VIRTIO_BLK_F_FLUSH))
             return reply_st(c, Block_method_flush, m->hdr.id, Block_Status_unsupported);
         submit(c, m->hdr.id, 2, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
         return harvest();
@@ -417,7 +358,7 @@ static void on_bits(struct ipc_server *s, uint64_t bits)
     (void)s;
     if (bits & 1ull << QBIT) {
         harvest();
-        v_irq_ack(dev.irq, (uint64_t)line);
+        v_irq_ack(vd.dev.irq, (uint64_t)vd.line);
     }
 }
 
@@ -426,8 +367,8 @@ static void on_bits(struct ipc_server *s, uint64_t bits)
 static void escape_test(void)
 {
     struct v_capinfo before = {0}, after = {0};
-    if (dev.dma)
-        v_cap_info(dev.dma, (uint64_t)&before);
+    if (vd.dev.dma)
+        v_cap_info(vd.dev.dma, (uint64_t)&before);
     uint64_t token;
     struct vreq t = {.owner = 0, .op = 0};
     vreq_alloc(&reqs, &t, &token);
@@ -438,8 +379,8 @@ static void escape_test(void)
     uint64_t target = 0x40000000ull;    /* mapped for nobody: RAM at 1 GiB, or nothing */
     virtio_blk_segs(VIRTIO_BLK_T_IN, 0, capacity, reqmem_dev + 16 * slot, target, 4096,
                     reqmem_dev + STATUS_OFF + slot, segs, &nout, &nin);
-    virtq_add(&q, segs, nout, nin, token, 0);
-    *notify = 0;
+    virtq_add(&vd.q, segs, nout, nin, token, 0);
+    rt_virtio_kick(&vd);
     printf("virtio-blk: escape test: asked the device to write 4096 bytes at device address %#llx\n",
            (unsigned long long)target);
     for (int i = 0; i < 200 && reqs.live; i++) {
@@ -448,50 +389,31 @@ static void escape_test(void)
     }
     if (reqs.live)
         device_lost("escape test: no completion");
-    if (dev.dma)
-        v_cap_info(dev.dma, (uint64_t)&after);
+    if (vd.dev.dma)
+        v_cap_info(vd.dev.dma, (uint64_t)&after);
     printf("virtio-blk: escape test: DMA space %s, faults %llu -> %llu, last fault at %#llx\n",
-           dev.confined ? "confined" : "UNCONFINED", (unsigned long long)before.free,
+           vd.dev.confined ? "confined" : "UNCONFINED", (unsigned long long)before.free,
            (unsigned long long)after.free, (unsigned long long)after.phys);
 }
 
 int main(void)
 {
     const char *why = "";
-    int e = rt_dev_open(&dev, "dev", &why);
-    if (e) {
-        printf("virtio-blk: %s (%s)\n", why, rt_errname(e));
+    int e = rt_virtio_open(&vd, "dev", VIRTIO_ID_BLOCK, QBIT, slots, &why);
+    if (e || (e = rt_dev_dma_alloc(&vd.dev, 1, V_R_READ | V_R_WRITE, (void **)&reqmem, &reqmem_dev, 0))) {
+        printf("virtio-blk: %s (%s)\n", e ? why : "no DMA memory", rt_errname(e));
         return 3;
     }
-    enum pci_err pe = pci_virtio_layout_read(&dev.cfg, dev.bars, &lay);
-    if (pe || pci_virtio_device_type(&dev.hdr) != VIRTIO_ID_BLOCK) {
-        printf("virtio-blk: not a modern virtio-blk function: %s\n", pe ? pci_err_name(pe) : "type");
-        return 3;
-    }
-    regs = (struct virtio_regs){common_read, common_write, (void *)region(&lay.common)};
-    if ((e = rt_dev_dma_alloc(&dev, 1, V_R_READ | V_R_WRITE, &ring_va, &ring_dev, 0)) ||
-        (e = rt_dev_dma_alloc(&dev, 1, V_R_READ | V_R_WRITE, (void **)&reqmem, &reqmem_dev, 0))) {
-        printf("virtio-blk: no DMA memory: %s\n", rt_errname(e));
-        return 3;
-    }
-    struct pci_cap_iter it = {0};
-    struct pci_cap cap;
-    struct pci_msix mx;
-    line = rt_dev_line(&dev, V_IRQ_MSI_FIRST);
-    if (line >= 0 && (pci_cap_find(&dev.cfg, &it, PCI_CAP_MSIX, &cap) != PCI_OK ||
-                      pci_msix_read(&dev.cfg, &cap, &mx) != PCI_OK ||
-                      rt_dev_msix(&dev, &mx, 0, line, QBIT) != V_OK))
-        line = -1;
     vreq_init(&reqs);
     if (device_setup(&why)) {
         printf("virtio-blk: device setup failed: %s\n", why);
         return 3;
     }
-    rt_dev_register(&dev);
+    rt_dev_register(&vd.dev);
     printf("virtio-blk: %llu sectors (%llu MiB)%s%s, %s, DMA %s\n", (unsigned long long)capacity,
-           (unsigned long long)(capacity >> 11), features & VIRTIO_BLK_F_FLUSH ? ", flush" : "",
-           features & VIRTIO_BLK_F_RO ? ", read-only" : "",
-           line >= 0 ? "MSI-X" : "polling", dev.confined ? "confined by the IOMMU" : "unconfined");
+           (unsigned long long)(capacity >> 11), vd.features & VIRTIO_BLK_F_FLUSH ? ", flush" : "",
+           vd.features & VIRTIO_BLK_F_RO ? ", read-only" : "",
+           vd.line >= 0 ? "MSI-X" : "polling", vd.dev.confined ? "confined by the IOMMU" : "unconfined");
     if (rt_arg() == 1)
         escape_test();
     v_handle listen = rt_cap("listen");
@@ -500,10 +422,10 @@ int main(void)
     srv.handle = handle;
     srv.on_close = on_close;
     srv.on_bits = on_bits;
-    srv.extra_bits = line >= 0 ? 1ull << QBIT : 0;
+    srv.extra_bits = vd.line >= 0 ? 1ull << QBIT : 0;
     rt_log(RT_LOG_INFO, "virtio-blk: %llu sectors", (unsigned long long)capacity);
     for (;;) {
-        ipc_serve(&srv, line >= 0 ? 100000 : POLL_US);
+        ipc_serve(&srv, vd.line >= 0 ? 100000 : POLL_US);
         harvest();
     }
 }

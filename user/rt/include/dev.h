@@ -23,6 +23,7 @@
 
 #include "pci/pci.h"
 #include "rt.h"
+#include "virtio/virtio.h"
 
 /* Until the kernel's device ABI (stage A) is in include/vectra/abi.h:
  * its names as docs say they will be. Removed at the merge. */
@@ -83,5 +84,32 @@ int rt_dev_msix(struct rt_dev *d, const struct pci_msix *mx, unsigned entry, int
 
 /* Tell the device manager about our DMA space (best effort). */
 void rt_dev_register(struct rt_dev *d);
+
+/* ---- a virtio 1.x modern PCI device with one queue -------------------- */
+
+struct rt_virtio {
+    struct rt_dev dev;
+    struct pci_virtio_layout lay;
+    struct virtio_regs regs;
+    int line;                   /* the queue's MSI line, -1: polling */
+    void *ring_va;              /* one page: the split queue */
+    uint64_t ring_dev;
+    struct virtq q;
+    struct virtq_slot *slots;
+    volatile uint16_t *notify;
+    uint64_t features;
+};
+
+/* Open grant `name`, check it is virtio device `type`, allocate the
+ * queue's page and route MSI-X entry 0 to Signal bit `bit`. */
+int rt_virtio_open(struct rt_virtio *v, const char *name, uint16_t type, unsigned bit,
+                   struct virtq_slot *slots, const char **why);
+/* Reset, negotiate `supported` (VERSION_1 always, ACCESS_PLATFORM when
+ * offered), queue 0 of at most qsize entries on entry 0, DRIVER_OK. Also
+ * after the device was lost. 0, or -1 with *why. */
+int rt_virtio_setup(struct rt_virtio *v, uint64_t supported, uint16_t qsize, const char **why);
+volatile uint8_t *rt_virtio_region(const struct rt_virtio *v, const struct pci_virtio_region *r);
+uint8_t rt_virtio_status(const struct rt_virtio *v);
+void rt_virtio_kick(struct rt_virtio *v);     /* notify if the queue wants it */
 
 #endif
