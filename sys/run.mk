@@ -43,27 +43,46 @@ $(RUN_DIR)/$(1)-1.0.0.vcap: $(RUN_DIR)/app-$(1)/manifest.json $(RUN_DIR)/app-$(1
 endef
 $(foreach a,$(APP_NAMES),$(eval $(call app_capsule,$(a))))
 
-# $(call run_system,NAME,APPS): $(CAPS)/sys-NAME/system.vcap, the signed
-# manifest of the system, demo and APPS, and NAME_MODULES, its image.
+# $(call run_system,NAME,APPS[,MORE.json,MODULES]): $(CAPS)/sys-NAME/system.vcap,
+# the signed manifest of the system, demo, APPS and MORE.json's services
+# (whose programs are MODULES), and NAME_MODULES, its image.
 define run_system
 $(CAPS)/$(1).json: sys/system.json scripts/run-manifest $(RUN_DIR)/app.txt $(CAPTOOL) \
-                  $(CAPS)/demo-1.0.0.vcap
-	$(Q)scripts/run-manifest $$< $$@.tmp $(2) && \
+                  $(CAPS)/demo-1.0.0.vcap $(3)
+	$(Q)scripts/run-manifest $(if $(3),--add $(3)) $$< $$@.tmp $(2) && \
 	  $(CAPTOOL) system $$@.tmp $$@ $(CAPS)/demo-1.0.0.vcap && rm -f $$@.tmp
 $$(eval $$(call manifest,$(1),$(CAPS)/$(1).json))
 $$(eval $$(call system_capsule,$(1)))
 $(1)_MODULES := $(B)/user/init.elf $(CAPS)/sys-$(1)/system.vcap $(CAP_SERVICES) \
                 $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap \
-                $(foreach a,$(2),$(RUN_DIR)/$(a)-1.0.0.vcap)
+                $(foreach a,$(2),$(RUN_DIR)/$(a)-1.0.0.vcap) $(4)
 ALL += $$($(1)_MODULES)
 endef
 
-$(eval $(call run_system,run,$(APP_NAMES)))
+# Devices (docs/DEVICES.md): `make run` also starts the device manager and
+# the virtio drivers of sys/devices.json, on q35 with an IOMMU, a virtio-blk
+# disk (build/disk.img, 16 MiB of zeros when missing; kept across runs)
+# and a virtio-rng. Modern-only virtio (disable-legacy) with
+# iommu_platform, so device DMA goes through the IOMMU.
+DEVICE_MODULES := $(B)/user/devmgr.elf $(B)/user/virtio-blk.elf $(B)/user/virtio-rng.elf
+RUN_DISK := $(B)/disk.img
+$(RUN_DISK):
+	@mkdir -p $(@D)
+	truncate -s 16M $@
+ALL += $(RUN_DISK)
+QEMU_DEVICES = -device intel-iommu -drive file=$(1),if=none,id=disk0,format=raw \
+               -device virtio-blk-pci,drive=disk0,disable-legacy=on,iommu_platform=on \
+               -device virtio-rng-pci,disable-legacy=on,iommu_platform=on
+QEMU_RUN += $(call QEMU_DEVICES,$(RUN_DISK))
+
+$(eval $(call run_system,run,$(APP_NAMES),sys/devices.json,$(DEVICE_MODULES)))
 RUN_IMAGE_MODULES := $(run_MODULES)
 
 # For the scenarios: the same system without an APP, and with
 # user/greeter (the tour of docs/USING.md, tests/tools/using_doc.sh).
 $(if $(filter greeter,$(APP_NAMES)),,$(eval $(call app_capsule,greeter)))
 $(eval $(call run_system,tour,greeter))
+$(eval $(call run_system,devices,,sys/devices.json,$(DEVICE_MODULES)))
+$(eval $(call image,devices,$(devices_MODULES),test quiet))
 $(eval $(call image,run,$(filter-out $(RUN_DIR)/%,$(run_MODULES)),test quiet))
 $(eval $(call image,tour,$(tour_MODULES),test quiet))

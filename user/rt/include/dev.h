@@ -25,26 +25,6 @@
 #include "rt.h"
 #include "virtio/virtio.h"
 
-/* Until the kernel's device ABI (stage A) is in include/vectra/abi.h:
- * its names as docs say they will be. Removed at the merge. */
-#ifndef V_FRAME_AT
-#define V_FRAME_AT(off, pages) ((1ull << 63) | ((uint64_t)(off) << 20) | (uint64_t)(pages))
-#define V_TYPE_DMA 12
-#define V_DMA_CONFINED (1ull << 16)
-#define V_IRQ_MSI_FIRST 16
-#define V_IRQ_MSI_COUNT 32
-static inline struct v_ret v_dma_create(uint64_t r, uint64_t cfg, uint64_t dst)
-{
-    (void)r, (void)cfg, (void)dst;
-    return (struct v_ret){V_ENOSYS, 0};
-}
-static inline struct v_ret v_dma_map(uint64_t dma, uint64_t frame, uint64_t iova, uint64_t rights)
-{
-    (void)dma, (void)frame, (void)iova, (void)rights;
-    return (struct v_ret){V_ENOSYS, 0};
-}
-#endif
-
 struct rt_bar {
     v_handle frame;             /* 0: not held */
     volatile uint8_t *va;
