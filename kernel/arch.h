@@ -149,6 +149,7 @@ void arch_io_out(uint16_t port, unsigned width, uint32_t value);
  * else *addr_bits is the width of every device address space. */
 bool arch_iommu_init(paddr_t base, unsigned *addr_bits);
 bool arch_iommu_bus_ok(unsigned bus);     /* has a context table */
+bool arch_iommu_remaps_interrupts(void);
 /* Point a PCI source id (bus << 8 | devfn) at the page-table tree whose
  * top table is top, tagged domain; or stop it reaching anything. Both
  * flush the unit's caches before returning. */

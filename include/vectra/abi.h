@@ -320,8 +320,9 @@ struct v_bootmod {
  * device manager: each ECAM window is also the root's device Reticle
  * "ecam<i>", whose first page is bus start_bus's. */
 #define V_PLATFORM_ACPI  1u       /* ACPI tables were read */
-#define V_PLATFORM_IOMMU 2u       /* a DMA-remapping unit exists (VT-d DMAR) */
+#define V_PLATFORM_IOMMU 2u       /* an IOMMU confines DMA (VT-d, translation on) */
 #define V_PLATFORM_PCAT  4u       /* a pair of 8259s is present */
+#define V_PLATFORM_INTREMAP 8u    /* ... and remaps interrupts: devices raise only MSI lines */
 struct v_ecam {
     uint64_t base;                /* physical address of start_bus's configuration space */
     uint16_t segment;

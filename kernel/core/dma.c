@@ -7,6 +7,7 @@
 #include "core/platform.h"
 #include "core/reticle.h"
 #include "core/syscall.h"
+#include "arch.h"
 
 struct dma_space {
     bool live;
@@ -46,7 +47,8 @@ void dma_init(void)
     confining = arch_iommu_init(p->iommu[0].base, &addr_bits);
     if (confining && !kopt_quiet)
         kprintf("dma: IOMMU at %#lx: each device reaches only what is mapped for it "
-                "(%u-bit device addresses)\n", p->iommu[0].base, addr_bits);
+                "(%u-bit device addresses; interrupts %s)\n", p->iommu[0].base, addr_bits,
+                arch_iommu_remaps_interrupts() ? "remapped" : "NOT remapped");
 }
 
 /* Does the unit translate this device's requests? */
@@ -224,6 +226,12 @@ void dma_fault(uint16_t source, uint64_t addr, unsigned reason, bool write)
     if (s) {
         s->faults++;
         s->last_fault = addr;
+    }
+    if (reason >= 0x20) {           /* interrupt remapping refused a message */
+        kprintf("dma: blocked an interrupt message (%s) from device %02x:%02x.%u (%s)\n",
+                reason == 0x25 ? "not in the remappable format" : "no such entry",
+                source >> 8, (source >> 3) & 31, source & 7, s ? s->owner : "no DMA space");
+        return;
     }
     kprintf("dma: blocked %s of %#lx by device %02x:%02x.%u (%s): %s\n",
             write ? "write" : "read", addr, source >> 8, (source >> 3) & 31, source & 7,

@@ -253,6 +253,7 @@ void root_give_memory(const struct boot_info *bi)
     const struct acpi_platform *p = &platform.acpi;
     struct v_platform *vp = &bootinfo->platform;
     vp->flags = (platform.has_acpi ? V_PLATFORM_ACPI : 0) | (dma_confining() ? V_PLATFORM_IOMMU : 0) |
+                (dma_confining() && arch_iommu_remaps_interrupts() ? V_PLATFORM_INTREMAP : 0) |
                 (p->pcat_compat ? V_PLATFORM_PCAT : 0);
     paddr_t lo[ACPI_MAX_ECAM], hi[ACPI_MAX_ECAM];
     unsigned ne = 0;

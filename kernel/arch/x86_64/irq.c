@@ -14,6 +14,7 @@
  * vectors delivered by message need an APIC EOI.
  */
 #include "arch.h"
+#include "vtd.h"
 
 #define PIC1 0x20
 #define PIC2 0xa0
@@ -62,10 +63,15 @@ static void lapic_init(void)
     lapic_write(LAPIC_SVR, 0x100 | VEC_APIC_SPURIOUS);
 }
 
+uint32_t lapic_apic_id(void) { return lapic_id; }
+
 uint64_t arch_msi_message(unsigned line)
 {
     if (!lapic || line < V_IRQ_MSI_FIRST || line >= V_IRQ_LINES)
         return 0;
+    uint64_t remapped;
+    if (vtd_msi_message(line, &remapped))
+        return remapped;
     uint32_t data = VEC_IRQ_BASE + line;      /* fixed delivery, edge */
     uint32_t addr = 0xfee00000u | lapic_id << 12;
     return data | (uint64_t)addr << 32;

@@ -1,8 +1,14 @@
 /*
- * vtd.c: the IOMMU seam on Intel VT-d (DMA remapping only): one
- * remapping unit whose scope is every PCI device of segment 0, the root
- * and context tables, second-level page tables, invalidation and fault
- * recording, all through the unit's registers (no queued invalidation).
+ * vtd.c: the IOMMU seam on Intel VT-d: one remapping unit for PCI
+ * segment 0, the root and context tables, second-level page tables,
+ * invalidation (queued where the unit has it, else through registers),
+ * fault recording, and interrupt remapping where the unit offers it.
+ *
+ * Interrupt remapping: the table has one entry per MSI line, made at boot
+ * (the line's vector, fixed delivery, to this CPU), and nothing else is
+ * present; interrupts in the old compatibility format are blocked. So a
+ * device, whatever its driver programs into it, can raise only MSI lines'
+ * vectors: never an NMI, an INIT or an exception's vector.
  *
  * Invariants:
  *   - once translation is on, a device reaches memory only through a
@@ -47,6 +53,18 @@
 #define IOTLB_DOMAIN (2ull << 60)
 #define IOTLB_DRAIN  (3ull << 48)       /* drain reads and writes */
 
+#define REG_IQH  0x80
+#define REG_IQT  0x88
+#define REG_IQA  0x90
+#define REG_IRTA 0xb8
+#define GCMD_QIE   (1u << 26)
+#define GCMD_IRE   (1u << 25)
+#define GCMD_SIRTP (1u << 24)
+#define ECAP_QI (1ull << 1)
+#define ECAP_IR (1ull << 3)
+#define QI_ENTRIES 256                  /* one page of 16-byte descriptors */
+#define IRT_ENTRIES 256                 /* one page of 16-byte entries */
+
 #define FSTS_PFO 1u
 #define FSTS_PPF 2u
 
@@ -62,6 +80,10 @@ static unsigned fault_off, iotlb_off;
 static paddr_t root_table;
 static paddr_t context_table[VTD_BUSES];
 static bool coherent;                   /* the unit snoops the CPU's caches */
+static uint64_t *queue;                 /* queued invalidation, or 0: registers */
+static unsigned qtail;
+static volatile uint32_t qstatus;
+static uint64_t *irt;                   /* interrupt remapping table, or 0 */
 
 static uint32_t rd32(unsigned r) { return *(volatile uint32_t *)(regs + r); }
 static uint64_t rd64(unsigned r) { return *(volatile uint64_t *)(regs + r); }
@@ -99,16 +121,77 @@ static bool command(uint32_t bit)
     return wait_until(status_reached);
 }
 
+/* Queued invalidation: descriptors, then a wait descriptor that writes
+ * qstatus when everything before it is done. */
+static void qi_put(uint64_t lo, uint64_t hi)
+{
+    queue[2 * qtail] = lo;
+    queue[2 * qtail + 1] = hi;
+    qtail = (qtail + 1) % QI_ENTRIES;
+}
+static bool qi_done(void) { return qstatus == 1; }
+static void qi_sync(void)
+{
+    qstatus = 0;
+    qi_put(5 | 1u << 5 | 1ull << 32, arch_virt_to_phys((const void *)&qstatus));
+    wr64(REG_IQT, (uint64_t)qtail << 4);
+    wait_until(qi_done);
+}
+
 static void flush_context(void)
 {
+    if (queue) {
+        qi_put(1 | 1u << 4, 0);                         /* context cache, global */
+        qi_sync();
+        return;
+    }
     wr64(REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
     wait_until(ccmd_done);
 }
 
-static void flush_iotlb(uint64_t how)
+/* domain 0: every domain */
+static void flush_iotlb(uint16_t domain)
 {
-    wr64(iotlb_off + 8, IOTLB_IVT | IOTLB_DRAIN | how);
+    if (queue) {
+        qi_put(2 | 3u << 6 | (domain ? 2u << 4 | (uint64_t)domain << 16 : 1u << 4), 0);
+        qi_sync();
+        return;
+    }
+    wr64(iotlb_off + 8, IOTLB_IVT | IOTLB_DRAIN |
+                            (domain ? IOTLB_DOMAIN | (uint64_t)domain << 32 : IOTLB_GLOBAL));
     wait_until(iotlb_done);
+}
+
+bool vtd_msi_message(unsigned line, uint64_t *msg)
+{
+    if (!irt)
+        return false;
+    /* remappable format: handle = the line, no subhandle */
+    *msg = (uint64_t)(0xfee00000u | line << 5 | 1u << 4) << 32;
+    return true;
+}
+
+static bool remap_interrupts(void)
+{
+    paddr_t p = arch_boot_page();
+    if (!p)
+        return false;
+    uint64_t *t = arch_phys_to_virt(p);
+    for (unsigned l = V_IRQ_MSI_FIRST; l < V_IRQ_LINES; l++) {
+        /* present, physical destination, fixed delivery, edge */
+        t[2 * l] = 1 | (uint64_t)(VEC_IRQ_BASE + l) << 16 | (uint64_t)lapic_apic_id() << 40;
+        t[2 * l + 1] = 0;
+        flush_entry(&t[2 * l]);
+    }
+    wr64(REG_IRTA, p | 7);                               /* 2^(7+1) entries, xAPIC */
+    if (!command(GCMD_SIRTP))
+        return false;
+    qi_put(4, 0);                                        /* interrupt entry cache, global */
+    qi_sync();
+    if (!command(GCMD_IRE))
+        return false;
+    irt = t;
+    return true;
 }
 
 bool arch_iommu_init(paddr_t base, unsigned *addr_bits)
@@ -138,17 +221,28 @@ bool arch_iommu_init(paddr_t base, unsigned *addr_bits)
     __asm__ volatile("wbinvd" ::: "memory");    /* the tables, once, whatever the unit snoops */
 
     /* Faults are reported on the kernel's vector, to this CPU. */
-    uint64_t msg = arch_msi_message(V_IRQ_MSI_FIRST);
     wr32(REG_FEDATA, VEC_IOMMU);
-    wr32(REG_FEADDR, (uint32_t)(msg >> 32));
+    wr32(REG_FEADDR, 0xfee00000u | lapic_apic_id() << 12);
     wr32(REG_FEUADDR, 0);
     wr32(REG_FECTL, 0);
 
     wr64(REG_RTADDR, root_table);
     if (!command(GCMD_SRTP))
         return false;
+    if (ecap & ECAP_QI) {
+        paddr_t q = arch_boot_page();
+        if (q) {
+            wr64(REG_IQT, 0);
+            wr64(REG_IQA, q);                            /* 256 entries, 128-bit */
+            queue = arch_phys_to_virt(q);
+            if (!command(GCMD_QIE))
+                return false;
+        }
+    }
     flush_context();
-    flush_iotlb(IOTLB_GLOBAL);
+    flush_iotlb(0);
+    if (queue && (ecap & ECAP_IR) && !remap_interrupts())
+        return false;
     if (!command(GCMD_TE))
         return false;
     *addr_bits = 12 + 9 * levels;
@@ -156,6 +250,7 @@ bool arch_iommu_init(paddr_t base, unsigned *addr_bits)
 }
 
 bool arch_iommu_bus_ok(unsigned bus) { return bus < VTD_BUSES; }
+bool arch_iommu_remaps_interrupts(void) { return irt != 0; }
 
 void arch_iommu_attach(uint16_t source, paddr_t top, uint16_t domain)
 {
@@ -164,7 +259,7 @@ void arch_iommu_attach(uint16_t source, paddr_t top, uint16_t domain)
     ce[0] = (top & SL_ADDR) | 1;                              /* present, translated */
     flush_entry(ce);
     flush_context();        /* the entry was not present: caching mode may still hold it */
-    flush_iotlb(IOTLB_GLOBAL);
+    flush_iotlb(0);
 }
 
 void arch_iommu_detach(uint16_t source, uint16_t domain)
@@ -174,7 +269,7 @@ void arch_iommu_detach(uint16_t source, uint16_t domain)
     ce[1] = 0;
     flush_entry(ce);
     flush_context();
-    flush_iotlb(IOTLB_DOMAIN | (uint64_t)domain << 32);
+    flush_iotlb(domain);
 }
 
 /* The leaf table covering iova, creating tables if alloc. */
@@ -239,7 +334,7 @@ void arch_iopt_map(paddr_t top, uint64_t iova, paddr_t pa, unsigned npages, bool
     /* Not present before: nothing cached to flush, unless the unit
      * caches misses (caching mode, an emulated unit's way). */
     if (cap & (1u << 7))
-        flush_iotlb(IOTLB_GLOBAL);
+        flush_iotlb(0);
 }
 
 void arch_iopt_unmap(paddr_t top, uint64_t iova, paddr_t pa, unsigned npages, uint16_t domain)
@@ -252,7 +347,7 @@ void arch_iopt_unmap(paddr_t top, uint64_t iova, paddr_t pa, unsigned npages, ui
             flush_entry(e);
         }
     }
-    flush_iotlb(IOTLB_DOMAIN | (uint64_t)domain << 32);
+    flush_iotlb(domain);
 }
 
 static void free_level(paddr_t t, unsigned level, void (*release)(paddr_t, void *), void *ctx)
