@@ -1,5 +1,5 @@
 /*
- * arch.h: the eleven seams between portable kernel code (kernel/core) and
+ * arch.h: the twelve seams between portable kernel code (kernel/core) and
  * an architecture (kernel/arch/<arch>). A port defines every function
  * below; portable code calls nothing else of the architecture and never
  * tests which architecture it is on.
@@ -15,6 +15,7 @@
  *   CPU-local    arch_cpu_init           per-CPU tables (GDT, TSS, stacks)
  *   console      arch_console_*          the early serial console
  *   I/O          arch_io_* / arch_exit   port I/O, halting, leaving QEMU
+ *   IOMMU        arch_iommu_* / arch_iopt_*  DMA remapping: per-device page tables
  */
 #ifndef ARCH_H
 #define ARCH_H
@@ -76,6 +77,10 @@ int arch_pt_map(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, unsigned
 void arch_as_switch(paddr_t root);
 paddr_t arch_as_current(void);        /* the root the CPU translates through now */
 paddr_t arch_kernel_root(void);
+/* At boot only (boot memory pays for its tables): an uncached kernel
+ * window onto device registers; 0 if it cannot be made. */
+void *arch_kmap_device(paddr_t pa, unsigned npages);
+paddr_t arch_boot_page(void);             /* a zeroed page of boot memory, or 0 */
 /* Is any of npages from va mapped (tombstones aside)? If not, *need is
  * the number of page-table pages mapping them would add. */
 bool arch_pt_probe(paddr_t root, uint64_t va, unsigned npages, unsigned *need);
@@ -118,6 +123,8 @@ static inline uint64_t arch_cycles(void) { return arch_read_cycles(); }  /* free
 void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
 void arch_irq_window(void);           /* sti; nop; cli: take what is pending, if anything */
 void arch_irq_eoi(unsigned line);
+/* The message an MSI line's device writes: data | address << 32. */
+uint64_t arch_msi_message(unsigned line);
 
 /* ---- user copy ---- */
 int arch_copy_from_user(void *dst, uint64_t usrc, size_t n);
@@ -135,6 +142,30 @@ void arch_console_putc(char c);
  * the port is one the caller's capability covers). */
 uint32_t arch_io_in(uint16_t port, unsigned width);
 void arch_io_out(uint16_t port, unsigned width, uint32_t value);
+/* ---- IOMMU ---- */
+/* At boot: take over the remapping unit whose registers are at base and
+ * turn translation on, after which a device with no space attached
+ * reaches nothing. False (and DMA unconfined) if the unit cannot be used;
+ * else *addr_bits is the width of every device address space. */
+bool arch_iommu_init(paddr_t base, unsigned *addr_bits);
+bool arch_iommu_bus_ok(unsigned bus);     /* has a context table */
+bool arch_iommu_remaps_interrupts(void);
+/* Point a PCI source id (bus << 8 | devfn) at the page-table tree whose
+ * top table is top, tagged domain; or stop it reaching anything. Both
+ * flush the unit's caches before returning. */
+void arch_iommu_attach(uint16_t source, paddr_t top, uint16_t domain);
+void arch_iommu_detach(uint16_t source, uint16_t domain);
+/* Second-level tables below a zeroed top table, as arch_pt_* are for the
+ * CPU: probe says whether any page of the run is mapped and how many
+ * tables mapping it would add; map cannot fail after a probe said no;
+ * unmap clears the leaves that still map pa + i pages and flushes the
+ * domain's cached translations. */
+bool arch_iopt_probe(paddr_t top, uint64_t iova, unsigned npages, unsigned *need);
+void arch_iopt_map(paddr_t top, uint64_t iova, paddr_t pa, unsigned npages, bool read,
+                   bool write, pt_alloc_fn alloc, void *ctx);
+void arch_iopt_unmap(paddr_t top, uint64_t iova, paddr_t pa, unsigned npages, uint16_t domain);
+void arch_iopt_free_tables(paddr_t top, void (*release)(paddr_t, void *), void *ctx);
+
 NORETURN void arch_exit(int status);  /* isa-debug-exit when present, then halt */
 NORETURN void arch_halt(void);
 

@@ -100,7 +100,10 @@
     /* many calls in one trap */                                         \
     X(35, batch,         3, MISC  )   /* (calls, n, results) -> calls completed */ \
     /* Ring: a doorbell and a wait in one */                             \
-    X(36, ring_call,     3, RING  )   /* (end, mask, timeout_us) -> bits     */
+    X(36, ring_call,     3, RING  )   /* (end, mask, timeout_us) -> bits     */ \
+    /* DMA spaces: what a device may reach */                            \
+    X(37, dma_create,    3, DEVICE)   /* (reticle, cfg frame, dst) -> handle */   \
+    X(38, dma_map,       4, DEVICE)   /* (dma, frame, iova, rights) -> device address */
 
 /* ---- object (capability) types: X(name, value) ------------------------ */
 #define V_TYPES(X)              \
@@ -115,7 +118,8 @@
     X(V_TYPE_SIGNAL,    8)      \
     X(V_TYPE_IRQ,       9)      \
     X(V_TYPE_IOPORT,    10)     \
-    X(V_TYPE_DEBUG,     11)
+    X(V_TYPE_DEBUG,     11)     \
+    X(V_TYPE_DMA,       12)
 
 /* ---- rights ------------------------------------------------------------ */
 #define V_RIGHTS(X)                                                        \
@@ -139,6 +143,22 @@
 #define V_RING_XQ         8       /* capabilities in flight per Ring */
 #define V_SIGNAL_FAULT    63      /* conventional fault bit for supervisors */
 #define V_MAX_ASPACES     1024    /* ASID table size: 1023 live address spaces at once */
+/* Interrupt lines: 0..15 the legacy PIC's, then V_IRQ_MSI_COUNT message-
+ * signalled lines; irq_bind of an MSI line returns the message to program:
+ * data in the low 32 bits, address in the high 32 (upper address 0). */
+#define V_IRQ_LEGACY_LINES 16
+#define V_IRQ_MSI_FIRST   16
+#define V_IRQ_MSI_COUNT   32
+#define V_IRQ_LINES       (V_IRQ_MSI_FIRST + V_IRQ_MSI_COUNT)
+/* retype(device Reticle, FRAME, V_FRAME_AT(off, pages)): the frame at a
+ * page offset instead of the lowest free one. */
+#define V_FRAME_AT_FLAG   (1ull << 63)
+#define V_FRAME_AT(off, pages) (V_FRAME_AT_FLAG | (uint64_t)(off) << 20 | (uint64_t)(pages))
+/* DMA spaces: at most V_MAX_DMA live at once; cap_info's arg is the PCI
+ * source id (bus << 8 | device << 3 | function), with V_DMA_CONFINED
+ * when an IOMMU confines the device to its mappings. */
+#define V_MAX_DMA         64
+#define V_DMA_CONFINED    (1ull << 16)
 
 /* retype parameters: RETICLE bytes (page multiple); CAPTABLE log2(slots);
  * FRAME pages (0 or 1: one page; at most V_FRAME_MAX_PAGES);
@@ -300,8 +320,9 @@ struct v_bootmod {
  * device manager: each ECAM window is also the root's device Reticle
  * "ecam<i>", whose first page is bus start_bus's. */
 #define V_PLATFORM_ACPI  1u       /* ACPI tables were read */
-#define V_PLATFORM_IOMMU 2u       /* a DMA-remapping unit exists (VT-d DMAR) */
+#define V_PLATFORM_IOMMU 2u       /* an IOMMU confines DMA (VT-d, translation on) */
 #define V_PLATFORM_PCAT  4u       /* a pair of 8259s is present */
+#define V_PLATFORM_INTREMAP 8u    /* ... and remaps interrupts: devices raise only MSI lines */
 struct v_ecam {
     uint64_t base;                /* physical address of start_bus's configuration space */
     uint16_t segment;

@@ -75,26 +75,10 @@ int aspace_can_map(struct aspace *as, uint64_t va, unsigned npages, struct map_p
     return V_OK;
 }
 
-/* Hands out the planned run of page-table pages, one per call. */
-struct table_run {
-    paddr_t next;
-    unsigned left;
-};
-
-static paddr_t take_table(void *ctx)
-{
-    struct table_run *run = ctx;
-    if (!run->left)
-        return 0;
-    run->left--;
-    run->next += PAGE_SIZE;
-    return run->next - PAGE_SIZE;
-}
-
 void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, paddr_t pa,
                 unsigned npages, unsigned flags)
 {
-    struct table_run run = {0, plan->need};
+    struct reticle_run run = {0, plan->need};
     if (plan->take) {
         /* the tables first, zeroed; the tomb page last, zeroed when first used */
         run.next = reticle_take_pages(as->pt_reticle, &plan->tables, plan->take, plan->need);
@@ -102,7 +86,7 @@ void aspace_map(struct aspace *as, const struct map_plan *plan, uint64_t va, pad
             as->tomb = run.next + (uint64_t)plan->need * PAGE_SIZE;
     }
     as->ntables += plan->need;
-    int e = arch_pt_map(as->root, va, pa, npages, flags | MAP_USER, take_table, &run);
+    int e = arch_pt_map(as->root, va, pa, npages, flags | MAP_USER, reticle_run_next, &run);
     /* arch_pt_probe counts exactly the tables arch_pt_map creates */
     KASSERT(e == V_OK && run.left == 0);
 }

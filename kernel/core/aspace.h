@@ -35,6 +35,7 @@
 
 #include "core/reticle.h"
 #include "core/task.h"
+#include "core/dma.h"
 
 struct aspace {
     paddr_t root;               /* immutable: the first page of the object */
@@ -80,7 +81,8 @@ void aspace_revoke_mapping(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa,
 struct aspace *aspace_by_asid(uint32_t asid);
 /* FRAME capability bookkeeping: a frame is 1 .. V_FRAME_MAX_PAGES pages
  * of contiguous memory, mapped whole or not at all. arg = vaddr | ASID
- * when mapped (else 0), map_gen = that space's generation; arg2 =
+ * when mapped in an address space, device address | FRAME_MAP_DMA |
+ * space index when mapped in a DMA space (dma.h), else 0; map_gen = that space's generation; arg2 =
  * physical address | FRAME_DEVICE | (pages - 1) << FRAME_PAGES_SHIFT
  * (physical addresses have at most 52 bits, so the count fits above
  * them). */
@@ -106,14 +108,18 @@ static inline void frame_set_mapped(struct cap *c, const struct aspace *as, uint
 /* A frame capability with a mapping went: its mapping is tombstoned. */
 static inline void frame_mapping_gone(const struct cap *c)
 {
-    if (c->arg)
+    if (c->arg & FRAME_MAP_DMA)
+        dma_mapping_gone(c);
+    else if (c->arg)
         aspace_revoke_mapping((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
                               frame_phys(c), frame_pages(c));
 }
 /* Its holder asked for the mapping to go (as_unmap): really unmapped. */
 static inline void frame_unmap(const struct cap *c)
 {
-    if (c->arg)
+    if (c->arg & FRAME_MAP_DMA)
+        dma_mapping_gone(c);
+    else if (c->arg)
         aspace_unmap((uint32_t)(c->arg & PAGE_MASK), c->map_gen, c->arg & ~PAGE_MASK,
                      frame_phys(c), frame_pages(c));
 }

@@ -4,6 +4,7 @@
  */
 #include "core/aspace.h"
 #include "core/cap.h"
+#include "core/dma.h"
 #include "core/object.h"
 #include "core/reticle.h"
 #include "core/ring.h"
@@ -56,6 +57,9 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
         info.free = V_RING_XQ - queued;
         break;
     }
+    case V_TYPE_DMA:
+        dma_info(c, &info);
+        break;
     default:
         info.arg = c->arg;
         break;

@@ -10,12 +10,17 @@ static struct {
     struct task *task;
     uint8_t bit;
     uint8_t awaiting_ack;
+    uint8_t latched;            /* MSI: one came while awaiting the ack */
 } lines[NLINES];
 
 void irq_deliver(unsigned line)
 {
     if (line >= NLINES || !lines[line].task) {
         arch_irq_mask(line);        /* nobody listens: keep it quiet */
+        return;
+    }
+    if (lines[line].awaiting_ack) {
+        lines[line].latched = 1;    /* an MSI line: the device cannot be told to wait */
         return;
     }
     arch_irq_mask(line);
@@ -81,8 +86,9 @@ struct v_ret sys_irq_bind(struct task *self, const struct sys_args *a)
     lines[l].task = self;
     lines[l].bit = (uint8_t)a->a[2];
     lines[l].awaiting_ack = 0;
+    lines[l].latched = 0;
     arch_irq_unmask(l);
-    return sys_ok(0);
+    return sys_ok(arch_msi_message(l));
 }
 
 /* irq_ack(irq, line): the driver has handled it; let the next one in. */
@@ -94,6 +100,11 @@ struct v_ret sys_irq_ack(struct task *self, const struct sys_args *a)
     unsigned l = (unsigned)a->a[1];
     if (lines[l].task != self)
         return sys_err(V_ESTATE);
+    if (lines[l].latched) {
+        lines[l].latched = 0;       /* still awaiting: this is the next one */
+        signal_deliver(self, 1ull << lines[l].bit);
+        return sys_ok(0);
+    }
     lines[l].awaiting_ack = 0;
     arch_irq_unmask(l);
     return sys_ok(0);

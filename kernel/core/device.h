@@ -7,16 +7,22 @@
  *   DEBUG   the kernel console (debug_write).
  * MMIO is a device Reticle: retype gives uncached FRAME capabilities.
  *
+ * Lines 0..15 are the PIC's; the rest are message-signalled (MSI, MSI-X):
+ * irq_bind returns the message the device must send, and since only the
+ * device can mask such a line, the kernel latches one that arrives while
+ * the last is unacknowledged and raises the bit again at the ack.
+ *
  * Invariant: lines[l].task, when set, is a live Task that bound line l
- * and still holds an IRQ capability for it; the line is unmasked exactly
- * when bound and not awaiting its ack.
+ * and still holds an IRQ capability for it; a legacy line is unmasked
+ * exactly when bound and not awaiting its ack; an MSI line raises its bit
+ * at most once per ack.
  */
 #ifndef CORE_DEVICE_H
 #define CORE_DEVICE_H
 
 #include "core/task.h"
 
-#define NLINES 16
+#define NLINES V_IRQ_LINES
 #define IRQ_KERNEL_LINES ((1u << 0) | (1u << 2))   /* timer, PIC cascade */
 
 void irq_unbind_task(struct task *t);

@@ -8,6 +8,7 @@
 #include "core/root.h"
 #include "core/sched.h"
 #include "core/device.h"
+#include "core/dma.h"
 #include "core/platform.h"
 
 bool kopt_test, kopt_quiet;
@@ -58,6 +59,7 @@ void kmain(uint32_t magic, uint32_t info)
     arch_paging_init(bi, pmem_alloc_page, 0);
     platform_init(bi);
     arch_irq_init();
+    dma_init();
 
     struct task *root = root_create(bi, t0);
     if (!root)

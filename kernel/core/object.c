@@ -11,6 +11,7 @@
 #include "core/ring.h"
 #include "core/task.h"
 #include "core/device.h"
+#include "core/dma.h"
 #include "core/syscall.h"
 
 static struct reticle *parent_reticle(const struct cap *orig)
@@ -72,6 +73,10 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
     case V_TYPE_RING_SEND:
     case V_TYPE_RING_RECV:
         ring_end_gone(gone->obj, gone->type == V_TYPE_RING_SEND ? RING_SEND : RING_RECV);
+        break;
+    case V_TYPE_DMA:
+        dma_destroy(gone);
+        reticle_release(r, at, PAGE_SIZE);
         break;
     default:
         break;      /* boot-made IRQ, I/O port and debug capabilities: nothing to free */
@@ -141,16 +146,28 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         return sys_err(V_ESTATE);       /* its deletion has begun */
     if (a->a[1] >= V_NTYPES)
         return sys_err(V_EINVAL);
+    /* A device Reticle's frame may be asked for at a page offset: a
+     * device's registers are where its BAR says. */
+    bool at_off = type == V_TYPE_FRAME && (param & V_FRAME_AT_FLAG);
+    uint64_t off = at_off ? (param & ~V_FRAME_AT_FLAG) >> 20 : 0;
+    if (at_off)
+        param &= (1u << 20) - 1;
     uint64_t size = obj_size(type, param);
     if (!size)
         return sys_err(type == V_TYPE_RETICLE && param % PAGE_SIZE ? V_EALIGN : V_EINVAL);
-    if (r->device && type != V_TYPE_FRAME)
+    if ((r->device && type != V_TYPE_FRAME) || (at_off && !r->device))
         return sys_err(V_EINVAL);
     if (type == V_TYPE_ASPACE && !aspace_asid_available())
         return sys_err(V_EFULL);
     struct reticle_plan where;
-    if (!reticle_plan(r, size, obj_align(type, size), &where))
+    if (at_off) {
+        if (off > r->size / PAGE_SIZE || size > r->size - off * PAGE_SIZE)
+            return sys_err(V_ERANGE);
+        if (!reticle_plan_at(r, off * PAGE_SIZE, size, &where))
+            return sys_err(V_EEXIST);
+    } else if (!reticle_plan(r, size, obj_align(type, size), &where)) {
         return sys_err(V_ENOMEM);
+    }
     if ((e = cap_dest(tab, a->a[3], &dst)))
         return sys_err(e);
     if (type == V_TYPE_RING_SEND) {

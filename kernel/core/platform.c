@@ -15,6 +15,28 @@ static const void *map_direct(void *ctx, uint64_t phys, uint64_t len)
     return arch_phys_to_virt(phys);
 }
 
+static void read_scope(const struct acpi_mem *mem, const struct acpi_root *root)
+{
+    struct acpi_table t;
+    struct acpi_dmar d;
+    struct acpi_dmar_unit u;
+    struct acpi_iter it = {0};
+    if (acpi_find(mem, root, "DMAR", 0, &t) != ACPI_OK || acpi_dmar_open(&t, &d) != ACPI_OK)
+        return;
+    while (acpi_dmar_next(&d, &it, &u) == ACPI_OK) {
+        if (u.type != ACPI_DMAR_DRHD)
+            continue;
+        struct acpi_dmar_scope s;
+        struct acpi_iter si = {0};
+        while (acpi_dmar_scope_next(&u, &si, &s) == ACPI_OK)
+            if (s.type == ACPI_SCOPE_ENDPOINT && s.npath == 1 &&
+                platform.nscope < PLATFORM_MAX_SCOPE)
+                platform.scope[platform.nscope++] =
+                    (uint16_t)(s.start_bus << 8 | (s.path[0] & 31) << 3 | (s.path[1] & 7));
+        return;                 /* the first unit's only */
+    }
+}
+
 void platform_init(const struct boot_info *bi)
 {
     uint64_t top = 0;
@@ -38,6 +60,7 @@ void platform_init(const struct boot_info *bi)
     }
     platform.has_acpi = true;
     const struct acpi_platform *p = &platform.acpi;
+    read_scope(&mem, &root);
     if (!kopt_quiet || !p->has_dmar)
         kprintf("platform: ACPI %u: %u CPUs, %u I/O APICs, %u ECAM windows, %s\n",
                 rsdp.revision, p->ncpus, p->nioapics, p->necam,

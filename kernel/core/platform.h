@@ -15,9 +15,17 @@
 #include "arch.h"
 #include "acpi/acpi.h"
 
+#define PLATFORM_MAX_SCOPE 64
+
 struct platform {
     bool has_acpi;
     struct acpi_platform acpi;  /* valid when has_acpi */
+    /* The first remapping unit's scope, when it does not take every
+     * device: PCI source ids (bus << 8 | devfn) of the endpoints it
+     * names directly (a scope through a bridge is not followed: such a
+     * device is not confined). */
+    uint32_t nscope;
+    uint16_t scope[PLATFORM_MAX_SCOPE];
 };
 
 extern struct platform platform;

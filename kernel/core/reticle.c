@@ -69,6 +69,25 @@ bool reticle_plan(const struct reticle *r, uint64_t size, uint64_t align,
     return p->hole != -2;
 }
 
+bool reticle_plan_at(const struct reticle *r, uint64_t off, uint64_t size,
+                     struct reticle_plan *p)
+{
+    if (size == 0 || off > r->size || size > r->size - off)
+        return false;
+    p->at = off;
+    for (uint32_t i = 0; i < r->nholes; i++) {
+        const struct reticle_hole *h = &r->hole[i];
+        if (off >= h->off && off + size <= h->off + h->len) {
+            p->hole = (int)i;
+            return true;
+        }
+    }
+    /* No hole ends at the watermark, so a run that starts in carved
+     * memory or in a hole too small for it is refused here too. */
+    p->hole = -1;
+    return off >= r->watermark;
+}
+
 static void remove_hole(struct reticle *r, uint32_t i)
 {
     r->holes_bytes -= r->hole[i].len;
@@ -137,6 +156,16 @@ paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsi
         memset(arch_phys_to_virt(at), 0, (uint64_t)nzero * PAGE_SIZE);
     r->live += n - 1;
     return at;
+}
+
+paddr_t reticle_run_next(void *ctx)
+{
+    struct reticle_run *run = ctx;
+    if (!run->left)
+        return 0;
+    run->left--;
+    run->next += PAGE_SIZE;
+    return run->next - PAGE_SIZE;
 }
 
 paddr_t reticle_take(struct reticle *r, uint64_t size, uint64_t align)

@@ -58,6 +58,10 @@ struct reticle_plan {
 };
 bool reticle_plan(const struct reticle *r, uint64_t size, uint64_t align,
                   struct reticle_plan *p);
+/* The same for exactly [off, off+size) (device Reticles: a device's
+ * registers are where they are): false if any of it is carved. */
+bool reticle_plan_at(const struct reticle *r, uint64_t off, uint64_t size,
+                     struct reticle_plan *p);
 paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, uint64_t size,
                              bool zero);
 /* Take n pages planned as one run of n * PAGE_SIZE, the first nzero of
@@ -66,6 +70,13 @@ paddr_t reticle_take_planned(struct reticle *r, const struct reticle_plan *p, ui
  * cannot fail half-way. */
 paddr_t reticle_take_pages(struct reticle *r, const struct reticle_plan *p, unsigned n,
                            unsigned nzero);
+/* Hands out a run taken by reticle_take_pages, one page per call (a
+ * pt_alloc_fn): page tables planned whole, built one by one. */
+struct reticle_run {
+    paddr_t next;
+    unsigned left;
+};
+paddr_t reticle_run_next(void *run);
 void reticle_release(struct reticle *r, paddr_t at, uint64_t size);
 struct reticle *reticle_init(paddr_t base, uint64_t size);
 struct reticle *reticle_init_device(paddr_t base, uint64_t size);

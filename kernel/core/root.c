@@ -19,6 +19,7 @@
 #include "core/root.h"
 #include "core/aspace.h"
 #include "core/device.h"
+#include "core/dma.h"
 #include "core/platform.h"
 #include "core/pmem.h"
 #include "core/reticle.h"
@@ -198,7 +199,7 @@ struct task *root_create(const struct boot_info *bi, uint64_t tsc_entry)
     cap_insert(&root->table, tab_c, V_TYPE_CAPTABLE, V_R_ALL, tab, 0, 0, 0);
     cap_insert(&root->aspace, as_c, V_TYPE_ASPACE, V_R_ALL, asobj, 0, 0, 0);
     give("debug", V_TYPE_DEBUG, V_R_ALL, 0, 0);
-    give("irq", V_TYPE_IRQ, V_R_ALL, 0, 0xffff & ~IRQ_KERNEL_LINES);
+    give("irq", V_TYPE_IRQ, V_R_ALL, 0, ((1ull << V_IRQ_LINES) - 1) & ~IRQ_KERNEL_LINES);
     give("ioports", V_TYPE_IOPORT, V_R_ALL, 0, 0x100 | (0x10000ull - 0x100) << 16);
     give("rtc", V_TYPE_IOPORT, V_R_ALL, 0, 0x70 | 2ull << 16);    /* CMOS clock: wall time */
     arch_regs_init_user(&root->regs, img.entry, V_STACK_TOP, V_BUNDLE_ADDR);
@@ -251,7 +252,8 @@ void root_give_memory(const struct boot_info *bi)
      * Reticles are the hole's pieces around them, in address order. */
     const struct acpi_platform *p = &platform.acpi;
     struct v_platform *vp = &bootinfo->platform;
-    vp->flags = (platform.has_acpi ? V_PLATFORM_ACPI : 0) | (p->has_dmar ? V_PLATFORM_IOMMU : 0) |
+    vp->flags = (platform.has_acpi ? V_PLATFORM_ACPI : 0) | (dma_confining() ? V_PLATFORM_IOMMU : 0) |
+                (dma_confining() && arch_iommu_remaps_interrupts() ? V_PLATFORM_INTREMAP : 0) |
                 (p->pcat_compat ? V_PLATFORM_PCAT : 0);
     paddr_t lo[ACPI_MAX_ECAM], hi[ACPI_MAX_ECAM];
     unsigned ne = 0;

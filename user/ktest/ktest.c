@@ -116,6 +116,12 @@ int main(void)
     const char *fz = strstr(bi->cmdline, "fuzz=");
     if (fz)
         kt_fuzz_calls = strtoull(fz + 5, 0, 10);
+    static char only[8];
+    const char *on = strstr(bi->cmdline, "only=");
+    for (unsigned i = 0; on && i + 1 < sizeof only && on[5 + i] > ' '; i++)
+        only[i] = on[5 + i];
+    if (only[0])
+        suite_only = only;
     const char *rv = strstr(bi->cmdline, "revoke=");
     if (rv) {
         kt_revoke_nodes = strtoull(rv + 7, 0, 10);

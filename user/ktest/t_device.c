@@ -43,13 +43,13 @@ KCASE(DEV0004, 0, "an interrupt arrives as a Signal bit and the line waits for i
     v_signal_wait(1ull << 30, 0);
 }
 
-KCASE(DEV0005, 1, "what if a Task binds a line outside its capability, the timer, or line 16?")
+KCASE(DEV0005, 1, "what if a Task binds a line outside its capability, the timer, or past the last line?")
 {
     v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 3));
     K_ERR(v_irq_bind(one, 4, 1), V_ERIGHTS);
     K_ERR(v_irq_bind(IRQ, 0, 1), V_ERIGHTS);
     K_ERR(v_irq_bind(IRQ, 2, 1), V_ERIGHTS);
-    K_ERR(v_irq_bind(IRQ, 16, 1), V_ERANGE);
+    K_ERR(v_irq_bind(IRQ, V_IRQ_LINES, 1), V_ERANGE);
     K_ERR(v_irq_bind(IRQ, ~0ull, 1), V_ERANGE);
     K_ERR(v_irq_bind(IRQ, 3, 64), V_EINVAL);
     K_ERR(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u), V_EWIDEN);
@@ -150,4 +150,217 @@ KCASE(DEV0010, 0, "the ECAM window ACPI names is the root's ecam0, and bus 0 enu
     K_TRUE(found >= 2 && found < 32);    /* empty slots read all ones */
     K_EQ(host_bridge, 1);                /* 00:00.0 is the host bridge */
     K_EQ(kt_free(ecam), f0);
+}
+
+/* ---- message-signalled lines, frames at an address, DMA spaces ---------- */
+
+KCASE(DEV0011, 1, "an MSI line's bind returns the message to program; what if it is bound twice or acked unbound?")
+{
+    unsigned l = V_IRQ_MSI_FIRST + 3;
+    K_ERR(v_irq_ack(IRQ, l), V_ESTATE);
+    uint64_t m = K_OK(v_irq_bind(IRQ, l, 29));
+    const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    K_EQ((m >> 32) & 0xfff00000u, 0xfee00000u);       /* the local APIC's window */
+    if (bi->platform.flags & V_PLATFORM_INTREMAP) {
+        K_EQ(m & 0xffffffffu, 0);                     /* remappable: entry l, no subhandle */
+        K_EQ((m >> 32) & 0xfffff, l << 5 | 1u << 4);
+    } else {
+        K_EQ(m & 0xffffffffu, 32u + l);               /* fixed delivery, its own vector */
+    }
+    K_EQ(K_OK(v_irq_bind(IRQ, 4, 29)), 0);            /* a legacy line: no message */
+    K_OK(v_irq_ack(IRQ, l));                          /* nothing came: ack re-arms */
+    v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1ull << (l + 1)));
+    K_ERR(v_irq_bind(one, l, 28), V_ERIGHTS);         /* another line's capability */
+    K_EQ(K_OK(v_irq_bind(one, l + 1, 28)) == 0, 0);
+    K_OK(v_cap_delete(one));                          /* the root's still covers it */
+    K_OK(v_irq_ack(IRQ, l + 1));
+    K_ERR(v_signal_wait((1ull << 29) | (1ull << 28), 0), V_ETIMEOUT);   /* nothing raised */
+}
+
+KCASE(DEV0012, 1, "a frame at an offset of a device Reticle; what if it overlaps, runs past the end, or is asked of RAM?")
+{
+    if (!MMIO)
+        return;
+    struct v_capinfo ri, fi;
+    K_OK(v_cap_info(MMIO, (uint64_t)&ri));
+    uint64_t f0 = kt_free(MMIO), pages = ri.size / 4096;
+    v_handle a = (v_handle)K_OK(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(16, 4), V_SLOT_ANY));
+    K_OK(v_cap_info(a, (uint64_t)&fi));
+    K_EQ(fi.phys, ri.phys + 16 * 4096);
+    K_EQ(fi.size, 4 * 4096);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(16, 1), V_SLOT_ANY), V_EEXIST);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(19, 2), V_SLOT_ANY), V_EEXIST);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(14, 3), V_SLOT_ANY), V_EEXIST);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(pages, 1), V_SLOT_ANY), V_ERANGE);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(pages - 1, 2), V_SLOT_ANY), V_ERANGE);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT((1ull << 43) - 1, 1), V_SLOT_ANY), V_ERANGE);
+    K_ERR(v_retype(T, V_TYPE_FRAME, V_FRAME_AT(0, 1), V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(20, V_FRAME_MAX_PAGES + 1), V_SLOT_ANY), V_EINVAL);
+    /* below it, in the gap it left: fine; then the watermark's next is past it */
+    v_handle b = (v_handle)K_OK(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(2, 1), V_SLOT_ANY));
+    v_handle c = (v_handle)K_OK(v_retype(MMIO, V_TYPE_FRAME, 1, V_SLOT_ANY));
+    K_OK(v_cap_info(c, (uint64_t)&fi));
+    K_TRUE(fi.phys != ri.phys + 2 * 4096 && (fi.phys < ri.phys + 16 * 4096 ||
+                                               fi.phys >= ri.phys + 20 * 4096));
+    K_OK(v_cap_delete(a));
+    a = (v_handle)K_OK(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(17, 1), V_SLOT_ANY));
+    K_OK(v_cap_delete(a));
+    K_OK(v_cap_delete(b));
+    K_OK(v_cap_delete(c));
+    K_EQ(kt_free(MMIO), f0);
+}
+
+/* One function's configuration page: 00:00.0, the host bridge, whose DMA
+ * space no device uses (its DMA is never started). */
+static v_handle cfg_page(unsigned devfn)
+{
+    v_handle ecam = rt_cap("ecam0");
+    if (!ecam)
+        return 0;
+    struct v_ret r = v_retype(ecam, V_TYPE_FRAME, V_FRAME_AT(devfn, 1), V_SLOT_ANY);
+    return r.err ? 0 : (v_handle)r.val;
+}
+
+KCASE(DEV0013, 1, "what if dma_create is given no configuration page, a page without control, two pages, or a function that has one?")
+{
+    v_handle cfg = cfg_page(0);
+    if (!cfg) {
+        K_ERR(v_dma_create(T, kt_frame(), V_SLOT_ANY), V_EINVAL);   /* plain pc: no ECAM */
+        return;
+    }
+    uint64_t f0 = kt_free(T);
+    v_handle ram = kt_frame();
+    K_ERR(v_dma_create(T, ram, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_dma_create(cfg, cfg, V_SLOT_ANY), V_ETYPE);
+    K_ERR(v_dma_create(T, T, V_SLOT_ANY), V_ETYPE);
+    v_handle ro = (v_handle)K_OK(v_cap_mint(cfg, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_dma_create(T, ro, V_SLOT_ANY), V_ERIGHTS);
+    v_handle ctl = (v_handle)K_OK(v_cap_mint(cfg, V_SLOT_ANY, V_R_READ | V_R_CONTROL, 0));
+    if (MMIO) {
+        K_ERR(v_dma_create(MMIO, ctl, V_SLOT_ANY), V_EINVAL);       /* device memory pays nothing */
+        v_handle bar = (v_handle)K_OK(v_retype(MMIO, V_TYPE_FRAME, V_FRAME_AT(0, 1), V_SLOT_ANY));
+        K_ERR(v_dma_create(T, bar, V_SLOT_ANY), V_EINVAL);          /* not configuration space */
+        K_OK(v_cap_delete(bar));
+    }
+    v_handle two = (v_handle)K_OK(v_retype(rt_cap("ecam0"), V_TYPE_FRAME, V_FRAME_AT(8, 2), V_SLOT_ANY));
+    K_ERR(v_dma_create(T, two, V_SLOT_ANY), V_EINVAL);
+    K_OK(v_cap_delete(two));
+    v_handle d = (v_handle)K_OK(v_dma_create(T, ctl, V_SLOT_ANY));
+    K_ERR(v_dma_create(T, ctl, V_SLOT_ANY), V_EEXIST);
+    K_ERR(v_dma_create(T, cfg, V_SLOT_ANY), V_EEXIST);
+    struct v_capinfo di;
+    K_EQ(K_OK(v_cap_info(d, (uint64_t)&di)), V_TYPE_DMA);
+    K_EQ(di.arg & 0xffff, 0);                          /* 00:00.0 */
+    const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    K_EQ(!!(di.arg & V_DMA_CONFINED), !!(bi->platform.flags & V_PLATFORM_IOMMU));
+    K_EQ(di.free, 0);                                  /* no faults */
+    K_ERR(v_cap_mint(d, V_SLOT_ANY, V_R_READ, 1), V_EINVAL);
+    K_OK(v_cap_delete(d));
+    K_ERR(v_cap_info(d, (uint64_t)&di), V_ESTALE);
+    d = (v_handle)K_OK(v_dma_create(T, ctl, V_SLOT_ANY));  /* the function is free again */
+    K_OK(v_cap_delete(d));
+    K_OK(v_cap_delete(ctl));
+    K_OK(v_cap_delete(ro));
+    K_OK(v_cap_delete(cfg));
+    K_OK(v_cap_delete(ram));
+    K_EQ(kt_free(T), f0);
+}
+
+KCASE(DEV0014, 1, "dma_map answers the device address; what if it overlaps, is misaligned, too far, twice, or with rights the frame lacks?")
+{
+    v_handle cfg = cfg_page(0);
+    if (!cfg)
+        return;
+    uint64_t f0 = kt_free(T);
+    v_handle d = (v_handle)K_OK(v_dma_create(T, cfg, V_SLOT_ANY));
+    struct v_capinfo di, fi;
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    bool confined = di.arg & V_DMA_CONFINED;
+    v_handle f = (v_handle)K_OK(v_retype(T, V_TYPE_FRAME, 4, V_SLOT_ANY));
+    K_OK(v_cap_info(f, (uint64_t)&fi));
+    uint64_t iova = 0x100000;
+    K_ERR(v_dma_map(d, f, iova + 8, V_R_READ), V_EALIGN);
+    K_ERR(v_dma_map(d, f, iova, 0), V_EINVAL);
+    K_ERR(v_dma_map(d, f, iova, V_R_EXEC), V_EINVAL);
+    K_ERR(v_dma_map(d, f, iova, V_R_READ | V_R_CONTROL), V_EINVAL);
+    K_ERR(v_dma_map(f, d, iova, V_R_READ), V_ETYPE);
+    v_handle dro = (v_handle)K_OK(v_cap_mint(d, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_dma_map(dro, f, iova, V_R_READ), V_ERIGHTS);
+    v_handle fro = (v_handle)K_OK(v_cap_mint(f, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_dma_map(d, fro, iova, V_R_READ | V_R_WRITE), V_ERIGHTS);
+    if (confined) {
+        K_ERR(v_dma_map(d, f, 1ull << 39, V_R_READ), V_ERANGE);
+        K_ERR(v_dma_map(d, f, (1ull << 39) - 4096, V_R_READ), V_ERANGE);
+        K_ERR(v_dma_map(d, f, ~0xfffull, V_R_READ), V_ERANGE);
+    }
+    uint64_t dev = K_OK(v_dma_map(d, f, iova, V_R_READ | V_R_WRITE));
+    K_EQ(dev, confined ? iova : fi.phys);
+    K_ERR(v_dma_map(d, f, iova + 0x10000, V_R_READ), V_EEXIST);    /* one mapping per capability */
+    K_ERR(v_as_map(AS, f, SCRATCH_VA, V_R_READ), V_EEXIST);
+    if (confined) {
+        K_ERR(v_dma_map(d, fro, iova + 3 * 4096, V_R_READ), V_EEXIST);   /* overlaps */
+        K_ERR(v_dma_map(d, fro, iova - 4096, V_R_READ), V_EEXIST);
+    }
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.mapped, 4);
+    /* a copy maps for the CPU beside the device's mapping */
+    v_handle cpu = (v_handle)K_OK(v_cap_copy(f, V_SLOT_ANY));
+    K_OK(v_as_map(AS, cpu, SCRATCH_VA, V_R_READ | V_R_WRITE));
+    K_OK(v_as_unmap(cpu));
+    K_OK(v_as_unmap(f));
+    K_ERR(v_as_unmap(f), V_ENOTMAPPED);
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.mapped, 0);
+    K_EQ(K_OK(v_dma_map(d, fro, iova, V_R_READ)), confined ? iova : fi.phys);   /* free again */
+    K_OK(v_cap_delete(fro));                           /* deletion unmaps */
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.mapped, 0);
+    /* the space goes first: the frame's record is a harmless leftover */
+    K_OK(v_dma_map(d, f, iova, V_R_READ));
+    K_OK(v_cap_delete(dro));
+    K_OK(v_cap_delete(d));
+    K_OK(v_as_unmap(f));
+    K_OK(v_as_map(AS, f, SCRATCH_VA, V_R_READ));
+    K_OK(v_as_unmap(f));
+    K_OK(v_cap_delete(cpu));
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(cfg));
+    K_EQ(kt_free(T), f0);
+}
+
+KCASE(DEV0015, 1, "what if a DMA space's tables exhaust the Reticle that pays for them? Refused, and every page comes back")
+{
+    const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    if (!(bi->platform.flags & V_PLATFORM_IOMMU))
+        return;                                        /* unconfined: no tables to pay */
+    v_handle cfg = cfg_page(0);
+    if (!cfg)
+        return;
+    uint64_t f0 = kt_free(T);
+    v_handle small = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 8 * 4096, V_SLOT_ANY));
+    uint64_t s0 = kt_free(small);
+    v_handle d = (v_handle)K_OK(v_dma_create(small, cfg, V_SLOT_ANY));
+    v_handle f[16];
+    unsigned n = 0;
+    struct v_ret r = {0, 0};
+    /* each mapping 1 GiB apart needs two new tables; the Reticle has 6 pages */
+    for (; n < 16; n++) {
+        f[n] = kt_frame();
+        r = v_dma_map(d, f[n], (uint64_t)n << 30, V_R_READ);
+        if (r.err)
+            break;
+    }
+    K_EQ(r.err, V_ENOMEM);
+    K_EQ(n, 3);                                        /* 1 top + 3 x 2 tables = 7 of 7 usable pages */
+    struct v_capinfo di;
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.mapped, 3);
+    K_EQ(di.size, 7 * 4096);
+    K_OK(v_cap_delete(d));
+    K_EQ(kt_free(small), s0);
+    for (unsigned i = 0; i <= n && i < 16; i++)
+        K_OK(v_cap_delete(f[i]));
+    K_OK(v_cap_delete(small));
+    K_OK(v_cap_delete(cfg));
+    K_EQ(kt_free(T), f0);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 int suite_failed;
+const char *suite_only;
 static char why[256];
 
 extern const struct suite_case __start_suite_cases[], __stop_suite_cases[];
@@ -44,6 +45,8 @@ unsigned suite_run(const char *tag, void (*before)(void), void (*after)(void))
     unsigned passed = 0, failed = 0, hostile = 0;
     for (size_t k = 0; k < ncases; k++) {
         const struct suite_case *c = order[k];
+        if (suite_only && strncmp(c->id, suite_only, strlen(suite_only)))
+            continue;
         if (before)
             before();
         suite_failed = 0;

@@ -54,6 +54,8 @@ extern int suite_failed;
 /* Runs every case in ID order and prints the lines above under `tag`.
  * `before` and `after` (either may be NULL) run around each case; `after`
  * may still fail it (a leak check). Returns the number of failed cases. */
+/* When set, only the cases whose ID starts with it run (a quick slice). */
+extern const char *suite_only;
 unsigned suite_run(const char *tag, void (*before)(void), void (*after)(void));
 
 #endif

@@ -23,7 +23,11 @@
 #define SEL_TSS   0x28
 
 #define VEC_SYSCALL 0x100   /* regs.vector for a syscall entry (not an IDT vector) */
-#define VEC_IRQ_BASE 32
+#define VEC_IRQ_BASE 32      /* line l on vector 32 + l: PIC lines, then MSI lines */
+#define VEC_IRQ_END  80      /* one past the last line's vector (V_IRQ_LINES) */
+#define VEC_IOMMU    80      /* the IOMMU's fault event */
+#define VEC_NSTUBS   81      /* entry.S's stubs: exceptions, lines, the IOMMU */
+#define VEC_APIC_SPURIOUS 0xff
 
 /* Offsets into struct regs, for entry.S. */
 #define REGS_RAX 48

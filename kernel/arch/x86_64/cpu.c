@@ -33,8 +33,8 @@ static struct idt_entry idt[256] __attribute__((aligned(16)));
 #define IST_STACK_SIZE 8192
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
-extern const uint64_t isr_table[48];   /* entry.S: stubs for vectors 0..47 */
-extern void isr_spurious(void);
+extern const uint64_t isr_table[VEC_NSTUBS];   /* entry.S: a stub per vector below */
+extern void isr_spurious(void), isr_unexpected(void);
 extern void syscall_entry(void);
 extern bool cpu_has_smap;        /* usercopy.c */
 
@@ -78,15 +78,15 @@ void arch_cpu_init(void)
                      : "m"(gdtr), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
                      : "rax", "memory");
 
-    for (unsigned v = 0; v < 48; v++)
+    for (unsigned v = 0; v < VEC_NSTUBS; v++)
         set_gate(v, isr_table[v], 0, 0);
     set_gate(2, isr_table[2], 1, 0);    /* NMI: own stack */
     set_gate(8, isr_table[8], 2, 0);    /* double fault: own stack */
     set_gate(18, isr_table[18], 3, 0);  /* machine check: own stack */
     set_gate(3, isr_table[3], 0, 3);    /* int3 from user mode is #BP, not #GP */
     set_gate(4, isr_table[4], 0, 3);    /* into likewise */
-    for (unsigned v = 48; v < 256; v++)
-        set_gate(v, (uint64_t)isr_spurious, 0, 0);
+    for (unsigned v = VEC_NSTUBS; v < 256; v++)
+        set_gate(v, (uint64_t)(v == VEC_APIC_SPURIOUS ? isr_spurious : isr_unexpected), 0, 0);
     struct {
         uint16_t limit;
         uint64_t base;

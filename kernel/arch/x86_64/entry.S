@@ -65,7 +65,7 @@ isr_\vec:
 .endm
 
     .text
-.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80
     ISR \v
 .endr
 
@@ -73,13 +73,27 @@ isr_\vec:
     .align 8
     .globl isr_table
 isr_table:
-.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80
     .quad isr_\v
 .endr
 
     .text
+    /* The local APIC's own spurious vector: no EOI, by definition. */
     .globl isr_spurious
 isr_spurious:
+    iretq
+
+    /* Any other vector can only be a message a device was told to send
+     * (no interrupt remapping stops one): acknowledge it so it cannot
+     * hold the APIC's in-service priority up, and drop it. */
+    .globl isr_unexpected
+isr_unexpected:
+    push %rax
+    mov lapic(%rip), %rax
+    test %rax, %rax
+    jz 1f
+    movl $0, 0xb0(%rax)
+1:  pop %rax
     iretq
 
     .cfi_sections .debug_frame

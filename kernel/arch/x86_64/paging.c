@@ -32,6 +32,15 @@
 
 static paddr_t kernel_root;
 static bool have_nx;
+/* Boot memory for the kernel's own tables, until pmem is sealed. */
+static pt_alloc_fn boot_alloc;
+static void *boot_ctx;
+/* The kernel's uncached windows onto device registers (the local APIC,
+ * the IOMMU), in the last GiB of the address space, handed out upward at
+ * boot and never taken back. */
+#define KDEV_BASE 0xffffffffc0000000ull
+#define KDEV_TOP  0xfffffffff0000000ull
+static uint64_t kdev_next = KDEV_BASE;
 
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _kernel_end[];
@@ -111,6 +120,8 @@ void arch_paging_init(const struct boot_info *bi, pt_alloc_fn alloc, void *ctx)
     cpuid(0x80000001, 0, &a, &b, &c, &d);
     have_nx = d & (1u << 20);
 
+    boot_alloc = alloc;
+    boot_ctx = ctx;
     kernel_root = alloc(ctx);
     KASSERT(kernel_root);
     uint64_t *pml4 = table(kernel_root);
@@ -284,6 +295,25 @@ void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *c
 }
 
 paddr_t arch_kernel_root(void) { return kernel_root; }
+
+paddr_t arch_boot_page(void)
+{
+    return boot_alloc ? boot_alloc(boot_ctx) : 0;
+}
+
+/* Under the kernel image's PML4 entry, which every space shares: a
+ * window made at boot is visible in every address space made later. */
+void *arch_kmap_device(paddr_t pa, unsigned npages)
+{
+    uint64_t va = kdev_next;
+    if (npages == 0 || (uint64_t)npages * PAGE_SIZE > KDEV_TOP - va || pa % PAGE_SIZE)
+        return 0;
+    if (arch_pt_map(kernel_root, va, pa, npages, MAP_R | MAP_W | MAP_UNCACHED, boot_alloc,
+                    boot_ctx) != V_OK)
+        return 0;
+    kdev_next += (uint64_t)npages * PAGE_SIZE;
+    return (void *)va;
+}
 
 void arch_as_init(paddr_t root)
 {

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "core/sched.h"
 #include "core/task.h"
+#include "vtd.h"
 
 static const char *const exc_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -40,6 +41,17 @@ void arch_dump_regs(const struct regs *r)
 void trap_user(struct regs *r);
 void trap_kernel(struct regs *r);
 
+static void trap_interrupt(uint64_t v)
+{
+    if (v == VEC_IOMMU) {
+        vtd_fault_event();
+        arch_irq_eoi(V_IRQ_MSI_FIRST);        /* delivered by message, as MSI lines are */
+    } else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_END) {
+        arch_irq_eoi((unsigned)(v - VEC_IRQ_BASE));
+        kernel_irq((unsigned)(v - VEC_IRQ_BASE));
+    }
+}
+
 void trap_user(struct regs *r)
 {
     uint64_t v = r->vector;
@@ -49,9 +61,8 @@ void trap_user(struct regs *r)
             .addr = v == 14 ? read_cr2() : 0,
         };
         task_fault(sched_current(), &f);
-    } else if (v < 48) {
-        arch_irq_eoi((unsigned)(v - VEC_IRQ_BASE));
-        kernel_irq((unsigned)(v - VEC_IRQ_BASE));
+    } else {
+        trap_interrupt(v);
     }
     sched_run();
 }
@@ -64,9 +75,8 @@ extern const struct extable_entry __extable_start[], __extable_end[];
 void trap_kernel(struct regs *r)
 {
     uint64_t v = r->vector;
-    if (v >= 32 && v < 48) {
-        arch_irq_eoi((unsigned)(v - VEC_IRQ_BASE));
-        kernel_irq((unsigned)(v - VEC_IRQ_BASE));
+    if (v >= VEC_IRQ_BASE) {
+        trap_interrupt(v);
         return;
     }
     if (v == 14) {
