@@ -364,7 +364,7 @@ static void do_claim(struct ipc_conn *c, const struct ipc_msg *m)
     prepare(f);
     v_handle caps[IPC_MAX_CAPS];
     unsigned n = 0;
-    struct v_ret r = v_cap_mint(f->cfg, V_SLOT_ANY, V_R_READ | V_R_CONTROL, 0);
+    struct v_ret r = v_cap_mint(f->cfg, V_SLOT_ANY, V_R_READ | V_R_CONTROL | V_R_GRANT, 0);
     if (r.err)
         return reply_status(c, k, m->hdr.id, DeviceManager_Status_noResources, 0, 0, 0);
     caps[n++] = (v_handle)r.val;
@@ -375,7 +375,7 @@ static void do_claim(struct ipc_conn *c, const struct ipc_msg *m)
         if (!f->bar_frame[i])
             continue;
         if (n == IPC_MAX_CAPS || (r = v_cap_mint(f->bar_frame[i], V_SLOT_ANY,
-                                                 V_R_READ | V_R_WRITE, 0)).err) {
+                                                 V_R_READ | V_R_WRITE | V_R_GRANT, 0)).err) {
             v_cap_delete(f->bar_frame[i]);
             f->bar_frame[i] = 0;
             continue;

@@ -138,27 +138,28 @@ int blk_submit_flush(struct blk *b, uint64_t *ticket)
     return send(b, Block_method_flush, &bld, 0, 0, ticket);
 }
 
-static int sync(struct blk *b, int e, uint64_t t, uint64_t timeout_us)
+/* (t is read after the submit that set it: not an argument beside it) */
+static int sync(struct blk *b, int e, const uint64_t *t, uint64_t timeout_us)
 {
-    return e ? e : blk_wait(b, t, timeout_us);
+    return e ? e : blk_wait(b, *t, timeout_us);
 }
 
 int blk_read(struct blk *b, uint64_t offset, uint64_t sector, uint32_t count, uint64_t timeout_us)
 {
     uint64_t t = 0;
-    return sync(b, blk_submit(b, false, offset, sector, count, &t), t, timeout_us);
+    return sync(b, blk_submit(b, false, offset, sector, count, &t), &t, timeout_us);
 }
 
 int blk_write(struct blk *b, uint64_t offset, uint64_t sector, uint32_t count, uint64_t timeout_us)
 {
     uint64_t t = 0;
-    return sync(b, blk_submit(b, true, offset, sector, count, &t), t, timeout_us);
+    return sync(b, blk_submit(b, true, offset, sector, count, &t), &t, timeout_us);
 }
 
 int blk_flush(struct blk *b, uint64_t timeout_us)
 {
     uint64_t t = 0;
-    return sync(b, blk_submit_flush(b, &t), t, timeout_us);
+    return sync(b, blk_submit_flush(b, &t), &t, timeout_us);
 }
 
 /* A call with a result struct other than (status): info and attach. */

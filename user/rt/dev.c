@@ -149,7 +149,7 @@ void rt_dev_register(struct rt_dev *d)
     static struct ipc_msg reply;
     if (!d->dma || ipc_open("devmgr", &c) != IPC_OK)
         return;
-    struct v_ret r = v_cap_mint(d->dma, V_SLOT_ANY, V_R_READ, 0);
+    struct v_ret r = v_cap_mint(d->dma, V_SLOT_ANY, V_R_READ | V_R_GRANT, 0);
     if (r.err)
         return;
     v_handle cap = (v_handle)r.val;
