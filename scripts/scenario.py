@@ -14,7 +14,8 @@ A scenario is a small text file in tests/scenarios/, one directive a line:
     cases:   PREFIX      every "PREFIX PASS ..." / "PREFIX FAIL ..." line is
                          reported as its own case
     qemu:    ARGS        extra QEMU arguments ("@DISK@" is the disk below)
-    disk:    BYTES       a fresh zeroed disk image for this run, at @DISK@
+    disk:    BYTES       fresh zeroed disk images for this run: @DISK@, and one
+                         for each @DISK@.N named in the qemu arguments
     boots:   N           boot up to N times in a row (the same disk): when
                          QEMU exits with steps left, it starts again
 
@@ -113,8 +114,9 @@ def run(build, path):
     qemu_args = sc["qemu"]
     if sc["disk"] is not None:
         disk = os.path.join(logdir, sc["name"] + ".disk")
-        with open(disk, "wb") as f:
-            f.truncate(sc["disk"])
+        for name in {disk} | {disk + m for a in qemu_args for m in re.findall(r"@DISK@(\.\d+)", a)}:
+            with open(name, "wb") as f:
+                f.truncate(sc["disk"])
         qemu_args = [a.replace("@DISK@", disk) for a in qemu_args]
     cmd = QEMU + image_args(build, sc["image"]) + qemu_args
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

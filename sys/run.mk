@@ -49,7 +49,7 @@ $(foreach a,$(APP_NAMES),$(eval $(call app_capsule,$(a))))
 define run_system
 $(CAPS)/$(1).json: sys/system.json scripts/run-manifest $(RUN_DIR)/app.txt $(CAPTOOL) \
                   $(CAPS)/demo-1.0.0.vcap $(3)
-	$(Q)scripts/run-manifest $(if $(3),--add $(3)) $$< $$@.tmp $(2) && \
+	$(Q)scripts/run-manifest $(foreach m,$(3),--add $(m)) $$< $$@.tmp $(2) && \
 	  $(CAPTOOL) system $$@.tmp $$@ $(CAPS)/demo-1.0.0.vcap && rm -f $$@.tmp
 $$(eval $$(call manifest,$(1),$(CAPS)/$(1).json))
 $$(eval $$(call system_capsule,$(1)))
@@ -82,7 +82,11 @@ RUN_IMAGE_MODULES := $(run_MODULES)
 # user/greeter (the tour of docs/USING.md, tests/tools/using_doc.sh).
 $(if $(filter greeter,$(APP_NAMES)),,$(eval $(call app_capsule,greeter)))
 $(eval $(call run_system,tour,greeter))
-$(eval $(call run_system,devices,,sys/devices.json,$(DEVICE_MODULES)))
+# The device scenarios' system (tests/scenarios/devices_*.scn): also a
+# block client (user/blktest) and a second virtio-blk driver instance in
+# its DMA-escape mode, for a second disk.
+$(eval $(call run_system,devices,,sys/devices.json tests/manifests/devices-test.json,\
+    $(DEVICE_MODULES) $(B)/user/blktest.elf))
 $(eval $(call image,devices,$(devices_MODULES),test quiet))
 $(eval $(call image,run,$(filter-out $(RUN_DIR)/%,$(run_MODULES)),test quiet))
 $(eval $(call image,tour,$(tour_MODULES),test quiet))
