@@ -71,3 +71,34 @@ enum vreq_blk vreq_blk_result(uint8_t status, uint32_t used_len)
     }
     return VREQ_BLK_LIE;
 }
+
+enum vreq_err vreq_next(struct vreq_table *t, struct virtq *q, struct vreq *out, unsigned *slot,
+                        uint32_t *len)
+{
+    struct virtq_done d;
+    enum virtq_err e = virtq_get(q, &d);
+    if (e == VIRTQ_EMPTY)
+        return VREQ_EMPTY;
+    if (e != VIRTQ_OK || vreq_take(t, d.token, out) != VREQ_OK)
+        return VREQ_EDEVICE;
+    *slot = (unsigned)(d.token & 0xffffffffu);
+    *len = d.len;
+    return VREQ_OK;
+}
+
+enum vreq_err vreq_drain(struct vreq_table *t, struct virtq *q, struct vreq *out)
+{
+    struct virtq_done d;
+    while (virtq_drain(q, &d) == VIRTQ_OK)
+        if (vreq_take(t, d.token, out) == VREQ_OK)
+            return VREQ_OK;
+    /* a request the queue does not hold (it was never added): freed too */
+    for (unsigned i = 0; i < VREQ_MAX; i++)
+        if (t->r[i].live) {
+            *out = t->r[i];
+            t->r[i].live = false;
+            t->live--;
+            return VREQ_OK;
+        }
+    return VREQ_EMPTY;
+}

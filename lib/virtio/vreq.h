@@ -25,12 +25,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "virtio/virtq.h"
+
 #define VREQ_MAX 64u
 
 enum vreq_err {
     VREQ_OK = 0,
     VREQ_EFULL,     /* every slot is in flight */
     VREQ_ETOKEN,    /* the token names no request in flight (range, generation, done) */
+    VREQ_EMPTY,     /* nothing completed (vreq_next) or nothing left (vreq_drain) */
+    VREQ_EDEVICE,   /* the device broke the protocol: reset it, then vreq_drain */
 };
 
 struct vreq {
@@ -54,6 +58,18 @@ void vreq_init(struct vreq_table *t);
 enum vreq_err vreq_alloc(struct vreq_table *t, const struct vreq *tmpl, uint64_t *token);
 /* The request a completed chain's token names, freed; VREQ_ETOKEN if none. */
 enum vreq_err vreq_take(struct vreq_table *t, uint64_t token, struct vreq *out);
+/* The driver's completion step: the next used entry of q, checked by
+ * lib/virtq (index, id, in flight, length) and then by the table (the
+ * token names a live request): *out, its slot (where its status byte is)
+ * and the length the device says it wrote. VREQ_EDEVICE on any lie; the
+ * queue is then broken and nothing more completes until the reset. */
+enum vreq_err vreq_next(struct vreq_table *t, struct virtq *q, struct vreq *out, unsigned *slot,
+                        uint32_t *len);
+/* After the device was reset: the next request still in flight, freed,
+ * each exactly once; VREQ_EMPTY when none is left (the table is then
+ * empty: requests whose chain the queue no longer knows are freed too). */
+enum vreq_err vreq_drain(struct vreq_table *t, struct virtq *q, struct vreq *out);
+
 /* Requests in flight that use owner's buffer (its frame is kept until 0). */
 unsigned vreq_using(const struct vreq_table *t, uint32_t owner, uint16_t buffer);
 unsigned vreq_of(const struct vreq_table *t, uint32_t owner);

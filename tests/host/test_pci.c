@@ -583,3 +583,30 @@ TEST(qemu_virtio_rng_config_space)
 {
     check_real(qemu_rng_cfg, 0x20, 4, 0);   /* class 0x00, subclass 0xff */
 }
+
+/* The manifest's device matches: exactly "pci:VVVV:DDDD" or "class:CC:SS". */
+TEST(driver_match)
+{
+    struct pci_match m;
+    struct pci_header blk = {.vendor = 0x1af4, .device = 0x1042, .class_code = 0x01, .subclass = 0x00};
+    CHECK_EQ(pci_match_parse("pci:1af4:1042", 13, &m), PCI_OK);
+    CHECK(!m.by_class && m.a == 0x1af4 && m.b == 0x1042);
+    CHECK(pci_match(&m, &blk));
+    CHECK_EQ(pci_match_parse("pci:1AF4:1041", 13, &m), PCI_OK);
+    CHECK(!pci_match(&m, &blk));
+    CHECK_EQ(pci_match_parse("class:1:0", 9, &m), PCI_OK);
+    CHECK(m.by_class && m.a == 1 && m.b == 0);
+    CHECK(pci_match(&m, &blk));
+    struct pci_header none = blk;
+    none.vendor = 0xffff;
+    CHECK(!pci_match(&m, &none));        /* nothing answers: never a match */
+    static const char *const bad[] = {
+        "", "pci", "pci:", "pci:1af4", "pci:1af4:", "pci::1042", "pci:1af41:1042",
+        "pci:1af4:10420", "pci:0x1a:1042", "pci:1af4:1042:", "pci:1af4 :1042", "pci:1af4:104g",
+        "class:001:00", "class:01:000", "class:01", "Class:01:00", "usb:1:2", "pci:1af4:1042\n",
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_EQ(pci_match_parse(bad[i], strlen(bad[i]), &m), PCI_EMATCH);
+    CHECK_EQ(pci_match_parse("pci:1af4:1042", 9, &m), PCI_EMATCH);   /* the length rules, not the NUL */
+    CHECK_EQ(pci_match_parse("pci:1af4:10\0002", 14, &m), PCI_EMATCH);
+}

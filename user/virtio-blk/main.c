@@ -150,11 +150,9 @@ static void device_lost(const char *what)
     rt_log(RT_LOG_WARN, "virtio-blk: device lost (%s): reset", what);
     printf("virtio-blk: device lost (%s): reset, requests in flight failed\n", what);
     virtio_reset(&vd.regs, 1000000);
-    struct virtq_done d;
     struct vreq r;
-    while (virtq_drain(&vd.q, &d) == VIRTQ_OK)
-        if (vreq_take(&reqs, d.token, &r) == VREQ_OK)
-            finish(&r, Block_Status_deviceLost);
+    while (vreq_drain(&reqs, &vd.q, &r) == VREQ_OK)
+        finish(&r, Block_Status_deviceLost);
     const char *why;
     if (device_setup(&why)) {
         broken = true;
@@ -168,23 +166,21 @@ static void harvest(void)
     if (broken)
         return;
     for (;;) {
-        struct virtq_done d;
-        enum virtq_err e = virtq_get(&vd.q, &d);
-        if (e == VIRTQ_EMPTY) {
+        struct vreq r;
+        unsigned slot;
+        uint32_t len;
+        enum vreq_err e = vreq_next(&reqs, &vd.q, &r, &slot, &len);
+        if (e == VREQ_EMPTY) {
             if (!virtq_enable_intr(&vd.q))
                 break;
             continue;
         }
-        struct vreq r;
-        if (e != VIRTQ_OK)
-            return device_lost(virtq_err_name(e));
-        if (vreq_take(&reqs, d.token, &r) != VREQ_OK)
-            return device_lost("a completion for no request");
-        unsigned slot = (unsigned)(d.token & 0xffffffffu);
+        if (e != VREQ_OK)
+            return device_lost("it broke the virtqueue protocol");
         uint8_t status = reqmem[STATUS_OFF + slot];           /* read once */
         static const enum Block_Status map[] = {Block_Status_ok, Block_Status_ioError,
                                                 Block_Status_unsupported, Block_Status_deviceLost};
-        finish(&r, map[vreq_blk_result(status, d.len)]);
+        finish(&r, map[vreq_blk_result(status, len)]);
     }
     if (rt_virtio_status(&vd) & VIRTIO_STATUS_NEEDS_RESET)
         device_lost("it set DEVICE_NEEDS_RESET");

@@ -81,11 +81,9 @@ static void device_lost(const char *what)
 {
     printf("virtio-rng: device lost (%s): reset, reads in flight failed\n", what);
     virtio_reset(&vd.regs, 1000000);
-    struct virtq_done d;
     struct vreq r;
-    while (virtq_drain(&vd.q, &d) == VIRTQ_OK)
-        if (vreq_take(&reqs, d.token, &r) == VREQ_OK)
-            reply(r.owner, r.client_id, Rng_Status_deviceLost, 0);
+    while (vreq_drain(&reqs, &vd.q, &r) == VREQ_OK)
+        reply(r.owner, r.client_id, Rng_Status_deviceLost, 0);
     const char *why;
     broken = rt_virtio_setup(&vd, 0, QSIZE, &why) != 0;
     reap();
@@ -93,15 +91,14 @@ static void device_lost(const char *what)
 
 static void harvest(void)
 {
-    struct virtq_done d;
     struct vreq r;
-    enum virtq_err e;
-    while (!broken && (e = virtq_get(&vd.q, &d)) != VIRTQ_EMPTY) {
-        if (e != VIRTQ_OK)
-            return device_lost(virtq_err_name(e));
-        if (vreq_take(&reqs, d.token, &r) != VREQ_OK)
-            return device_lost("a completion for no request");
-        reply(r.owner, r.client_id, Rng_Status_ok, d.len);
+    unsigned slot;
+    uint32_t len;
+    enum vreq_err e;
+    while (!broken && (e = vreq_next(&reqs, &vd.q, &r, &slot, &len)) != VREQ_EMPTY) {
+        if (e != VREQ_OK)
+            return device_lost("it broke the virtqueue protocol");
+        reply(r.owner, r.client_id, Rng_Status_ok, len);
     }
     if (!broken && rt_virtio_status(&vd) & VIRTIO_STATUS_NEEDS_RESET)
         device_lost("it set DEVICE_NEEDS_RESET");
