@@ -4,7 +4,8 @@
  * 64 KiB reads in flight, forever; it says "I/O running" once enough have
  * completed, and when the driver dies it reports how each request in
  * flight ended (the named error, once each), connects again (init has
- * restarted the driver), checks that a read succeeds, and says so.
+ * restarted the driver), checks that a read succeeds, and says so. At
+ * start it also reads 64 bytes from the entropy device (virtio-rng).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "ipc.h"
 #include "rt.h"
 #include "schema/naming.capnp.h"
+#include "schema/rng.capnp.h"
 
 #define PAGES 64                /* 256 KiB: four 64 KiB requests */
 #define CHUNK_SECTORS 128
@@ -21,14 +23,13 @@ static struct ipc_conn sys, disk_conn;
 static struct blk disk;
 static v_handle frame;
 
-static bool connect_disk(void)
+static bool connect(const char *path, struct ipc_conn *c)
 {
     static uint8_t buf[256];
     static struct ipc_msg reply;
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
-    static const char path[] = "SYS:svc/virtio-blk";
-    Naming_connect_Params_set_path(Naming_connect_Params_build_root(&b), path, sizeof path - 1);
+    Naming_connect_Params_set_path(Naming_connect_Params_build_root(&b), path, strlen(path));
     size_t len;
     const uint8_t *p = capnp_builder_bytes(&b, &len);
     if (ipc_call(&sys, Naming_method_connect, p, (uint32_t)len, 0, 0, &reply, 2000000))
@@ -36,11 +37,52 @@ static bool connect_disk(void)
     struct capnp_msg msg;
     bool ok = !ipc_request_open(&msg, &reply) &&
               Naming_connect_Results_status(Naming_connect_Results_read_root(&msg)) == Naming_Status_ok &&
-              reply.ncaps == 2 && ipc_attach(&disk_conn, reply.caps[0], reply.caps[1]) == IPC_OK;
+              reply.ncaps == 2 && ipc_attach(c, reply.caps[0], reply.caps[1]) == IPC_OK;
     if (!ok)
         for (unsigned i = 0; i < reply.ncaps; i++)
             v_cap_delete(reply.caps[i]);
-    return ok && blk_open(&disk, &disk_conn, frame, 2000000) == BLK_OK;
+    return ok;
+}
+
+static bool connect_disk(void)
+{
+    return connect("SYS:svc/virtio-blk", &disk_conn) &&
+           blk_open(&disk, &disk_conn, frame, 2000000) == BLK_OK;
+}
+
+/* 64 bytes from the entropy device into a page of ours (schema/rng.capnp). */
+static void entropy(void)
+{
+    static struct ipc_conn rc;
+    static struct ipc_msg r;
+    static uint8_t buf[64];
+    uint64_t va = rt_va_alloc(V_PAGE_SIZE);
+    v_handle f;
+    if (!connect("SYS:svc/virtio-rng", &rc) || rt_map_frames(0, va, 1, V_R_READ | V_R_WRITE, &f))
+        return (void)printf("blktest: no entropy device\n");
+    struct v_ret cp = v_cap_copy(f, V_SLOT_ANY);
+    v_handle copy = (v_handle)cp.val;
+    struct capnp_msg msg;
+    if (cp.err || ipc_call(&rc, Rng_method_attach, 0, 0, &copy, 1, &r, 2000000) ||
+        ipc_request_open(&msg, &r) || Rng_attach_Results_status(Rng_attach_Results_read_root(&msg)))
+        return (void)printf("blktest: the entropy device refused our page\n");
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Rng_read_Params_B p = Rng_read_Params_build_root(&b);
+    Rng_read_Params_set_offset(p, 0);
+    Rng_read_Params_set_bytes(p, 64);
+    size_t len;
+    const uint8_t *bytes = capnp_builder_bytes(&b, &len);
+    if (ipc_call(&rc, Rng_method_read, bytes, (uint32_t)len, 0, 0, &r, 2000000) ||
+        ipc_request_open(&msg, &r))
+        return (void)printf("blktest: no answer from the entropy device\n");
+    Rng_read_Results_R res = Rng_read_Results_read_root(&msg);
+    const uint8_t *e = (const uint8_t *)va;
+    unsigned nonzero = 0;
+    for (unsigned i = 0; i < 64; i++)
+        nonzero += e[i] != 0;
+    printf("blktest: entropy: status %u, %u bytes, %u of 64 nonzero\n",
+           (unsigned)Rng_read_Results_status(res), (unsigned)Rng_read_Results_got(res), nonzero);
 }
 
 int main(void)
@@ -56,6 +98,7 @@ int main(void)
         return 2;
     }
     frame = (v_handle)r.val;
+    entropy();
     while (!connect_disk())
         v_signal_wait(0, 100000);
     uint64_t done = 0, failed = 0, sector = 0;
