@@ -90,3 +90,7 @@ $(eval $(call run_system,devices,,sys/devices.json tests/manifests/devices-test.
 $(eval $(call image,devices,$(devices_MODULES),test quiet))
 $(eval $(call image,run,$(filter-out $(RUN_DIR)/%,$(run_MODULES)),test quiet))
 $(eval $(call image,tour,$(tour_MODULES),test quiet))
+
+# Device grants that must be refused (tests/scenarios/devices_badgrants.scn).
+$(eval $(call run_system,devices-bad,,sys/devices.json tests/manifests/devices-bad.json,$(DEVICE_MODULES)))
+$(eval $(call image,devices-bad,$(devices-bad_MODULES),test quiet))
