@@ -4,6 +4,7 @@
  * frames of the device grant.
  */
 #include "dev.h"
+#include "ipc.h"
 
 static uint32_t common_read(void *ctx, uint32_t off, unsigned w)
 {
@@ -95,4 +96,37 @@ void rt_virtio_kick(struct rt_virtio *v)
 {
     if (virtq_kick_needed(&v->q))
         *v->notify = 0;         /* the queue's index */
+}
+
+static struct rt_virtio *served;
+static unsigned served_bit;
+static void (*served_harvest)(void);
+
+static void on_bits(struct ipc_server *s, uint64_t bits)
+{
+    (void)s;
+    if (bits & 1ull << served_bit) {
+        served_harvest();
+        v_irq_ack(served->dev.irq, (uint64_t)served->line);
+    }
+}
+
+int rt_virtio_serve(struct rt_virtio *v, struct ipc_server *srv, unsigned bit,
+                    void (*handle)(struct ipc_server *, struct ipc_conn *, struct ipc_msg *),
+                    void (*on_close)(struct ipc_server *, struct ipc_conn *), void (*harvest)(void))
+{
+    v_handle listen = rt_cap("listen");
+    if (!listen || ipc_server_init(srv, listen))
+        return 2;
+    served = v;
+    served_bit = bit;
+    served_harvest = harvest;
+    srv->handle = handle;
+    srv->on_close = on_close;
+    srv->on_bits = on_bits;
+    srv->extra_bits = v->line >= 0 ? 1ull << bit : 0;
+    for (;;) {
+        ipc_serve(srv, v->line >= 0 ? 100000 : 1000);
+        harvest();
+    }
 }

@@ -7,7 +7,7 @@
  * virtio 1.x modern PCI function driven through lib/virtio: feature
  * negotiation (FLUSH, RO, EVENT_IDX and ACCESS_PLATFORM, which an IOMMU
  * needs, when offered), one split queue of QSIZE descriptors, MSI-X for
- * the queue (polling every POLL_US if the grant has no MSI line).
+ * the queue (polling every millisecond if the grant has no MSI line).
  *
  * Data path: a client attaches a frame; the driver maps that frame for
  * the device only (it never maps client data itself) and each read or
@@ -46,7 +46,6 @@
 
 #define QSIZE 64
 #define QBIT 40
-#define POLL_US 1000
 #define MAX_BUFS 32
 #define MAX_TRANSFER (1u << 20)
 #define STATUS_OFF 2048          /* status bytes after the 64 16-byte headers */
@@ -349,15 +348,6 @@ static void on_close(struct ipc_server *s, struct ipc_conn *c)
     reap();
 }
 
-static void on_bits(struct ipc_server *s, uint64_t bits)
-{
-    (void)s;
-    if (bits & 1ull << QBIT) {
-        harvest();
-        v_irq_ack(vd.dev.irq, (uint64_t)vd.line);
-    }
-}
-
 /* ---- the DMA-escape test ---------------------------------------------- */
 
 static void escape_test(void)
@@ -412,16 +402,6 @@ int main(void)
            vd.line >= 0 ? "MSI-X" : "polling", vd.dev.confined ? "confined by the IOMMU" : "unconfined");
     if (rt_arg() == 1)
         escape_test();
-    v_handle listen = rt_cap("listen");
-    if (!listen || ipc_server_init(&srv, listen))
-        return 2;
-    srv.handle = handle;
-    srv.on_close = on_close;
-    srv.on_bits = on_bits;
-    srv.extra_bits = vd.line >= 0 ? 1ull << QBIT : 0;
     rt_log(RT_LOG_INFO, "virtio-blk: %llu sectors", (unsigned long long)capacity);
-    for (;;) {
-        ipc_serve(&srv, vd.line >= 0 ? 100000 : POLL_US);
-        harvest();
-    }
+    return rt_virtio_serve(&vd, &srv, QBIT, handle, on_close, harvest);
 }

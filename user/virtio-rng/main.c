@@ -185,15 +185,6 @@ static void on_close(struct ipc_server *s, struct ipc_conn *c)
     reap();
 }
 
-static void on_bits(struct ipc_server *s, uint64_t bits)
-{
-    (void)s;
-    if (bits & 1ull << QBIT) {
-        harvest();
-        v_irq_ack(vd.dev.irq, (uint64_t)vd.line);
-    }
-}
-
 int main(void)
 {
     const char *why = "";
@@ -206,16 +197,6 @@ int main(void)
     rt_dev_register(&vd.dev);
     printf("virtio-rng: ready, %s, DMA %s\n", vd.line >= 0 ? "MSI-X" : "polling",
            vd.dev.confined ? "confined by the IOMMU" : "unconfined");
-    v_handle listen = rt_cap("listen");
-    if (!listen || ipc_server_init(&srv, listen))
-        return 2;
-    srv.handle = handle;
-    srv.on_close = on_close;
-    srv.on_bits = on_bits;
-    srv.extra_bits = vd.line >= 0 ? 1ull << QBIT : 0;
     rt_log(RT_LOG_INFO, "virtio-rng: ready");
-    for (;;) {
-        ipc_serve(&srv, vd.line >= 0 ? 100000 : 1000);
-        harvest();
-    }
+    return rt_virtio_serve(&vd, &srv, QBIT, handle, on_close, harvest);
 }

@@ -91,5 +91,15 @@ int rt_virtio_setup(struct rt_virtio *v, uint64_t supported, uint16_t qsize, con
 volatile uint8_t *rt_virtio_region(const struct rt_virtio *v, const struct pci_virtio_region *r);
 uint8_t rt_virtio_status(const struct rt_virtio *v);
 void rt_virtio_kick(struct rt_virtio *v);     /* notify if the queue wants it */
+/* Serve "listen" forever with handle and on_close; harvest runs on the
+ * queue's interrupt on Signal bit `bit` (acknowledged after it), every
+ * 1 ms without one, and after every pass. Returns only if there is no
+ * "listen" (2). One device per Task. */
+struct ipc_server;
+struct ipc_conn;
+struct ipc_msg;
+int rt_virtio_serve(struct rt_virtio *v, struct ipc_server *srv, unsigned bit,
+                    void (*handle)(struct ipc_server *, struct ipc_conn *, struct ipc_msg *),
+                    void (*on_close)(struct ipc_server *, struct ipc_conn *), void (*harvest)(void));
 
 #endif
