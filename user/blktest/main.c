@@ -123,7 +123,7 @@ int main(void)
             printf("blktest: I/O running (%llu requests of 64 KiB done)\n", (unsigned long long)done);
         if (!disk.closed)
             continue;
-        printf("blktest: the driver is gone: %llu requests failed, none completed twice; connecting again\n",
+        printf("blktest: the driver is gone: %llu requests failed with a named error; connecting again\n",
                (unsigned long long)failed);
         ipc_detach(&disk_conn);
         while (!connect_disk())
