@@ -746,6 +746,45 @@ static void bench_fault(void)
     destroy(&c);
 }
 
+/* Interrupt to driver wake-up: we are the driver, blocked on the UART's
+ * line; a lower-priority peer is the device's trigger, writing the
+ * register that makes the UART interrupt. One sample: from just before
+ * that write (the peer's TSC) to our return from signal_wait. It covers
+ * the trigger's io_out trap, the interrupt's entry, the kernel's
+ * delivery to the bound Task, the preemption of the peer and our return
+ * to user mode. Then we quiet the UART and acknowledge, as a driver does. */
+static void bench_irq_wake(void)
+{
+    v_handle ports = rt_cap("ioports"), irq = rt_cap("irq");
+    v_handle mine = (v_handle)CHECK(v_cap_mint(ports, V_SLOT_ANY, V_R_READ | V_R_WRITE | V_R_GRANT,
+                                               KB_COM1 | 8ull << 16));
+    struct rt_bundle_item it[] = {{"shared", shared_copy(), true}, {"ioports", mine, true}};
+    struct rt_child c;
+    struct rt_spawn_args a = {
+        .elf = peer_elf, .elf_len = peer_len, .name = "kbpeer", .reticle = R,
+        .memory = 512 * 1024, .prio = prio - 1, .fault_signal = SIGF, .arg = P_IRQ,
+        .items = it, .nitems = 2, .give_memory = true,
+    };
+    int e = rt_spawn(&a, &c);
+    if (e)
+        fail("spawning kbpeer for irq_wake: %s", rt_errname(e));
+    v_handle to_child = (v_handle)CHECK(v_signal_mint(c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
+    CHECK(v_io_out(ports, KB_COM1 + 1, 1, 0));
+    CHECK(v_irq_bind(irq, 4, KB_BIT_IRQ));
+    for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
+        CHECK(v_signal_raise(to_child, BIT(KB_BIT_REQ)));
+        CHECK(v_signal_wait(BIT(KB_BIT_IRQ), SECOND));
+        uint64_t t1 = kb_tsc();
+        if (i >= warm(n_pingpong))
+            s[i - warm(n_pingpong)] = net(shared->t_fault, t1);
+        CHECK(v_io_out(ports, KB_COM1 + 1, 1, 0));
+        CHECK(v_irq_ack(irq, 4));
+    }
+    report("irq_wake", n_pingpong);
+    CHECK(v_cap_delete(to_child));
+    destroy(&c);
+}
+
 /* A minimal executable, like bench/linux/linux-tiny: one page whose
  * entry calls task_exit(0). */
 static uint8_t tiny[160] __attribute__((aligned(8)));
@@ -987,6 +1026,7 @@ int main(void)
         {"ring_stream_64k", bench_frames},
         {"ring_stream_64k_pages", bench_frame_pages},
         {"fault_to_supervisor", bench_fault},
+        {"irq_wake", bench_irq_wake},
         {"spawn", bench_spawn_peer},
         {"spawn_tiny", bench_spawn_tiny},
         {"ring_echo_1k", bench_ring_echo_1k},
