@@ -20,6 +20,9 @@ const uint8_t syscall_class[V_NSYSCALLS] = {
 
 void syscall_dispatch(struct regs *r);
 _Static_assert(sizeof(struct sys_args) == 6 * sizeof(uint64_t), "arguments read in place");
+#define V_X(num, name, nargs, cls) +1
+_Static_assert(0 V_SYSCALLS(V_X) == V_NSYSCALLS, "system call numbers have no gaps");
+#undef V_X
 
 void syscall_dispatch(struct regs *r)
 {
