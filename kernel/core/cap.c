@@ -17,9 +17,18 @@
 #include "core/cap.h"
 #include "core/reticle.h"
 #include "core/object.h"
+#include "core/sched.h"
+#include "core/task.h"
 
-static struct reap *reap_list;
+static struct reap *boot_reap;  /* deletions outside any Task's call (boot) */
 static bool draining;
+bool cap_drain_no_stop;
+
+/* The queue of the Task whose call is deleting, which owns the work. */
+static struct reap **reap_queue(void)
+{
+    return sched_cur ? &sched_cur->reap : &boot_reap;
+}
 
 v_handle cap_handle(struct captable *t, const struct cap *c)
 {
@@ -218,36 +227,63 @@ static bool revoke_below(struct cap *c, bool can_stop)
 
 void cap_defer(struct reap *r)
 {
+    struct reap **q = reap_queue();
     r->pos = 0;
-    r->next = reap_list;
-    reap_list = r;
+    r->next = *q;
+    *q = r;
 }
 
-/* Drain queued objects: empty their slots (which may queue more), then
- * let each finish. Only the outermost caller drains. Not preemptible:
- * the capability that queued them is gone, so there is nothing to
- * resume from; it still passes preemption points, so the clock runs. */
-static void drain(void)
+void cap_adopt_reap(struct task *from)
+{
+    struct reap **q = reap_queue();
+    if (!from->reap || q == &from->reap)
+        return;
+    struct reap *last = from->reap;
+    while (last->next)
+        last = last->next;
+    last->next = *q;
+    *q = from->reap;
+    from->reap = 0;
+}
+
+/* Drain the queue: empty each object's slots (which may queue more, on
+ * top, drained first), then let it finish. Only the outermost caller
+ * drains. The queue is the state, so a drain stopped at a preemption
+ * point (can_stop) resumes exactly where it was: the Task's next system
+ * call continues it first (cap_drain_owed). */
+static bool drain(bool can_stop)
 {
     if (draining)
-        return;
+        return true;
     draining = true;
-    while (reap_list) {
-        struct reap *r = reap_list;
+    struct reap **q;
+    /* looked up each time: a Task destroyed by its own call hands its
+     * queue on (task_destroy), and the rest runs to the end */
+    while (*(q = reap_queue())) {
+        struct reap *r = *q;
         while (r->pos < r->n && cap_empty(&r->slots[r->pos]))
             r->pos++;
         if (r->pos < r->n) {
-            /* may queue more objects on top of r; they drain first */
             struct cap *s = &r->slots[r->pos];
             revoke_below(s, false);
             delete_leaf(s);
-            should_stop(false);
         } else {
-            reap_list = r->next;
+            *q = r->next;
             r->finish(r);
+        }
+        /* a Task that deleted itself has no call to come back to */
+        if (should_stop(can_stop && sched_cur && sched_cur->state != TASK_DEAD) && *q) {
+            draining = false;
+            return false;
         }
     }
     draining = false;
+    return true;
+}
+
+bool cap_drain_owed(void)
+{
+    return drain(true);
 }
 
 /* A Reticle being deleted returns its memory whole: what is carved from
@@ -260,23 +296,23 @@ static void mark_dying(struct cap *c)
 }
 
 /* Delete everything below c and, unless keep, c itself (after its
- * subtree, so its object outlives every capability naming it); false if
- * stopped at a preemption point with c still in place. */
-static bool remove_tree(struct cap *c, bool keep, bool can_stop)
+ * subtree, so its object outlives every capability naming it), then
+ * drain what that queued. */
+static enum cap_progress remove_tree(struct cap *c, bool keep, bool can_stop)
 {
     if (!keep)
         mark_dying(c);
     bool done = revoke_below(c, can_stop);
     if (done && !keep)
         delete_leaf(c);
-    drain();
-    return done;
+    bool drained = drain(can_stop && !cap_drain_no_stop);
+    return !done ? CAP_STOPPED : drained ? CAP_DONE : CAP_DRAIN_OWED;
 }
 
 void cap_revoke(struct cap *c) { remove_tree(c, true, false); }
-bool cap_revoke_preemptible(struct cap *c) { return remove_tree(c, true, true); }
+enum cap_progress cap_revoke_preemptible(struct cap *c) { return remove_tree(c, true, true); }
 void cap_delete(struct cap *c) { remove_tree(c, false, false); }
-bool cap_delete_preemptible(struct cap *c) { return remove_tree(c, false, true); }
+enum cap_progress cap_delete_preemptible(struct cap *c) { return remove_tree(c, false, true); }
 
 void cap_delete_leaf(struct cap *c)
 {

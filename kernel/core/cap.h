@@ -95,12 +95,25 @@ void cap_move_slot(struct cap *dst, struct cap *src);
 void cap_delete(struct cap *c);
 /* Delete everything derived from c, keeping c. */
 void cap_revoke(struct cap *c);
-/* The same for a system call, which may be preempted: false means it
- * stopped at a consistent point because someone else should run, with
- * part of the work done and c still in place; calling again with the
- * same c continues (the tree itself is the only state). */
-bool cap_revoke_preemptible(struct cap *c);
-bool cap_delete_preemptible(struct cap *c);
+/* The same for a system call, which may be preempted at a consistent
+ * point because someone else should run:
+ *   CAP_STOPPED     part of the work done and c still in place: calling
+ *                   again with the same c continues (the tree itself is
+ *                   the only state);
+ *   CAP_DRAIN_OWED  c and its subtree are gone, but destroyed tables and
+ *                   Rings still hold slots to empty, queued on the calling
+ *                   Task: its next system call finishes them first
+ *                   (cap_drain_owed) and the interrupted call then returns
+ *                   V_OK without running again. */
+enum cap_progress { CAP_DONE, CAP_STOPPED, CAP_DRAIN_OWED };
+enum cap_progress cap_revoke_preemptible(struct cap *c);
+enum cap_progress cap_delete_preemptible(struct cap *c);
+/* Continue the calling Task's queued drain; false if it stopped again. */
+bool cap_drain_owed(void);
+extern bool cap_drain_no_stop;      /* set by batch: drains run to the end */
+/* A Task is being destroyed with a drain queued: the deleting Task's call
+ * takes the work over. */
+void cap_adopt_reap(struct task *from);
 /* Empty a slot that has no descendants (an embedded one), without
  * draining: whoever deletes the object holding it drains. */
 void cap_delete_leaf(struct cap *c);
