@@ -224,10 +224,6 @@ void capsule_boot(void)
     const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
     if (bi->magic != (V_BUNDLE_MAGIC ^ 1))
         return;
-    char cmdline[sizeof bi->cmdline + 1];
-    memcpy(cmdline, bi->cmdline, sizeof bi->cmdline);
-    cmdline[sizeof bi->cmdline] = 0;
-    capbench_init(cmdline);
     unsigned nvcap = 0;
     for (uint32_t i = 0; i < bi->nmodules && i < 16; i++)
         nvcap += ends_with(bi->module[i].name, ".vcap");

@@ -149,7 +149,6 @@ int switch_to(struct service *s, int to, struct standby *sb, uint64_t *cycles);
 /* upgrade.c */
 void upgrade_init(struct ipc_server *srv);   /* its lifecycle hook, its server */
 void upgrade_poll(void);                     /* every wake: probe answers, windows */
-bool upgrade_in_window(const struct service *s);
 void upgrade_cancel(struct service *s, const char *why);
 const char *upgrade_note(int k);             /* what last happened to version k */
 void upgrade_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);

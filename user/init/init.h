@@ -130,9 +130,9 @@ void deadline_run(void);        /* fire what has passed, arm for the next */
 int manifest_load(const void *bytes, size_t len, char *err, size_t errlen);
 void manifest_validate(void);   /* before the capsules are bound */
 void manifest_spread_refusals(void);     /* after: dependents of the refused */
-int svc_find(const char *name);
 
-/* supervise.c: the lifecycle */
+/* supervise.c: the lifecycle, and the service table it owns */
+int svc_find(const char *name);
 /* Hooks the layers above set, once, before start_all. ended: s's Task
  * ended (fault: its description, else 0 and the status); true if the
  * hook dealt with it and the restart policy must not apply. started: s

@@ -81,6 +81,11 @@ int main(void)
     init_accept_tx = (v_handle)r.val;
     init_accept_rx = (v_handle)(r.val >> 32);
 
+    const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    char cmdline[sizeof bi->cmdline + 1];
+    memcpy(cmdline, bi->cmdline, sizeof bi->cmdline);
+    cmdline[sizeof bi->cmdline] = 0;
+    capbench_init(cmdline);
     capsule_boot();
     size_t len;
     const void *man = capsule_system_manifest(&len);

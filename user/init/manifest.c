@@ -21,9 +21,6 @@
 #include "schema/system.capnp.h"
 #include "strconv/strconv.h"
 
-struct service svcs[MAX_SVC];
-int nsvc;
-
 #define MEM_DEFAULT (1024 * 1024)
 #define MEM_LIMIT (64ull << 20)
 
@@ -155,14 +152,6 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-int svc_find(const char *name)
-{
-    for (int i = 0; i < nsvc; i++)
-        if (!strcmp(svcs[i].name, name))
-            return i;
-    return -1;
 }
 
 static bool depends_on(const struct service *s, int idx)

@@ -49,7 +49,7 @@ static bool watched(const struct service *s)
     if (k < 0 || s->state == S_REFUSED)
         return false;
     const struct profile *p = &capsule_at(k)->prof;
-    return upgrade_in_window(s) || p->classes_declared || p->mem_max || p->nrates;
+    return p->classes_declared || p->mem_max || p->nrates;
 }
 
 void counters_line(const struct v_taskinfo *ti, char *buf, size_t n)

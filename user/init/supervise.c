@@ -24,6 +24,17 @@
 #define LOOP_WINDOW_US 10000000ull
 #define BACKOFF_BASE_US 100000ull
 
+struct service svcs[MAX_SVC];
+int nsvc;
+
+int svc_find(const char *name)
+{
+    for (int i = 0; i < nsvc; i++)
+        if (!strcmp(svcs[i].name, name))
+            return i;
+    return -1;
+}
+
 const char *const svc_state_names[] = {"waiting", "running", "stopped", "exited",
                                        "failed", "refused", "quarantined"};
 

@@ -75,6 +75,7 @@ int switch_to(struct service *s, int to, struct standby *sb, uint64_t *cycles)
         e = svc_start(s);
     }
     *cycles = rdtsc() - t0;
+    monitor_arm();          /* the new version's profile may want the tick */
     return e;
 }
 

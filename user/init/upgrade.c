@@ -41,9 +41,9 @@ static struct window {
 static char notes[MAX_CAPSULES][120];
 
 const char *upgrade_note(int k) { return notes[k]; }
-bool upgrade_in_window(const struct service *s) { return win[s - svcs].probation; }
 
 static void settle(struct service *s, bool ok, const char *why);
+static void poll_arm(void);
 
 static void window_over(struct deadline *d)
 {
@@ -67,6 +67,30 @@ void upgrade_poll(void)
             upgrade_cancel(s, "was stopped in its readiness window");
         else if (s->task_id != win[i].task)
             settle(s, false, "was restarted in its readiness window");
+    }
+}
+
+/* While a window is open, init wakes every TICK_US to poll it (the
+ * instance may be stopped or restarted by request in between). */
+static struct deadline poll_tick;
+
+static void poll_fire(struct deadline *d)
+{
+    (void)d;
+    upgrade_poll();
+    poll_arm();
+}
+
+static void poll_arm(void)
+{
+    bool any = false;
+    for (int i = 0; i < nsvc && !any; i++)
+        any = win[i].probation;
+    if (!any)
+        deadline_cancel(&poll_tick);
+    else if (!poll_tick.armed) {
+        poll_tick.fire = poll_fire;
+        deadline_set(&poll_tick, now_us() + TICK_US);
     }
 }
 
@@ -316,7 +340,7 @@ void upgrade_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     switch_prepare(s, from, &cs->standby, why, sizeof why);
     cs->until.fire = window_over;
     deadline_set(&cs->until, now_us() + READY_US);
-    monitor_arm();          /* the tick polls the window meanwhile */
+    poll_arm();
 }
 
 void rollback_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
