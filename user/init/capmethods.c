@@ -135,7 +135,7 @@ void list_capsules_method(struct ipc_conn *c, const struct ipc_msg *m, struct ca
 void capsule_info_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_text t =
-        Supervisor_capsuleInfo_Params_name(Supervisor_capsuleInfo_Params_read_root(msg));
+        Supervisor_Named_name(Supervisor_Named_read_root(msg));
     const char *name = t.str && !capnp_msg_error(msg) ? t.str : "";
     struct service *s = service_for(t);
     if (s && svc_find(name) >= 0)
@@ -147,8 +147,8 @@ void capsule_start_method(struct ipc_conn *c, const struct ipc_msg *m, struct ca
 {
     struct service *s = capnp_msg_error(msg)
                             ? 0
-                            : service_for(Supervisor_capsuleStart_Params_name(
-                                  Supervisor_capsuleStart_Params_read_root(msg)));
+                            : service_for(Supervisor_Named_name(
+                                  Supervisor_Named_read_root(msg)));
     if (!s)
         return status_reply(c, m, Supervisor_Status_notFound,
                             "no service runs a capsule of that name");
@@ -172,8 +172,8 @@ void capsule_stop_method(struct ipc_conn *c, const struct ipc_msg *m, struct cap
 {
     struct service *s = capnp_msg_error(msg)
                             ? 0
-                            : service_for(Supervisor_capsuleStop_Params_name(
-                                  Supervisor_capsuleStop_Params_read_root(msg)));
+                            : service_for(Supervisor_Named_name(
+                                  Supervisor_Named_read_root(msg)));
     if (!s)
         return status_reply(c, m, Supervisor_Status_notFound,
                             "no service runs a capsule of that name");

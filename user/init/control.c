@@ -98,11 +98,11 @@ static void list_services(struct ipc_conn *c, const struct ipc_msg *m, struct ca
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-/* start, stop, restart and caps take the same parameters (name). */
+/* The service a Supervisor.Named names, or 0. */
 static struct service *named(struct capnp_msg *msg)
 {
-    Supervisor_start_Params_R p = Supervisor_start_Params_read_root(msg);
-    struct capnp_text t = Supervisor_start_Params_name(p);
+    Supervisor_Named_R p = Supervisor_Named_read_root(msg);
+    struct capnp_text t = Supervisor_Named_name(p);
     if (capnp_msg_error(msg) || !t.str)
         return 0;
     int i = svc_find(t.str);
@@ -234,7 +234,7 @@ static bool root_name(struct capnp_text t, char out_name[NAME_LEN])
  * before anything is made: the name, the grant, the provider running. */
 static void reroot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_text t = Supervisor_reroot_Params_name(Supervisor_reroot_Params_read_root(msg));
+    struct capnp_text t = Supervisor_Named_name(Supervisor_Named_read_root(msg));
     char name[NAME_LEN];
     if (capnp_msg_error(msg) || !root_name(t, name))
         return status_reply(c, m, Supervisor_Status_badName,

@@ -21,8 +21,8 @@ void status_caps(struct ipc_conn *c, const struct ipc_msg *m, int st, const v_ha
     va_end(ap);
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
-    Supervisor_start_Results_B r = Supervisor_start_Results_build_root(&b);
-    Supervisor_start_Results_set_status(r, (enum Supervisor_Status)st);
-    Supervisor_start_Results_set_message(r, text, strlen(text));
+    Supervisor_StatusReply_B r = Supervisor_StatusReply_build_root(&b);
+    Supervisor_StatusReply_set_status(r, (enum Supervisor_Status)st);
+    Supervisor_StatusReply_set_message(r, text, strlen(text));
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, caps, ncaps);
 }

@@ -345,7 +345,7 @@ void upgrade_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
 
 void rollback_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_text name = Supervisor_rollback_Params_name(Supervisor_rollback_Params_read_root(msg));
+    struct capnp_text name = Supervisor_Named_name(Supervisor_Named_read_root(msg));
     char text[200];
     struct service *s = capnp_msg_error(msg) ? 0 : service_for(name);
     if (!s)

@@ -93,9 +93,9 @@ static bool ask_conn(struct named_conn *via, uint16_t method, const uint8_t *p, 
     bool ok = reply.hdr.kind == (method | IPC_REPLY) &&
               !capnp_msg_init_flat(&msg, reply.data, reply.hdr.len);
     if (ok && method == Supervisor_method_reroot) {
-        Supervisor_reroot_Results_R r = Supervisor_reroot_Results_read_root(&msg);
-        struct capnp_text why = Supervisor_reroot_Results_message(r);
-        ok = Supervisor_reroot_Results_status(r) == Supervisor_Status_ok;
+        Supervisor_StatusReply_R r = Supervisor_StatusReply_read_root(&msg);
+        struct capnp_text why = Supervisor_StatusReply_message(r);
+        ok = Supervisor_StatusReply_status(r) == Supervisor_Status_ok;
         if (!ok && why.str)
             snprintf(lost_why, sizeof lost_why, "init: %.*s", (int)why.len, why.str);
     } else if (ok) {
@@ -122,7 +122,7 @@ static bool reroot(struct named_conn *root)
     uint8_t buf[64];
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
-    Supervisor_reroot_Params_set_name(Supervisor_reroot_Params_build_root(&b), root->name,
+    Supervisor_Named_set_name(Supervisor_Named_build_root(&b), root->name,
                                       strlen(root->name));
     size_t len;
     const uint8_t *p = capnp_builder_bytes(&b, &len);
