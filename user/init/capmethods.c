@@ -143,12 +143,16 @@ void capsule_info_method(struct ipc_conn *c, const struct ipc_msg *m, struct cap
     send_list(c, m, name);
 }
 
+/* The capsule service a Supervisor.Named names, or 0. */
+static struct service *named_capsule(struct capnp_msg *msg)
+{
+    struct capnp_text t = Supervisor_Named_name(Supervisor_Named_read_root(msg));
+    return capnp_msg_error(msg) ? 0 : service_for(t);
+}
+
 void capsule_start_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct service *s = capnp_msg_error(msg)
-                            ? 0
-                            : service_for(Supervisor_Named_name(
-                                  Supervisor_Named_read_root(msg)));
+    struct service *s = named_capsule(msg);
     if (!s)
         return status_reply(c, m, Supervisor_Status_notFound,
                             "no service runs a capsule of that name");
@@ -170,10 +174,7 @@ void capsule_start_method(struct ipc_conn *c, const struct ipc_msg *m, struct ca
 
 void capsule_stop_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct service *s = capnp_msg_error(msg)
-                            ? 0
-                            : service_for(Supervisor_Named_name(
-                                  Supervisor_Named_read_root(msg)));
+    struct service *s = named_capsule(msg);
     if (!s)
         return status_reply(c, m, Supervisor_Status_notFound,
                             "no service runs a capsule of that name");

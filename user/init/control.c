@@ -269,6 +269,18 @@ static void drain_console(void)
 }
 
 
+/* Say how starting s by request went (e: svc_start_fresh's, or
+ * svc_restart's); verb is "started" or "restarted". */
+static void start_reply(struct ipc_conn *c, const struct ipc_msg *m, struct service *s,
+                        const char *verb, int e)
+{
+    if (e)
+        return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
+    event(s->name, "%s by request (task %llu)", verb, (unsigned long long)s->task_id);
+    status_reply(c, m, Supervisor_Status_ok, "%s '%s' (task %llu)", verb, s->name,
+                 (unsigned long long)s->task_id);
+}
+
 static void start(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named(msg);
@@ -277,11 +289,7 @@ static void start(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg 
     if (s->state == S_RUNNING || s->state == S_REFUSED)
         return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
                             svc_state_names[s->state]);
-    if (svc_start_fresh(s))
-        return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
-    event(s->name, "started by request (task %llu)", (unsigned long long)s->task_id);
-    status_reply(c, m, Supervisor_Status_ok, "started '%s' (task %llu)", s->name,
-                 (unsigned long long)s->task_id);
+    start_reply(c, m, s, "started", svc_start_fresh(s));
 }
 
 static void stop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
@@ -304,14 +312,7 @@ static void restart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     if (s->state == S_REFUSED)
         return status_reply(c, m, Supervisor_Status_badState, "'%s' was refused: %s", s->name,
                             s->reason);
-    if (s->state == S_RUNNING)
-        svc_stop(s, "restart");
-    s->restarts++;
-    if (svc_start_fresh(s))
-        return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
-    event(s->name, "restarted by request (task %llu)", (unsigned long long)s->task_id);
-    status_reply(c, m, Supervisor_Status_ok, "restarted '%s' (task %llu)", s->name,
-                 (unsigned long long)s->task_id);
+    start_reply(c, m, s, "restarted", svc_restart(s));
 }
 
 static void kill(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)

@@ -14,9 +14,11 @@
  * capsvc.h); what flows upward goes through hooks the upper layer sets:
  *   events.c     the event record, and its copy to the log service
  *   deadline.c   the one list of deadlines behind init's one timer
+ *   services.c   the table svcs[], by manifest order
+ *   bundle.c     a service's Bundle from its grants; grant connections
+ *   supervise.c  the lifecycle: owns every struct service's run-time
+ *                state (start, stop, exit and fault, backoff, crash loops)
  *   manifest.c   the manifest read and validated into svcs[]
- *   supervise.c  the lifecycle: owns every struct service's state
- *                (start, stop, exit and fault, backoff, crash loops)
  *   reply.c      the Supervisor's shared reply shape
  *   control.c    the Supervisor interface: its one method table
  *   main.c       the boot order and the loop
@@ -131,8 +133,18 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen);
 void manifest_validate(void);   /* before the capsules are bound */
 void manifest_spread_refusals(void);     /* after: dependents of the refused */
 
-/* supervise.c: the lifecycle, and the service table it owns */
+/* services.c */
 int svc_find(const char *name);
+
+/* bundle.c: s's Bundle items (in a static array valid until the next
+ * call), every one made or none: 0, or -1 with why. Spawning moves them. */
+int svc_bundle(const struct service *s, const struct rt_bundle_item **items, unsigned *n,
+               char *why, size_t whylen);
+int grant_connect(const struct service *s, const struct grant *g, v_handle client[2]);
+struct service *svc_of_conn(const struct ipc_conn *c);
+const struct grant *svc_root_grant(const struct service *s, const char *name);
+
+/* supervise.c: the lifecycle */
 /* Hooks the layers above set, once, before start_all. ended: s's Task
  * ended (fault: its description, else 0 and the status); true if the
  * hook dealt with it and the restart policy must not apply. started: s
@@ -147,16 +159,15 @@ int svc_spawn(const struct service *s, const void *elf, size_t len, struct rt_ch
               uint64_t *task_id, char *why, size_t n);
 int svc_start(struct service *s);
 int svc_start_fresh(struct service *s);  /* by request: past failures forgotten */
+int svc_restart(struct service *s);      /* by request: stopped first if running */
 /* Make child (from svc_spawn, suspended) the running instance, resumed. */
 void svc_adopt(struct service *s, const struct rt_child *child, uint64_t task_id);
-/* Destroy the running instance (if any); s is left in state st. */
-void svc_end(struct service *s, enum svc_state st);
+/* Destroy the running instance (if any); s is left in state st, with
+ * the reason why (0: the reason is kept). */
+void svc_end(struct service *s, enum svc_state st, const char *why);
 void svc_stop(struct service *s, const char *why);
 void supervise_check(void);
 void start_all(void);
-int grant_connect(const struct service *s, const struct grant *g, v_handle client[2]);
-struct service *svc_of_conn(const struct ipc_conn *c);
-const struct grant *svc_root_grant(const struct service *s, const char *name);
 
 /* reply.c: the Supervisor's one reply shape (status, message), shared
  * by start, stop, restart, kill, reroot, capsuleStart and capsuleStop

@@ -12,7 +12,6 @@
 #include "capsvc.h"
 #include "console.h"
 
-v_handle init_memory, init_accept_tx, init_fault_signal;
 static v_handle init_accept_rx;
 
 static const void *module(const char *name, size_t *len)

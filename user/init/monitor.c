@@ -73,8 +73,7 @@ static void quarantine(struct service *s, const char *why)
         counters_line(&ti, watch[s - svcs].counters, sizeof watch[0].counters);
     uint64_t task = s->task_id;
     const struct capsule *c = capsule_at(capsule_cur(s));
-    svc_end(s, S_QUARANTINED);          /* every capability it held goes with it */
-    snprintf(s->reason, sizeof s->reason, "%s", why);
+    svc_end(s, S_QUARANTINED, why);     /* every capability it held goes with it */
     printf("init: quarantined service '%s' (capsule %s %s, task %llu): %s; suspended, its "
            "capabilities revoked\n", s->name, c->name, c->ver, (unsigned long long)task, why);
     event(s->name, "quarantined (%s): %.70s", c->ver, why);

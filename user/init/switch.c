@@ -66,7 +66,7 @@ int switch_to(struct service *s, int to, struct standby *sb, uint64_t *cycles)
 {
     uint64_t t0 = rdtsc();
     int e = 0;
-    svc_end(s, s->state);
+    svc_end(s, s->state, 0);
     capsule_run(s, to);
     if (sb && sb->ok && sb->k == to) {
         sb->ok = false;
