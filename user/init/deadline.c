@@ -14,6 +14,8 @@ static struct deadline *head;
 
 void deadline_cancel(struct deadline *d)
 {
+    if (!d->armed)
+        return;
     for (struct deadline **p = &head; *p; p = &(*p)->next)
         if (*p == d) {
             *p = d->next;

@@ -160,8 +160,11 @@ int svc_spawn(const struct service *s, const void *elf, size_t len, struct rt_ch
 int svc_start(struct service *s);
 int svc_start_fresh(struct service *s);  /* by request: past failures forgotten */
 int svc_restart(struct service *s);      /* by request: stopped first if running */
-/* Make child (from svc_spawn, suspended) the running instance, resumed. */
+/* Make child (from svc_spawn, suspended) the running instance, resumed.
+ * Unlike svc_start it leaves the started hook to the caller
+ * (svc_announce), so that a timed switch does not count it. */
 void svc_adopt(struct service *s, const struct rt_child *child, uint64_t task_id);
+void svc_announce(struct service *s);   /* run the started hook for s */
 /* Destroy the running instance (if any); s is left in state st, with
  * the reason why (0: the reason is kept). */
 void svc_end(struct service *s, enum svc_state st, const char *why);

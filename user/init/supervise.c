@@ -88,6 +88,10 @@ static void running(struct service *s)
     s->state = S_RUNNING;
     s->reason[0] = 0;
     deadline_cancel(&restart_at[s - svcs]);
+}
+
+void svc_announce(struct service *s)
+{
     if (booted && svc_started_hook)
         svc_started_hook(s);
 }
@@ -107,6 +111,7 @@ int svc_start(struct service *s)
     if (svc_spawn(s, s->elf, s->elf_len, &s->child, &s->task_id, s->reason, sizeof s->reason))
         goto fail;
     running(s);
+    svc_announce(s);
     return 0;
 fail:
     s->state = S_FAILED;

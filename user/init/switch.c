@@ -68,13 +68,16 @@ int switch_to(struct service *s, int to, struct standby *sb, uint64_t *cycles)
     int e = 0;
     svc_end(s, s->state, 0);
     capsule_run(s, to);
-    if (sb && sb->ok && sb->k == to) {
+    bool adopted = sb && sb->ok && sb->k == to;
+    if (adopted) {
         sb->ok = false;
         svc_adopt(s, &sb->child, sb->task_id);
     } else {
         e = svc_start(s);
     }
     *cycles = rdtsc() - t0;
+    if (!e && adopted)
+        svc_announce(s);
     monitor_arm();          /* the new version's profile may want the tick */
     return e;
 }
