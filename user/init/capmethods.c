@@ -126,13 +126,13 @@ static void send_list(struct ipc_conn *c, const struct ipc_msg *m, const char *o
 
 
 
-void list_capsules_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+void serve_listCapsules(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     (void)msg;
     send_list(c, m, 0);
 }
 
-void capsule_info_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+void serve_capsuleInfo(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_text t =
         Supervisor_Named_name(Supervisor_Named_read_root(msg));
@@ -150,7 +150,7 @@ static struct service *named_capsule(struct capnp_msg *msg)
     return capnp_msg_error(msg) ? 0 : service_for(t);
 }
 
-void capsule_start_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+void serve_capsuleStart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named_capsule(msg);
     if (!s)
@@ -172,7 +172,7 @@ void capsule_start_method(struct ipc_conn *c, const struct ipc_msg *m, struct ca
     monitor_arm();
 }
 
-void capsule_stop_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+void serve_capsuleStop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named_capsule(msg);
     if (!s)

@@ -151,8 +151,8 @@ void upgrade_init(struct ipc_server *srv);   /* its lifecycle hook, its server *
 void upgrade_poll(void);                     /* every wake: probe answers, windows */
 void upgrade_cancel(struct service *s, const char *why);
 const char *upgrade_note(int k);             /* what last happened to version k */
-void upgrade_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
-void rollback_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
 
 /* capbench.c */
 void capbench_init(const char *cmdline);
@@ -161,9 +161,9 @@ void capbench_init(const char *cmdline);
 int capbench_reverify(struct service *s, char *note, size_t n);
 
 /* capmethods.c: the Supervisor's capsule methods */
-void list_capsules_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
-void capsule_info_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
-void capsule_start_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
-void capsule_stop_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_listCapsules(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_capsuleInfo(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_capsuleStart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_capsuleStop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
 
 #endif

@@ -37,7 +37,7 @@ static uint64_t reticle_used(v_handle r)
     return i.size - i.free;
 }
 
-static void list_tasks(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     (void)msg;
     struct capnp_builder b;
@@ -75,7 +75,7 @@ static void list_tasks(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void list_services(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_listServices(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     (void)msg;
     struct capnp_builder b;
@@ -109,7 +109,7 @@ static struct service *named(struct capnp_msg *msg)
     return i < 0 ? 0 : &svcs[i];
 }
 
-static void memory(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_memory(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     (void)msg;
     struct capnp_builder b;
@@ -145,7 +145,7 @@ static void memory(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void caps(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_caps(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named(msg);
     struct capnp_builder b;
@@ -185,7 +185,7 @@ static void caps(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void events_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_events(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     Supervisor_events_Params_R p = Supervisor_events_Params_read_root(msg);
     uint64_t after = Supervisor_events_Params_after(p);
@@ -232,7 +232,7 @@ static bool root_name(struct capnp_text t, char out_name[NAME_LEN])
  * it, made as at spawn (grant_connect) through the provider's accept
  * Ring, which outlives the provider's restarts. Everything is checked
  * before anything is made: the name, the grant, the provider running. */
-static void reroot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_reroot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_text t = Supervisor_Named_name(Supervisor_Named_read_root(msg));
     char name[NAME_LEN];
@@ -281,7 +281,7 @@ static void start_reply(struct ipc_conn *c, const struct ipc_msg *m, struct serv
                  (unsigned long long)s->task_id);
 }
 
-static void start(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_start(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named(msg);
     if (!s)
@@ -292,7 +292,7 @@ static void start(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg 
     start_reply(c, m, s, "started", svc_start_fresh(s));
 }
 
-static void stop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_stop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named(msg);
     if (!s)
@@ -304,7 +304,7 @@ static void stop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *
     status_reply(c, m, Supervisor_Status_ok, "stopped '%s'", s->name);
 }
 
-static void restart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_restart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct service *s = named(msg);
     if (!s)
@@ -315,7 +315,7 @@ static void restart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     start_reply(c, m, s, "restarted", svc_restart(s));
 }
 
-static void kill(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_kill(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     uint64_t id = Supervisor_kill_Params_id(Supervisor_kill_Params_read_root(msg));
     for (int i = 0; i < nsvc; i++)
@@ -330,7 +330,7 @@ static void kill(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *
                  (unsigned long long)id);
 }
 
-static void halt(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_halt(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     (void)msg;
     ipc_reply(c, m, 0, 0, 0, 0);
@@ -345,7 +345,7 @@ static void halt(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *
     rt_exit(0);
 }
 
-static void reboot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_reboot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     (void)msg;
     ipc_reply(c, m, 0, 0, 0, 0);
@@ -355,28 +355,12 @@ static void reboot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     rt_exit(0);
 }
 
-/* Every Supervisor method, by its schema number. */
-static const struct ipc_method supervisor_methods[] = {
-    {Supervisor_method_listTasks, 0, list_tasks},
-    {Supervisor_method_listServices, 0, list_services},
-    {Supervisor_method_start, 0, start},
-    {Supervisor_method_stop, 0, stop},
-    {Supervisor_method_restart, 0, restart},
-    {Supervisor_method_kill, 0, kill},
-    {Supervisor_method_memory, 0, memory},
-    {Supervisor_method_caps, 0, caps},
-    {Supervisor_method_halt, 0, halt},
-    {Supervisor_method_reboot, 0, reboot},
-    {Supervisor_method_events, 0, events_method},
-    {Supervisor_method_listCapsules, 0, list_capsules_method},
-    {Supervisor_method_capsuleInfo, 0, capsule_info_method},
-    {Supervisor_method_capsuleStart, 0, capsule_start_method},
-    {Supervisor_method_capsuleStop, 0, capsule_stop_method},
-    {Supervisor_method_upgrade, 0, upgrade_method},
-    {Supervisor_method_rollback, 0, rollback_method},
-    {Supervisor_method_reroot, 0, reroot},
-    {0, 0, 0},
-};
+/* Every Supervisor method the schema declares, by its number: the rows
+ * come from schema/supervisor.capnp (Supervisor_METHODS), so a method
+ * without a serve_<name> here, in capmethods.c or in upgrade.c does not
+ * compile. */
+#define ROW(name) IPC_METHOD(Supervisor, name)
+static const struct ipc_method supervisor_methods[] = {Supervisor_METHODS(ROW) {0, 0, 0}};
 
 void control_serve(struct ipc_server *srv)
 {

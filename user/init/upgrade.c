@@ -240,7 +240,7 @@ static void rollback_reply(struct ipc_conn *c, const struct ipc_msg *m, enum Sup
     ipc_reply_caps(c, Supervisor_method_rollback, m->hdr.id, &b, 0, 0);
 }
 
-void upgrade_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     Supervisor_upgrade_Params_R p = Supervisor_upgrade_Params_read_root(msg);
     struct capnp_text name = Supervisor_upgrade_Params_name(p);
@@ -343,7 +343,7 @@ void upgrade_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     poll_arm();
 }
 
-void rollback_method(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_text name = Supervisor_Named_name(Supervisor_Named_read_root(msg));
     char text[200];

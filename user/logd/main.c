@@ -70,7 +70,7 @@ static uint64_t append(unsigned level, const char *source, const char *text, siz
 
 /* ---- messages ---------------------------------------------------------- */
 
-static void do_append(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_append(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     Log_Record_R r = Log_append_Params_record(Log_append_Params_read_root(msg));
     enum Log_Level level = Log_Record_level(r);
@@ -96,7 +96,7 @@ static size_t record_bytes(const struct record *r)
                 words(r->len + 1u));
 }
 
-static void do_query(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_query(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     Log_query_Params_R p = Log_query_Params_read_root(msg);
     unsigned min = Log_query_Params_minLevel(p);
@@ -154,11 +154,8 @@ static void do_query(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_m
     ipc_reply_built(c, Log_method_query, m->hdr.id, &b);
 }
 
-static const struct ipc_method methods[] = {
-    {Log_method_append, 0, do_append},
-    {Log_method_query, 0, do_query},
-    {0, 0, 0},
-};
+#define ROW(name) IPC_METHOD(Log, name)
+static const struct ipc_method methods[] = {Log_METHODS(ROW) {0, 0, 0}};
 
 int main(void)
 {

@@ -57,7 +57,7 @@ static enum kind parse(const char *p, size_t len, int *idx)
     return K_MISSING;
 }
 
-static void resolve(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_resolve(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_text path = Naming_resolve_Params_path(Naming_resolve_Params_read_root(msg));
     int idx = -1;
@@ -99,7 +99,7 @@ static void resolve(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     ipc_reply_caps(c, Naming_method_resolve, m->hdr.id, &b, 0, 0);
 }
 
-static void connect(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_connect(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     struct capnp_text path = Naming_connect_Params_path(Naming_connect_Params_read_root(msg));
     int idx = -1;
@@ -126,11 +126,8 @@ static void connect(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     ipc_reply_caps(c, Naming_method_connect, m->hdr.id, &b, client, 2);
 }
 
-static const struct ipc_method methods[] = {
-    {Naming_method_resolve, 0, resolve},
-    {Naming_method_connect, 0, connect},
-    {0, 0, 0},
-};
+#define ROW(name) IPC_METHOD(Naming, name)
+static const struct ipc_method methods[] = {Naming_METHODS(ROW) {0, 0, 0}};
 
 int main(void)
 {

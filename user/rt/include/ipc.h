@@ -145,6 +145,14 @@ struct ipc_method {
     void (*fn)(struct ipc_conn *c, const struct ipc_msg *m);
     void (*call)(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
 };
+/* A method table's row from the schema: tools/capnpc-c generates
+ * IFACE_METHODS(X), X(name) for each method, so
+ *     #define ROW(name) IPC_METHOD(Log, name)
+ *     static const struct ipc_method methods[] = {Log_METHODS(ROW) {0, 0, 0}};
+ * gives every method the schema declares a row, handled by serve_<name>
+ * (given the opened message); a method without a handler does not compile. */
+#define IPC_METHOD(iface, name) {iface##_method_##name, 0, serve_##name},
+
 /* ipc_serve with s->handle dispatching through `methods` (ended by an
  * entry with neither fn nor call), which it keeps in s->ctx. */
 void ipc_serve_methods(struct ipc_server *s, const struct ipc_method *methods,
