@@ -27,6 +27,90 @@ v_handle cap_handle(struct captable *t, const struct cap *c)
     return V_HANDLE(idx, c->gen);
 }
 
+/* The free-slot index (cap.h). A group's map is three words at the obj,
+ * arg and arg2 offsets of its lowest free slot. */
+#define MAP_AT __builtin_offsetof(struct cap, obj)
+_Static_assert(__builtin_offsetof(struct cap, arg) == MAP_AT + 8 &&
+               __builtin_offsetof(struct cap, arg2) == MAP_AT + 16,
+               "obj, arg, arg2 are the map's three words");
+
+static struct cap *group_low(struct captable *t, uint32_t g)
+{
+    return &captable_slots(t)[g * CAP_GROUP + t->low[g]];
+}
+
+static void map_load(const struct cap *c, uint64_t w[3])
+{
+    __builtin_memcpy(w, (const char *)c + MAP_AT, 3 * sizeof(uint64_t));
+}
+
+static void map_store(struct cap *c, const uint64_t w[3])
+{
+    __builtin_memcpy((char *)c + MAP_AT, w, 3 * sizeof(uint64_t));
+}
+
+static void map_clear(struct cap *c)
+{
+    static const uint64_t zero[3];
+    map_store(c, zero);
+}
+
+/* Slot i of t, empty now, is about to be filled: before its words are. */
+static void slot_taken(struct captable *t, uint32_t i)
+{
+    uint32_t g = i / CAP_GROUP, k = i % CAP_GROUP;
+    KASSERT(t->groups >> g & 1);
+    struct cap *at = group_low(t, g);
+    uint64_t w[3];
+    map_load(at, w);
+    KASSERT(w[k / 64] >> (k % 64) & 1);
+    w[k / 64] &= ~(1ull << (k % 64));
+    t->nfree--;
+    if (k != t->low[g]) {
+        map_store(at, w);
+        return;
+    }
+    map_clear(at);
+    unsigned j = 0;
+    while (j < 3 && !w[j])
+        j++;
+    if (j == 3) {
+        t->groups &= ~(1u << g);
+        return;
+    }
+    t->low[g] = (uint8_t)(j * 64 + (unsigned)__builtin_ctzll(w[j]));
+    map_store(group_low(t, g), w);
+}
+
+/* Slot i of t has just been emptied (its words are zero). */
+static void slot_freed(struct captable *t, uint32_t i)
+{
+    uint32_t g = i / CAP_GROUP, k = i % CAP_GROUP;
+    uint64_t w[3] = {0, 0, 0};
+    t->nfree++;
+    if (t->reap.slots)          /* being destroyed: no index (cap.h) */
+        return;
+    if (t->groups >> g & 1) {
+        struct cap *at = group_low(t, g);
+        map_load(at, w);
+        if (k > t->low[g]) {
+            w[k / 64] |= 1ull << (k % 64);
+            map_store(at, w);
+            return;
+        }
+        map_clear(at);
+    }
+    w[k / 64] |= 1ull << (k % 64);
+    t->groups |= 1u << g;
+    t->low[g] = (uint8_t)k;
+    map_store(&captable_slots(t)[i], w);
+}
+
+static uint32_t slot_index(struct captable *t, const struct cap *c)
+{
+    return (uint32_t)(c - captable_slots(t));
+}
+
 int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
 {
     if (!t)
@@ -42,29 +126,38 @@ int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
         *out = &captable_slots(t)[idx];
         return V_OK;
     }
-    if (t->nfree == 0)
+    if (t->groups == 0)
         return V_EFULL;
-    for (uint32_t i = t->hint ? t->hint : 1; i < t->nslots; i++) {
-        if (cap_empty(&captable_slots(t)[i])) {
-            t->hint = i;
-            *out = &captable_slots(t)[i];
-            return V_OK;
-        }
-    }
-    KASSERT(!"nfree says a slot is free");
-    return V_EFULL;
+    *out = group_low(t, (uint32_t)__builtin_ctz(t->groups));
+    KASSERT(cap_empty(*out));
+    return V_OK;
 }
 
 void captable_init(struct captable *t, unsigned bits)
 {
     KASSERT(bits >= V_CAPTABLE_MIN_BITS && bits <= V_CAPTABLE_MAX_BITS);
     struct cap *s = captable_slots(t);
-    for (uint32_t i = 1; i < (1u << bits); i++)
+    uint32_t n = 1u << bits;
+    for (uint32_t i = 1; i < n; i++)
         s[i].flags = (uint8_t)(CAP_IN_TABLE << CAP_WHERE_SHIFT |
                                (bits - V_CAPTABLE_MIN_BITS) << CAP_TBITS_SHIFT);
-    t->nslots = 1u << bits;
-    t->nfree = t->nslots - 1;
-    t->hint = 1;
+    t->nslots = (uint16_t)n;
+    t->nfree = (uint16_t)(n - 1);
+    t->groups = 0;
+    t->reap = (struct reap){0};
+    for (uint32_t g = 0; g * CAP_GROUP < n; g++) {  /* every slot but 0 is free */
+        uint64_t w[3] = {0, 0, 0};
+        for (uint32_t j = 0; j < 3; j++) {
+            uint32_t lo = g * CAP_GROUP + j * 64;
+            if (lo < n)
+                w[j] = n - lo >= 64 ? ~0ull : (1ull << (n - lo)) - 1;
+        }
+        uint32_t first = g ? 0 : 1;          /* slot 0 is the header */
+        w[0] &= ~(uint64_t)first;
+        t->groups |= 1u << g;
+        t->low[g] = (uint8_t)first;
+        map_store(&s[g * CAP_GROUP + first], w);
+    }
 }
 
 void cap_place(struct cap *slots, unsigned n, unsigned where)
@@ -96,6 +189,9 @@ void cap_insert(struct cap *slot, struct cap *parent, unsigned type, uint32_t ri
                 void *obj, uint64_t arg, uint64_t arg2, unsigned flags)
 {
     KASSERT(cap_empty(slot) && type != V_TYPE_NULL);
+    struct captable *t = table_of(slot);
+    if (t)
+        slot_taken(t, slot_index(t, slot));
     uint16_t gen = slot->gen;
     uint8_t place = slot->flags & CAP_PLACE_MASK;
     *slot = (struct cap){.type = (uint8_t)type,
@@ -108,14 +204,14 @@ void cap_insert(struct cap *slot, struct cap *parent, unsigned type, uint32_t ri
             parent->child->prev = slot;
         parent->child = slot;
     }
-    struct captable *t = table_of(slot);
-    if (t)
-        t->nfree--;
 }
 
 void cap_move_slot(struct cap *dst, struct cap *src)
 {
     KASSERT(cap_empty(dst) && !cap_empty(src));
+    struct captable *ts = table_of(src), *td = table_of(dst);
+    if (td)
+        slot_taken(td, slot_index(td, dst));
     uint16_t gen = dst->gen;
     uint8_t place = dst->flags & CAP_PLACE_MASK;
     *dst = *src;
@@ -129,16 +225,9 @@ void cap_move_slot(struct cap *dst, struct cap *src)
         dst->next->prev = dst;
     for (struct cap *k = dst->child; k; k = k->next)
         k->parent = dst;
-    struct captable *ts = table_of(src), *td = table_of(dst);
     clear_slot(src);
-    if (ts) {
-        ts->nfree++;
-        uint32_t i = (uint32_t)(src - captable_slots(ts));
-        if (i < ts->hint)
-            ts->hint = i;
-    }
-    if (td)
-        td->nfree--;
+    if (ts)
+        slot_freed(ts, slot_index(ts, src));
 }
 
 /* Unlink a leaf and run what its going means for the object. */
@@ -154,12 +243,8 @@ static void delete_leaf(struct cap *c)
     struct cap gone = *c;
     struct captable *t = table_of(c);
     clear_slot(c);
-    if (t) {
-        t->nfree++;
-        uint32_t i = (uint32_t)(c - captable_slots(t));
-        if (i < t->hint)
-            t->hint = i;
-    }
+    if (t)
+        slot_freed(t, slot_index(t, c));
     obj_cap_gone(&gone, c);
 }
 
