@@ -39,71 +39,60 @@ static struct cap *group_low(struct captable *t, uint32_t g)
     return &captable_slots(t)[g * CAP_GROUP + t->low[g]];
 }
 
-static void map_load(const struct cap *c, uint64_t w[3])
+/* Word j of the map held by slot c: obj's, arg's or arg2's, all uint64_t. */
+static uint64_t *map_word(struct cap *c, unsigned j)
 {
-    __builtin_memcpy(w, (const char *)c + MAP_AT, 3 * sizeof(uint64_t));
+    return (uint64_t *)((char *)c + MAP_AT) + j;
 }
 
-static void map_store(struct cap *c, const uint64_t w[3])
+static void map_copy(struct cap *to, struct cap *from)
 {
-    __builtin_memcpy((char *)c + MAP_AT, w, 3 * sizeof(uint64_t));
+    for (unsigned j = 0; j < 3; j++)
+        *map_word(to, j) = *map_word(from, j);
 }
 
-static void map_clear(struct cap *c)
+/* Slot i of t, empty now, is about to be filled: before its words are
+ * (which overwrites the map if it held it). */
+static inline __attribute__((always_inline)) void slot_taken(struct captable *t, uint32_t i)
 {
-    static const uint64_t zero[3];
-    map_store(c, zero);
-}
-
-/* Slot i of t, empty now, is about to be filled: before its words are. */
-static void slot_taken(struct captable *t, uint32_t i)
-{
-    uint32_t g = i / CAP_GROUP, k = i % CAP_GROUP;
-    KASSERT(t->groups >> g & 1);
+    uint32_t g = i / CAP_GROUP, k = i - g * CAP_GROUP;
     struct cap *at = group_low(t, g);
-    uint64_t w[3];
-    map_load(at, w);
-    KASSERT(w[k / 64] >> (k % 64) & 1);
-    w[k / 64] &= ~(1ull << (k % 64));
     t->nfree--;
-    if (k != t->low[g]) {
-        map_store(at, w);
+    *map_word(at, k / 64) &= ~(1ull << (k % 64));
+    if (k != t->low[g])
         return;
-    }
-    map_clear(at);
-    unsigned j = 0;
-    while (j < 3 && !w[j])
+    unsigned j = k / 64;        /* the lowest went: the next is at or above it */
+    while (j < 3 && !*map_word(at, j))
         j++;
     if (j == 3) {
         t->groups &= ~(1u << g);
         return;
     }
-    t->low[g] = (uint8_t)(j * 64 + (unsigned)__builtin_ctzll(w[j]));
-    map_store(group_low(t, g), w);
+    t->low[g] = (uint8_t)(j * 64 + (unsigned)__builtin_ctzll(*map_word(at, j)));
+    map_copy(group_low(t, g), at);
 }
 
 /* Slot i of t has just been emptied (its words are zero). */
-static void slot_freed(struct captable *t, uint32_t i)
+static inline __attribute__((always_inline)) void slot_freed(struct captable *t, uint32_t i)
 {
-    uint32_t g = i / CAP_GROUP, k = i % CAP_GROUP;
-    uint64_t w[3] = {0, 0, 0};
     t->nfree++;
     if (t->reap.slots)          /* being destroyed: no index (cap.h) */
         return;
+    uint32_t g = i / CAP_GROUP, k = i - g * CAP_GROUP;
+    struct cap *c = &captable_slots(t)[i];
     if (t->groups >> g & 1) {
         struct cap *at = group_low(t, g);
-        map_load(at, w);
         if (k > t->low[g]) {
-            w[k / 64] |= 1ull << (k % 64);
-            map_store(at, w);
+            *map_word(at, k / 64) |= 1ull << (k % 64);
             return;
         }
-        map_clear(at);
+        map_copy(c, at);
+        for (unsigned j = 0; j < 3; j++)
+            *map_word(at, j) = 0;
     }
-    w[k / 64] |= 1ull << (k % 64);
+    *map_word(c, k / 64) |= 1ull << (k % 64);
     t->groups |= 1u << g;
     t->low[g] = (uint8_t)k;
-    map_store(&captable_slots(t)[i], w);
 }
 
 static uint32_t slot_index(struct captable *t, const struct cap *c)
@@ -156,7 +145,8 @@ void captable_init(struct captable *t, unsigned bits)
         w[0] &= ~(uint64_t)first;
         t->groups |= 1u << g;
         t->low[g] = (uint8_t)first;
-        map_store(&s[g * CAP_GROUP + first], w);
+        for (uint32_t j = 0; j < 3; j++)
+            *map_word(&s[g * CAP_GROUP + first], j) = w[j];
     }
 }
 
