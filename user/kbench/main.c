@@ -32,6 +32,7 @@
 #include "ipc.h"
 #include "ring/ring.h"
 #include "rt.h"
+#include "schema/timer.capnp.h"
 
 #define BIT(n) (1ull << (n))
 #define NEVER V_TIMEOUT_NEVER
@@ -908,6 +909,98 @@ static void bench_revoke_10(void) { bench_revoke_n("revoke_10_per_node", 10, 200
 static void bench_revoke_1k(void) { bench_revoke_n("revoke_1k_per_node", 1000, 20); }
 static void bench_revoke_100k(void) { bench_revoke_n("revoke_100k_per_node", 100000, 3); }
 
+/* user/timerd (boot module "timerd.elf") with `others` sleeps pending on
+ * other connections (8 a connection, Timer_maxPending): one sample is a
+ * sleep(1 day) request sent on a fresh connection and a now() call after
+ * it, until now()'s reply is back: the sleep's insertion into timerd's
+ * queue plus a now() round trip. The connection is replaced between
+ * samples (untimed), so the count pending is exactly others + 1. */
+static const void *module(const char *name, size_t *len)
+{
+    const struct v_bootinfo *b = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    for (unsigned i = 0; i < b->nmodules; i++)
+        if (!strcmp(b->module[i].name, name)) {
+            *len = b->module[i].size;
+            return (const void *)b->module[i].vaddr;
+        }
+    fail("no boot module %s", name);
+    return 0;
+}
+
+static void timer_connect(v_handle accept_tx, struct ipc_conn *c, const char *name)
+{
+    v_handle ends[2];
+    int e = ipc_introduce(R, accept_tx, "kbench", ends);
+    if (!e)
+        e = ipc_attach(c, ends[0], ends[1]);
+    if (e)
+        fail("%s: connecting to timerd: %s", name, ipc_strerror(e));
+}
+
+static void timer_now(struct ipc_conn *c, const char *name)
+{
+    static struct ipc_msg reply;
+    int e = ipc_call(c, Timer_method_now, 0, 0, 0, 0, &reply, NEVER);
+    if (e || reply.hdr.kind != (Timer_method_now | IPC_REPLY))
+        fail("%s: now(): %s", name, ipc_strerror(e));
+}
+
+static void bench_timer(const char *name, unsigned others)
+{
+    static struct ipc_conn bg[IPC_MAX_CONNS - 1], cn;
+    size_t len;
+    const void *elf = module("timerd.elf", &len);
+    struct ring2 acc = new_ring(4, 6);
+    struct rt_bundle_item it[] = {{"listen", acc.rx, true}};
+    struct rt_child c;
+    struct rt_spawn_args a = {
+        .elf = elf, .elf_len = len, .name = "timerd", .reticle = R, .memory = 512 * 1024,
+        .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 1, .table_bits = 7,
+    };
+    int se = rt_spawn(&a, &c);
+    if (se)
+        fail("spawning timerd: %s", rt_errname(se));
+    uint8_t sleep_req[64];
+    struct capnp_builder b;
+    capnp_builder_init(&b, sleep_req, sizeof sleep_req);
+    Timer_sleep_Params_set_us(Timer_sleep_Params_build_root(&b), Timer_maxSleepUs);
+    size_t req_len;
+    capnp_builder_bytes(&b, &req_len);
+    unsigned nbg = (others + Timer_maxPending - 1) / Timer_maxPending;
+    if (nbg >= IPC_MAX_CONNS)
+        fail("%s: too many sleepers", name);
+    for (unsigned k = 0; k < nbg; k++)
+        timer_connect(acc.tx, &bg[k], name);
+    for (unsigned k = 0; k < others; k++)
+        if (ipc_send(&bg[k / Timer_maxPending], Timer_method_sleep, k, sleep_req,
+                     (uint32_t)req_len, 0, 0, NEVER))
+            fail("%s: sleep %u", name, k);
+    for (unsigned k = 0; k < nbg; k++)
+        timer_now(&bg[k], name);            /* every sleep is queued */
+    size_t n = n_spawn / 2;
+    for (size_t i = 0; i < warm(n) + n; i++) {
+        timer_connect(acc.tx, &cn, name);
+        timer_now(&cn, name);               /* the previous connection's close is handled */
+        uint64_t t0 = kb_tsc();
+        int e = ipc_send(&cn, Timer_method_sleep, 1000 + i, sleep_req, (uint32_t)req_len, 0, 0,
+                         NEVER);
+        timer_now(&cn, name);
+        uint64_t t1 = kb_tsc();
+        if (e)
+            fail("%s: sleep: %s", name, ipc_strerror(e));
+        ipc_detach(&cn);
+        if (i >= warm(n))
+            s[i - warm(n)] = net(t0, t1);
+    }
+    report(name, n);
+    for (unsigned k = 0; k < nbg; k++)
+        ipc_detach(&bg[k]);
+    destroy(&c);
+    v_cap_delete(acc.tx);
+}
+static void bench_timer_1(void) { bench_timer("timer_sleep_1", 0); }
+static void bench_timer_64(void) { bench_timer("timer_sleep_64", 63); }
+
 /* A copy into the lowest free slot of a table holding `occupied`
  * capabilities, just after a low slot was freed and refilled: the case a
  * search from a remembered lowest index pays for in full. The table has
@@ -1040,6 +1133,8 @@ int main(void)
         {"revoke_10_per_node", bench_revoke_10},
         {"revoke_1k_per_node", bench_revoke_1k},
         {"revoke_100k_per_node", bench_revoke_100k},
+        {"timer_sleep_1", bench_timer_1},
+        {"timer_sleep_64", bench_timer_64},
         {"cap_copy_16", bench_cap_copy_16},
         {"cap_copy_4000", bench_cap_copy_4000},
     };
