@@ -1,5 +1,11 @@
 /*
  * uart.c: see uart.h. Register names are the 16550's.
+ *
+ * A FIFO fill (up to UART_FIFO bytes to THR) is one batch system call,
+ * not one io_out per byte. Reception stays a call per register read:
+ * how many bytes wait is known only from LSR, one byte at a time, and a
+ * batch of two calls costs more than two calls (docs/BENCHMARKS.md,
+ * batch_1).
  */
 #include "uart.h"
 
@@ -59,12 +65,24 @@ int uart_init(v_handle ioports)
     return V_OK;
 }
 
+/* Bytes to THR in one trap; on any failure (the port capability gone)
+ * the rest of the fill is lost, as a failed out() would lose it. */
+static void out_thr(const uint8_t *buf, unsigned n)
+{
+    static struct v_batch_call calls[UART_FIFO];
+    static struct v_batch_result res[UART_FIFO];
+    for (unsigned i = 0; i < n; i++)
+        calls[i] = (struct v_batch_call){
+            .sysno = V_SYS_io_out, .arg = {io, UART_BASE + THR, 1, buf[i]}};
+    if (n)
+        v_batch((uint64_t)calls, n, (uint64_t)res);
+}
+
 static void fill_fifo(uart_tx_fn *tx)
 {
     uint8_t buf[UART_FIFO];
     unsigned n = tx(buf, UART_FIFO);
-    for (unsigned i = 0; i < n; i++)
-        out(THR, buf[i]);
+    out_thr(buf, n);
     uart_stats.tx += n;
 }
 
