@@ -45,15 +45,12 @@ static inline uint32_t ld_be32(const uint8_t *p)
 /* Sigma0 and Sigma1 as nested rotations for plain x86-64, whose ror
  * overwrites its operand: one copy of x instead of three
  * (ror(x ^ ror(x ^ ror(x, c - b), b - a), a) is ror(x, a) ^ ror(x, b) ^
- * ror(x, c)); as three rotations with BMI2, whose rorx copies for free. */
-#define S0_NESTED(x) ror((x) ^ ror((x) ^ ror((x), 9), 11), 2)
-#define S1_NESTED(x) ror((x) ^ ror((x) ^ ror((x), 14), 5), 6)
-#define S0_FLAT(x) (ror((x), 2) ^ ror((x), 13) ^ ror((x), 22))
-#define S1_FLAT(x) (ror((x), 6) ^ ror((x), 11) ^ ror((x), 25))
+ * ror(x, c)). The extended form's rorx copies for free (ROUNDX). */
+#define S0(x) ror((x) ^ ror((x) ^ ror((x), 9), 11), 2)
+#define S1(x) ror((x) ^ ror((x) ^ ror((x), 14), 5), 6)
 #define s0(x) (ror((x) ^ ror((x), 11), 7) ^ ((x) >> 3))
 #define s1(x) (ror((x) ^ ror((x), 2), 17) ^ ((x) >> 10))
-/* Ch's two terms have no bit in common, so they may be added into t1
- * (with BMI1, ~x & z is one andn). */
+/* Ch's two terms have no bit in common, so they may be added into t1. */
 #define CH(x, y, z) (((x) & (y)) + (~(x) & (z)))
 
 /* Round t: the new d and h. Maj(a, b, c)
@@ -79,32 +76,28 @@ static inline uint32_t ld_be32(const uint8_t *p)
     ROUND(c, d, e, f, g, h, a, b, (i) + 6, w[(i) + 6]);                     \
     ROUND(b, c, d, e, f, g, h, a, (i) + 7, w[(i) + 7])
 
-#define COMPRESS_BODY                                                        \
-    for (; nblocks--; p += 64) {                                             \
-        uint32_t w[64];                                                      \
-        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];                 \
-        uint32_t e = st[4], f = st[5], g = st[6], h = st[7], bc = b ^ c;     \
-        _Pragma("GCC unroll 16")                                             \
-        for (int t = 0; t < 16; t++)                                         \
-            w[t] = ld_be32(p + 4 * t);                                       \
-        for (int t = 16; t < 64; t++)                                        \
-            w[t] = s1(w[t - 2]) + w[t - 7] + s0(w[t - 15]) + w[t - 16];      \
-        R8(0); R8(8); R8(16); R8(24); R8(32); R8(40); R8(48); R8(56);        \
-        st[0] += a;                                                          \
-        st[1] += b;                                                          \
-        st[2] += c;                                                          \
-        st[3] += d;                                                          \
-        st[4] += e;                                                          \
-        st[5] += f;                                                          \
-        st[6] += g;                                                          \
-        st[7] += h;                                                          \
+static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks)
+{
+    for (; nblocks--; p += 64) {
+        uint32_t w[64];
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+        uint32_t e = st[4], f = st[5], g = st[6], h = st[7], bc = b ^ c;
+        _Pragma("GCC unroll 16")
+        for (int t = 0; t < 16; t++)
+            w[t] = ld_be32(p + 4 * t);
+        for (int t = 16; t < 64; t++)
+            w[t] = s1(w[t - 2]) + w[t - 7] + s0(w[t - 15]) + w[t - 16];
+        R8(0); R8(8); R8(16); R8(24); R8(32); R8(40); R8(48); R8(56);
+        st[0] += a;
+        st[1] += b;
+        st[2] += c;
+        st[3] += d;
+        st[4] += e;
+        st[5] += f;
+        st[6] += g;
+        st[7] += h;
     }
-
-#define S0 S0_NESTED
-#define S1 S1_NESTED
-static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks) { COMPRESS_BODY }
-#undef S0
-#undef S1
+}
 
 /* The extended form's schedule four words at a time, in SSE registers
  * (GCC's vector extensions: no intrinsics header in lib/), with K added
