@@ -757,7 +757,10 @@ static void put(uint8_t *p, uint64_t v, unsigned bytes)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static size_t make_tiny(void)
+/* A one-segment ELF (R|X) of `size` bytes at buf (at least the headers
+ * and the code: exit(0)); bytes past the code are padding that is loaded
+ * like any other. */
+static size_t make_elf(uint8_t *buf, size_t size)
 {
     static const uint8_t code[] = {
         0xb8, V_SYS_task_exit, 0, 0, 0,     /* mov $task_exit, %eax */
@@ -767,16 +770,19 @@ static size_t make_tiny(void)
     };
     const unsigned code_at = 64 + 56;
     size_t len = code_at + sizeof code;
-    memcpy(tiny, "\x7f" "ELF\x02\x01\x01", 7);
-    put(tiny + 16, 2, 2);                   /* ET_EXEC */
-    put(tiny + 18, 62, 2);                  /* EM_X86_64 */
-    put(tiny + 20, 1, 4);
-    put(tiny + 24, V_PROGRAM_BASE + code_at, 8);
-    put(tiny + 32, 64, 8);                  /* e_phoff */
-    put(tiny + 52, 64, 2);
-    put(tiny + 54, 56, 2);
-    put(tiny + 56, 1, 2);                   /* one program header */
-    uint8_t *ph = tiny + 64;
+    if (size > len)
+        len = size;
+    memset(buf, 0, code_at);
+    memcpy(buf, "\x7f" "ELF\x02\x01\x01", 7);
+    put(buf + 16, 2, 2);                    /* ET_EXEC */
+    put(buf + 18, 62, 2);                   /* EM_X86_64 */
+    put(buf + 20, 1, 4);
+    put(buf + 24, V_PROGRAM_BASE + code_at, 8);
+    put(buf + 32, 64, 8);                   /* e_phoff */
+    put(buf + 52, 64, 2);
+    put(buf + 54, 56, 2);
+    put(buf + 56, 1, 2);                    /* one program header */
+    uint8_t *ph = buf + 64;
     put(ph, 1, 4);                          /* PT_LOAD */
     put(ph + 4, 5, 4);                      /* R|X */
     put(ph + 16, V_PROGRAM_BASE, 8);
@@ -784,9 +790,13 @@ static size_t make_tiny(void)
     put(ph + 32, len, 8);
     put(ph + 40, len, 8);
     put(ph + 48, 4096, 8);
-    memcpy(tiny + code_at, code, sizeof code);
+    memcpy(buf + code_at, code, sizeof code);
+    for (size_t i = code_at + sizeof code; i < len; i++)
+        buf[i] = (uint8_t)(i * 131 + 7);
     return len;
 }
+
+static size_t make_tiny(void) { return make_elf(tiny, 0); }
 
 /* Retype, load, start and reap a Task: rt_spawn of the ELF (its own
  * Reticle, Task, table, address space, pages, Bundle), a wait for its
@@ -794,10 +804,12 @@ static size_t make_tiny(void)
  * The child's Reticle is what it uses, rounded up to 16 KiB, found by a
  * first spawn into 1 MiB: the kernel zeroes a whole Reticle when it is
  * retyped, so the figure grows with the size chosen (bench/README.md). */
-static void bench_spawn(const char *name, const void *elf, size_t len, unsigned stack_pages)
+static void bench_spawn_n(const char *name, const void *elf, size_t len, unsigned stack_pages,
+                          size_t n)
 {
     struct rt_spawn_args a = {
-        .elf = elf, .elf_len = len, .name = "spawned", .reticle = R, .memory = 1 << 20,
+        .elf = elf, .elf_len = len, .name = "spawned", .reticle = R,
+        .memory = (1 << 20) + ((len + 4095) & ~4095ull),
         .prio = prio, .stack_pages = stack_pages, .fault_signal = SIGF, .arg = P_EXIT,
     };
     struct rt_child c;
@@ -820,7 +832,7 @@ static void bench_spawn(const char *name, const void *elf, size_t len, unsigned 
            "of a %llu KiB Reticle\n", name, (unsigned long long)loaded,
            stack_pages ? stack_pages : 8,
            (unsigned long long)used >> 10, (unsigned long long)a.memory >> 10);
-    for (size_t i = 0; i < n_spawn + warm(n_spawn); i++) {
+    for (size_t i = 0; i < n + warm(n); i++) {
         uint64_t t0 = kb_tsc();
         e = rt_spawn(&a, &c);
         if (e)
@@ -831,11 +843,42 @@ static void bench_spawn(const char *name, const void *elf, size_t len, unsigned 
         uint64_t t1 = kb_tsc();
         if (info.state != V_TASK_DEAD || info.exit_code != 0)
             fail("%s: child state %u status %lld", name, info.state, (long long)info.exit_code);
-        if (i >= warm(n_spawn))
-            s[i - warm(n_spawn)] = net(t0, t1);
+        if (i >= warm(n))
+            s[i - warm(n)] = net(t0, t1);
     }
-    report(name, n_spawn);
+    report(name, n);
 }
+
+static void bench_spawn(const char *name, const void *elf, size_t len, unsigned stack_pages)
+{
+    bench_spawn_n(name, elf, len, stack_pages, n_spawn);
+}
+
+/* Spawn of a program padded to `size` bytes (one segment, one stack
+ * page), built in a frame of our own, and its cost per KiB of program. */
+#define PAD_VA 0x60000000ull
+static void bench_spawn_sized(const char *name, size_t size, size_t n)
+{
+    if (only)
+        n = n_spawn;
+    v_handle f = (v_handle)CHECK(v_retype(R, V_TYPE_FRAME, (size + 4095) / 4096, V_SLOT_ANY));
+    CHECK(v_as_map(AS, f, PAD_VA, V_R_READ | V_R_WRITE));
+    size_t len = make_elf((uint8_t *)PAD_VA, size);
+    bench_spawn_n(name, (const void *)PAD_VA, len, 1, n);
+    if (!only) {                            /* s[] is sorted now */
+        char per[64];
+        snprintf(per, sizeof per, "%s_per_kib", name);
+        uint64_t kib = len / 1024;
+        printf("bench %s unit=insn/KiB median=%llu p99=%llu min=%llu n=%llu\n", per,
+               (unsigned long long)(s[n / 2] / kib), (unsigned long long)(s[p99_rank(n) - 1] / kib),
+               (unsigned long long)(s[0] / kib), (unsigned long long)n);
+    }
+    CHECK(v_as_unmap(f));
+    CHECK(v_cap_delete(f));
+}
+static void bench_spawn_4k(void) { bench_spawn_sized("spawn_4k", 4096, 2000); }
+static void bench_spawn_1m(void) { bench_spawn_sized("spawn_1m", 1 << 20, 200); }
+static void bench_spawn_8m(void) { bench_spawn_sized("spawn_8m", 8 << 20, 40); }
 
 static void bench_stream_inplace(void) { bench_stream(false); }
 static void bench_stream_copy(void) { bench_stream(true); }
@@ -1123,6 +1166,9 @@ int main(void)
         {"fault_to_supervisor", bench_fault},
         {"spawn", bench_spawn_peer},
         {"spawn_tiny", bench_spawn_tiny},
+        {"spawn_4k", bench_spawn_4k},
+        {"spawn_1m", bench_spawn_1m},
+        {"spawn_8m", bench_spawn_8m},
         {"ring_echo_1k", bench_ring_echo_1k},
         {"ring_echo_4k", bench_ring_echo_4k},
         {"ipc_rtt", bench_ipc_1},
