@@ -28,15 +28,18 @@ v_handle cap_handle(struct captable *t, const struct cap *c)
 }
 
 /* The free-slot index (cap.h). A group's map is three words at the obj,
- * arg and arg2 offsets of its lowest free slot. */
+ * arg and arg2 offsets of the free slot at[g] names. Freeing a slot sets
+ * its bit; taking one clears it, and only when the slot taken is the one
+ * holding the map does the map move, to the highest free slot left (the
+ * one V_SLOT_ANY reaches last). */
 #define MAP_AT __builtin_offsetof(struct cap, obj)
 _Static_assert(__builtin_offsetof(struct cap, arg) == MAP_AT + 8 &&
                __builtin_offsetof(struct cap, arg2) == MAP_AT + 16,
                "obj, arg, arg2 are the map's three words");
 
-static struct cap *group_low(struct captable *t, uint32_t g)
+static struct cap *group_map(struct captable *t, uint32_t g)
 {
-    return &captable_slots(t)[g * CAP_GROUP + t->low[g]];
+    return &captable_slots(t)[g * CAP_GROUP + t->at[g]];
 }
 
 /* Word j of the map held by slot c: obj's, arg's or arg2's, all uint64_t. */
@@ -45,54 +48,44 @@ static uint64_t *map_word(struct cap *c, unsigned j)
     return (uint64_t *)((char *)c + MAP_AT) + j;
 }
 
-static void map_copy(struct cap *to, struct cap *from)
-{
-    for (unsigned j = 0; j < 3; j++)
-        *map_word(to, j) = *map_word(from, j);
-}
-
 /* Slot i of t, empty now, is about to be filled: before its words are
  * (which overwrites the map if it held it). */
 static inline __attribute__((always_inline)) void slot_taken(struct captable *t, uint32_t i)
 {
     uint32_t g = i / CAP_GROUP, k = i - g * CAP_GROUP;
-    struct cap *at = group_low(t, g);
+    struct cap *m = group_map(t, g);
     t->nfree--;
-    *map_word(at, k / 64) &= ~(1ull << (k % 64));
-    if (k != t->low[g])
+    *map_word(m, k / 64) &= ~(1ull << (k % 64));
+    if (k != t->at[g])
         return;
-    unsigned j = k / 64;        /* the lowest went: the next is at or above it */
-    while (j < 3 && !*map_word(at, j))
-        j++;
-    if (j == 3) {
+    int j = 2;
+    while (j >= 0 && !*map_word(m, (unsigned)j))
+        j--;
+    if (j < 0) {
         t->groups &= ~(1u << g);
         return;
     }
-    t->low[g] = (uint8_t)(j * 64 + (unsigned)__builtin_ctzll(*map_word(at, j)));
-    map_copy(group_low(t, g), at);
+    t->at[g] = (uint8_t)(j * 64 + 63 - __builtin_clzll(*map_word(m, (unsigned)j)));
+    struct cap *to = group_map(t, g);
+    for (unsigned w = 0; w < 3; w++)
+        *map_word(to, w) = *map_word(m, w);
 }
 
 /* Slot i of t has just been emptied (its words are zero). */
 static inline __attribute__((always_inline)) void slot_freed(struct captable *t, uint32_t i)
 {
-    t->nfree++;
-    if (t->reap.slots)          /* being destroyed: no index (cap.h) */
+    if (t->reap.slots)          /* being destroyed: no index nor count (cap.h) */
         return;
+    t->nfree++;
     uint32_t g = i / CAP_GROUP, k = i - g * CAP_GROUP;
-    struct cap *c = &captable_slots(t)[i];
-    if (t->groups >> g & 1) {
-        struct cap *at = group_low(t, g);
-        if (k > t->low[g]) {
-            *map_word(at, k / 64) |= 1ull << (k % 64);
-            return;
-        }
-        map_copy(c, at);
-        for (unsigned j = 0; j < 3; j++)
-            *map_word(at, j) = 0;
+    struct cap *m = &captable_slots(t)[i];
+    if (t->groups >> g & 1)
+        m = group_map(t, g);
+    else {
+        t->groups |= 1u << g;
+        t->at[g] = (uint8_t)k;
     }
-    *map_word(c, k / 64) |= 1ull << (k % 64);
-    t->groups |= 1u << g;
-    t->low[g] = (uint8_t)k;
+    *map_word(m, k / 64) |= 1ull << (k % 64);
 }
 
 static uint32_t slot_index(struct captable *t, const struct cap *c)
@@ -117,7 +110,12 @@ int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
     }
     if (t->groups == 0)
         return V_EFULL;
-    *out = group_low(t, (uint32_t)__builtin_ctz(t->groups));
+    uint32_t g = (uint32_t)__builtin_ctz(t->groups);
+    struct cap *m = group_map(t, g);
+    unsigned j = 0;
+    while (!*map_word(m, j))    /* the group has a free slot: some word is not 0 */
+        j++;
+    *out = &captable_slots(t)[g * CAP_GROUP + j * 64 + (unsigned)__builtin_ctzll(*map_word(m, j))];
     KASSERT(cap_empty(*out));
     return V_OK;
 }
@@ -130,23 +128,25 @@ void captable_init(struct captable *t, unsigned bits)
     for (uint32_t i = 1; i < n; i++)
         s[i].flags = (uint8_t)(CAP_IN_TABLE << CAP_WHERE_SHIFT |
                                (bits - V_CAPTABLE_MIN_BITS) << CAP_TBITS_SHIFT);
-    t->nslots = (uint16_t)n;
+    t->nslots = n;
     t->nfree = (uint16_t)(n - 1);
     t->groups = 0;
     t->reap = (struct reap){0};
     for (uint32_t g = 0; g * CAP_GROUP < n; g++) {  /* every slot but 0 is free */
         uint64_t w[3] = {0, 0, 0};
+        uint32_t last = 0;
         for (uint32_t j = 0; j < 3; j++) {
             uint32_t lo = g * CAP_GROUP + j * 64;
-            if (lo < n)
+            if (lo < n) {
                 w[j] = n - lo >= 64 ? ~0ull : (1ull << (n - lo)) - 1;
+                last = j * 64 + 63 - (uint32_t)__builtin_clzll(w[j]);
+            }
         }
-        uint32_t first = g ? 0 : 1;          /* slot 0 is the header */
-        w[0] &= ~(uint64_t)first;
+        w[0] &= ~(uint64_t)(g == 0 ? 1 : 0);   /* slot 0 is the header */
         t->groups |= 1u << g;
-        t->low[g] = (uint8_t)first;
+        t->at[g] = (uint8_t)last;
         for (uint32_t j = 0; j < 3; j++)
-            *map_word(&s[g * CAP_GROUP + first], j) = w[j];
+            *map_word(&s[g * CAP_GROUP + last], j) = w[j];
     }
 }
 

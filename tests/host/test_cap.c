@@ -369,8 +369,8 @@ TEST(preempted_deep_chain_finishes)
 }
 
 /* The free-slot index against the table itself: for each group, the
- * header's bit is set exactly when the group has an empty slot, its low
- * offset names the lowest, that slot's obj/arg/arg2 are the group's map
+ * header's bit is set exactly when the group has an empty slot, at[g]
+ * names an empty slot of the group whose obj/arg/arg2 are the group's map
  * of empty slots, and every other empty slot's words are zero. Returns
  * the lowest empty slot (0 if none). */
 static uint32_t check_index(struct captable *t)
@@ -393,12 +393,13 @@ static uint32_t check_index(struct captable *t)
             continue;
         if (!lowest)
             lowest = low;
-        CHECK_EQ(t->low[g], low - g * CAP_GROUP);
+        uint32_t holder = g * CAP_GROUP + t->at[g];
+        CHECK(holder < t->nslots && holder != 0 && cap_empty(&captable_slots(t)[holder]));
         for (uint32_t k = 0; k < CAP_GROUP && g * CAP_GROUP + k < t->nslots; k++) {
             struct cap *c = &captable_slots(t)[g * CAP_GROUP + k];
             if (!cap_empty(c) || g * CAP_GROUP + k == 0)
                 continue;
-            if (g * CAP_GROUP + k == low) {
+            if (g * CAP_GROUP + k == holder) {
                 CHECK_EQ((uint64_t)(uintptr_t)c->obj, map[0]);
                 CHECK_EQ(c->arg, map[1]);
                 CHECK_EQ(c->arg2, map[2]);
