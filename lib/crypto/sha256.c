@@ -76,6 +76,20 @@ static inline uint32_t ld_be32(const uint8_t *p)
     ROUND(c, d, e, f, g, h, a, b, (i) + 6, w[(i) + 6]);                     \
     ROUND(b, c, d, e, f, g, h, a, (i) + 7, w[(i) + 7])
 
+/* The block's working variables added into the state. */
+static inline void fold(uint32_t st[8], uint32_t a, uint32_t b, uint32_t c, uint32_t d,
+                        uint32_t e, uint32_t f, uint32_t g, uint32_t h)
+{
+    st[0] += a;
+    st[1] += b;
+    st[2] += c;
+    st[3] += d;
+    st[4] += e;
+    st[5] += f;
+    st[6] += g;
+    st[7] += h;
+}
+
 static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks)
 {
     for (; nblocks--; p += 64) {
@@ -88,14 +102,7 @@ static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks)
         for (int t = 16; t < 64; t++)
             w[t] = s1(w[t - 2]) + w[t - 7] + s0(w[t - 15]) + w[t - 16];
         R8(0); R8(8); R8(16); R8(24); R8(32); R8(40); R8(48); R8(56);
-        st[0] += a;
-        st[1] += b;
-        st[2] += c;
-        st[3] += d;
-        st[4] += e;
-        st[5] += f;
-        st[6] += g;
-        st[7] += h;
+        fold(st, a, b, c, d, e, f, g, h);
     }
 }
 
@@ -205,14 +212,7 @@ __attribute__((target("bmi,bmi2,sse4.1"))) static void compress_ext(uint32_t st[
         uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
         uint32_t e = st[4], f = st[5], g = st[6], h = st[7], x = b ^ c, y, t0, t1;
         R8X(0); R8X(8); R8X(16); R8X(24); R8X(32); R8X(40); R8X(48); R8X(56);
-        st[0] += a;
-        st[1] += b;
-        st[2] += c;
-        st[3] += d;
-        st[4] += e;
-        st[5] += f;
-        st[6] += g;
-        st[7] += h;
+        fold(st, a, b, c, d, e, f, g, h);
     }
 }
 

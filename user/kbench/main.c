@@ -432,6 +432,45 @@ static void bench_ring_echo(const char *name, uint32_t len)
 static void bench_ring_echo_1k(void) { bench_ring_echo("ring_echo_1k", 1024); }
 static void bench_ring_echo_4k(void) { bench_ring_echo("ring_echo_4k", 4096 - RING_SLOT_HDR); }
 
+/* A service (kbipc, timerd) spawned on a fresh accept Ring as its
+ * "listen", as init starts one; clients connect through acc.tx. */
+struct service {
+    struct ring2 acc;
+    struct rt_child c;
+};
+
+static void service_start(struct service *sv, const char *name, const void *elf, size_t len)
+{
+    sv->acc = new_ring(4, 6);
+    struct rt_bundle_item it[] = {{"listen", sv->acc.rx, true}};
+    struct rt_spawn_args a = {
+        .elf = elf, .elf_len = len, .name = name, .reticle = R, .memory = 512 * 1024,
+        .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 1,
+        .table_bits = 7,        /* two ends a connection, 32 connections */
+    };
+    int e = rt_spawn(&a, &sv->c);
+    if (e)
+        fail("spawning %s: %s", name, rt_errname(e));
+}
+
+static void service_connect(struct service *sv, struct ipc_conn *c, const char *name)
+{
+    v_handle ends[2];
+    int e = ipc_introduce(R, sv->acc.tx, "kbench", ends);
+    if (!e)
+        e = ipc_attach(c, ends[0], ends[1]);
+    if (e)
+        fail("%s: connecting: %s", name, ipc_strerror(e));
+}
+
+static void service_stop(struct service *sv, struct ipc_conn *conns, unsigned nconns)
+{
+    for (unsigned k = 0; k < nconns; k++)
+        ipc_detach(&conns[k]);
+    destroy(&sv->c);
+    v_cap_delete(sv->acc.tx);
+}
+
 /* The service framework as services use it (user/rt/ipc.c): user/kbipc
  * (boot module 2) runs ipc_serve on an accept Ring, kbench connects nconns clients to it with
  * ipc_introduce (as init and the naming service do) and times ipc_call
@@ -440,25 +479,10 @@ static void bench_ipc(const char *name, unsigned nconns)
 {
     static struct ipc_conn conns[IPC_MAX_CONNS];
     static struct ipc_msg reply;
-    struct ring2 acc = new_ring(4, 6);
-    struct rt_bundle_item it[] = {{"listen", acc.rx, true}};
-    struct rt_child c;
-    struct rt_spawn_args a = {
-        .elf = ipc_elf, .elf_len = ipc_len, .name = "kbipc", .reticle = R,
-        .memory = 512 * 1024, .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 1,
-        .table_bits = 7,        /* two ends a connection, 32 connections */
-    };
-    int se = rt_spawn(&a, &c);
-    if (se)
-        fail("spawning kbipc: %s", rt_errname(se));
-    for (unsigned k = 0; k < nconns; k++) {
-        v_handle ends[2];
-        int e = ipc_introduce(R, acc.tx, "kbench", ends);
-        if (!e)
-            e = ipc_attach(&conns[k], ends[0], ends[1]);
-        if (e)
-            fail("%s: connection %u: %s", name, k, ipc_strerror(e));
-    }
+    struct service sv;
+    service_start(&sv, "kbipc", ipc_elf, ipc_len);
+    for (unsigned k = 0; k < nconns; k++)
+        service_connect(&sv, &conns[k], name);
     struct ipc_conn *cn = &conns[nconns - 1];
     for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
         uint64_t t0 = kb_tsc();
@@ -470,10 +494,7 @@ static void bench_ipc(const char *name, unsigned nconns)
             s[i - warm(n_pingpong)] = net(t0, t1);
     }
     report(name, n_pingpong);
-    for (unsigned k = 0; k < nconns; k++)
-        ipc_detach(&conns[k]);
-    destroy(&c);
-    v_cap_delete(acc.tx);
+    service_stop(&sv, conns, nconns);
 }
 
 static void bench_ipc_1(void) { bench_ipc("ipc_rtt", 1); }
@@ -970,16 +991,6 @@ static const void *module(const char *name, size_t *len)
     return 0;
 }
 
-static void timer_connect(v_handle accept_tx, struct ipc_conn *c, const char *name)
-{
-    v_handle ends[2];
-    int e = ipc_introduce(R, accept_tx, "kbench", ends);
-    if (!e)
-        e = ipc_attach(c, ends[0], ends[1]);
-    if (e)
-        fail("%s: connecting to timerd: %s", name, ipc_strerror(e));
-}
-
 static void timer_now(struct ipc_conn *c, const char *name)
 {
     static struct ipc_msg reply;
@@ -993,16 +1004,8 @@ static void bench_timer(const char *name, unsigned others)
     static struct ipc_conn bg[IPC_MAX_CONNS - 1], cn;
     size_t len;
     const void *elf = module("timerd.elf", &len);
-    struct ring2 acc = new_ring(4, 6);
-    struct rt_bundle_item it[] = {{"listen", acc.rx, true}};
-    struct rt_child c;
-    struct rt_spawn_args a = {
-        .elf = elf, .elf_len = len, .name = "timerd", .reticle = R, .memory = 512 * 1024,
-        .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 1, .table_bits = 7,
-    };
-    int se = rt_spawn(&a, &c);
-    if (se)
-        fail("spawning timerd: %s", rt_errname(se));
+    struct service sv;
+    service_start(&sv, "timerd", elf, len);
     uint8_t sleep_req[64];
     struct capnp_builder b;
     capnp_builder_init(&b, sleep_req, sizeof sleep_req);
@@ -1013,7 +1016,7 @@ static void bench_timer(const char *name, unsigned others)
     if (nbg >= IPC_MAX_CONNS)
         fail("%s: too many sleepers", name);
     for (unsigned k = 0; k < nbg; k++)
-        timer_connect(acc.tx, &bg[k], name);
+        service_connect(&sv, &bg[k], name);
     for (unsigned k = 0; k < others; k++)
         if (ipc_send(&bg[k / Timer_maxPending], Timer_method_sleep, k, sleep_req,
                      (uint32_t)req_len, 0, 0, NEVER))
@@ -1022,7 +1025,7 @@ static void bench_timer(const char *name, unsigned others)
         timer_now(&bg[k], name);            /* every sleep is queued */
     size_t n = n_spawn / 2;
     for (size_t i = 0; i < warm(n) + n; i++) {
-        timer_connect(acc.tx, &cn, name);
+        service_connect(&sv, &cn, name);
         timer_now(&cn, name);               /* the previous connection's close is handled */
         uint64_t t0 = kb_tsc();
         int e = ipc_send(&cn, Timer_method_sleep, 1000 + i, sleep_req, (uint32_t)req_len, 0, 0,
@@ -1036,10 +1039,7 @@ static void bench_timer(const char *name, unsigned others)
             s[i - warm(n)] = net(t0, t1);
     }
     report(name, n);
-    for (unsigned k = 0; k < nbg; k++)
-        ipc_detach(&bg[k]);
-    destroy(&c);
-    v_cap_delete(acc.tx);
+    service_stop(&sv, bg, nbg);
 }
 static void bench_timer_1(void) { bench_timer("timer_sleep_1", 0); }
 static void bench_timer_64(void) { bench_timer("timer_sleep_64", 63); }
