@@ -15,7 +15,7 @@
 
 include bench/linux/rules.mk
 
-$(eval $(call image,bench,$(B)/user/kbench.elf $(B)/user/kbpeer.elf $(B)/user/kbipc.elf $(B)/user/timerd.elf,test quiet))
+$(eval $(call image,bench,$(B)/user/kbench.elf $(B)/user/kbpeer.elf $(B)/user/kbipc.elf $(B)/user/timerd.elf $(B)/user/serial.elf,test quiet))
 
 # make bench BENCH_FLAGS=--write-doc   also rewrites docs/BENCHMARKS.md's figures
 # make bench BENCH_FLAGS=--no-linux    Vectra's figures only

@@ -32,6 +32,7 @@
 #include "ipc.h"
 #include "ring/ring.h"
 #include "rt.h"
+#include "schema/console.capnp.h"
 #include "schema/timer.capnp.h"
 
 #define BIT(n) (1ull << (n))
@@ -1044,6 +1045,70 @@ static void bench_timer(const char *name, unsigned others)
 static void bench_timer_1(void) { bench_timer("timer_sleep_1", 0); }
 static void bench_timer_64(void) { bench_timer("timer_sleep_64", 63); }
 
+/* user/serial (boot module "serial.elf") moving bytes to the UART: a
+ * stream of Console.write requests of CONSOLE_CHUNK bytes each. Once two
+ * are queued (its buffer holds 8 KiB) a write is answered only when as
+ * many bytes have gone out, so in the steady state one sample, a write
+ * until its reply, is CONSOLE_CHUNK bytes transmitted (interrupts, FIFO
+ * fills) and as many queued. The bytes are dots and a newline, on the
+ * console. Afterwards we sleep until the last ones have gone, so no bench
+ * line is interleaved with them. */
+#define CONSOLE_CHUNK 4000
+static void bench_console(void)
+{
+    size_t len;
+    const void *elf = module("serial.elf", &len);
+    struct ring2 acc = new_ring(4, 6);
+    struct rt_bundle_item it[] = {
+        {"listen", acc.rx, true},
+        {"ioports", (v_handle)CHECK(v_cap_copy(rt_cap("ioports"), V_SLOT_ANY)), true},
+        {"irq", (v_handle)CHECK(v_cap_copy(rt_cap("irq"), V_SLOT_ANY)), true},
+    };
+    struct service sv = {.acc = acc};
+    struct rt_spawn_args a = {
+        .elf = elf, .elf_len = len, .name = "serial", .reticle = R, .memory = 512 * 1024,
+        .prio = prio, .fault_signal = SIGF, .items = it, .nitems = 3, .table_bits = 7,
+    };
+    int e = rt_spawn(&a, &sv.c);
+    if (e)
+        fail("spawning serial: %s", rt_errname(e));
+    static uint8_t text[CONSOLE_CHUNK], req[CONSOLE_CHUNK + 64];
+    static struct ipc_msg reply;
+    memset(text, '.', sizeof text);
+    text[sizeof text - 1] = '\n';
+    struct capnp_builder b;
+    capnp_builder_init(&b, req, sizeof req);
+    Console_write_Params_set_bytes(Console_write_Params_build_root(&b), text, sizeof text);
+    size_t req_len;
+    capnp_builder_bytes(&b, &req_len);
+    struct ipc_conn cn;
+    service_connect(&sv, &cn, "console_write");
+    size_t n = only ? n_spawn : 20;
+    for (size_t i = 0; i < 3 + n; i++) {
+        uint64_t t0 = kb_tsc();
+        e = ipc_call(&cn, Console_method_write, req, (uint32_t)req_len, 0, 0, &reply, NEVER);
+        uint64_t t1 = kb_tsc();
+        if (e || reply.hdr.kind != (Console_method_write | IPC_REPLY))
+            fail("console_write: %s", ipc_strerror(e));
+        if (i >= 3)
+            s[i - 3] = net(t0, t1) * 1000 / CONSOLE_CHUNK;
+    }
+    v_signal_wait(0, 200000);       /* the last 8 KiB go out */
+    service_stop(&sv, &cn, 1);
+    v_signal_wait(0, 10000);
+    if (only) {
+        report("console_write_per_kb", n);
+        return;
+    }
+    qsort(s, n, sizeof *s, cmp_u64);
+    printf("bench console_write_per_byte unit=insn/byte median=%llu.%03llu p99=%llu.%03llu "
+           "min=%llu.%03llu n=%llu\n",
+           (unsigned long long)(s[n / 2] / 1000), (unsigned long long)(s[n / 2] % 1000),
+           (unsigned long long)(s[p99_rank(n) - 1] / 1000),
+           (unsigned long long)(s[p99_rank(n) - 1] % 1000), (unsigned long long)(s[0] / 1000),
+           (unsigned long long)(s[0] % 1000), (unsigned long long)n);
+}
+
 /* A copy into the lowest free slot of a table holding `occupied`
  * capabilities, just after a low slot was freed and refilled: the case a
  * search from a remembered lowest index pays for in full. The table has
@@ -1179,6 +1244,7 @@ int main(void)
         {"revoke_10_per_node", bench_revoke_10},
         {"revoke_1k_per_node", bench_revoke_1k},
         {"revoke_100k_per_node", bench_revoke_100k},
+        {"console_write_per_byte", bench_console},
         {"timer_sleep_1", bench_timer_1},
         {"timer_sleep_64", bench_timer_64},
         {"cap_copy_16", bench_cap_copy_16},
