@@ -56,6 +56,31 @@ $(B)/check/tls13-only: $(WOLFSSL_HOST_LIB)
 	@nm -g --defined-only $< | grep -q ' MakeTLSv1_3$$' || { echo "tls13-only: no TLS 1.3"; exit 1; }
 	@touch $@
 
+# The freestanding build: the same files with the user world's flags and
+# VECTRA_FREESTANDING (user I/O callbacks, no file system, randomness from
+# rt_random); fsinc/ supplies the one header the runtime lacks.
+WOLFSSL_USER_OBJS := $(WOLFSSL_FILES:%.c=$(B)/user/wolfssl/%.o)
+WOLFSSL_USER_LIB  := $(B)/user/libwolfssl13.a
+WOLFSSL_USER_CFLAGS := $(filter-out $(WARN),$(USER_CFLAGS)) -w -DVECTRA_FREESTANDING \
+                       -Itools/tls/fsinc $(WOLFSSL_CFLAGS)
+$(B)/user/wolfssl/%.o: $(WOLFSSL_DIR)/%.c tools/tls/user_settings.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(WOLFSSL_USER_CFLAGS) -c $< -o $@
+$(WOLFSSL_USER_LIB): $(WOLFSSL_USER_OBJS)
+	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
+$(B)/user/tls/%.o: tools/tls/%.c tools/tls/user_settings.h $(WOLFSSL_STAMP) | $(SCHEMA_HDRS)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -DVECTRA_FREESTANDING -Itools/tls/fsinc $(WOLFSSL_CFLAGS) -I$(B)/gen -c $< -o $@
+# Links, never runs: every symbol wolfSSL needs is in the runtime or glue.
+$(B)/check/tls-user.elf: $(B)/user/tls/vtls.o $(B)/user/tls/os_glue.o $(WOLFSSL_USER_LIB) $(RT_CRT0) $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) $(USER_LDS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(B)/user/tls/vtls.o $(B)/user/tls/os_glue.o \
+	    --start-group $(WOLFSSL_USER_LIB) $(RT_LIB) $(SCHEMA_LIB_USER) $(LIB_USER) --end-group
+
 TOOLS += $(B)/tools/tlsprobe
+ALL += $(B)/check/tls-user.elf
 ALL += $(B)/check/tls13-only
 -include $(B)/tools/obj/tools/tls/*.d
