@@ -8,7 +8,9 @@
  *   - high is refused with its reason unless two sources have each
  *     given 128 bits: with -cpu max (RDRAND/RDSEED) and jitter it is
  *     served; with -cpu qemu64 (no RDRAND) it waits, and says why;
- *   - a bad level is a badRequest, not bytes.
+ *   - a bad level, n = 0 or too large, a wait too long and a payload that
+ *     is not Cap'n Proto are each refused (badRequest, IPC_ERROR), never
+ *     bytes, and the service goes on serving.
  * Each result is one "RANDTEST ..." line; the scenarios judge them.
  */
 #include <stdio.h>
@@ -68,6 +70,33 @@ static void show_status(struct ipc_conn *c)
     }
 }
 
+/* A raw get: the status the service answers, or -1 for IPC_ERROR / no reply. */
+static int raw_get(struct ipc_conn *c, uint32_t level, uint32_t n, uint64_t wait,
+                   const void *garbage, uint32_t glen)
+{
+    static struct ipc_msg reply;
+    uint8_t req[64];
+    struct capnp_builder b;
+    capnp_builder_init(&b, req, sizeof req);
+    Random_get_Params_B p = Random_get_Params_build_root(&b);
+    Random_get_Params_set_level(p, (enum Random_Level)level);
+    Random_get_Params_set_n(p, n);
+    Random_get_Params_set_waitUs(p, wait);
+    size_t len;
+    const uint8_t *bytes = capnp_builder_bytes(&b, &len);
+    if (garbage)
+        bytes = garbage, len = glen;
+    if (ipc_call(c, Random_method_get, bytes, (uint32_t)len, 0, 0, &reply, 5000000))
+        return -2;
+    if (reply.hdr.kind != (Random_method_get | IPC_REPLY))
+        return -1;
+    struct capnp_msg msg;
+    if (ipc_request_open(&msg, &reply))
+        return -2;
+    Random_get_Results_R r = Random_get_Results_read_root(&msg);
+    return Random_get_Results_has_bytes(r) ? 100 : (int)Random_get_Results_status(r);
+}
+
 int main(void)
 {
     T = rt_memory();
@@ -124,6 +153,15 @@ int main(void)
 
     e = rt_random((enum rt_random_level)7, x, 4, 0);
     printf("RANDTEST bad level: %s\n", rt_random_strerror(e));
+    /* Hostile requests: each a status, never bytes, and the service lives on. */
+    static const uint8_t junk[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                     1, 2, 3, 4, 5, 6, 7, 8};
+    printf("RANDTEST hostile n=0:%d n=1025:%d wait=61s:%d level=9:%d junk:%d\n",
+           raw_get(&st, 1, 0, 0, 0, 0), raw_get(&st, 1, Random_maxBytes + 1, 0, 0, 0),
+           raw_get(&st, 1, 8, Random_maxWaitUs + 1, 0, 0), raw_get(&st, 9, 8, 0, 0, 0),
+           raw_get(&st, 1, 8, 0, junk, sizeof junk));
+    printf("RANDTEST after hostile: standard %s\n",
+           raw_get(&st, 1, 8, 0, 0, 0) == 100 ? "still served" : "NOT SERVED");
     uint64_t t1 = v_clock().val;
     static uint8_t kib[1024];
     for (int i = 0; i < 16; i++)
