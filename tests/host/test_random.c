@@ -344,3 +344,23 @@ TEST(pool_bad_arguments)
     CHECK_EQ(rnd_why(&p, RND_HIGH, small, sizeof small), 9u);
     CHECK_EQ(strlen(small), 9u);
 }
+
+/* At seeding, sloppy is rekeyed from the generator: its stream leaves the
+ * public pre-seed one, so later ids are as unpredictable as standard. */
+TEST(pool_sloppy_rekeyed_at_seeding)
+{
+    struct rnd_pool p, q;
+    rnd_init(&p, "tsc=1", 5);
+    rnd_init(&q, "tsc=1", 5);
+    int s = rnd_add_source(&p, "hw", 256);
+    uint8_t seed[32], a[64], b[64];
+    memset(seed, 0x42, sizeof seed);
+    CHECK_EQ(rnd_read(&p, RND_SLOPPY, a, 8), RND_OK);
+    CHECK_EQ(rnd_read(&q, RND_SLOPPY, b, 8), RND_OK);
+    CHECK_MEM(a, b, 8);
+    rnd_push(&p, s, seed, sizeof seed, 256, 0);
+    CHECK(p.seeded && !q.seeded);
+    CHECK_EQ(rnd_read(&p, RND_SLOPPY, a, sizeof a), RND_OK);
+    CHECK_EQ(rnd_read(&q, RND_SLOPPY, b, sizeof b), RND_OK);
+    CHECK(memcmp(a, b, sizeof a) != 0);
+}
