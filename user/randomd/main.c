@@ -226,9 +226,9 @@ static void on_close(struct ipc_server *s, struct ipc_conn *c)
 }
 
 static const struct ipc_method methods[] = {
-    {Random_method_get, do_get},
-    {Random_method_status, do_status},
-    {0, 0},
+    {Random_method_get, do_get, 0},
+    {Random_method_status, do_status, 0},
+    {0, 0, 0},
 };
 
 int main(void)
