@@ -15,7 +15,7 @@
 
 include bench/linux/rules.mk
 
-$(eval $(call image,bench,$(B)/user/kbench.elf $(B)/user/kbpeer.elf $(B)/user/kbipc.elf,test quiet))
+$(eval $(call image,bench,$(B)/user/kbench.elf $(B)/user/kbpeer.elf $(B)/user/kbipc.elf $(B)/user/timerd.elf $(B)/user/serial.elf,test quiet))
 
 # make bench BENCH_FLAGS=--write-doc   also rewrites docs/BENCHMARKS.md's figures
 # make bench BENCH_FLAGS=--no-linux    Vectra's figures only
@@ -28,7 +28,7 @@ bench: $(B)/.setup-done
 	@mkdir -p $(B)/bench; prompt=; \
 	if [ -z "$(BENCH_SYSTEM)" ]; then \
 	    prompt="--no-prompt=the tree declares no system image"; \
-	elif ! $(MAKE) --no-print-directory $(BENCH_SYSTEM) > $(B)/bench/system-build.log 2>&1; then \
+	elif ! $(MAKE) --no-print-directory $(BENCH_SYSTEM) $(B)/images/system20.img > $(B)/bench/system-build.log 2>&1; then \
 	    echo "bench: the system image does not build now (see $(B)/bench/system-build.log)" >&2; \
 	    prompt="--no-prompt=the system image did not build"; \
 	fi; \

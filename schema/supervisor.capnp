@@ -8,12 +8,12 @@
 interface Supervisor {
   listTasks @0 () -> (tasks :List(TaskInfo));
   listServices @1 () -> (services :List(ServiceInfo));
-  start @2 (name :Text) -> (status :Status, message :Text);
-  stop @3 (name :Text) -> (status :Status, message :Text);
-  restart @4 (name :Text) -> (status :Status, message :Text);
-  kill @5 (id :UInt64) -> (status :Status, message :Text);
+  start @2 Named -> StatusReply;
+  stop @3 Named -> StatusReply;
+  restart @4 Named -> StatusReply;
+  kill @5 (id :UInt64) -> StatusReply;
   memory @6 () -> (reticles :List(ReticleInfo));
-  caps @7 (name :Text) -> (status :Status, caps :List(CapInfo));
+  caps @7 Named -> (status :Status, caps :List(CapInfo));
   halt @8 () -> ();
   reboot @9 () -> ();
   events @10 (after :UInt64, limit :UInt32 = 32) -> (events :List(Event), next :UInt64);
@@ -23,19 +23,19 @@ interface Supervisor {
   # image as init verified it, and the services that run them. `name`
   # is a capsule name or the name of a service that runs a capsule.
   listCapsules @11 () -> (capsules :List(CapsuleInfo));
-  capsuleInfo @12 (name :Text) -> (status :Status, capsules :List(CapsuleInfo));
-  capsuleStart @13 (name :Text) -> (status :Status, message :Text);
+  capsuleInfo @12 Named -> (status :Status, capsules :List(CapsuleInfo));
+  capsuleStart @13 Named -> StatusReply;
   # Start the service that runs the capsule (also after a quarantine).
-  capsuleStop @14 (name :Text) -> (status :Status, message :Text);
+  capsuleStop @14 Named -> StatusReply;
   upgrade @15 (name :Text, version :Text)
       -> (status :Status, message :Text, switchCycles :UInt64, rollbackCycles :UInt64);
   # Switch the service to another verified version. The reply comes after
   # the readiness window: ok (the new version serves), or failed with the
   # reason and the automatic rollback's cost in rollbackCycles.
-  rollback @16 (name :Text) -> (status :Status, message :Text, cycles :UInt64);
+  rollback @16 Named -> (status :Status, message :Text, cycles :UInt64);
   # Switch back to the version that ran before the current one.
 
-  reroot @17 (name :Text) -> (status :Status, message :Text);
+  reroot @17 Named -> StatusReply;
   # A fresh connection to a naming root (a Bundle name ending in ':',
   # such as "SYS:") that the caller's own manifest entry grants it: for a
   # Task whose root died with its naming service. init makes it as it made
@@ -46,6 +46,19 @@ interface Supervisor {
   # not grant the caller that root; unavailable: the root's service is not
   # running (it is restarting, stopped or failed: ask again later);
   # failed: the connection could not be made.
+
+  # What every method that takes a name is given, and what every method
+  # that answers with a status and a sentence answers: one declaration
+  # each, so the shell and init decode them through the same struct (the
+  # wire layout is the one the implicit parameter lists had: a pointer;
+  # a 16-bit enum and a pointer).
+  struct Named {
+    name @0 :Text;           # a service's name, or a capsule's, or a root's
+  }
+  struct StatusReply {
+    status @0 :Status;
+    message @1 :Text;
+  }
 
   enum Status {
     ok @0;

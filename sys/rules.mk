@@ -25,6 +25,13 @@ SYSTEM_MODULES := $(B)/user/init.elf $(B)/sys/system/system.manifest $(B)/user/s
 $(eval $(call manifest,system,sys/system.json))
 $(eval $(call image,system,$(SYSTEM_MODULES),test quiet))
 
+# boot_to_prompt_20 (scripts/bench): the system with 15 idle services more.
+$(B)/bench/system-20.json: sys/system.json scripts/bench-manifest
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) scripts/bench-manifest 20 < $< > $@.tmp && mv $@.tmp $@
+$(eval $(call manifest,system20,$(B)/bench/system-20.json))
+$(eval $(call image,system20,$(B)/user/init.elf $(B)/sys/system20/system.manifest $(filter-out $(B)/user/init.elf $(B)/sys/system/system.manifest,$(SYSTEM_MODULES)) $(B)/user/svcprobe.elf,test quiet))
+
 # The system plus a service that faults every three seconds, for tests.
 $(eval $(call manifest,system-test,tests/manifests/system-test.json))
 $(eval $(call image,system-test,$(B)/user/init.elf $(B)/sys/system-test/system.manifest $(filter-out $(B)/user/init.elf $(B)/sys/system/system.manifest,$(SYSTEM_MODULES)) $(B)/user/svcprobe.elf,test quiet))

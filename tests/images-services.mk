@@ -6,3 +6,6 @@
 SVC_MODULES := $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf
 $(eval $(call image,services,$(B)/user/svctest.elf $(SVC_MODULES),test quiet))
 $(eval $(call image,svcshell,$(B)/user/svctest.elf $(SVC_MODULES) $(B)/user/vshell.elf,test quiet shell))
+#   random    user/randtest starts randomd and asks it at each level
+#             (tests/scenarios/random_*.scn: -cpu max, and qemu64 without RDRAND)
+$(eval $(call image,random,$(B)/user/randtest.elf $(B)/user/randomd.elf,test quiet))

@@ -17,14 +17,89 @@
 #include "core/cap.h"
 #include "core/reticle.h"
 #include "core/object.h"
+#include "core/sched.h"
+#include "core/task.h"
 
-static struct reap *reap_list;
+static struct reap *boot_reap;  /* deletions outside any Task's call (boot) */
 static bool draining;
+bool cap_drain_no_stop;
+
+/* The queue of the Task whose call is deleting, which owns the work. */
+static struct reap **reap_queue(void)
+{
+    return sched_cur ? &sched_cur->reap : &boot_reap;
+}
 
 v_handle cap_handle(struct captable *t, const struct cap *c)
 {
     uint32_t idx = (uint32_t)(c - captable_slots(t));
     return V_HANDLE(idx, c->gen);
+}
+
+/* The free-slot index (cap.h). A group's map is three words at the obj,
+ * arg and arg2 offsets of the free slot at[g] names. Freeing a slot sets
+ * its bit; taking one clears it, and only when the slot taken is the one
+ * holding the map does the map move, to the highest free slot left (the
+ * one V_SLOT_ANY reaches last). */
+#define MAP_AT __builtin_offsetof(struct cap, obj)
+_Static_assert(__builtin_offsetof(struct cap, arg) == MAP_AT + 8 &&
+               __builtin_offsetof(struct cap, arg2) == MAP_AT + 16,
+               "obj, arg, arg2 are the map's three words");
+
+static struct cap *group_map(struct captable *t, uint32_t g)
+{
+    return &captable_slots(t)[g * CAP_GROUP + t->at[g]];
+}
+
+/* Word j of the map held by slot c: obj's, arg's or arg2's, all uint64_t. */
+static uint64_t *map_word(struct cap *c, unsigned j)
+{
+    return (uint64_t *)((char *)c + MAP_AT) + j;
+}
+
+/* Slot i of t, empty now, is about to be filled: before its words are
+ * (which overwrites the map if it held it). */
+static inline __attribute__((always_inline)) void slot_taken(struct captable *t, uint32_t i)
+{
+    uint32_t g = i / CAP_GROUP, k = i - g * CAP_GROUP;
+    struct cap *m = group_map(t, g);
+    t->nfree--;
+    *map_word(m, k / 64) &= ~(1ull << (k % 64));
+    if (k != t->at[g])
+        return;
+    int j = 2;
+    while (j >= 0 && !*map_word(m, (unsigned)j))
+        j--;
+    if (j < 0) {
+        t->groups &= ~(1u << g);
+        return;
+    }
+    t->at[g] = (uint8_t)(j * 64 + 63 - __builtin_clzll(*map_word(m, (unsigned)j)));
+    struct cap *to = group_map(t, g);
+    for (unsigned w = 0; w < 3; w++)
+        *map_word(to, w) = *map_word(m, w);
+}
+
+/* Slot i of t has just been emptied (its words are zero). */
+static inline __attribute__((always_inline)) void slot_freed(struct captable *t, uint32_t i)
+{
+    if (t->reap.slots)          /* being destroyed: no index nor count (cap.h) */
+        return;
+    t->nfree++;
+    uint32_t g = i / CAP_GROUP, k = i - g * CAP_GROUP;
+    struct cap *m = &captable_slots(t)[i];
+    if (t->groups >> g & 1)
+        m = group_map(t, g);
+    else {
+        t->groups |= 1u << g;
+        t->at[g] = (uint8_t)k;
+    }
+    *map_word(m, k / 64) |= 1ull << (k % 64);
+}
+
+static uint32_t slot_index(struct captable *t, const struct cap *c)
+{
+    return (uint32_t)(c - captable_slots(t));
 }
 
 int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
@@ -42,29 +117,46 @@ int cap_dest(struct captable *t, uint64_t dst, struct cap **out)
         *out = &captable_slots(t)[idx];
         return V_OK;
     }
-    if (t->nfree == 0)
+    if (t->groups == 0)
         return V_EFULL;
-    for (uint32_t i = t->hint ? t->hint : 1; i < t->nslots; i++) {
-        if (cap_empty(&captable_slots(t)[i])) {
-            t->hint = i;
-            *out = &captable_slots(t)[i];
-            return V_OK;
-        }
-    }
-    KASSERT(!"nfree says a slot is free");
-    return V_EFULL;
+    uint32_t g = (uint32_t)__builtin_ctz(t->groups);
+    struct cap *m = group_map(t, g);
+    unsigned j = 0;
+    while (!*map_word(m, j))    /* the group has a free slot: some word is not 0 */
+        j++;
+    *out = &captable_slots(t)[g * CAP_GROUP + j * 64 + (unsigned)__builtin_ctzll(*map_word(m, j))];
+    KASSERT(cap_empty(*out));
+    return V_OK;
 }
 
 void captable_init(struct captable *t, unsigned bits)
 {
     KASSERT(bits >= V_CAPTABLE_MIN_BITS && bits <= V_CAPTABLE_MAX_BITS);
     struct cap *s = captable_slots(t);
-    for (uint32_t i = 1; i < (1u << bits); i++)
+    uint32_t n = 1u << bits;
+    for (uint32_t i = 1; i < n; i++)
         s[i].flags = (uint8_t)(CAP_IN_TABLE << CAP_WHERE_SHIFT |
                                (bits - V_CAPTABLE_MIN_BITS) << CAP_TBITS_SHIFT);
-    t->nslots = 1u << bits;
-    t->nfree = t->nslots - 1;
-    t->hint = 1;
+    t->nslots = n;
+    t->nfree = (uint16_t)(n - 1);
+    t->groups = 0;
+    t->reap = (struct reap){0};
+    for (uint32_t g = 0; g * CAP_GROUP < n; g++) {  /* every slot but 0 is free */
+        uint64_t w[3] = {0, 0, 0};
+        uint32_t last = 0;
+        for (uint32_t j = 0; j < 3; j++) {
+            uint32_t lo = g * CAP_GROUP + j * 64;
+            if (lo < n) {
+                w[j] = n - lo >= 64 ? ~0ull : (1ull << (n - lo)) - 1;
+                last = j * 64 + 63 - (uint32_t)__builtin_clzll(w[j]);
+            }
+        }
+        w[0] &= ~(uint64_t)(g == 0 ? 1 : 0);   /* slot 0 is the header */
+        t->groups |= 1u << g;
+        t->at[g] = (uint8_t)last;
+        for (uint32_t j = 0; j < 3; j++)
+            *map_word(&s[g * CAP_GROUP + last], j) = w[j];
+    }
 }
 
 void cap_place(struct cap *slots, unsigned n, unsigned where)
@@ -96,6 +188,9 @@ void cap_insert(struct cap *slot, struct cap *parent, unsigned type, uint32_t ri
                 void *obj, uint64_t arg, uint64_t arg2, unsigned flags)
 {
     KASSERT(cap_empty(slot) && type != V_TYPE_NULL);
+    struct captable *t = table_of(slot);
+    if (t)
+        slot_taken(t, slot_index(t, slot));
     uint16_t gen = slot->gen;
     uint8_t place = slot->flags & CAP_PLACE_MASK;
     *slot = (struct cap){.type = (uint8_t)type,
@@ -108,14 +203,14 @@ void cap_insert(struct cap *slot, struct cap *parent, unsigned type, uint32_t ri
             parent->child->prev = slot;
         parent->child = slot;
     }
-    struct captable *t = table_of(slot);
-    if (t)
-        t->nfree--;
 }
 
 void cap_move_slot(struct cap *dst, struct cap *src)
 {
     KASSERT(cap_empty(dst) && !cap_empty(src));
+    struct captable *ts = table_of(src), *td = table_of(dst);
+    if (td)
+        slot_taken(td, slot_index(td, dst));
     uint16_t gen = dst->gen;
     uint8_t place = dst->flags & CAP_PLACE_MASK;
     *dst = *src;
@@ -129,16 +224,9 @@ void cap_move_slot(struct cap *dst, struct cap *src)
         dst->next->prev = dst;
     for (struct cap *k = dst->child; k; k = k->next)
         k->parent = dst;
-    struct captable *ts = table_of(src), *td = table_of(dst);
     clear_slot(src);
-    if (ts) {
-        ts->nfree++;
-        uint32_t i = (uint32_t)(src - captable_slots(ts));
-        if (i < ts->hint)
-            ts->hint = i;
-    }
-    if (td)
-        td->nfree--;
+    if (ts)
+        slot_freed(ts, slot_index(ts, src));
 }
 
 /* Unlink a leaf and run what its going means for the object. */
@@ -154,12 +242,8 @@ static void delete_leaf(struct cap *c)
     struct cap gone = *c;
     struct captable *t = table_of(c);
     clear_slot(c);
-    if (t) {
-        t->nfree++;
-        uint32_t i = (uint32_t)(c - captable_slots(t));
-        if (i < t->hint)
-            t->hint = i;
-    }
+    if (t)
+        slot_freed(t, slot_index(t, c));
     obj_cap_gone(&gone, c);
 }
 
@@ -218,36 +302,63 @@ static bool revoke_below(struct cap *c, bool can_stop)
 
 void cap_defer(struct reap *r)
 {
+    struct reap **q = reap_queue();
     r->pos = 0;
-    r->next = reap_list;
-    reap_list = r;
+    r->next = *q;
+    *q = r;
 }
 
-/* Drain queued objects: empty their slots (which may queue more), then
- * let each finish. Only the outermost caller drains. Not preemptible:
- * the capability that queued them is gone, so there is nothing to
- * resume from; it still passes preemption points, so the clock runs. */
-static void drain(void)
+void cap_adopt_reap(struct task *from)
+{
+    struct reap **q = reap_queue();
+    if (!from->reap || q == &from->reap)
+        return;
+    struct reap *last = from->reap;
+    while (last->next)
+        last = last->next;
+    last->next = *q;
+    *q = from->reap;
+    from->reap = 0;
+}
+
+/* Drain the queue: empty each object's slots (which may queue more, on
+ * top, drained first), then let it finish. Only the outermost caller
+ * drains. The queue is the state, so a drain stopped at a preemption
+ * point (can_stop) resumes exactly where it was: the Task's next system
+ * call continues it first (cap_drain_owed). */
+static bool drain(bool can_stop)
 {
     if (draining)
-        return;
+        return true;
     draining = true;
-    while (reap_list) {
-        struct reap *r = reap_list;
+    struct reap **q;
+    /* looked up each time: a Task destroyed by its own call hands its
+     * queue on (task_destroy), and the rest runs to the end */
+    while (*(q = reap_queue())) {
+        struct reap *r = *q;
         while (r->pos < r->n && cap_empty(&r->slots[r->pos]))
             r->pos++;
         if (r->pos < r->n) {
-            /* may queue more objects on top of r; they drain first */
             struct cap *s = &r->slots[r->pos];
             revoke_below(s, false);
             delete_leaf(s);
-            should_stop(false);
         } else {
-            reap_list = r->next;
+            *q = r->next;
             r->finish(r);
+        }
+        /* a Task that deleted itself has no call to come back to */
+        if (should_stop(can_stop && sched_cur && sched_cur->state != TASK_DEAD) && *q) {
+            draining = false;
+            return false;
         }
     }
     draining = false;
+    return true;
+}
+
+bool cap_drain_owed(void)
+{
+    return drain(true);
 }
 
 /* A Reticle being deleted returns its memory whole: what is carved from
@@ -260,23 +371,23 @@ static void mark_dying(struct cap *c)
 }
 
 /* Delete everything below c and, unless keep, c itself (after its
- * subtree, so its object outlives every capability naming it); false if
- * stopped at a preemption point with c still in place. */
-static bool remove_tree(struct cap *c, bool keep, bool can_stop)
+ * subtree, so its object outlives every capability naming it), then
+ * drain what that queued. */
+static enum cap_progress remove_tree(struct cap *c, bool keep, bool can_stop)
 {
     if (!keep)
         mark_dying(c);
     bool done = revoke_below(c, can_stop);
     if (done && !keep)
         delete_leaf(c);
-    drain();
-    return done;
+    bool drained = drain(can_stop && !cap_drain_no_stop);
+    return !done ? CAP_STOPPED : drained ? CAP_DONE : CAP_DRAIN_OWED;
 }
 
 void cap_revoke(struct cap *c) { remove_tree(c, true, false); }
-bool cap_revoke_preemptible(struct cap *c) { return remove_tree(c, true, true); }
+enum cap_progress cap_revoke_preemptible(struct cap *c) { return remove_tree(c, true, true); }
 void cap_delete(struct cap *c) { remove_tree(c, false, false); }
-bool cap_delete_preemptible(struct cap *c) { return remove_tree(c, false, true); }
+enum cap_progress cap_delete_preemptible(struct cap *c) { return remove_tree(c, false, true); }
 
 void cap_delete_leaf(struct cap *c)
 {

@@ -66,15 +66,33 @@ struct reap {
     void (*finish)(struct reap *);   /* after every slot is empty */
 };
 
+/* The table's free slots are indexed so that V_SLOT_ANY finds the lowest
+ * in constant time, with no memory beyond the table itself. Slots are in
+ * groups of CAP_GROUP (slot i in group i / CAP_GROUP): the header has one
+ * bit per group with a free slot and, for each such group, the offset of
+ * one of its free slots whose obj, arg and arg2 words hold the group's
+ * free map (bit k: slot k of the group is free). Every other empty slot
+ * is all zero but for flags and gen, and no empty slot has links.
+ * A table being destroyed (reap.slots set) keeps no index nor count:
+ * nothing can name it any more, and object.c parks its Reticle in
+ * reserved[0], over them. */
+#define CAP_GROUP 192           /* three words of map */
+#define CAP_NGROUPS ((1u << V_CAPTABLE_MAX_BITS) / CAP_GROUP + 1)
+
 struct captable {               /* overlays slot 0 of the table */
     uint32_t nslots;
-    uint32_t nfree;
-    uint32_t hint;              /* lowest index that may be free */
-    uint32_t pad;
+    uint32_t groups;            /* bit g: group g has a free slot */
     struct reap reap;
-    uint64_t reserved[2];
+    union {
+        struct {
+            uint16_t nfree;
+            uint8_t at[22];     /* the free slot holding group g's map, less g * CAP_GROUP */
+        };
+        uint64_t reserved[3];   /* once the table is being destroyed */
+    };
 };
 _Static_assert(sizeof(struct captable) == sizeof(struct cap), "header is slot 0");
+_Static_assert(CAP_NGROUPS <= 22 && CAP_GROUP <= 256, "index fits slot 0");
 
 static inline struct cap *captable_slots(struct captable *t) { return (struct cap *)t; }
 
@@ -95,12 +113,25 @@ void cap_move_slot(struct cap *dst, struct cap *src);
 void cap_delete(struct cap *c);
 /* Delete everything derived from c, keeping c. */
 void cap_revoke(struct cap *c);
-/* The same for a system call, which may be preempted: false means it
- * stopped at a consistent point because someone else should run, with
- * part of the work done and c still in place; calling again with the
- * same c continues (the tree itself is the only state). */
-bool cap_revoke_preemptible(struct cap *c);
-bool cap_delete_preemptible(struct cap *c);
+/* The same for a system call, which may be preempted at a consistent
+ * point because someone else should run:
+ *   CAP_STOPPED     part of the work done and c still in place: calling
+ *                   again with the same c continues (the tree itself is
+ *                   the only state);
+ *   CAP_DRAIN_OWED  c and its subtree are gone, but destroyed tables and
+ *                   Rings still hold slots to empty, queued on the calling
+ *                   Task: its next system call finishes them first
+ *                   (cap_drain_owed) and the interrupted call then returns
+ *                   V_OK without running again. */
+enum cap_progress { CAP_DONE, CAP_STOPPED, CAP_DRAIN_OWED };
+enum cap_progress cap_revoke_preemptible(struct cap *c);
+enum cap_progress cap_delete_preemptible(struct cap *c);
+/* Continue the calling Task's queued drain; false if it stopped again. */
+bool cap_drain_owed(void);
+extern bool cap_drain_no_stop;      /* set by batch: drains run to the end */
+/* A Task is being destroyed with a drain queued: the deleting Task's call
+ * takes the work over. */
+void cap_adopt_reap(struct task *from);
 /* Empty a slot that has no descendants (an embedded one), without
  * draining: whoever deletes the object holding it drains. */
 void cap_delete_leaf(struct cap *c);

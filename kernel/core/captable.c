@@ -147,13 +147,25 @@ struct v_ret sys_cap_move(struct task *self, const struct sys_args *a)
     return sys_ok(cap_handle(tab, dst));
 }
 
+/* A deletion that stopped is made again when its Task next runs: either
+ * from the start (c is still there), or, once its queued drain is done,
+ * answered V_OK at once (syscall.c). Inside a batch deletions do not stop
+ * (batch.c sets no_stop), so this sees only CAP_DONE there. */
+static struct v_ret deletion_result(struct task *self, enum cap_progress p)
+{
+    if (p == CAP_DONE)
+        return sys_ok(0);
+    self->reap_owed = p == CAP_DRAIN_OWED;
+    return sys_restart();
+}
+
 struct v_ret sys_cap_delete(struct task *self, const struct sys_args *a)
 {
     struct cap *c;
     int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
-    return cap_delete_preemptible(c) ? sys_ok(0) : sys_restart();
+    return deletion_result(self, cap_delete_preemptible(c));
 }
 
 struct v_ret sys_cap_revoke(struct task *self, const struct sys_args *a)
@@ -162,7 +174,7 @@ struct v_ret sys_cap_revoke(struct task *self, const struct sys_args *a)
     int e = cap_lookup(task_table(self), a->a[0], 0, 0, &c);
     if (e)
         return sys_err(e);
-    return cap_revoke_preemptible(c) ? sys_ok(0) : sys_restart();
+    return deletion_result(self, cap_revoke_preemptible(c));
 }
 
 /* cap_grant(table, h, dst, flags): copy (or move) h into another table. */

@@ -13,9 +13,9 @@ struct task *sched_cur;             /* last Task resumed, or 0 in idle */
 bool sched_changed;                 /* a queue changed since sched_cur was resumed */
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
 static unsigned quantum_left = SCHED_QUANTUM;
-static uint64_t ticks;
+uint64_t sched_tick_count;
+#define ticks sched_tick_count
 
-uint64_t sched_ticks(void) { return ticks; }
 
 void sched_make_runnable(struct task *t)
 {

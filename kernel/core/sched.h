@@ -29,7 +29,8 @@ extern bool sched_changed;                  /* queues changed since it was resum
 static inline struct task *sched_current(void) { return sched_cur; }
 NORETURN void sched_run(void);              /* resume the right Task, or idle */
 void sched_tick(void);
-uint64_t sched_ticks(void);
+extern uint64_t sched_tick_count;   /* written by the tick only */
+static inline uint64_t sched_ticks(void) { return sched_tick_count; }
 void kernel_irq(unsigned line);
 
 #endif

@@ -20,13 +20,21 @@ const uint8_t syscall_class[V_NSYSCALLS] = {
 
 void syscall_dispatch(struct regs *r);
 _Static_assert(sizeof(struct sys_args) == 6 * sizeof(uint64_t), "arguments read in place");
+#define V_X(num, name, nargs, cls) +1
+_Static_assert(0 V_SYSCALLS(V_X) == V_NSYSCALLS, "system call numbers have no gaps");
+#undef V_X
 
 void syscall_dispatch(struct regs *r)
 {
     struct task *self = sched_cur;
     uint64_t n = REGS_SYSNO(r);
     struct v_ret ret;
-    if (n < V_NSYSCALLS) {
+    if (__builtin_expect(self->reap != 0, 0) && !cap_drain_owed()) {
+        ret = sys_restart();            /* a deletion's drain, stopped again */
+    } else if (__builtin_expect(self->reap_owed, 0)) {
+        self->reap_owed = 0;            /* the deletion this call made is complete */
+        ret = sys_ok(0);
+    } else if (n < V_NSYSCALLS) {
         self->ctr_class[syscall_class[n]]++;
         ret = syscall_table[n](self, (const struct sys_args *)REGS_ARGS(r));
     } else {

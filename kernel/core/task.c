@@ -97,6 +97,7 @@ void task_destroy(struct task *t)
 {
     finish(t, -1);
     sched_forget(t);
+    cap_adopt_reap(t);      /* the deleter's call finishes what t's left */
     ring_unbind_task(t);
     irq_unbind_task(t);
     /* The embedded slots are copies (never originals) without children
@@ -181,6 +182,7 @@ struct v_ret sys_task_start(struct task *self, const struct sys_args *a)
     if (a->a[1] < V_USER_BASE || a->a[1] >= V_USER_TOP || a->a[2] > V_USER_TOP)
         return sys_err(V_ERANGE);
     arch_regs_init_user(&t->regs, a->a[1], a->a[2], a->a[3]);
+    t->reap_owed = 0;       /* its interrupted call will not be made again */
     arch_fpu_init_image(t->fpu);
     t->pending = 0;
     t->suspended = 0;

@@ -62,6 +62,10 @@ struct task {
     int64_t exit_code;
     uint64_t batch_wait_va;                  /* the batch entry a blocked batched call fills, or 0 */
     uint64_t batch_done;                     /* ... and the batch's result then */
+    struct reap *reap;                       /* destroyed objects whose slots this Task's
+                                                deletions still have to empty (cap.c) */
+    uint8_t reap_owed;                       /* the call that queued them has taken effect:
+                                                once they are emptied it returns V_OK */
     uint64_t ctr_class[V_NCLASSES];          /* syscalls by class */
     uint64_t ctr_retyped, ctr_signals;
 };

@@ -9,14 +9,16 @@
  * block is buffered. Big-endian loads are byte assembled, which gcc turns
  * into one load and a bswap.
  *
- * The same rounds are compiled twice: for plain x86-64, and for CPUs with
- * BMI1, BMI2 and SSE4.1 (rorx and andn need no copies of their operands;
- * the schedule vectorises better); which one runs is the caller's choice
+ * The rounds exist twice: in C for plain x86-64, and for CPUs with BMI1,
+ * BMI2 and SSE4.1 (which QEMU's TCG emulates) as a schedule computed
+ * four words at a time in SSE registers, K added, then rounds of inline
+ * assembly using rorx and andn; which one runs is the caller's choice
  * (sha256_init_cpu), since lib/ has no CPU of its own to ask. Measured
- * under callgrind over 1 MiB, instructions a 64-byte block: libsodium's
- * SHA256_Transform 3 480; this, plain 2 833, with the extensions 2 566; a
- * schedule extended in a ring of sixteen words inside the rounds (more
- * register pressure) 3 038.
+ * under callgrind over 4 MiB, instructions a 64-byte block: libsodium's
+ * SHA256_Transform 3 480; the plain form 2 833; the extended form 2 102
+ * (it was 2 566 as the same C as the plain form compiled with the
+ * extensions: gcc spilled about two state words a round, and the
+ * schedule, vectorised by gcc two words at a time, cost ~17 a word).
  */
 #include "crypto/sha256.h"
 
@@ -43,15 +45,12 @@ static inline uint32_t ld_be32(const uint8_t *p)
 /* Sigma0 and Sigma1 as nested rotations for plain x86-64, whose ror
  * overwrites its operand: one copy of x instead of three
  * (ror(x ^ ror(x ^ ror(x, c - b), b - a), a) is ror(x, a) ^ ror(x, b) ^
- * ror(x, c)); as three rotations with BMI2, whose rorx copies for free. */
-#define S0_NESTED(x) ror((x) ^ ror((x) ^ ror((x), 9), 11), 2)
-#define S1_NESTED(x) ror((x) ^ ror((x) ^ ror((x), 14), 5), 6)
-#define S0_FLAT(x) (ror((x), 2) ^ ror((x), 13) ^ ror((x), 22))
-#define S1_FLAT(x) (ror((x), 6) ^ ror((x), 11) ^ ror((x), 25))
+ * ror(x, c)). The extended form's rorx copies for free (ROUNDX). */
+#define S0(x) ror((x) ^ ror((x) ^ ror((x), 9), 11), 2)
+#define S1(x) ror((x) ^ ror((x) ^ ror((x), 14), 5), 6)
 #define s0(x) (ror((x) ^ ror((x), 11), 7) ^ ((x) >> 3))
 #define s1(x) (ror((x) ^ ror((x), 2), 17) ^ ((x) >> 10))
-/* Ch's two terms have no bit in common, so they may be added into t1
- * (with BMI1, ~x & z is one andn). */
+/* Ch's two terms have no bit in common, so they may be added into t1. */
 #define CH(x, y, z) (((x) & (y)) + (~(x) & (z)))
 
 /* Round t: the new d and h. Maj(a, b, c)
@@ -77,43 +76,145 @@ static inline uint32_t ld_be32(const uint8_t *p)
     ROUND(c, d, e, f, g, h, a, b, (i) + 6, w[(i) + 6]);                     \
     ROUND(b, c, d, e, f, g, h, a, (i) + 7, w[(i) + 7])
 
-#define COMPRESS_BODY                                                        \
-    for (; nblocks--; p += 64) {                                             \
-        uint32_t w[64];                                                      \
-        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];                 \
-        uint32_t e = st[4], f = st[5], g = st[6], h = st[7], bc = b ^ c;     \
-        _Pragma("GCC unroll 16")                                             \
-        for (int t = 0; t < 16; t++)                                         \
-            w[t] = ld_be32(p + 4 * t);                                       \
-        for (int t = 16; t < 64; t++)                                        \
-            w[t] = s1(w[t - 2]) + w[t - 7] + s0(w[t - 15]) + w[t - 16];      \
-        R8(0); R8(8); R8(16); R8(24); R8(32); R8(40); R8(48); R8(56);        \
-        st[0] += a;                                                          \
-        st[1] += b;                                                          \
-        st[2] += c;                                                          \
-        st[3] += d;                                                          \
-        st[4] += e;                                                          \
-        st[5] += f;                                                          \
-        st[6] += g;                                                          \
-        st[7] += h;                                                          \
+/* The block's working variables added into the state. */
+static inline void fold(uint32_t st[8], uint32_t a, uint32_t b, uint32_t c, uint32_t d,
+                        uint32_t e, uint32_t f, uint32_t g, uint32_t h)
+{
+    st[0] += a;
+    st[1] += b;
+    st[2] += c;
+    st[3] += d;
+    st[4] += e;
+    st[5] += f;
+    st[6] += g;
+    st[7] += h;
+}
+
+static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks)
+{
+    for (; nblocks--; p += 64) {
+        uint32_t w[64];
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+        uint32_t e = st[4], f = st[5], g = st[6], h = st[7], bc = b ^ c;
+        _Pragma("GCC unroll 16")
+        for (int t = 0; t < 16; t++)
+            w[t] = ld_be32(p + 4 * t);
+        for (int t = 16; t < 64; t++)
+            w[t] = s1(w[t - 2]) + w[t - 7] + s0(w[t - 15]) + w[t - 16];
+        R8(0); R8(8); R8(16); R8(24); R8(32); R8(40); R8(48); R8(56);
+        fold(st, a, b, c, d, e, f, g, h);
     }
+}
 
-#define S0 S0_NESTED
-#define S1 S1_NESTED
-static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks) { COMPRESS_BODY }
-#undef S0
-#undef S1
+/* The extended form's schedule four words at a time, in SSE registers
+ * (GCC's vector extensions: no intrinsics header in lib/), with K added
+ * on the way out, so a round adds one word (wk[t]) instead of two. Per
+ * four words: w[t-15..t-12] and w[t-7..t-4] are two shuffles of the
+ * previous sixteen; s0 is shifts and xors on all four lanes; s1 needs
+ * w[t-2] and w[t-1], so it is done twice on two lanes, the second time
+ * on the two words just made, each rotation one 64-bit shift of a word
+ * doubled into both halves of a lane. */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+typedef uint64_t v2u __attribute__((vector_size(16)));
+typedef uint8_t v16u __attribute__((vector_size(16)));
 
-#define S0 S0_FLAT
-#define S1 S1_FLAT
+__attribute__((target("bmi,bmi2,sse4.1"))) static inline v4u s1_pairs(v4u doubled)
+{
+    v2u y = (v2u)doubled;       /* lanes (x, x, y, y): the low half of each 64-bit lane */
+    return (v4u)((y >> 17) ^ (y >> 19)) ^ (doubled >> 10);
+}
+
+__attribute__((target("bmi,bmi2,sse4.1"))) static void schedule_ext(uint32_t wk[64],
+                                                                   const uint8_t *p)
+{
+    static const v16u bswap = {3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12};
+    v4u x[16];
+    _Pragma("GCC unroll 4")
+    for (int i = 0; i < 4; i++) {
+        v16u raw;
+        __builtin_memcpy(&raw, p + 16 * i, 16);
+        x[i] = (v4u)__builtin_shuffle(raw, bswap);
+    }
+    _Pragma("GCC unroll 12")
+    for (int i = 4; i < 16; i++) {
+        v4u w15 = __builtin_shuffle(x[i - 4], x[i - 3], (v4u){1, 2, 3, 4});
+        v4u w7 = __builtin_shuffle(x[i - 2], x[i - 1], (v4u){1, 2, 3, 4});
+        v4u s0 = (w15 >> 7 | w15 << 25) ^ (w15 >> 18 | w15 << 14) ^ (w15 >> 3);
+        v4u sum = x[i - 4] + s0 + w7;
+        v4u lo = s1_pairs(__builtin_shuffle(x[i - 1], (v4u){2, 2, 3, 3}));
+        sum += __builtin_shuffle(lo, (v4u){0}, (v4u){0, 2, 4, 4});
+        v4u hi = s1_pairs(__builtin_shuffle(sum, (v4u){0, 0, 1, 1}));
+        sum += __builtin_shuffle(hi, (v4u){0}, (v4u){4, 4, 0, 2});
+        x[i] = sum;
+    }
+    _Pragma("GCC unroll 16")
+    for (int i = 0; i < 16; i++) {
+        v4u k;
+        __builtin_memcpy(&k, &K[4 * i], 16);
+        v4u sum = x[i] + k;
+        __builtin_memcpy(&wk[4 * i], &sum, 16);
+    }
+}
+
+/* Round t of the extended form, with K[t] already in wk[t]: 24
+ * instructions, written out because gcc's allocation of the same C
+ * spilled about two state words a round. bc holds b ^ c on entry and
+ * Maj(a, b, c) on exit; ab gets a ^ b, the next round's bc, so the two
+ * registers trade roles from round to round instead of being copied. */
+#define ROUNDX(a, b, d, e, f, g, h, bc, ab, t)                               \
+    __asm__("rorx $6, %[E], %[T0]\n\t"                                       \
+            "rorx $11, %[E], %[T1]\n\t"                                      \
+            "xor %[T1], %[T0]\n\t"                                           \
+            "rorx $25, %[E], %[T1]\n\t"                                      \
+            "xor %[T1], %[T0]\n\t"          /* t0 = S1(e) */                 \
+            "add %[W], %[H]\n\t"                                             \
+            "andn %[G], %[E], %[T1]\n\t"    /* t1 = ~e & g */                \
+            "add %[T0], %[H]\n\t"                                            \
+            "mov %[E], %[T0]\n\t"                                            \
+            "and %[F], %[T0]\n\t"           /* t0 = e & f */                 \
+            "add %[T1], %[H]\n\t"                                            \
+            "add %[T0], %[H]\n\t"           /* h = T1 */                     \
+            "add %[H], %[D]\n\t"                                             \
+            "rorx $2, %[A], %[T0]\n\t"                                       \
+            "rorx $13, %[A], %[T1]\n\t"                                      \
+            "xor %[T1], %[T0]\n\t"                                           \
+            "rorx $22, %[A], %[T1]\n\t"                                      \
+            "xor %[T1], %[T0]\n\t"          /* t0 = S0(a) */                 \
+            "add %[T0], %[H]\n\t"                                            \
+            "mov %[A], %[AB]\n\t"                                            \
+            "xor %[B], %[AB]\n\t"                                            \
+            "and %[AB], %[BC]\n\t"                                           \
+            "xor %[B], %[BC]\n\t"           /* bc = Maj(a, b, c) */          \
+            "add %[BC], %[H]"                                                \
+            : [D] "+r"(d), [H] "+r"(h), [BC] "+r"(bc), [AB] "=&r"(ab),       \
+              [T0] "=&r"(t0), [T1] "=&r"(t1)                                 \
+            : [A] "r"(a), [B] "r"(b), [E] "r"(e), [F] "r"(f), [G] "r"(g),     \
+              [W] "m"(wk[t])                                                 \
+            : "cc")
+
+#define R8X(i)                                                               \
+    ROUNDX(a, b, d, e, f, g, h, x, y, (i) + 0);                              \
+    ROUNDX(h, a, c, d, e, f, g, y, x, (i) + 1);                              \
+    ROUNDX(g, h, b, c, d, e, f, x, y, (i) + 2);                              \
+    ROUNDX(f, g, a, b, c, d, e, y, x, (i) + 3);                              \
+    ROUNDX(e, f, h, a, b, c, d, x, y, (i) + 4);                              \
+    ROUNDX(d, e, g, h, a, b, c, y, x, (i) + 5);                              \
+    ROUNDX(c, d, f, g, h, a, b, x, y, (i) + 6);                              \
+    ROUNDX(b, c, e, f, g, h, a, y, x, (i) + 7)
+
 __attribute__((target("bmi,bmi2,sse4.1"))) static void compress_ext(uint32_t st[8],
                                                                    const uint8_t *p,
                                                                    size_t nblocks)
 {
-    COMPRESS_BODY
+    for (; nblocks--; p += 64) {
+        uint32_t wk[64];
+        schedule_ext(wk, p);
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+        uint32_t e = st[4], f = st[5], g = st[6], h = st[7], x = b ^ c, y, t0, t1;
+        R8X(0); R8X(8); R8X(16); R8X(24); R8X(32); R8X(40); R8X(48); R8X(56);
+        fold(st, a, b, c, d, e, f, g, h);
+    }
 }
-#undef S0
-#undef S1
 
 static void compress(struct sha256_ctx *c, const uint8_t *p, size_t nblocks)
 {

@@ -27,6 +27,9 @@ static void nest_finish(struct reap *r) { ((struct nest *)r)->finished++; }
 #define T_OBJ 14
 enum { MAX_OBJ = 1 << 16 };
 static unsigned char obj_dead[MAX_OBJ];
+/* No Task is running: deletions queue their drain on the boot queue,
+ * which never stops (the Task-owned drain is tested in the guest, PRE0002). */
+struct task *sched_cur;
 static bool preempt_answer;
 static unsigned preempt_points;
 bool cap_preempt_point(void)
@@ -324,7 +327,7 @@ TEST(preempted_revocation_resumes_and_keeps_invariants)
     unsigned total = n - 1, steps = 0;
     preempt_answer = true;
     preempt_points = 0;
-    while (!cap_revoke_preemptible(root)) {
+    while (cap_revoke_preemptible(root) != CAP_DONE) {
         steps++;
         check_tree(t);
         CHECK(steps <= total);
@@ -357,7 +360,7 @@ TEST(preempted_deep_chain_finishes)
     gone_calls = 0;
     preempt_answer = true;
     unsigned calls = 1;
-    while (!cap_delete_preemptible(root))
+    while (cap_delete_preemptible(root) != CAP_DONE)
         calls++;
     preempt_answer = false;
     CHECK_EQ(gone_calls, N + 1);
@@ -365,5 +368,111 @@ TEST(preempted_deep_chain_finishes)
     for (unsigned i = 0; i < nt; i++) {
         CHECK_EQ(tabs[i]->nfree, 4095);
         free(tabs[i]);
+    }
+}
+
+/* The free-slot index against the table itself: for each group, the
+ * header's bit is set exactly when the group has an empty slot, at[g]
+ * names an empty slot of the group whose obj/arg/arg2 are the group's map
+ * of empty slots, and every other empty slot's words are zero. Returns
+ * the lowest empty slot (0 if none). */
+static uint32_t check_index(struct captable *t)
+{
+    uint32_t lowest = 0, nfree = 0;
+    for (uint32_t g = 0; g * CAP_GROUP < t->nslots; g++) {
+        uint64_t map[3] = {0, 0, 0};
+        uint32_t low = 0;
+        for (uint32_t k = 0; k < CAP_GROUP && g * CAP_GROUP + k < t->nslots; k++) {
+            uint32_t i = g * CAP_GROUP + k;
+            if (i == 0 || !cap_empty(&captable_slots(t)[i]))
+                continue;
+            map[k / 64] |= 1ull << (k % 64);
+            if (!low)
+                low = i;
+            nfree++;
+        }
+        CHECK_EQ(t->groups >> g & 1, low != 0);
+        if (!low)
+            continue;
+        if (!lowest)
+            lowest = low;
+        uint32_t holder = g * CAP_GROUP + t->at[g];
+        CHECK(holder < t->nslots && holder != 0 && cap_empty(&captable_slots(t)[holder]));
+        for (uint32_t k = 0; k < CAP_GROUP && g * CAP_GROUP + k < t->nslots; k++) {
+            struct cap *c = &captable_slots(t)[g * CAP_GROUP + k];
+            if (!cap_empty(c) || g * CAP_GROUP + k == 0)
+                continue;
+            if (g * CAP_GROUP + k == holder) {
+                CHECK_EQ((uint64_t)(uintptr_t)c->obj, map[0]);
+                CHECK_EQ(c->arg, map[1]);
+                CHECK_EQ(c->arg2, map[2]);
+            } else {
+                CHECK(!c->obj && !c->arg && !c->arg2);
+            }
+            CHECK(!c->child && !c->parent && !c->next && !c->prev && !c->rights);
+        }
+    }
+    CHECK_EQ(t->nfree, nfree);
+    CHECK_EQ(t->groups >> ((t->nslots + CAP_GROUP - 1) / CAP_GROUP), 0);
+    return lowest;
+}
+
+/* V_SLOT_ANY is the lowest free slot, in every table size, after any
+ * sequence of fills, moves, copies and deletes at chosen or any slots:
+ * checked against a scan of the table after every operation. Hostile
+ * sequences included: emptying and refilling the same low slot, filling
+ * a table to the last slot of the last (partial) group, moving within a
+ * group and across groups. */
+TEST(any_slot_is_the_lowest_free_one)
+{
+    for (unsigned bits = V_CAPTABLE_MIN_BITS; bits <= V_CAPTABLE_MAX_BITS; bits++) {
+        struct captable *t = new_table(bits);
+        CHECK_EQ(check_index(t), 1);
+        srand(100 + (int)bits);
+        unsigned iters = bits < 10 ? 20000 : 6000;
+        for (unsigned iter = 0; iter < iters; iter++) {
+            uint32_t lowest = check_index(t);
+            struct cap *d;
+            int e = cap_dest(t, V_SLOT_ANY, &d);
+            if (!lowest) {
+                CHECK_EQ(e, V_EFULL);
+            } else {
+                CHECK_EQ(e, V_OK);
+                CHECK_EQ((uint32_t)(d - captable_slots(t)), lowest);
+            }
+            uint32_t idx = 1 + (uint32_t)rand() % (t->nslots - 1);
+            struct cap *s = &captable_slots(t)[idx];
+            int op = rand() % 8;
+            if (op < 3 && cap_empty(s))             /* fill a chosen slot */
+                cap_insert(s, 0, T_BOX, V_R_ALL, (void *)0x1000, 7, 9, CAP_ORIGINAL);
+            else if (op < 5 && !cap_empty(s) && e == V_OK)   /* copy into the lowest */
+                cap_insert(d, s, T_BOX, V_R_ALL, s->obj, s->arg, s->arg2, 0);
+            else if (op == 5 && !cap_empty(s) && e == V_OK)
+                cap_move_slot(d, s);
+            else if (op == 6 && !cap_empty(s))
+                cap_delete(s);
+            else if (op == 7 && !cap_empty(s)) {    /* the same low slot, out and in */
+                cap_delete(s);
+                CHECK_EQ(cap_dest(t, V_SLOT_ANY, &d), V_OK);
+                CHECK(d <= s);
+                cap_insert(d, 0, T_BOX, V_R_ALL, 0, 0, 0, CAP_ORIGINAL);
+            }
+        }
+        /* empty it, fill it to the last slot, then empty it from the top */
+        for (uint32_t i = 1; i < t->nslots; i++)
+            if (!cap_empty(&captable_slots(t)[i]))
+                cap_delete(&captable_slots(t)[i]);
+        CHECK_EQ(check_index(t), 1);
+        struct cap *d;
+        while (cap_dest(t, V_SLOT_ANY, &d) == V_OK)
+            cap_insert(d, 0, T_BOX, V_R_ALL, 0, 0, 0, CAP_ORIGINAL);
+        CHECK_EQ(check_index(t), 0);
+        CHECK_EQ(t->groups, 0);
+        for (uint32_t i = t->nslots - 1; i >= 1; i--) {
+            cap_delete(&captable_slots(t)[i]);
+            CHECK_EQ(check_index(t), i);
+        }
+        CHECK_EQ(t->nfree, t->nslots - 1);
+        free(t);
     }
 }

@@ -7,7 +7,9 @@
 #include "virtio/virtq.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* ---- The simulated device -------------------------------------------
  * It sees only the shared region (through the queue's pointers, as a
@@ -589,6 +591,24 @@ static void race_device_enable_notify(struct race *r)
         __atomic_store_n(&s->used->flags, (uint16_t)0, __ATOMIC_RELAXED);
 }
 
+/* A wait for the other thread that gives the CPU away while it spins
+ * (the machine may have fewer free cores than threads) and gives up only
+ * after 20 s of wall time without progress: a lost wake-up, not a slow
+ * machine. */
+static bool stalled(struct timespec *since, unsigned long *spins)
+{
+    if (++*spins % 1024)
+        return false;
+    sched_yield();
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (since->tv_sec == 0) {
+        *since = now;
+        return false;
+    }
+    return now.tv_sec - since->tv_sec > 20;
+}
+
 static void *race_device(void *arg)
 {
     struct race *r = arg;
@@ -611,9 +631,10 @@ static void *race_device(void *arg)
         if (__atomic_load_n(&s->avail->idx, __ATOMIC_ACQUIRE) != s->last_avail)
             continue;
         unsigned long spins = 0;
+        struct timespec since = {0, 0};
         while (__atomic_load_n(&r->kicks, __ATOMIC_ACQUIRE) == seen_kicks &&
                !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
-            if (++spins > 400000000ul) {
+            if (stalled(&since, &spins)) {
                 r->device_stalls++;
                 return NULL;
             }
@@ -632,7 +653,6 @@ static void race_run(uint16_t size, bool event_idx, unsigned total)
     CHECK(pthread_create(&t, NULL, race_device, &r) == 0);
     uint64_t next = 0, ndone = 0;
     int seen_irqs = 0;
-    unsigned long spins = 0;
     bool ok = true;
     while (ndone < total && ok) {
         while (next < total && post(q, next, 1, 1, 16) == VIRTQ_OK)
@@ -655,8 +675,10 @@ static void race_run(uint16_t size, bool event_idx, unsigned total)
         if (got || virtq_enable_intr(q))
             continue;
         /* Sleep until an interrupt. */
+        unsigned long spins = 0;
+        struct timespec since = {0, 0};
         while (__atomic_load_n(&r.irqs, __ATOMIC_ACQUIRE) == seen_irqs)
-            if (++spins > 400000000ul) {
+            if (stalled(&since, &spins)) {
                 ok = false;
                 break;
             }

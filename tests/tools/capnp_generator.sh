@@ -79,4 +79,11 @@ if (cd "$T" && capnp compile -o"$GEN":clashout clash.capnp) 2> "$T/err"; then
 elif grep -q "generated name 'S_which' is used twice" "$T/err"; then pass "clashing names are refused"
 else fail "clashing names are refused" "$(head -c 300 "$T/err")"; fi
 
+# The method list a server's table is made from: every method, in number order.
+run "$T/req.bin"
+h="$T/out/tests/capnp/test.capnp.h"
+if [ $rc -eq 0 ] && tr -d '\\\n ' < "$h" | grep -q '#defineCalc_METHODS(X)X(add)X(reset)X(describe)#'
+then pass "an interface's methods are listed for its server's table"
+else fail "an interface's methods are listed for its server's table" "$(grep -A4 METHODS "$h" | head -6)"; fi
+
 [ $fails -eq 0 ]

@@ -496,7 +496,16 @@ static void emit_interface_ids(struct node *n)
         fprintf(H, "    %s = %u,\n", nm, i);
         free(nm);
     }
-    fprintf(H, "};\n\n");
+    fprintf(H, "};\n");
+    /* The methods as an X-macro, so that a server's dispatch table comes
+     * from the schema: X(name) once per method, in number order. */
+    char *xm = fmt("%s_METHODS", n->cname);
+    ident(xm);
+    fprintf(H, "#define %s(X)", xm);
+    for (uint32_t i = 0; i < ms.len; i++)
+        fprintf(H, " \\\n    X(%s)", cname_part(METHOD_name(capnp_list_struct(ms, i))));
+    fprintf(H, "\n\n");
+    free(xm);
 }
 
 static void emit_typedefs(struct node *n)

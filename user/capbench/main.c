@@ -142,7 +142,7 @@ static void by_name(const char *what, uint16_t method, char *text, size_t n, uin
 {
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
-    Supervisor_capsuleStart_Params_set_name(Supervisor_capsuleStart_Params_build_root(&b),
+    Supervisor_Named_set_name(Supervisor_Named_build_root(&b),
                                             SERVICE, strlen(SERVICE));
     call(what, method, &b);
     enum Supervisor_Status st;
@@ -152,9 +152,9 @@ static void by_name(const char *what, uint16_t method, char *text, size_t n, uin
         text_copy(text, n, Supervisor_rollback_Results_message(r));
         *cycles = Supervisor_rollback_Results_cycles(r);
     } else {
-        Supervisor_capsuleStart_Results_R r = Supervisor_capsuleStart_Results_read_root(&msg);
-        st = Supervisor_capsuleStart_Results_status(r);
-        text_copy(text, n, Supervisor_capsuleStart_Results_message(r));
+        Supervisor_StatusReply_R r = Supervisor_StatusReply_read_root(&msg);
+        st = Supervisor_StatusReply_status(r);
+        text_copy(text, n, Supervisor_StatusReply_message(r));
     }
     if (capnp_msg_error(&msg) || st != Supervisor_Status_ok)
         fail("%s: %s: %s", what, status_name(st), text);

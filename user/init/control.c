@@ -5,18 +5,21 @@
  * mem, caps, events, halt and reboot; and reroot, which gives a caller a
  * new connection to a naming root its own manifest entry grants it (the
  * caller is known by the connection: init made it, see svc_of_conn).
+ *
+ * Every Supervisor method is a row of the one table at the end, served
+ * by the runtime's dispatch (ipc_serve_methods): the lifecycle methods
+ * here, the capsule ones in capmethods.c and upgrade.c. A method not in
+ * the table gets IPC_ERROR; capabilities sent along are deleted unread.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "init.h"
+#include "capsvc.h"
 #include "schema/supervisor.capnp.h"
 
 
 #define HALT_PORT 0x501   /* mk/config.mk QEMU_RUN's second isa-debug-exit */
-static const char *const state_names[] = {"waiting", "running", "stopped", "exited",
-                                          "failed", "refused", "quarantined"};
 static const char *const task_states[] = {"inactive", "runnable", "blocked", "suspended",
                                           "faulted", "dead"};
 static const char *const policy_names[] = {"never", "on-failure", "always"};
@@ -26,48 +29,6 @@ static const char *const type_names[] = {"null", "reticle", "task", "captable", 
 
 static uint8_t out[IPC_PAYLOAD_MAX] __attribute__((aligned(8)));
 
-/* The reply, with caps (moved); any the caller did not get are deleted. */
-static void send_built_caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b,
-                            const v_handle *caps, unsigned ncaps)
-{
-    size_t len;
-    const uint8_t *bytes = capnp_builder_bytes(b, &len);
-    int e = IPC_TOOBIG;
-    if (capnp_builder_error(b))
-        ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
-    else
-        e = ipc_reply(c, m, bytes, (uint32_t)len, caps, ncaps);
-    for (unsigned i = 0; e && i < ncaps; i++)
-        v_cap_delete(caps[i]);
-}
-
-static void send_built(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b)
-{
-    send_built_caps(c, m, b, 0, 0);
-}
-
-/* start, stop, restart, kill and reroot share one result layout (status,
- * message); reroot's ok reply also carries the new connection's ends. */
-static void status_caps(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
-                        const v_handle *caps, unsigned ncaps, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-static void status_caps(struct ipc_conn *c, struct ipc_msg *m, enum Supervisor_Status st,
-                        const v_handle *caps, unsigned ncaps, const char *fmt, ...)
-{
-    char msgtext[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msgtext, sizeof msgtext, fmt, ap);
-    va_end(ap);
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_start_Results_B r = Supervisor_start_Results_build_root(&b);
-    Supervisor_start_Results_set_status(r, st);
-    Supervisor_start_Results_set_message(r, msgtext, strlen(msgtext));
-    send_built_caps(c, m, &b, caps, ncaps);
-}
-#define status_reply(c, m, st, ...) status_caps(c, m, st, 0, 0, __VA_ARGS__)
-
 static uint64_t reticle_used(v_handle r)
 {
     struct v_capinfo i;
@@ -76,8 +37,9 @@ static uint64_t reticle_used(v_handle r)
     return i.size - i.free;
 }
 
-static void list_tasks(struct ipc_conn *c, struct ipc_msg *m)
+static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
+    (void)msg;
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Supervisor_listTasks_Results_B r = Supervisor_listTasks_Results_build_root(&b);
@@ -110,11 +72,12 @@ static void list_tasks(struct ipc_conn *c, struct ipc_msg *m)
         Supervisor_TaskInfo_set_faults(t, ti.faults);
         Supervisor_TaskInfo_set_service(t, s->name, strlen(s->name));
     }
-    send_built(c, m, &b);
+    ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void list_services(struct ipc_conn *c, struct ipc_msg *m)
+static void serve_listServices(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
+    (void)msg;
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Supervisor_listServices_Results_B r = Supervisor_listServices_Results_build_root(&b);
@@ -123,7 +86,7 @@ static void list_services(struct ipc_conn *c, struct ipc_msg *m)
         struct service *s = &svcs[i];
         Supervisor_ServiceInfo_B e = Supervisor_ServiceInfo_BList_get(l, (uint32_t)i);
         Supervisor_ServiceInfo_set_name(e, s->name, strlen(s->name));
-        Supervisor_ServiceInfo_set_state(e, state_names[s->state], strlen(state_names[s->state]));
+        Supervisor_ServiceInfo_set_state(e, svc_state_names[s->state], strlen(svc_state_names[s->state]));
         Supervisor_ServiceInfo_set_task(e, s->task_id);
         Supervisor_ServiceInfo_set_restarts(e, s->restarts);
         Supervisor_ServiceInfo_set_lastExit(e, s->last_exit);
@@ -132,23 +95,23 @@ static void list_services(struct ipc_conn *c, struct ipc_msg *m)
                                           strlen(policy_names[s->policy]));
         Supervisor_ServiceInfo_set_capsule(e, capsule_of(s), strlen(capsule_of(s)));
     }
-    send_built(c, m, &b);
+    ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-/* start, stop, restart and caps take the same parameters (name). */
-static struct service *named(struct ipc_msg *m, struct capnp_msg *msg)
+/* The service a Supervisor.Named names, or 0. */
+static struct service *named(struct capnp_msg *msg)
 {
-    (void)m;
-    Supervisor_start_Params_R p = Supervisor_start_Params_read_root(msg);
-    struct capnp_text t = Supervisor_start_Params_name(p);
+    Supervisor_Named_R p = Supervisor_Named_read_root(msg);
+    struct capnp_text t = Supervisor_Named_name(p);
     if (capnp_msg_error(msg) || !t.str)
         return 0;
     int i = svc_find(t.str);
     return i < 0 ? 0 : &svcs[i];
 }
 
-static void memory(struct ipc_conn *c, struct ipc_msg *m)
+static void serve_memory(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
+    (void)msg;
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Supervisor_memory_Results_B r = Supervisor_memory_Results_build_root(&b);
@@ -179,19 +142,19 @@ static void memory(struct ipc_conn *c, struct ipc_msg *m)
         Supervisor_ReticleInfo_set_free(e, info.free);
         Supervisor_ReticleInfo_set_objects(e, info.mapped);
     }
-    send_built(c, m, &b);
+    ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_caps(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct service *s = named(m, msg);
+    struct service *s = named(msg);
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Supervisor_caps_Results_B r = Supervisor_caps_Results_build_root(&b);
     if (!s || !s->child.bundle) {
         Supervisor_caps_Results_set_status(r, s ? Supervisor_Status_badState
                                                 : Supervisor_Status_notFound);
-        send_built(c, m, &b);
+        ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
         return;
     }
     /* read the child's Bundle page, which the kernel wrote */
@@ -202,7 +165,7 @@ static void caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
     if (!copy || v_as_map(rt_cap("aspace"), copy, va, V_R_READ).err) {
         v_cap_delete(copy);
         Supervisor_caps_Results_set_status(r, Supervisor_Status_failed);
-        send_built(c, m, &b);
+        ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
         return;
     }
     const struct v_bundle *bun = (const struct v_bundle *)va;
@@ -219,10 +182,10 @@ static void caps(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
         Supervisor_CapInfo_set_rights(e, bun->entry[i].rights);
     }
     v_cap_delete(copy);
-    send_built(c, m, &b);
+    ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void events_reply(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_events(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     Supervisor_events_Params_R p = Supervisor_events_Params_read_root(msg);
     uint64_t after = Supervisor_events_Params_after(p);
@@ -248,7 +211,7 @@ static void events_reply(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg
         Supervisor_Event_set_text(eb, e->text, strlen(e->text));
     }
     Supervisor_events_Results_set_next(r, n ? first + n - 1 : after);
-    send_built(c, m, &b);
+    ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
 /* A root's name as a manifest grant may spell it: 2 to 19 printable
@@ -269,9 +232,9 @@ static bool root_name(struct capnp_text t, char out_name[NAME_LEN])
  * it, made as at spawn (grant_connect) through the provider's accept
  * Ring, which outlives the provider's restarts. Everything is checked
  * before anything is made: the name, the grant, the provider running. */
-static void reroot(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
+static void serve_reroot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_text t = Supervisor_reroot_Params_name(Supervisor_reroot_Params_read_root(msg));
+    struct capnp_text t = Supervisor_Named_name(Supervisor_Named_read_root(msg));
     char name[NAME_LEN];
     if (capnp_msg_error(msg) || !root_name(t, name))
         return status_reply(c, m, Supervisor_Status_badName,
@@ -286,7 +249,7 @@ static void reroot(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
     const struct service *p = g->svc >= 0 ? &svcs[g->svc] : 0;
     if (p && p->state != S_RUNNING)
         return status_reply(c, m, Supervisor_Status_unavailable, "'%s' is %s", p->name,
-                            state_names[p->state]);
+                            svc_state_names[p->state]);
     v_handle client[2];
     int e = grant_connect(s, g, client);
     if (e)
@@ -301,110 +264,106 @@ static void reroot(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg)
 static void drain_console(void)
 {
     fflush(stdout);
-    v_timer_set(61, 50000);
-    v_signal_wait(1ull << 61, 200000);
+    v_timer_set(SIG_DRAIN, 50000);
+    v_signal_wait(1ull << SIG_DRAIN, 200000);
 }
 
-static void handle(struct ipc_server *srv, struct ipc_conn *c, struct ipc_msg *m)
+
+/* Say how starting s by request went (e: svc_start_fresh's, or
+ * svc_restart's); verb is "started" or "restarted". */
+static void start_reply(struct ipc_conn *c, const struct ipc_msg *m, struct service *s,
+                        const char *verb, int e)
 {
-    struct capnp_msg msg;
-    capnp_msg_init_flat(&msg, m->data, m->hdr.len);
-    for (unsigned i = 0; i < m->ncaps; i++)     /* we take no capabilities */
-        v_cap_delete(m->caps[i]);
-    struct service *s;
-    switch (m->hdr.kind) {
-    case Supervisor_method_listTasks:
-        list_tasks(c, m);
-        return;
-    case Supervisor_method_listServices:
-        list_services(c, m);
-        return;
-    case Supervisor_method_start:
-        if (!(s = named(m, &msg)))
-            return status_reply(c, m, Supervisor_Status_notFound, "no such service");
-        if (s->state == S_RUNNING || s->state == S_REFUSED)
-            return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
-                                state_names[s->state]);
-        s->nfail = 0;
-        if (svc_start(s))
-            return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
-        supervise_reconnect(s);
-        event(s->name, "started by request (task %llu)", (unsigned long long)s->task_id);
-        return status_reply(c, m, Supervisor_Status_ok, "started '%s' (task %llu)", s->name,
-                            (unsigned long long)s->task_id);
-    case Supervisor_method_stop:
-        if (!(s = named(m, &msg)))
-            return status_reply(c, m, Supervisor_Status_notFound, "no such service");
-        if (s->state != S_RUNNING && s->state != S_WAITING)
-            return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
-                                state_names[s->state]);
-        svc_stop(s, "by request");
-        return status_reply(c, m, Supervisor_Status_ok, "stopped '%s'", s->name);
-    case Supervisor_method_restart:
-        if (!(s = named(m, &msg)))
-            return status_reply(c, m, Supervisor_Status_notFound, "no such service");
-        if (s->state == S_REFUSED)
-            return status_reply(c, m, Supervisor_Status_badState, "'%s' was refused: %s",
-                                s->name, s->reason);
-        if (s->state == S_RUNNING)
-            svc_stop(s, "restart");
-        s->nfail = 0;
-        s->restarts++;
-        if (svc_start(s))
-            return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
-        supervise_reconnect(s);
-        event(s->name, "restarted by request (task %llu)", (unsigned long long)s->task_id);
-        return status_reply(c, m, Supervisor_Status_ok, "restarted '%s' (task %llu)", s->name,
-                            (unsigned long long)s->task_id);
-    case Supervisor_method_kill: {
-        uint64_t id = Supervisor_kill_Params_id(Supervisor_kill_Params_read_root(&msg));
-        for (int i = 0; i < nsvc; i++)
-            if (svcs[i].task_id && svcs[i].task_id == id) {
-                v_task_kill(svcs[i].child.task);
-                event(svcs[i].name, "task %llu killed by request", (unsigned long long)id);
-                supervise_check();
-                return status_reply(c, m, Supervisor_Status_ok, "killed task %llu (%s)",
-                                    (unsigned long long)id, svcs[i].name);
-            }
-        return status_reply(c, m, Supervisor_Status_notFound, "no task %llu that init supervises",
-                            (unsigned long long)id);
-    }
-    case Supervisor_method_memory:
-        memory(c, m);
-        return;
-    case Supervisor_method_caps:
-        caps(c, m, &msg);
-        return;
-    case Supervisor_method_events:
-        events_reply(c, m, &msg);
-        return;
-    case Supervisor_method_reroot:
-        reroot(c, m, &msg);
-        return;
-    case Supervisor_method_halt:
-        ipc_reply(c, m, 0, 0, 0, 0);
-        printf("init: halting at the shell's request\n");
-        drain_console();
-        /* End QEMU under make run, which adds an isa-debug-exit device at
-         * HALT_PORT (the kernel's own at 0xf4 is below init's ports): 0x10
-         * is what the kernel writes when the root Task exits 0 in test mode
-         * (kernel/kernel.h EXIT_PASS), so QEMU exits 33 either way. Without
-         * that device the write does nothing and the kernel halts the CPU. */
-        v_io_out(rt_cap("ioports"), HALT_PORT, 1, 0x10);
-        rt_exit(0);
-    case Supervisor_method_reboot:
-        ipc_reply(c, m, 0, 0, 0, 0);
-        printf("init: rebooting at the shell's request\n");
-        drain_console();
-        v_io_out(rt_cap("ioports"), 0xcf9, 1, 0x06);    /* PCI reset control */
-        rt_exit(0);
-    default:
-        if (!capsule_handle(c, m, &msg))     /* capsule methods: capsule.c */
-            ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
-    }
+    if (e)
+        return status_reply(c, m, Supervisor_Status_failed, "%s", s->reason);
+    event(s->name, "%s by request (task %llu)", verb, (unsigned long long)s->task_id);
+    status_reply(c, m, Supervisor_Status_ok, "%s '%s' (task %llu)", verb, s->name,
+                 (unsigned long long)s->task_id);
 }
 
-void control_init(struct ipc_server *srv)
+static void serve_start(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    srv->handle = handle;
+    struct service *s = named(msg);
+    if (!s)
+        return status_reply(c, m, Supervisor_Status_notFound, "no such service");
+    if (s->state == S_RUNNING || s->state == S_REFUSED)
+        return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
+                            svc_state_names[s->state]);
+    start_reply(c, m, s, "started", svc_start_fresh(s));
+}
+
+static void serve_stop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    struct service *s = named(msg);
+    if (!s)
+        return status_reply(c, m, Supervisor_Status_notFound, "no such service");
+    if (s->state != S_RUNNING && s->state != S_WAITING)
+        return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
+                            svc_state_names[s->state]);
+    svc_stop(s, "by request");
+    status_reply(c, m, Supervisor_Status_ok, "stopped '%s'", s->name);
+}
+
+static void serve_restart(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    struct service *s = named(msg);
+    if (!s)
+        return status_reply(c, m, Supervisor_Status_notFound, "no such service");
+    if (s->state == S_REFUSED)
+        return status_reply(c, m, Supervisor_Status_badState, "'%s' was refused: %s", s->name,
+                            s->reason);
+    start_reply(c, m, s, "restarted", svc_restart(s));
+}
+
+static void serve_kill(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    uint64_t id = Supervisor_kill_Params_id(Supervisor_kill_Params_read_root(msg));
+    for (int i = 0; i < nsvc; i++)
+        if (svcs[i].task_id && svcs[i].task_id == id) {
+            v_task_kill(svcs[i].child.task);
+            event(svcs[i].name, "task %llu killed by request", (unsigned long long)id);
+            supervise_check();
+            return status_reply(c, m, Supervisor_Status_ok, "killed task %llu (%s)",
+                                (unsigned long long)id, svcs[i].name);
+        }
+    status_reply(c, m, Supervisor_Status_notFound, "no task %llu that init supervises",
+                 (unsigned long long)id);
+}
+
+static void serve_halt(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    (void)msg;
+    ipc_reply(c, m, 0, 0, 0, 0);
+    printf("init: halting at the shell's request\n");
+    drain_console();
+    /* End QEMU under make run, which adds an isa-debug-exit device at
+     * HALT_PORT (the kernel's own at 0xf4 is below init's ports): 0x10
+     * is what the kernel writes when the root Task exits 0 in test mode
+     * (kernel/kernel.h EXIT_PASS), so QEMU exits 33 either way. Without
+     * that device the write does nothing and the kernel halts the CPU. */
+    v_io_out(rt_cap("ioports"), HALT_PORT, 1, 0x10);
+    rt_exit(0);
+}
+
+static void serve_reboot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    (void)msg;
+    ipc_reply(c, m, 0, 0, 0, 0);
+    printf("init: rebooting at the shell's request\n");
+    drain_console();
+    v_io_out(rt_cap("ioports"), 0xcf9, 1, 0x06);    /* PCI reset control */
+    rt_exit(0);
+}
+
+/* Every Supervisor method the schema declares, by its number: the rows
+ * come from schema/supervisor.capnp (Supervisor_METHODS), so a method
+ * without a serve_<name> here, in capmethods.c or in upgrade.c does not
+ * compile. */
+#define ROW(name) IPC_METHOD(Supervisor, name)
+static const struct ipc_method supervisor_methods[] = {Supervisor_METHODS(ROW) {0, 0, 0}};
+
+void control_serve(struct ipc_server *srv)
+{
+    for (;;)
+        ipc_serve_methods(srv, supervisor_methods, V_TIMEOUT_NEVER);
 }

@@ -137,10 +137,11 @@ static const char *const claim_status[] = {
     "bad request", "no resources",
 };
 
-static bool claim(struct service *s, const struct grant *g, struct dev_item *out, unsigned *n)
+static bool claim(const struct service *s, const struct grant *g, struct dev_item *out,
+                  unsigned *n, char *why, size_t whylen)
 {
     if (devmgr_conn() != IPC_OK) {
-        snprintf(s->reason, sizeof s->reason, "grant '%s': the device manager is not running",
+        snprintf(why, whylen, "grant '%s': the device manager is not running",
                  g->name);
         return false;
     }
@@ -157,7 +158,7 @@ static bool claim(struct service *s, const struct grant *g, struct dev_item *out
     int e = ipc_call(&dm, DeviceManager_method_claim, bytes, (uint32_t)len, 0, 0, &r,
                      CLAIM_TIMEOUT_US);
     if (e != IPC_OK) {
-        snprintf(s->reason, sizeof s->reason, "grant '%s': device manager: %s", g->name,
+        snprintf(why, whylen, "grant '%s': device manager: %s", g->name,
                  ipc_strerror(e));
         return false;
     }
@@ -188,7 +189,7 @@ static bool claim(struct service *s, const struct grant *g, struct dev_item *out
     if (!ok || st != DeviceManager_Status_ok) {
         for (unsigned i = 0; i < r.ncaps; i++)
             v_cap_delete(r.caps[i]);
-        snprintf(s->reason, sizeof s->reason, "grant '%s': device manager: %s", g->name,
+        snprintf(why, whylen, "grant '%s': device manager: %s", g->name,
                  !ok ? "malformed reply" : st < 6 ? claim_status[st] : "refused");
         return false;
     }
@@ -197,11 +198,12 @@ static bool claim(struct service *s, const struct grant *g, struct dev_item *out
     return true;
 }
 
-bool device_grant(struct service *s, const struct grant *g, struct dev_item *out, unsigned *n)
+bool device_grant(const struct service *s, const struct grant *g, struct dev_item *out, unsigned *n,
+                  char *why, size_t whylen)
 {
     *n = 0;
     if (g->type == G_DEVICE)
-        return claim(s, g, out, n);
+        return claim(s, g, out, n, why, whylen);
     v_handle a = authority(g->source);
     if (!a)
         return true;            /* the machine has none: left out */
@@ -216,7 +218,7 @@ bool device_grant(struct service *s, const struct grant *g, struct dev_item *out
         r = v_cap_copy(a, V_SLOT_ANY);
     }
     if (r.err) {
-        snprintf(s->reason, sizeof s->reason, "grant '%s': %s", g->name, rt_errname(r.err));
+        snprintf(why, whylen, "grant '%s': %s", g->name, rt_errname(r.err));
         return false;
     }
     out[(*n)++] = (struct dev_item){g->name, (v_handle)r.val};

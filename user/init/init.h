@@ -9,6 +9,19 @@
  * A service is: a private Reticle (everything it is made of), an accept
  * Ring whose receive end it serves as "listen" (init keeps the original,
  * so clients queued while it restarts are not lost), and its grants.
+ *
+ * Layers, each calling only those below it (the capsule layers are in
+ * capsvc.h); what flows upward goes through hooks the upper layer sets:
+ *   events.c     the event record, and its copy to the log service
+ *   deadline.c   the one list of deadlines behind init's one timer
+ *   services.c   the table svcs[], by manifest order
+ *   bundle.c     a service's Bundle from its grants; grant connections
+ *   supervise.c  the lifecycle: owns every struct service's run-time
+ *                state (start, stop, exit and fault, backoff, crash loops)
+ *   manifest.c   the manifest read and validated into svcs[]
+ *   reply.c      the Supervisor's shared reply shape
+ *   control.c    the Supervisor interface: its one method table
+ *   main.c       the boot order and the loop
  */
 #ifndef INIT_H
 #define INIT_H
@@ -24,12 +37,14 @@
 #define MAX_GRANTS 16
 #define MAX_DEPS 8
 #define NAME_LEN 24
+#define CAP_NAME 65              /* a capsule's name and its NUL */
 
 enum grant_type { G_SERVICE, G_MEMORY, G_IRQ, G_IOPORT, G_CONSOLE, G_INTRODUCE, G_DEVICE,
                   G_PLATFORM };
 enum policy { P_NEVER, P_ON_FAILURE, P_ALWAYS };
 enum svc_state { S_WAITING, S_RUNNING, S_STOPPED, S_EXITED, S_FAILED, S_REFUSED,
                  S_QUARANTINED };
+extern const char *const svc_state_names[];
 
 struct grant {
     char name[NAME_LEN];
@@ -40,11 +55,22 @@ struct grant {
     bool confined;              /* G_DEVICE: DMA must be confined by an IOMMU */
 };
 
+/* What the manifest says a service's binary is, when it is a capsule:
+ * immutable after manifest_load. */
+struct capsule_ref {
+    bool used;
+    char name[CAP_NAME];
+    uint8_t vcid[32];
+    bool pinned;                /* vcid given: exactly that version at boot */
+    char bad[96];               /* a malformed reference, refused when bound */
+};
+
+/* Fields from the manifest are immutable after manifest_validate; the
+ * rest are the lifecycle's (supervise.c), changed only through it. */
 struct service {
     char name[NAME_LEN];
     char module[48];
-    const void *elf;
-    size_t elf_len;
+    struct capsule_ref ref;
     char deps[MAX_DEPS][NAME_LEN];
     int dep[MAX_DEPS];
     int ndeps;
@@ -54,6 +80,10 @@ struct service {
     unsigned prio;
     uint64_t memory;
     uint64_t arg;               /* start argument: args[0] as a number */
+
+    /* the lifecycle's */
+    const void *elf;            /* what the next start runs */
+    size_t elf_len;
     enum svc_state state;
     char reason[96];
     struct rt_child child;
@@ -63,44 +93,20 @@ struct service {
     int64_t last_exit;
     uint64_t failures[8];       /* times of recent failures (crash-loop window) */
     unsigned nfail;
-    uint64_t restart_at;        /* backoff: when to start again (us), 0 = not pending */
 };
 
 extern struct service svcs[MAX_SVC];
 extern int nsvc;
 extern v_handle init_memory;    /* init's Reticle for Rings and children */
+extern v_handle init_accept_tx; /* the send end of init's own accept Ring */
+extern v_handle init_fault_signal;   /* children's faults and exits: SIG_CHILD */
 
-/* manifest.c */
-int manifest_load(const void *bytes, size_t len, char *err, size_t errlen);
-void manifest_validate(void);
+/* init's Signal bits, by name. */
+enum { SIG_CHILD = 63, SIG_TIMER = 62, SIG_DRAIN = 61 };
 
-/* supervise.c */
-int svc_start(struct service *s);
-void svc_stop(struct service *s, const char *why);
-void supervise_check(void);
-void supervise_timers(void);
 uint64_t now_us(void);
-void event(const char *service, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int svc_find(const char *name);
-void start_all(void);
-void init_log_connect(void);
-void init_console_connect(void);
-void supervise_reconnect(const struct service *s);
-int grant_connect(const struct service *s, const struct grant *g, v_handle client[2]);
-struct service *svc_of_conn(const struct ipc_conn *c);
-const struct grant *svc_root_grant(const struct service *s, const char *name);
 
-/* device.c: platform and device grants (docs/DEVICES.md) */
-struct dev_item {
-    const char *name;
-    v_handle cap;
-};
-#define DEV_ITEMS 4
-bool device_validate(struct service *s, struct grant *g, char *why, size_t n);
-bool device_grant(struct service *s, const struct grant *g, struct dev_item *out, unsigned *n);
-
-/* control.c */
-void control_init(struct ipc_server *srv);
+/* events.c: what happened, newest last; copied to the log once it runs */
 struct event_rec {
     uint64_t seq, time;
     char service[NAME_LEN];
@@ -109,21 +115,84 @@ struct event_rec {
 #define MAX_EVENTS 128
 extern struct event_rec events[MAX_EVENTS];
 extern uint64_t nevents;
+void event(const char *service, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void event_log_use(v_handle tx, v_handle rx);    /* and replay what it missed */
 
-/* capsule.c: capsules in the boot image, verified before anything runs;
- * services whose binary is a capsule; upgrade, rollback (docs/CAPSULE.md) */
-extern struct ipc_server *init_server;
-void capsule_boot(void);                   /* verify every *.vcap module */
-const void *capsule_system_manifest(size_t *len);   /* signed, or NULL */
-void capsule_ref(struct service *s, const char *name, size_t len, const void *vcid,
-                 size_t vlen);             /* manifest: binary is a capsule */
-void capsule_validate(void);               /* pick versions, check grants */
-bool capsule_ended(struct service *s, const char *fault, int64_t status);
-bool capsule_handle(struct ipc_conn *c, struct ipc_msg *m, struct capnp_msg *msg);
-const char *capsule_of(const struct service *s);   /* "name ver" or "" */
+/* deadline.c: one list, one timer (SIG_TIMER). A deadline lives in its
+ * owner; fire is called once when it passes, after it is off the list. */
+struct deadline {
+    uint64_t at;
+    void (*fire)(struct deadline *d);
+    struct deadline *next;
+    bool armed;
+};
+void deadline_set(struct deadline *d, uint64_t at);
+void deadline_cancel(struct deadline *d);
+void deadline_run(void);        /* fire what has passed, arm for the next */
 
-/* monitor.c: behavioural profiles, readiness windows, the one timer */
-void monitor_tick(void);
-void timer_arm(uint64_t restart_at);      /* restart_at: 0 or a time in us */
+/* manifest.c */
+int manifest_load(const void *bytes, size_t len, char *err, size_t errlen);
+void manifest_validate(void);   /* before the capsules are bound */
+void manifest_spread_refusals(void);     /* after: dependents of the refused */
+
+/* services.c */
+int svc_find(const char *name);
+
+/* bundle.c: s's Bundle items (in a static array valid until the next
+ * call), every one made or none: 0, or -1 with why. Spawning moves them. */
+int svc_bundle(const struct service *s, const struct rt_bundle_item **items, unsigned *n,
+               char *why, size_t whylen);
+int grant_connect(const struct service *s, const struct grant *g, v_handle client[2]);
+struct service *svc_of_conn(const struct ipc_conn *c);
+const struct grant *svc_root_grant(const struct service *s, const char *name);
+
+/* supervise.c: the lifecycle */
+/* Hooks the layers above set, once, before start_all. ended: s's Task
+ * ended (fault: its description, else 0 and the status); true if the
+ * hook dealt with it and the restart policy must not apply. started: s
+ * runs a new instance after the boot (reconnect what init holds). */
+extern bool (*svc_ended_hook)(struct service *s, const char *fault, int64_t status);
+extern void (*svc_started_hook)(struct service *s);
+void svc_refuse(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void svc_set_binary(struct service *s, const void *elf, size_t len);
+/* Build s's Bundle and spawn elf for it, leaving s unchanged: 0, or -1
+ * with why. The instance runs at once (suspend it to keep it ready). */
+int svc_spawn(const struct service *s, const void *elf, size_t len, struct rt_child *child,
+              uint64_t *task_id, char *why, size_t n);
+int svc_start(struct service *s);
+int svc_start_fresh(struct service *s);  /* by request: past failures forgotten */
+int svc_restart(struct service *s);      /* by request: stopped first if running */
+/* Make child (from svc_spawn, suspended) the running instance, resumed.
+ * Unlike svc_start it leaves the started hook to the caller
+ * (svc_announce), so that a timed switch does not count it. */
+void svc_adopt(struct service *s, const struct rt_child *child, uint64_t task_id);
+void svc_announce(struct service *s);   /* run the started hook for s */
+/* Destroy the running instance (if any); s is left in state st, with
+ * the reason why (0: the reason is kept). */
+void svc_end(struct service *s, enum svc_state st, const char *why);
+void svc_stop(struct service *s, const char *why);
+void supervise_check(void);
+void start_all(void);
+
+/* reply.c: the Supervisor's one reply shape (status, message), shared
+ * by start, stop, restart, kill, reroot, capsuleStart and capsuleStop
+ * (their results have this layout in schema/supervisor.capnp); caps
+ * (moved) travel with it. */
+void status_caps(struct ipc_conn *c, const struct ipc_msg *m, int st, const v_handle *caps,
+                 unsigned ncaps, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define status_reply(c, m, st, ...) status_caps(c, m, st, 0, 0, __VA_ARGS__)
+
+/* device.c: platform and device grants (docs/DEVICES.md) */
+struct dev_item {
+    const char *name;
+    v_handle cap;
+};
+#define DEV_ITEMS 4
+bool device_validate(struct service *s, struct grant *g, char *why, size_t n);
+bool device_grant(const struct service *s, const struct grant *g, struct dev_item *out, unsigned *n,
+                  char *why, size_t whylen);
+
+/* control.c */
+__attribute__((noreturn)) void control_serve(struct ipc_server *srv);
 
 #endif

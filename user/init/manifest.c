@@ -10,7 +10,9 @@
  *     port range init does not hold or another service already has, or
  *     more memory than the limit;
  *   - it depends on a refused service.
- * Everything else still boots.
+ * Everything else still boots. A service whose binary is a capsule has
+ * its reference read here (capsule_ref_read) and bound to a verified
+ * version later, by capbind.c, before refusals spread.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,27 +21,8 @@
 #include "schema/system.capnp.h"
 #include "strconv/strconv.h"
 
-struct service svcs[MAX_SVC];
-int nsvc;
-
 #define MEM_DEFAULT (1024 * 1024)
 #define MEM_LIMIT (64ull << 20)
-
-static void refuse(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void refuse(struct service *s, const char *fmt, ...)
-{
-    if (s->state == S_REFUSED)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->reason, sizeof s->reason, fmt, ap);
-    va_end(ap);
-    s->state = S_REFUSED;
-    printf("init: refusing service '%s': %s\n", s->name, s->reason);
-    event(s->name, "refused: %s", s->reason);
-}
 
 static bool valid_name(const char *n)
 {
@@ -59,6 +42,25 @@ static void copy_text(char *dst, size_t cap, struct capnp_text t)
     size_t n = t.len < cap - 1 ? t.len : cap - 1;
     memcpy(dst, t.str, n);
     dst[n] = 0;
+}
+
+/* A capsule reference {name, vcid}: what the manifest says, checked
+ * for form only (capbind.c finds the version). */
+static void capsule_ref_read(struct capsule_ref *r, const char *name, size_t len,
+                             const void *vcid, size_t vlen)
+{
+    memset(r, 0, sizeof *r);
+    r->used = true;
+    if (!name || !len || len >= CAP_NAME)
+        snprintf(r->bad, sizeof r->bad, "its capsule reference has no valid name");
+    else
+        memcpy(r->name, name, len);
+    if (vlen == 32) {
+        memcpy(r->vcid, vcid, 32);
+        r->pinned = true;
+    } else if (vlen) {
+        snprintf(r->bad, sizeof r->bad, "capsule vcid has %u bytes, not 32", (unsigned)vlen);
+    }
 }
 
 static const struct v_bootinfo *bootinfo(void)
@@ -112,12 +114,12 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
             SystemManifest_CapsuleRef_R c = SystemManifest_Service_binary_capsule(bin);
             struct capnp_text cn = SystemManifest_CapsuleRef_name(c);
             struct capnp_data cv = SystemManifest_CapsuleRef_vcid(c);
-            capsule_ref(s, cn.str, cn.len, cv.ptr, cv.len);
+            capsule_ref_read(&s->ref, cn.str, cn.len, cv.ptr, cv.len);
         }
         struct capnp_list deps = SystemManifest_Service_dependencies(r);
         for (uint32_t k = 0; k < capnp_list_len(deps); k++) {
             if (s->ndeps == MAX_DEPS) {
-                refuse(s, "more than %d dependencies", MAX_DEPS);
+                svc_refuse(s, "more than %d dependencies", MAX_DEPS);
                 break;
             }
             copy_text(s->deps[s->ndeps++], NAME_LEN, capnp_list_text(deps, k));
@@ -125,7 +127,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         SystemManifest_CapGrant_RList gl = SystemManifest_Service_capabilities(r);
         for (uint32_t k = 0; k < SystemManifest_CapGrant_RList_len(gl); k++) {
             if (s->ngrants == MAX_GRANTS) {
-                refuse(s, "more than %d capabilities", MAX_GRANTS);
+                svc_refuse(s, "more than %d capabilities", MAX_GRANTS);
                 break;
             }
             SystemManifest_CapGrant_R g = SystemManifest_CapGrant_RList_get(gl, k);
@@ -139,7 +141,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         if (capnp_list_len(args)) {
             struct capnp_text a0 = capnp_list_text(args, 0);
             if (!a0.str || sc_parse_u64(a0.str, a0.len, 0, &s->arg) != SC_OK)
-                refuse(s, "args[0] is not a number");
+                svc_refuse(s, "args[0] is not a number");
         }
         s->policy = (enum policy)SystemManifest_Service_restart(r);
         s->prio = SystemManifest_Service_priority(r);
@@ -151,14 +153,6 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-int svc_find(const char *name)
-{
-    for (int i = 0; i < nsvc; i++)
-        if (!strcmp(svcs[i].name, name))
-            return i;
-    return -1;
 }
 
 static bool depends_on(const struct service *s, int idx)
@@ -216,16 +210,16 @@ void manifest_validate(void)
     for (int i = 0; i < nsvc; i++) {
         struct service *s = &svcs[i];
         if (!valid_name(s->name))
-            refuse(s, "'%s' is not a valid service name ([a-z0-9][a-z0-9.-]{0,18})", s->name);
+            svc_refuse(s, "'%s' is not a valid service name ([a-z0-9][a-z0-9.-]{0,18})", s->name);
         for (int j = 0; j < i; j++)
             if (!strcmp(svcs[j].name, s->name))
-                refuse(s, "a second service named '%s'", s->name);
+                svc_refuse(s, "a second service named '%s'", s->name);
         if (!strcmp(s->name, "init"))
-            refuse(s, "'init' is init itself");
+            svc_refuse(s, "'init' is init itself");
         if (s->module[0] && !find_module(s->module, &s->elf, &s->elf_len))
-            refuse(s, "module '%s' is not in the boot image", s->module);
+            svc_refuse(s, "module '%s' is not in the boot image", s->module);
         if (s->prio > 16)
-            refuse(s, "priority %u is above init's (16)", s->prio);
+            svc_refuse(s, "priority %u is above init's (16)", s->prio);
     }
     /* dependencies */
     for (int i = 0; i < nsvc; i++) {
@@ -233,9 +227,9 @@ void manifest_validate(void)
         for (int d = 0; d < s->ndeps; d++) {
             s->dep[d] = svc_find(s->deps[d]);
             if (s->dep[d] < 0)
-                refuse(s, "depends on unknown service '%s'", s->deps[d]);
+                svc_refuse(s, "depends on unknown service '%s'", s->deps[d]);
             else if (s->dep[d] == i)
-                refuse(s, "depends on itself");
+                svc_refuse(s, "depends on itself");
         }
     }
     /* cycles: repeatedly mark services whose dependencies are all acyclic */
@@ -255,7 +249,7 @@ void manifest_validate(void)
     }
     for (int i = 0; i < nsvc; i++)
         if (!ok[i])
-            refuse(&svcs[i], "is part of a dependency cycle");
+            svc_refuse(&svcs[i], "is part of a dependency cycle");
     /* grants */
     v_handle irq = rt_cap("irq");
     struct v_capinfo irqi = {0}, ioi = {0};
@@ -266,13 +260,13 @@ void manifest_validate(void)
         for (int k = 0; k < s->ngrants; k++) {
             struct grant *g = &s->grants[k];
             if (!g->name[0] || strlen(g->name) > 19 || strchr(g->name, ' '))
-                refuse(s, "grant name '%s' is not valid", g->name);
+                svc_refuse(s, "grant name '%s' is not valid", g->name);
             if (g->type > G_PLATFORM) {
-                refuse(s, "grant '%s' has an unknown type", g->name);
+                svc_refuse(s, "grant '%s' has an unknown type", g->name);
                 continue;
             }
             if (!parse_grant_source(g)) {
-                refuse(s, "grant '%s': cannot read source '%s'", g->name, g->source);
+                svc_refuse(s, "grant '%s': cannot read source '%s'", g->name, g->source);
                 continue;
             }
             switch (g->type) {
@@ -280,20 +274,20 @@ void manifest_validate(void)
             case G_INTRODUCE:
                 g->svc = strcmp(g->source, "init") ? svc_find(g->source) : -1;
                 if (strcmp(g->source, "init") && g->svc < 0)
-                    refuse(s, "grant '%s' names unknown service '%s'", g->name, g->source);
+                    svc_refuse(s, "grant '%s' names unknown service '%s'", g->name, g->source);
                 else if (g->type == G_INTRODUCE && g->svc < 0)
-                    refuse(s, "grant '%s': init cannot be introduced to", g->name);
+                    svc_refuse(s, "grant '%s': init cannot be introduced to", g->name);
                 else if (g->type == G_SERVICE && g->svc >= 0 && !depends_on(s, g->svc))
-                    refuse(s, "grant '%s' needs '%s' among its dependencies", g->name, g->source);
+                    svc_refuse(s, "grant '%s' needs '%s' among its dependencies", g->name, g->source);
                 break;
             case G_IRQ:
                 if (!(irqi.arg & (1ull << g->a)))
-                    refuse(s, "grant '%s': %s is not available", g->name, g->source);
+                    svc_refuse(s, "grant '%s': %s is not available", g->name, g->source);
                 break;
             case G_IOPORT: {
                 uint64_t b = ioi.arg & 0xffff, n = ioi.arg >> 16;
                 if (g->a < b || g->a + g->b > b + n)
-                    refuse(s, "grant '%s': %s is not available", g->name, g->source);
+                    svc_refuse(s, "grant '%s': %s is not available", g->name, g->source);
                 break;
             }
             case G_MEMORY:
@@ -305,7 +299,7 @@ void manifest_validate(void)
             case G_PLATFORM: {
                 char why[96];
                 if (!device_validate(s, g, why, sizeof why))
-                    refuse(s, "%s", why);
+                    svc_refuse(s, "%s", why);
                 break;
             }
             }
@@ -319,15 +313,18 @@ void manifest_validate(void)
                         continue;
                     if ((g->type == G_IRQ && o->a == g->a) ||
                         (g->type == G_IOPORT && g->a < o->a + o->b && o->a < g->a + g->b))
-                        refuse(s, "grant '%s': %s already belongs to '%s'", g->name, g->source,
+                        svc_refuse(s, "grant '%s': %s already belongs to '%s'", g->name, g->source,
                                svcs[j].name);
                 }
             }
         }
     }
-    /* capsules: the version each service runs, its grants within what it requires */
-    capsule_validate();
-    /* refusal spreads to dependents */
+}
+
+/* Refusal spreads to dependents (after the capsules are bound, which may
+ * refuse a service too). */
+void manifest_spread_refusals(void)
+{
     for (bool changed = true; changed;) {
         changed = false;
         for (int i = 0; i < nsvc; i++) {
@@ -335,7 +332,7 @@ void manifest_validate(void)
                 continue;
             for (int d = 0; d < svcs[i].ndeps; d++)
                 if (svcs[i].dep[d] >= 0 && svcs[svcs[i].dep[d]].state == S_REFUSED) {
-                    refuse(&svcs[i], "depends on refused service '%s'", svcs[i].deps[d]);
+                    svc_refuse(&svcs[i], "depends on refused service '%s'", svcs[i].deps[d]);
                     changed = true;
                     break;
                 }

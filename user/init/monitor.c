@@ -1,11 +1,12 @@
 /*
- * monitor.c: behavioural profiles, readiness windows, and init's one timer.
+ * monitor.c: behavioural profiles.
  *
  * A capsule's signed intent profile says which syscall classes it uses,
  * how much memory it retypes at most (mem_max) and at what rates it does
  * things. The kernel keeps cheap per-Task counters (task_info: calls by
- * class, bytes retyped, signals raised, faults); every TICK_US, while a
- * capsule service with a profile runs, init reads them and compares:
+ * class, bytes retyped, signals raised, faults); every TICK_US (a
+ * deadline), while a capsule service with a profile exists, init reads
+ * them and compares:
  *   - a call in a class the profile does not declare (an empty list
  *     declares nothing and checks nothing);
  *   - more bytes retyped than mem_max (0: undeclared);
@@ -19,65 +20,36 @@
  * grants) since all of them live in its table; the service is marked
  * quarantined with the reason, an event is logged, and only an operator
  * (capsule start, or rollback) runs it again. A version still in its
- * readiness window is rolled back instead.
+ * readiness window is rolled back instead, by the hook upgrade.c sets.
  *
- * Readiness: after an upgrade, capsule.c gives the new instance
- * READY_US. If the capsule provides a service, init connects to it
- * through its accept Ring and sends one READY_PROBE request, a method no
- * interface defines; any reply (IPC_ERROR included) proves the instance
- * accepts connections and serves them. The probe's doorbell is among the
- * server's extra bits, so its answer is timed when it arrives.
- *
- * A Task has one timer: restarts (supervise.c), monitor ticks and
- * window ends share it through timer_arm(), which arms it for the
- * earliest of them on bit 62.
+ * Owns: watch[] (each service's buckets and last counters) and the tick.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "capsvc.h"
 
-static uint64_t next_tick;
+bool (*monitor_window_deviation)(struct service *s, const char *why);
 
-/* Has a profile to check (or a window to close). Services that are not
- * running count too, so the tick keeps going whoever starts them again. */
-static bool watched(const struct service *s, const struct capsvc *cs)
+static struct {
+    uint64_t task, us;           /* the instance measured, and when */
+    uint64_t last[NCOUNTERS];
+    int64_t tokens[MAX_RATES];   /* token buckets, in millionths */
+    char counters[160];          /* the instance's counters, last seen */
+} watch[MAX_SVC];
+static struct deadline tick;
+
+const char *monitor_counters(const struct service *s) { return watch[s - svcs].counters; }
+
+/* Has a profile to check. Services that are not running count too, so
+ * the tick keeps going whoever starts them again. */
+static bool watched(const struct service *s)
 {
-    if (!cs->used || cs->cur < 0 || s->state == S_REFUSED)
+    int k = capsule_cur(s);
+    if (k < 0 || s->state == S_REFUSED)
         return false;
-    const struct profile *p = &capsules[cs->cur].prof;
-    return cs->probation || p->classes_declared || p->mem_max || p->nrates;
-}
-
-static uint64_t deadline(void)
-{
-    uint64_t d = 0;
-    bool any = false;
-    for (int i = 0; i < nsvc; i++) {
-        if (!watched(&svcs[i], &capsvcs[i]))
-            continue;
-        any = true;
-        if (capsvcs[i].probation && (!d || capsvcs[i].until < d))
-            d = capsvcs[i].until;
-    }
-    if (!any) {
-        next_tick = 0;
-        return 0;
-    }
-    if (!next_tick)
-        next_tick = now_us() + TICK_US;
-    return !d || next_tick < d ? next_tick : d;
-}
-
-void timer_arm(uint64_t restart_at)
-{
-    uint64_t next = restart_at, m = deadline();
-    if (m && (!next || m < next))
-        next = m;
-    if (!next)
-        return;
-    uint64_t t = now_us();
-    v_timer_set(62, next > t ? next - t : 1);
+    const struct profile *p = &capsule_at(k)->prof;
+    return p->classes_declared || p->mem_max || p->nrates;
 }
 
 void counters_line(const struct v_taskinfo *ti, char *buf, size_t n)
@@ -91,77 +63,17 @@ void counters_line(const struct v_taskinfo *ti, char *buf, size_t n)
              (unsigned long long)ti->faults);
 }
 
-/* ---- the readiness probe --------------------------------------------------- */
-
-void probe_start(struct service *s)
-{
-    struct capsvc *cs = &capsvcs[s - svcs];
-    cs->probing = cs->answered = false;
-    cs->ready_cycles = 0;
-    memset(&cs->probe, 0, sizeof cs->probe);
-    if (!capsule_manifest_count(&capsules[cs->cur].m, CAPSULE_PROVIDES))
-        return;                 /* nothing to ask: staying alive is enough */
-    cs->probing = true;         /* from here on, an answer is needed */
-    v_handle client[2];
-    if (ipc_introduce(init_memory, s->accept_tx, "init", client) != IPC_OK)
-        return;
-    if (ipc_attach(&cs->probe, client[0], client[1]) != IPC_OK) {
-        ipc_detach(&cs->probe);
-        return;
-    }
-    if (ipc_send(&cs->probe, READY_PROBE, 1, 0, 0, 0, 0, 0) != IPC_OK) {
-        ipc_detach(&cs->probe);
-        return;
-    }
-    ring_set_sleeping(&cs->probe.in, true);
-    if (init_server)
-        init_server->extra_bits |= ipc_bits(&cs->probe);
-}
-
-static void probe_poll(struct capsvc *cs)
-{
-    if (!cs->probing || cs->answered || !cs->probe.rx)
-        return;
-    static struct ipc_msg m;
-    int st = ipc_try_recv(&cs->probe, &m);
-    if (st == IPC_OK) {
-        for (unsigned i = 0; i < m.ncaps; i++)
-            v_cap_delete(m.caps[i]);
-        if (m.hdr.kind & IPC_REPLY) {
-            cs->answered = true;
-            cs->ready_cycles = rdtsc() - cs->t0;
-        }
-    }
-    if (!cs->answered)
-        ring_set_sleeping(&cs->probe.in, true);
-}
-
-void probe_stop(struct capsvc *cs)
-{
-    if (cs->probe.tx || cs->probe.rx) {
-        if (init_server)
-            init_server->extra_bits &= ~ipc_bits(&cs->probe);
-        ipc_detach(&cs->probe);
-    }
-    memset(&cs->probe, 0, sizeof cs->probe);
-    cs->probing = false;
-}
-
 /* ---- profiles ---------------------------------------------------------------- */
 
-static void quarantine(struct service *s, struct capsvc *cs, const char *why)
+static void quarantine(struct service *s, const char *why)
 {
     v_task_suspend(s->child.task);      /* first: it does nothing more */
     struct v_taskinfo ti;
     if (!v_task_info(s->child.task, (uint64_t)&ti).err)
-        counters_line(&ti, cs->counters, sizeof cs->counters);
+        counters_line(&ti, watch[s - svcs].counters, sizeof watch[0].counters);
     uint64_t task = s->task_id;
-    rt_child_destroy(&s->child);        /* every capability it held goes with it */
-    s->task_id = 0;
-    s->restart_at = 0;
-    s->state = S_QUARANTINED;
-    snprintf(s->reason, sizeof s->reason, "%s", why);
-    const struct capsule *c = &capsules[cs->cur];
+    const struct capsule *c = capsule_at(capsule_cur(s));
+    svc_end(s, S_QUARANTINED, why);     /* every capability it held goes with it */
     printf("init: quarantined service '%s' (capsule %s %s, task %llu): %s; suspended, its "
            "capabilities revoked\n", s->name, c->name, c->ver, (unsigned long long)task, why);
     event(s->name, "quarantined (%s): %.70s", c->ver, why);
@@ -181,17 +93,18 @@ static uint64_t counter(const struct v_taskinfo *ti, int k)
 }
 
 /* A deviation, in why; false if the instance keeps to its profile. */
-static bool deviates(struct service *s, struct capsvc *cs, uint64_t t, char *why, size_t n)
+static bool deviates(struct service *s, uint64_t t, char *why, size_t n)
 {
     struct v_taskinfo ti;
     if (v_task_info(s->child.task, (uint64_t)&ti).err || ti.state == V_TASK_DEAD ||
         ti.state == V_TASK_FAULTED)
         return false;           /* supervise.c deals with it */
-    const struct profile *p = &capsules[cs->cur].prof;
-    if (cs->mon_task != s->task_id) {   /* a new instance: fresh buckets */
-        cs->mon_task = s->task_id;
+    const struct profile *p = &capsule_at(capsule_cur(s))->prof;
+    typeof(&watch[0]) cs = &watch[s - svcs];
+    if (cs->task != s->task_id) {       /* a new instance: fresh buckets */
+        cs->task = s->task_id;
         memset(cs->last, 0, sizeof cs->last);
-        cs->mon_us = t - TICK_US;
+        cs->us = t - TICK_US;
         for (unsigned r = 0; r < p->nrates; r++)
             cs->tokens[r] = (int64_t)p->rate[r].burst * 1000000;
     }
@@ -204,7 +117,7 @@ static bool deviates(struct service *s, struct capsvc *cs, uint64_t t, char *why
     if (!why[0] && p->mem_max && ti.retyped > p->mem_max)
         snprintf(why, n, "retyped %llu bytes, above its mem_max of %llu",
                  (unsigned long long)ti.retyped, (unsigned long long)p->mem_max);
-    uint64_t dt = t - cs->mon_us;
+    uint64_t dt = t - cs->us;
     for (unsigned r = 0; r < p->nrates; r++) {
         int k = p->rate[r].counter;
         if (k < 0)
@@ -221,48 +134,35 @@ static bool deviates(struct service *s, struct capsvc *cs, uint64_t t, char *why
     }
     for (int k = 0; k < NCOUNTERS; k++)
         cs->last[k] = counter(&ti, k);
-    cs->mon_us = t;
+    cs->us = t;
     return why[0] != 0;
 }
 
-void monitor_tick(void)
+static void tick_fire(struct deadline *d)
 {
+    (void)d;
     uint64_t t = now_us();
     for (int i = 0; i < nsvc; i++) {
         struct service *s = &svcs[i];
-        struct capsvc *cs = &capsvcs[i];
-        if (!cs->used || !cs->probation)
+        char why[96], msg[120];
+        if (!watched(s) || s->state != S_RUNNING || !deviates(s, t, why, sizeof why))
             continue;
-        probe_poll(cs);
-        if (s->state != S_RUNNING)
-            capsule_cancel(s, "was stopped in its readiness window");
-        else if (s->task_id != cs->task)
-            capsule_settle(s, false, "was restarted in its readiness window");
+        snprintf(msg, sizeof msg, "broke its intent profile: %s", why);
+        if (!monitor_window_deviation || !monitor_window_deviation(s, msg))
+            quarantine(s, why);
     }
-    if (next_tick && t >= next_tick) {
-        next_tick = t + TICK_US;
-        for (int i = 0; i < nsvc; i++) {
-            struct service *s = &svcs[i];
-            struct capsvc *cs = &capsvcs[i];
-            char why[96], msg[120];
-            if (!watched(s, cs) || s->state != S_RUNNING || !deviates(s, cs, t, why, sizeof why))
-                continue;
-            if (cs->probation) {
-                snprintf(msg, sizeof msg, "broke its intent profile: %s", why);
-                capsule_settle(s, false, msg);
-            } else {
-                quarantine(s, cs, why);
-            }
-        }
-    }
-    for (int i = 0; i < nsvc; i++) {
-        struct service *s = &svcs[i];
-        struct capsvc *cs = &capsvcs[i];
-        if (!cs->used || !cs->probation || t < cs->until)
-            continue;
-        if (cs->probing && !cs->answered)
-            capsule_settle(s, false, "did not answer its readiness probe within 300 ms");
-        else
-            capsule_settle(s, true, 0);
+    monitor_arm();
+}
+
+void monitor_arm(void)
+{
+    bool any = false;
+    for (int i = 0; i < nsvc && !any; i++)
+        any = watched(&svcs[i]);
+    if (!any)
+        deadline_cancel(&tick);
+    else if (!tick.armed) {
+        tick.fire = tick_fire;
+        deadline_set(&tick, now_us() + TICK_US);
     }
 }

@@ -22,6 +22,7 @@ enum kb_mode {
     P_FRAMES,       /* takes handed-over frames, maps, reads, hands them back */
     P_FAULT,        /* notes the TSC and reads an unmapped address */
     P_ECHO_COPY,    /* Ring echo server that copies: ring_pop, then ring_push the same bytes */
+    P_IRQ,          /* on each request, notes the TSC and makes the UART interrupt */
 };
 
 /* Signal bits of the child (doorbells of the Rings it binds). */
@@ -30,6 +31,8 @@ enum kb_mode {
 /* Signal bits of kbench. */
 #define KB_BIT_REP   3      /* a reply arrived */
 #define KB_BIT_SPACE 4      /* the producer's Ring has room */
+#define KB_BIT_IRQ   5      /* the UART's interrupt line (irq_wake) */
+#define KB_COM1      0x3f8
 #define KB_BIT_FAULT 63     /* supervisor: a child faulted or exited */
 
 /* Addresses in the child. */
@@ -50,7 +53,8 @@ enum kb_mode {
 #define KB_FRAMES_PER_MSG 8
 
 struct kb_shared {
-    volatile uint64_t t_fault;  /* P_FAULT: TSC just before the faulting load */
+    volatile uint64_t t_fault;  /* P_FAULT: TSC just before the faulting load; P_IRQ: before
+                                   the register write that raises the interrupt */
     volatile uint64_t t_cap;    /* P_ECHO_CALL: TSC once a moved capability is in its table */
     volatile uint64_t sum;      /* P_SINK / P_FRAMES: what it read, for kbench to check */
     volatile uint64_t count;    /* messages consumed */

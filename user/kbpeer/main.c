@@ -294,6 +294,23 @@ static int pong(void)
             return 21;
 }
 
+/* The device side of irq_wake: each request makes the UART raise its
+ * transmitter-empty interrupt (IER bit 1, with the holding register
+ * empty), noting the TSC just before the write. */
+static int irq(void)
+{
+    v_handle ports = rt_cap("ioports");
+    if (!ports || map_shared())
+        return 30;
+    for (;;) {
+        if (v_signal_wait(BIT(KB_BIT_REQ), WAIT_NEVER).err)
+            return 31;
+        shared->t_fault = kb_tsc();
+        if (v_io_out(ports, KB_COM1 + 1, 1, 0x02).err)
+            return 32;
+    }
+}
+
 int main(void)
 {
     uint64_t arg = rt_arg();
@@ -307,6 +324,7 @@ int main(void)
     case P_FRAMES: return frames();
     case P_FAULT: return fault();
     case P_ECHO_COPY: return echo_copy();
+    case P_IRQ: return irq();
     }
     return 99;
 }

@@ -3,7 +3,7 @@
 #define KCHILD_H
 
 enum { M_EXIT = 1, M_FAULT, M_SPIN, M_PONG, M_FUZZ, M_HOG, M_BUNDLE, M_READSHARED, M_ECHO,
-       M_WAITFOREVER, M_REVOKER, M_ACCEPT };
+       M_WAITFOREVER, M_REVOKER, M_ACCEPT, M_DRAINER };
 /* M_ACCEPT: a server of many connections. Each arrives on the "ctl" Ring
  * as a message of kind ACCEPT_CONNECT carrying two capabilities (the
  * request Ring's receive end, then the reply Ring's send end); requests
@@ -15,6 +15,10 @@ enum { M_EXIT = 1, M_FAULT, M_SPIN, M_PONG, M_FUZZ, M_HOG, M_BUNDLE, M_READSHARE
 /* M_REVOKER: signal bits between the child and its parent */
 #define REVOKER_READY_BIT 30    /* on the parent: the chain is built */
 #define REVOKER_GO_BIT 31       /* on the child: revoke it now */
+/* M_DRAINER (the same bits): n copies of a frame spread over tables
+ * that sit in one table, which it then deletes: the deletion's whole
+ * cost is emptying destroyed tables (the drain), not walking a chain. */
+#define DRAINER_PER_TABLE 4095
 
 enum {
     F_DE, F_BP, F_UD, F_HLT, F_CLI, F_IN, F_WRMSR, F_CR3, F_LGDT, F_INT80, F_NONCANON, F_SS,

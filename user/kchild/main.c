@@ -180,6 +180,37 @@ static int revoker(uint64_t n)
     return (int)(n > 0x7fffffff ? 0x7fffffff : n);
 }
 
+static int drainer(uint64_t n)
+{
+    v_handle mem = rt_cap("memory"), parent = rt_cap("parent");
+    struct v_ret r = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+    struct v_ret top = v_retype(mem, V_TYPE_CAPTABLE, V_CAPTABLE_MAX_BITS, V_SLOT_ANY);
+    if (r.err || top.err)
+        return -1;
+    v_handle frame = (v_handle)r.val;
+    for (uint64_t done = 0; done < n;) {
+        struct v_ret t = v_retype(mem, V_TYPE_CAPTABLE, V_CAPTABLE_MAX_BITS, V_SLOT_ANY);
+        if (t.err)
+            return -2;
+        for (unsigned k = 0; k < DRAINER_PER_TABLE && done < n; k++, done++)
+            if (v_cap_grant((v_handle)t.val, frame, V_SLOT_ANY, 0).err)
+                return -3;
+        if (v_cap_grant((v_handle)top.val, (v_handle)t.val, V_SLOT_ANY, V_MOVE).err)
+            return -4;
+    }
+    v_signal_raise(parent, 1ull << REVOKER_READY_BIT);
+    v_signal_wait(1ull << REVOKER_GO_BIT, V_TIMEOUT_NEVER);
+    if (v_cap_delete((v_handle)top.val).err)
+        return -5;
+    struct v_capinfo i;
+    if (v_cap_info(frame, (uint64_t)&i).err)
+        return -6;
+    /* every copy is gone: revoking the frame now finds no child */
+    if (v_cap_info((v_handle)top.val, (uint64_t)&i).err != V_ESTALE)
+        return -7;
+    return (int)(n > 0x7fffffff ? 0x7fffffff : n);
+}
+
 /* One connection of M_ACCEPT: bound at a fixed place, reused after the
  * connection goes, whoever ended it. */
 struct aconn {
@@ -392,6 +423,7 @@ int main(void)
     case M_ECHO: return echo();
     case M_WAITFOREVER: v_signal_wait(1ull << 40, V_TIMEOUT_NEVER); return 0;
     case M_REVOKER: return revoker(param);
+    case M_DRAINER: return drainer(param);
     case M_ACCEPT: return accept_server();
     }
     return 98;

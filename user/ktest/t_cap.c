@@ -343,3 +343,38 @@ KCASE(CAP0032, 1, "what if a copy of a table's capability is granted into that t
     K_ERR(v_cap_grant(copy, tab, V_SLOT_ANY, V_MOVE), V_EINVAL);
     K_OK(v_cap_delete(tab));
 }
+
+KCASE(CAP0033, 1, "V_SLOT_ANY gives the lowest free slot of a full 4096-slot table, across groups")
+{
+    v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, V_CAPTABLE_MAX_BITS, V_SLOT_ANY));
+    v_handle a = kt_frame(), b = kt_frame();
+    /* b's copies at chosen slots (the free-slot index's group edges), a's everywhere else */
+    static const uint32_t at[] = {4095, 193, 192, 191, 2, 383, 384};
+    static const uint32_t order[] = {2, 191, 192, 193, 383, 384, 4095};
+    const size_t n = sizeof at / sizeof at[0];
+    for (size_t k = 0; k < n; k++)
+        K_EQ(V_HANDLE_SLOT(K_OK(v_cap_grant(tab, b, at[k], 0))), at[k]);
+    K_ERR(v_cap_grant(tab, b, 192, 0), V_EOCCUPIED);
+    for (uint32_t k = 0; k < 4095 - n; k++)
+        K_OK(v_cap_grant(tab, a, V_SLOT_ANY, 0));
+    K_ERR(v_cap_grant(tab, a, V_SLOT_ANY, 0), V_EFULL);
+    K_OK(v_cap_revoke(b));
+    for (size_t k = 0; k < n; k++)
+        K_EQ(V_HANDLE_SLOT(K_OK(v_cap_grant(tab, b, V_SLOT_ANY, 0))), order[k]);
+    K_ERR(v_cap_grant(tab, b, V_SLOT_ANY, 0), V_EFULL);
+    /* out and in again at the same low slot, a thousand times */
+    K_OK(v_cap_revoke(b));
+    for (int k = 0; k < 1000; k++) {
+        K_EQ(V_HANDLE_SLOT(K_OK(v_cap_grant(tab, b, V_SLOT_ANY, 0))), 2);
+        K_OK(v_cap_revoke(b));
+    }
+    struct v_capinfo i;
+    K_OK(v_cap_info(tab, (uint64_t)&i));
+    K_EQ(i.free, n);
+    K_OK(v_cap_revoke(a));
+    K_OK(v_cap_info(tab, (uint64_t)&i));
+    K_EQ(i.free, 4095);
+    K_OK(v_cap_delete(a));
+    K_OK(v_cap_delete(b));
+    K_OK(v_cap_delete(tab));
+}

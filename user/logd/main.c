@@ -70,17 +70,12 @@ static uint64_t append(unsigned level, const char *source, const char *text, siz
 
 /* ---- messages ---------------------------------------------------------- */
 
-static void do_append(struct ipc_conn *c, const struct ipc_msg *m)
+static void serve_append(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_msg msg;
-    if (ipc_request_open(&msg, m)) {
-        ipc_reply_error(c, m->hdr.id);
-        return;
-    }
-    Log_Record_R r = Log_append_Params_record(Log_append_Params_read_root(&msg));
+    Log_Record_R r = Log_append_Params_record(Log_append_Params_read_root(msg));
     enum Log_Level level = Log_Record_level(r);
     struct capnp_text t = Log_Record_text(r);
-    if (capnp_msg_error(&msg) || (unsigned)level > Log_Level_fatal) {
+    if (capnp_msg_error(msg) || (unsigned)level > Log_Level_fatal) {
         ipc_reply_error(c, m->hdr.id);
         return;
     }
@@ -101,19 +96,14 @@ static size_t record_bytes(const struct record *r)
                 words(r->len + 1u));
 }
 
-static void do_query(struct ipc_conn *c, const struct ipc_msg *m)
+static void serve_query(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_msg msg;
-    if (ipc_request_open(&msg, m)) {
-        ipc_reply_error(c, m->hdr.id);
-        return;
-    }
-    Log_query_Params_R p = Log_query_Params_read_root(&msg);
+    Log_query_Params_R p = Log_query_Params_read_root(msg);
     unsigned min = Log_query_Params_minLevel(p);
     struct capnp_text src = Log_query_Params_source(p);
     uint64_t after = Log_query_Params_after(p);
     uint32_t limit = Log_query_Params_limit(p);
-    if (capnp_msg_error(&msg)) {
+    if (capnp_msg_error(msg)) {
         ipc_reply_error(c, m->hdr.id);
         return;
     }
@@ -164,11 +154,8 @@ static void do_query(struct ipc_conn *c, const struct ipc_msg *m)
     ipc_reply_built(c, Log_method_query, m->hdr.id, &b);
 }
 
-static const struct ipc_method methods[] = {
-    {Log_method_append, do_append},
-    {Log_method_query, do_query},
-    {0, 0},
-};
+#define ROW(name) IPC_METHOD(Log, name)
+static const struct ipc_method methods[] = {Log_METHODS(ROW) {0, 0, 0}};
 
 int main(void)
 {

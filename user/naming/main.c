@@ -57,16 +57,9 @@ static enum kind parse(const char *p, size_t len, int *idx)
     return K_MISSING;
 }
 
-static void reply_built(struct ipc_conn *c, struct ipc_msg *m, struct capnp_builder *b,
-                        const v_handle *caps, unsigned ncaps)
+static void serve_resolve(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    size_t len;
-    const uint8_t *bytes = capnp_builder_bytes(b, &len);
-    ipc_reply(c, m, bytes, (uint32_t)len, caps, ncaps);
-}
-
-static void resolve(struct ipc_conn *c, struct ipc_msg *m, struct capnp_text path)
-{
+    struct capnp_text path = Naming_resolve_Params_path(Naming_resolve_Params_read_root(msg));
     int idx = -1;
     enum kind k = path.str ? parse(path.str, path.len, &idx) : K_BAD;
     struct capnp_builder b;
@@ -103,11 +96,12 @@ static void resolve(struct ipc_conn *c, struct ipc_msg *m, struct capnp_text pat
         break;
     }
     }
-    reply_built(c, m, &b, 0, 0);
+    ipc_reply_caps(c, Naming_method_resolve, m->hdr.id, &b, 0, 0);
 }
 
-static void connect(struct ipc_conn *c, struct ipc_msg *m, struct capnp_text path)
+static void serve_connect(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
+    struct capnp_text path = Naming_connect_Params_path(Naming_connect_Params_read_root(msg));
     int idx = -1;
     enum kind k = path.str ? parse(path.str, path.len, &idx) : K_BAD;
     struct capnp_builder b;
@@ -117,7 +111,7 @@ static void connect(struct ipc_conn *c, struct ipc_msg *m, struct capnp_text pat
     if (k != K_SVC) {
         Naming_connect_Results_set_status(r, k == K_BAD ? Naming_Status_badPath
                                                         : Naming_Status_notFound);
-        reply_built(c, m, &b, 0, 0);
+        ipc_reply_caps(c, Naming_method_connect, m->hdr.id, &b, 0, 0);
         return;
     }
     int e = ipc_introduce(memory, names[idx].accept, c->peer, client);
@@ -125,30 +119,15 @@ static void connect(struct ipc_conn *c, struct ipc_msg *m, struct capnp_text pat
         printf("naming: cannot connect %s to %s: %s (%s)\n", c->peer, names[idx].name,
                ipc_strerror(e), rt_errname(ipc_last_err()));
         Naming_connect_Results_set_status(r, Naming_Status_unavailable);
-        reply_built(c, m, &b, 0, 0);
+        ipc_reply_caps(c, Naming_method_connect, m->hdr.id, &b, 0, 0);
         return;
     }
     Naming_connect_Results_set_status(r, Naming_Status_ok);
-    reply_built(c, m, &b, client, 2);
+    ipc_reply_caps(c, Naming_method_connect, m->hdr.id, &b, client, 2);
 }
 
-static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
-{
-    for (unsigned i = 0; i < m->ncaps; i++)
-        v_cap_delete(m->caps[i]);
-    struct capnp_msg msg;
-    capnp_msg_init_flat(&msg, m->data, m->hdr.len);
-    switch (m->hdr.kind) {
-    case Naming_method_resolve:
-        resolve(c, m, Naming_resolve_Params_path(Naming_resolve_Params_read_root(&msg)));
-        return;
-    case Naming_method_connect:
-        connect(c, m, Naming_connect_Params_path(Naming_connect_Params_read_root(&msg)));
-        return;
-    default:
-        ipc_send(c, IPC_ERROR | IPC_REPLY, m->hdr.id, 0, 0, 0, 0, 1000000);
-    }
-}
+#define ROW(name) IPC_METHOD(Naming, name)
+static const struct ipc_method methods[] = {Naming_METHODS(ROW) {0, 0, 0}};
 
 int main(void)
 {
@@ -162,7 +141,6 @@ int main(void)
     static struct ipc_server srv;
     if (ipc_server_init(&srv, rt_cap("listen")))
         rt_die("naming: cannot serve its accept Ring");
-    srv.handle = handle;
     for (;;)
-        ipc_serve(&srv, V_TIMEOUT_NEVER);
+        ipc_serve_methods(&srv, methods, V_TIMEOUT_NEVER);
 }

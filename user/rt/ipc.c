@@ -305,13 +305,19 @@ int ipc_call(struct ipc_conn *c, uint16_t kind, const void *payload, uint32_t le
     }
 }
 
-int ipc_reply(struct ipc_conn *c, const struct ipc_msg *req, const void *payload, uint32_t len,
-              const v_handle *caps, unsigned ncaps)
+int ipc_reply_id(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
+                 uint32_t len, const v_handle *caps, unsigned ncaps)
 {
     /* a client that does not read its replies loses them; it cannot stall
      * the server */
-    return send_msg(c, (uint16_t)(req->hdr.kind | IPC_REPLY), req->hdr.id, payload, len, caps,
-                    ncaps, 0, replies_owe);
+    return send_msg(c, (uint16_t)(kind | IPC_REPLY), id, payload, len, caps, ncaps, 0,
+                    replies_owe);
+}
+
+int ipc_reply(struct ipc_conn *c, const struct ipc_msg *req, const void *payload, uint32_t len,
+              const v_handle *caps, unsigned ncaps)
+{
+    return ipc_reply_id(c, req->hdr.kind, req->hdr.id, payload, len, caps, ncaps);
 }
 
 int ipc_open(const char *name, struct ipc_conn *c)

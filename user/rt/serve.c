@@ -1,11 +1,20 @@
 /*
- * serve.c: the request side of a Cap'n Proto service, shared by the
- * services that answer one connection's requests in order (logd, serial).
- * Each request kind is a method in a table; what is not in the table, a
- * reply sent as a request included, gets an IPC_ERROR reply, and no
- * method takes capabilities, so any sent along are deleted unread.
+ * serve.c: the request side of a Cap'n Proto service: one table-driven
+ * dispatch and one reply path, shared by every server (logd, serial,
+ * init's Supervisor).
+ *
+ * Each request kind is a method in a table (the generated
+ * NAME_method_* numbers); what is not in the table, a reply sent as a
+ * request included, gets an IPC_ERROR reply. A method either reads the
+ * raw message (fn) or is given it opened as a flat Cap'n Proto message
+ * with reading limits in proportion to its size (call); a payload that
+ * does not open is refused for it. No method takes capabilities, so any
+ * sent along are deleted unread.
+ *
  * Replies never wait for space: a client that does not read its replies
- * loses them and cannot stall the service.
+ * loses them and cannot stall the service. A reply whose builder
+ * overflowed is sent as IPC_ERROR, never cut short; capabilities a reply
+ * could not carry are deleted, so none leak.
  */
 #include "ipc.h"
 
@@ -16,11 +25,20 @@ static void dispatch(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m
 {
     for (unsigned i = 0; i < m->ncaps; i++)
         v_cap_delete(m->caps[i]);
-    for (const struct ipc_method *f = s->ctx; f->fn; f++)
-        if (f->kind == m->hdr.kind) {
+    m->ncaps = 0;
+    for (const struct ipc_method *f = s->ctx; f->fn || f->call; f++) {
+        if (f->kind != m->hdr.kind)
+            continue;
+        if (f->fn) {
             f->fn(c, m);
             return;
         }
+        struct capnp_msg msg;
+        if (ipc_request_open(&msg, m))
+            break;
+        f->call(c, m, &msg);
+        return;
+    }
     ipc_reply_error(c, m->hdr.id);
 }
 
@@ -42,14 +60,27 @@ int ipc_request_open(struct capnp_msg *msg, const struct ipc_msg *m)
     return e;
 }
 
-void ipc_reply_built(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b)
+int ipc_reply_caps(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b,
+                   const v_handle *caps, unsigned ncaps)
 {
     size_t len;
     const uint8_t *p = capnp_builder_bytes(b, &len);
-    ipc_send(c, (uint16_t)(method | IPC_REPLY), id, p, (uint32_t)len, 0, 0, 0);
+    int e = IPC_TOOBIG;
+    if (capnp_builder_error(b))
+        ipc_reply_error(c, id);
+    else
+        e = ipc_reply_id(c, method, id, p, (uint32_t)len, caps, ncaps);
+    for (unsigned i = 0; e && i < ncaps; i++)
+        v_cap_delete(caps[i]);
+    return e;
+}
+
+void ipc_reply_built(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b)
+{
+    ipc_reply_caps(c, method, id, b, 0, 0);
 }
 
 void ipc_reply_error(struct ipc_conn *c, uint64_t id)
 {
-    ipc_send(c, IPC_ERROR | IPC_REPLY, id, 0, 0, 0, 0, 0);
+    ipc_reply_id(c, IPC_ERROR, id, 0, 0, 0, 0);
 }

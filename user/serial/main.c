@@ -309,16 +309,11 @@ static bool any_held(void)
 
 /* ---- the protocol ----------------------------------------------------- */
 
-static void do_write(struct ipc_conn *c, const struct ipc_msg *m)
+static void serve_write(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_msg msg;
-    if (ipc_request_open(&msg, m)) {
-        ipc_reply_error(c, m->hdr.id);
-        return;
-    }
-    struct capnp_data d = Console_write_Params_bytes(Console_write_Params_read_root(&msg));
+    struct capnp_data d = Console_write_Params_bytes(Console_write_Params_read_root(msg));
     struct held *h = &held[c - srv.conns];
-    if (capnp_msg_error(&msg) || h->active) {
+    if (capnp_msg_error(msg) || h->active) {
         ipc_reply_error(c, m->hdr.id);
         return;
     }
@@ -356,18 +351,13 @@ static void set_words(struct capnp_text w)
     line_set_words(&ed, words);
 }
 
-static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
+static void serve_readLine(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    struct capnp_msg msg;
-    if (ipc_request_open(&msg, m)) {
-        ipc_reply_error(c, m->hdr.id);
-        return;
-    }
-    Console_readLine_Params_R p = Console_readLine_Params_read_root(&msg);
+    Console_readLine_Params_R p = Console_readLine_Params_read_root(msg);
     uint32_t max = Console_readLine_Params_maxBytes(p);
     bool echo = Console_readLine_Params_echo(p);
     struct capnp_text w = Console_readLine_Params_words(p);
-    if (capnp_msg_error(&msg)) {
+    if (capnp_msg_error(msg)) {
         ipc_reply_error(c, m->hdr.id);
         return;
     }
@@ -383,11 +373,8 @@ static void do_read_line(struct ipc_conn *c, const struct ipc_msg *m)
     uart_kick(tx_take);
 }
 
-static const struct ipc_method methods[] = {
-    {Console_method_write, do_write},
-    {Console_method_readLine, do_read_line},
-    {0, 0},
-};
+#define ROW(name) IPC_METHOD(Console, name)
+static const struct ipc_method methods[] = {Console_METHODS(ROW) {0, 0, 0}};
 
 static void on_close(struct ipc_server *s, struct ipc_conn *c)
 {

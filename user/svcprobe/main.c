@@ -94,10 +94,10 @@ static bool reroot_refused(struct ipc_conn *init, const char *question, const ch
                                         "failed", "badName",  "unavailable"};
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
-    Supervisor_reroot_Params_set_name(Supervisor_reroot_Params_build_root(&b), name, len);
+    Supervisor_Named_set_name(Supervisor_Named_build_root(&b), name, len);
     struct capnp_msg msg;
     int e = call_built(init, Supervisor_method_reroot, &b, &msg);
-    unsigned st = e ? 99 : Supervisor_reroot_Results_status(Supervisor_reroot_Results_read_root(&msg));
+    unsigned st = e ? 99 : Supervisor_StatusReply_status(Supervisor_StatusReply_read_root(&msg));
     unsigned ncaps = e ? 0 : rep.ncaps;
     for (unsigned i = 0; i < ncaps; i++)
         v_cap_delete(rep.caps[i]);

@@ -54,9 +54,9 @@ static void status(struct ipc_conn *c, const struct ipc_msg *m, enum Supervisor_
 {
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
-    Supervisor_start_Results_B r = Supervisor_start_Results_build_root(&b);
-    Supervisor_start_Results_set_status(r, st);
-    Supervisor_start_Results_set_message(r, msg, strlen(msg));
+    Supervisor_StatusReply_B r = Supervisor_StatusReply_build_root(&b);
+    Supervisor_StatusReply_set_status(r, st);
+    Supervisor_StatusReply_set_message(r, msg, strlen(msg));
     send_built(c, m, &b, 0, 0);
 }
 
@@ -135,7 +135,7 @@ static void supervisor(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
     case Supervisor_method_start:
     case Supervisor_method_stop:
     case Supervisor_method_restart: {
-        struct capnp_text name = Supervisor_start_Params_name(Supervisor_start_Params_read_root(msg));
+        struct capnp_text name = Supervisor_Named_name(Supervisor_Named_read_root(msg));
         if (capnp_msg_error(msg))
             break;
         bool demo = name.len == 4 && !memcmp(name.str, "demo", 4);
@@ -168,7 +168,7 @@ static void supervisor(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
         break;
     }
     case Supervisor_method_caps: {
-        struct capnp_text name = Supervisor_caps_Params_name(Supervisor_caps_Params_read_root(msg));
+        struct capnp_text name = Supervisor_Named_name(Supervisor_Named_read_root(msg));
         Supervisor_caps_Results_B r = Supervisor_caps_Results_build_root(&b);
         if (capnp_msg_error(msg))
             break;

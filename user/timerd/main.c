@@ -10,44 +10,38 @@
  * Limits, each answered at once with a status: a sleep longer than
  * Timer_maxSleepUs is tooLong; a connection may have Timer_maxPending
  * sleeps waiting (its reply Ring has 8 slots anyway), beyond that busy.
- * A client that disconnects takes its pending sleeps with it. Bad
+ * A client that disconnects takes its pending sleeps with it (O(n)). Bad
  * payloads, unknown methods and replies sent as requests get IPC_ERROR.
  */
 #include <string.h>
 
 #include "ipc.h"
 #include "logc.h"
+#include "pq/pq.h"
 #include "rt.h"
 #include "schema/timer.capnp.h"
 
 #define TIMER_BIT 57
 #define MAX_SLEEPS (IPC_MAX_CONNS * Timer_maxPending)
 
-static struct sleeper {
-    struct ipc_conn *conn;      /* 0: free */
-    uint64_t id, deadline;
-} sl[MAX_SLEEPS];
+static struct pq_item heap_items[MAX_SLEEPS];
+static struct pq sleeps;                    /* ref: the connection; val: the request id */
+static uint8_t pending[IPC_MAX_CONNS];      /* sleeps in the heap, per connection */
 static struct ipc_server srv;
 
 static uint64_t now_us(void) { return v_clock().val; }
 
+static uint8_t *pending_of(struct ipc_conn *c) { return &pending[c - srv.conns]; }
+
 static void arm(void)
 {
-    uint64_t first = ~0ull;
-    for (unsigned i = 0; i < MAX_SLEEPS; i++)
-        if (sl[i].conn && sl[i].deadline < first)
-            first = sl[i].deadline;
-    if (first == ~0ull) {
+    const struct pq_item *first = pq_top(&sleeps);
+    if (!first) {
         v_timer_set(TIMER_BIT, 0);
         return;
     }
     uint64_t now = now_us();
-    v_timer_set(TIMER_BIT, first > now ? first - now : 1);
-}
-
-static void send_error(struct ipc_conn *c, uint64_t id)
-{
-    ipc_send(c, IPC_ERROR | IPC_REPLY, id, 0, 0, 0, 0, 0);
+    v_timer_set(TIMER_BIT, first->key > now ? first->key - now : 1);
 }
 
 static void reply_now(struct ipc_conn *c, uint64_t id)
@@ -56,9 +50,7 @@ static void reply_now(struct ipc_conn *c, uint64_t id)
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
     Timer_now_Results_set_us(Timer_now_Results_build_root(&b), now_us());
-    size_t len;
-    const uint8_t *p = capnp_builder_bytes(&b, &len);
-    ipc_send(c, Timer_method_now | IPC_REPLY, id, p, (uint32_t)len, 0, 0, 0);
+    ipc_reply_built(c, Timer_method_now, id, &b);
 }
 
 static void reply_sleep(struct ipc_conn *c, uint64_t id, enum Timer_Status st)
@@ -69,25 +61,17 @@ static void reply_sleep(struct ipc_conn *c, uint64_t id, enum Timer_Status st)
     Timer_sleep_Results_B r = Timer_sleep_Results_build_root(&b);
     Timer_sleep_Results_set_status(r, st);
     Timer_sleep_Results_set_now(r, now_us());
-    size_t len;
-    const uint8_t *p = capnp_builder_bytes(&b, &len);
-    ipc_send(c, Timer_method_sleep | IPC_REPLY, id, p, (uint32_t)len, 0, 0, 0);
+    ipc_reply_built(c, Timer_method_sleep, id, &b);
 }
 
-static void do_sleep(struct ipc_conn *c, const struct ipc_msg *m)
+/* now() reads no parameters: any payload will do. */
+static void serve_now(struct ipc_conn *c, const struct ipc_msg *m) { reply_now(c, m->hdr.id); }
+
+static void serve_sleep(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
-    static const uint8_t empty[8];
-    struct capnp_msg msg;
-    int e = m->hdr.len ? capnp_msg_init_flat(&msg, m->data, m->hdr.len)
-                       : capnp_msg_init_flat(&msg, empty, sizeof empty);
-    if (e) {
-        send_error(c, m->hdr.id);
-        return;
-    }
-    capnp_msg_set_limits(&msg, 64, 2);
-    uint64_t us = Timer_sleep_Params_us(Timer_sleep_Params_read_root(&msg));
-    if (capnp_msg_error(&msg)) {
-        send_error(c, m->hdr.id);
+    uint64_t us = Timer_sleep_Params_us(Timer_sleep_Params_read_root(msg));
+    if (capnp_msg_error(msg)) {
+        ipc_reply_error(c, m->hdr.id);
         return;
     }
     if (us > Timer_maxSleepUs) {
@@ -98,48 +82,32 @@ static void do_sleep(struct ipc_conn *c, const struct ipc_msg *m)
         reply_sleep(c, m->hdr.id, Timer_Status_ok);
         return;
     }
-    unsigned mine = 0, free_slot = MAX_SLEEPS;
-    for (unsigned i = 0; i < MAX_SLEEPS; i++) {
-        if (sl[i].conn == c)
-            mine++;
-        else if (!sl[i].conn && free_slot == MAX_SLEEPS)
-            free_slot = i;
-    }
-    if (mine >= Timer_maxPending || free_slot == MAX_SLEEPS) {
+    uint8_t *mine = pending_of(c);
+    if (*mine >= Timer_maxPending || !pq_push(&sleeps, now_us() + us, c, m->hdr.id)) {
         reply_sleep(c, m->hdr.id, Timer_Status_busy);
         return;
     }
-    sl[free_slot] = (struct sleeper){c, m->hdr.id, now_us() + us};
-    arm();
+    ++*mine;
+    if (pq_top(&sleeps)->ref == c && pq_top(&sleeps)->val == m->hdr.id)
+        arm();                  /* the new earliest: the timer moves */
 }
 
-static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
-{
-    (void)s;
-    for (unsigned i = 0; i < m->ncaps; i++)
-        v_cap_delete(m->caps[i]);
-    switch (m->hdr.kind) {
-    case Timer_method_now:
-        reply_now(c, m->hdr.id);
-        break;
-    case Timer_method_sleep:
-        do_sleep(c, m);
-        break;
-    default:
-        send_error(c, m->hdr.id);
-        break;
-    }
-}
+/* Written out rather than Timer_METHODS(ROW): now() takes its request raw. */
+static const struct ipc_method methods[] = {
+    {Timer_method_now, serve_now, 0},
+    {Timer_method_sleep, 0, serve_sleep},
+    {0, 0, 0},
+};
 
 static void expire(void)
 {
     uint64_t now = now_us();
-    for (unsigned i = 0; i < MAX_SLEEPS; i++)
-        if (sl[i].conn && sl[i].deadline <= now) {
-            struct sleeper s = sl[i];
-            sl[i].conn = 0;
-            reply_sleep(s.conn, s.id, Timer_Status_ok);
-        }
+    struct pq_item s;
+    while (pq_top(&sleeps) && pq_top(&sleeps)->key <= now) {
+        pq_pop(&sleeps, &s);
+        --*pending_of(s.ref);
+        reply_sleep(s.ref, s.val, Timer_Status_ok);
+    }
     arm();
 }
 
@@ -150,25 +118,26 @@ static void on_bits(struct ipc_server *s, uint64_t bits)
         expire();
 }
 
+static bool owned_by(const struct pq_item *it, void *c) { return it->ref == c; }
+
 static void on_close(struct ipc_server *s, struct ipc_conn *c)
 {
     (void)s;
-    for (unsigned i = 0; i < MAX_SLEEPS; i++)
-        if (sl[i].conn == c)
-            sl[i].conn = 0;
+    pq_remove_if(&sleeps, owned_by, c);
+    *pending_of(c) = 0;
     arm();
 }
 
 int main(void)
 {
+    pq_init(&sleeps, heap_items, MAX_SLEEPS);
     v_handle listen = rt_cap("listen");
     if (!listen || ipc_server_init(&srv, listen))
         return 2;
-    srv.handle = handle;
     srv.on_bits = on_bits;
     srv.on_close = on_close;
     srv.extra_bits = 1ull << TIMER_BIT;
     rt_log(RT_LOG_INFO, "timer service started");
-    ipc_serve(&srv, V_TIMEOUT_NEVER);
+    ipc_serve_methods(&srv, methods, V_TIMEOUT_NEVER);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capsule/capsule.h"
+#include "semver/semver.h"
 
 #include "schema/log.capnp.h"
 #include "schema/naming.capnp.h"
@@ -111,23 +112,23 @@ static bool sup_call0(const char *cmd, uint16_t method)
     return sh_call(cmd, "init", method, 0, 0, &rep, T_SUP);
 }
 
-/* start, stop, restart, caps, capsuleInfo, capsuleStart, capsuleStop and
- * rollback take the same parameters (name), one layout. */
+/* start, stop, restart, caps, capsuleInfo, capsuleStart, capsuleStop,
+ * rollback and reroot take one struct, Supervisor.Named. */
 static bool sup_call_name(const char *cmd, uint16_t method, const char *name, uint64_t timeout)
 {
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
-    Supervisor_start_Params_set_name(Supervisor_start_Params_build_root(&b), name, strlen(name));
+    Supervisor_Named_set_name(Supervisor_Named_build_root(&b), name, strlen(name));
     return sh_call_built(cmd, "init", method, &b, &rep, timeout);
 }
 
-/* The reply of start, stop, restart, kill, capsuleStart, capsuleStop and
- * rollback: (status, message[, ...]), one layout, said as "cmd: what: ...". */
+/* The reply of start, stop, restart, kill, capsuleStart and capsuleStop:
+ * one struct, Supervisor.StatusReply, said as "cmd: what: ...". */
 static void status_reply(const char *cmd, const char *what)
 {
-    Supervisor_start_Results_R r = Supervisor_start_Results_read_root(&rep.msg);
-    enum Supervisor_Status st = Supervisor_start_Results_status(r);
-    struct capnp_text msg = Supervisor_start_Results_message(r);
+    Supervisor_StatusReply_R r = Supervisor_StatusReply_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_StatusReply_status(r);
+    struct capnp_text msg = Supervisor_StatusReply_message(r);
     if (sh_reply_ok(cmd, &rep))
         say_status(cmd, what, st, msg);
 }
@@ -775,74 +776,21 @@ static void capsule_info(const char *cmd, const char *name)
     sh_reply_ok(cmd, &rep);
 }
 
-/* start, stop and rollback answer (status, message[, cycles]). */
+/* start and stop answer a StatusReply; rollback its own (status,
+ * message, cycles). */
 static void capsule_by_name(const char *cmd, const char *name, uint16_t method)
 {
-    if (sup_call_name(cmd, method, name, T_UPGRADE))
-        status_reply(cmd, name);
+    if (!sup_call_name(cmd, method, name, T_UPGRADE))
+        return;
+    if (method != Supervisor_method_rollback)
+        return status_reply(cmd, name);
+    Supervisor_rollback_Results_R r = Supervisor_rollback_Results_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_rollback_Results_status(r);
+    struct capnp_text msg = Supervisor_rollback_Results_message(r);
+    if (sh_reply_ok(cmd, &rep))
+        say_status(cmd, name, st, msg);
 }
 
-/* Semantic Versioning 2.0.0 precedence (section 11) of two valid
- * versions: <0, 0, >0. Identifiers compare numerically when both are
- * digits (valid versions have no leading zeros, so the longer is larger),
- * digits before letters, else as ASCII; a shorter list of equal
- * identifiers first; a pre-release before its release; build metadata
- * ignored. */
-static bool all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-static int ident_cmp(const char *a, size_t al, const char *b, size_t bl)
-{
-    bool an = all_digits(a, al), bn = all_digits(b, bl);
-    if (an != bn)
-        return an ? -1 : 1;
-    if (an && al != bl)
-        return al < bl ? -1 : 1;
-    int c = memcmp(a, b, al < bl ? al : bl);
-    return c ? c : al < bl ? -1 : al > bl;
-}
-
-static int list_cmp(const char *a, size_t al, const char *b, size_t bl)
-{
-    while (al && bl) {
-        const char *ad = memchr(a, '.', al), *bd = memchr(b, '.', bl);
-        size_t ai = ad ? (size_t)(ad - a) : al, bi = bd ? (size_t)(bd - b) : bl;
-        int c = ident_cmp(a, ai, b, bi);
-        if (c)
-            return c;
-        a += ai + (ad != 0), al -= ai + (ad != 0);
-        b += bi + (bd != 0), bl -= bi + (bd != 0);
-    }
-    return al ? 1 : bl ? -1 : 0;
-}
-
-/* strcspn */
-static size_t upto(const char *s, const char *stops)
-{
-    size_t n = 0;
-    while (s[n] && !strchr(stops, s[n]))
-        n++;
-    return n;
-}
-
-static int semver_cmp(const char *a, const char *b)
-{
-    size_t ac = upto(a, "-+"), bc = upto(b, "-+");
-    int c = list_cmp(a, ac, b, bc);
-    if (c)
-        return c;
-    bool ap = a[ac] == '-', bp = b[bc] == '-';
-    if (ap != bp)
-        return ap ? -1 : 1;
-    if (!ap)
-        return 0;
-    return list_cmp(a + ac + 1, upto(a + ac + 1, "+"), b + bc + 1, upto(b + bc + 1, "+"));
-}
 
 /* The version the service of capsule `name` runs now ("" if none). */
 static void current_version(const char *name, char *ver, size_t cap)

@@ -12,21 +12,19 @@
  * fresh one, and on `exit` (status 0: init's "always" policy starts a new
  * shell).
  *
- * Calls skip late replies to earlier calls that timed out, so a slow
- * service cannot desynchronise a connection; a connection the service
+ * Connections are the runtime's (user/rt/conn.c): calls skip late
+ * replies to earlier calls that timed out; a connection the service
  * closed is reopened through the naming root (SYS:svc/<name>) on its
- * next use, if the shell has one. A naming root that closed (its naming
- * service restarted) cannot be reopened through itself: init makes it
- * again (Supervisor.reroot), for roots the shell's manifest entry grants.
+ * next use, and a naming root that closed is made again by init
+ * (Supervisor.reroot). The shell only puts what happened into words.
  */
 #include "vshell.h"
 
 #include <string.h>
 
+#include "conn.h"
 #include "console.h"
 #include "rt.h"
-#include "schema/naming.capnp.h"
-#include "schema/supervisor.capnp.h"
 
 #define BACKOFF_BIT 58
 
@@ -36,251 +34,74 @@ static void pause_ms(uint64_t ms)
     v_signal_wait(1ull << BACKOFF_BIT, V_TIMEOUT_NEVER);
 }
 
-/* ---- connections ------------------------------------------------------- */
-
-#define MAX_CONNS 8
-static struct named_conn {
-    char name[V_BUNDLE_NAME];
-    struct ipc_conn c;
-    enum { C_UNTRIED, C_OPEN, C_LOST, C_ABSENT } state;
-} conns[MAX_CONNS];
-
-/* *unsent (optional): the request never left (the failure was in sending). */
-static int call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
-                    struct ipc_msg *reply, uint64_t timeout_us, bool *unsent)
-{
-    uint64_t id = c->next_id++;
-    int st = ipc_send(c, method, id, p, (uint32_t)len, 0, 0, timeout_us);
-    if (unsent)
-        *unsent = st != IPC_OK;
-    while (!st) {
-        if ((st = ipc_recv(c, reply, timeout_us)))
-            break;
-        if (reply->hdr.id >= id)
-            return reply->hdr.id == id && (reply->hdr.kind & IPC_REPLY) ? IPC_OK : IPC_CORRUPT;
-        for (unsigned i = 0; i < reply->ncaps; i++)   /* a late reply: skip it */
-            v_cap_delete(reply->caps[i]);
-    }
-    return st;
-}
+/* ---- connections: rt's reconnecting connections, with the shell's words */
 
 int sh_call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
                 struct ipc_msg *reply, uint64_t timeout_us)
 {
-    return call_raw(c, method, p, len, reply, timeout_us, 0);
-}
-
-static struct named_conn *find_conn(const char *name)
-{
-    for (unsigned i = 0; i < MAX_CONNS; i++)
-        if (conns[i].state != C_UNTRIED && !strcmp(conns[i].name, name))
-            return &conns[i];
-    for (unsigned i = 0; i < MAX_CONNS; i++)
-        if (conns[i].state == C_UNTRIED) {
-            strlcpy(conns[i].name, name, sizeof conns[i].name);
-            /* given but already closed (its service restarted before the
-             * first use): lost, so it is made again through SYS: */
-            conns[i].state = ipc_open(name, &conns[i].c) == IPC_OK ? C_OPEN
-                             : rt_cap(name)                        ? C_LOST
-                                                                   : C_ABSENT;
-            return &conns[i];
-        }
-    return 0;
-}
-
-/* Why init would not remake a naming root during this command ("" if it
- * was not asked, or did not say). */
-static char lost_why[128];
-
-static bool is_root(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 1 && name[n - 1] == ':';
-}
-
-/* Ask over via for a connection, with method's request p (Naming.connect
- * or Supervisor.reroot), and attach n to the two ends the ok reply
- * carries. *via_closed (optional): via was closed before the request went
- * out, so asking again on a new via is safe. */
-static bool ask_conn(struct named_conn *via, uint16_t method, const uint8_t *p, size_t len,
-                     struct named_conn *n, bool *via_closed)
-{
-    static struct ipc_msg reply;
-    bool unsent;
-    int st = call_raw(&via->c, method, p, len, &reply, 2000000, &unsent);
-    if (via_closed)
-        *via_closed = st == IPC_CLOSED && unsent;
-    if (st == IPC_CLOSED || st == IPC_CORRUPT) {
-        ipc_detach(&via->c);
-        via->state = C_LOST;
-    }
-    if (st)
-        return false;
-    struct capnp_msg msg;
-    bool ok = reply.hdr.kind == (method | IPC_REPLY) &&
-              !capnp_msg_init_flat(&msg, reply.data, reply.hdr.len);
-    if (ok && method == Supervisor_method_reroot) {
-        Supervisor_reroot_Results_R r = Supervisor_reroot_Results_read_root(&msg);
-        struct capnp_text why = Supervisor_reroot_Results_message(r);
-        ok = Supervisor_reroot_Results_status(r) == Supervisor_Status_ok;
-        if (!ok && why.str)
-            snprintf(lost_why, sizeof lost_why, "init: %.*s", (int)why.len, why.str);
-    } else if (ok) {
-        ok = Naming_connect_Results_status(Naming_connect_Results_read_root(&msg)) ==
-             Naming_Status_ok;
-    }
-    ok = ok && reply.ncaps == 2 && !capnp_msg_error(&msg) &&
-         ipc_attach(&n->c, reply.caps[0], reply.caps[1]) == IPC_OK;
-    if (!ok)
-        for (unsigned i = 0; i < reply.ncaps; i++)
-            v_cap_delete(reply.caps[i]);
-    if (ok)
-        n->state = C_OPEN;
-    return ok;
-}
-
-/* A lost naming root, made again by init (Supervisor.reroot): its naming
- * service restarted, and only init can connect the shell to the new one. */
-static bool reroot(struct named_conn *root)
-{
-    struct named_conn *init = find_conn("init");
-    if (!init || init->state != C_OPEN)
-        return false;
-    uint8_t buf[64];
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Supervisor_reroot_Params_set_name(Supervisor_reroot_Params_build_root(&b), root->name,
-                                      strlen(root->name));
-    size_t len;
-    const uint8_t *p = capnp_builder_bytes(&b, &len);
-    return ask_conn(init, Supervisor_method_reroot, p, len, root, 0);
-}
-
-/* A lost connection, made again: a root through init, a service through
- * the naming root (SYS:svc/<name>), remaking the root first if it is gone. */
-static bool reconnect(struct named_conn *n)
-{
-    if (is_root(n->name))
-        return reroot(n);
-    struct named_conn *root = find_conn("SYS:");
-    if (!root || (root->state == C_LOST && !reroot(root)) || root->state != C_OPEN)
-        return false;
-    char path[64];
-    snprintf(path, sizeof path, "SYS:svc/%s", n->name);
-    uint8_t buf[128];
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Naming_connect_Params_set_path(Naming_connect_Params_build_root(&b), path, strlen(path));
-    size_t len;
-    const uint8_t *p = capnp_builder_bytes(&b, &len);
-    bool root_closed;
-    if (ask_conn(root, Naming_method_connect, p, len, n, &root_closed))
-        return true;
-    /* the root died with its naming service and nobody had noticed */
-    return root_closed && reroot(root) && ask_conn(root, Naming_method_connect, p, len, n, 0);
-}
-
-/* Whether both ends of an open connection still exist. A connection the
- * naming service made is carved from its memory, so its Rings are
- * destroyed (and unmapped) when that service stops or restarts: touching
- * them then would fault the shell, so it must be found lost first. */
-static bool ends_exist(const struct ipc_conn *c)
-{
-    struct v_capinfo info;
-    return !v_cap_info(c->tx, (uint64_t)&info).err && !v_cap_info(c->rx, (uint64_t)&info).err;
+    return rt_call_skip(c, method, p, len, reply, timeout_us, 0);
 }
 
 /* The end of a line saying a connection is gone: init's reason, if any. */
 static void say_why(void)
 {
-    if (lost_why[0]) {
+    const char *why = rt_conn_why();
+    if (why[0]) {
         printf(" (");
-        sh_clean_str(lost_why, strlen(lost_why), 0);
+        sh_clean_str(why, strlen(why), 0);
         printf(")");
     }
     printf("\n");
 }
 
-/* The one wording for a connection that is gone and could not be made
- * again (whether found closed before the call or during it). */
-static void say_closed(const char *cmd, const char *name)
+/* What a failed get or call means, in one line; true if it failed. */
+static bool say_failure(const char *cmd, const char *name, int st)
 {
-    printf("%s: the connection to %s is closed", cmd, name);
-    say_why();
-}
-
-struct ipc_conn *sh_conn_any(const char *cmd, const char *name)
-{
-    struct named_conn *n = find_conn(name);
-    if (n && n->state == C_ABSENT && !is_root(name))
-        n->state = C_LOST;      /* not in the Bundle: made through SYS:svc/<name> */
-    return sh_conn(cmd, name);
-}
-
-struct ipc_conn *sh_conn(const char *cmd, const char *name)
-{
-    struct named_conn *n = find_conn(name);
-    if (!n) {
+    switch (st) {
+    case IPC_OK:
+        return false;
+    case RT_CONN_FULL:
         printf("%s: too many connections\n", cmd);
-        return 0;
-    }
-    lost_why[0] = 0;
-    if (n->state == C_OPEN && !ends_exist(&n->c)) {
-        ipc_detach(&n->c);
-        n->state = C_LOST;
-    }
-    if (n->state == C_LOST && !reconnect(n)) {
-        say_closed(cmd, name);
-        return 0;
-    }
-    if (n->state == C_ABSENT) {
+        break;
+    case RT_CONN_ABSENT:
         printf("%s: no connection to %s (the shell was not given one)\n", cmd, name);
-        return 0;
+        break;
+    case IPC_TIMEOUT:
+        printf("%s: %s did not answer in time\n", cmd, name);
+        break;
+    case IPC_CLOSED:
+        /* the one wording for a connection that is gone and could not be
+         * made again (whether found closed before the call or during it) */
+        printf("%s: the connection to %s is closed", cmd, name);
+        say_why();
+        break;
+    default:
+        printf("%s: %s: %s", cmd, name, ipc_strerror(st));
+        say_why();
     }
-    return &n->c;
+    return true;
 }
+
+static struct ipc_conn *get(const char *cmd, const char *name, bool any)
+{
+    struct ipc_conn *c;
+    return say_failure(cmd, name, rt_conn_get(name, any, &c)) ? 0 : c;
+}
+
+struct ipc_conn *sh_conn(const char *cmd, const char *name) { return get(cmd, name, false); }
+struct ipc_conn *sh_conn_any(const char *cmd, const char *name) { return get(cmd, name, true); }
 
 bool sh_call(const char *cmd, const char *conn, uint16_t method, const void *payload,
              size_t len, struct sh_reply *r, uint64_t timeout_us)
 {
-    struct ipc_conn *c = sh_conn(cmd, conn);
-    if (!c)
-        return false;
-    bool unsent;
-    int st = call_raw(c, method, payload, len, &r->m, timeout_us, &unsent);
-    if (st == IPC_CLOSED && unsent) {
-        /* closed before the request went out (the service restarted):
-         * nothing was sent, so asking again on a new connection is safe */
-        struct named_conn *n = find_conn(conn);
-        ipc_detach(&n->c);
-        n->state = C_LOST;
-        if (reconnect(n))
-            st = call_raw(&n->c, method, payload, len, &r->m, timeout_us, 0);
-    }
+    int st = rt_conn_call(conn, false, method, payload, len, &r->m, timeout_us);
     if (!st) {
         for (unsigned i = 0; i < r->m.ncaps; i++)
             v_cap_delete(r->m.caps[i]);
         r->m.ncaps = 0;
     }
-    if (st == IPC_CLOSED || st == IPC_CORRUPT) {
-        struct named_conn *n = find_conn(conn);
-        if (n->state == C_OPEN)
-            ipc_detach(&n->c);
-        n->state = C_LOST;
-    }
-    if (st == IPC_TIMEOUT) {
-        printf("%s: %s did not answer in time\n", cmd, conn);
+    if (say_failure(cmd, conn, st))
         return false;
-    }
-    if (st == IPC_CLOSED) {
-        say_closed(cmd, conn);
-        return false;
-    }
-    if (st) {
-        printf("%s: %s: %s", cmd, conn, ipc_strerror(st));
-        say_why();
-        return false;
-    }
     if (r->m.hdr.kind == (IPC_ERROR | IPC_REPLY)) {
         printf("%s: %s refused the request\n", cmd, conn);
         return false;

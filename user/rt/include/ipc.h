@@ -83,6 +83,9 @@ int ipc_call(struct ipc_conn *c, uint16_t kind, const void *payload, uint32_t le
              const v_handle *caps, unsigned ncaps, struct ipc_msg *reply, uint64_t timeout_us);
 int ipc_reply(struct ipc_conn *c, const struct ipc_msg *req, const void *payload, uint32_t len,
               const v_handle *caps, unsigned ncaps);
+/* The same for request id of kind (a reply given after the handler). */
+int ipc_reply_id(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
+                 uint32_t len, const v_handle *caps, unsigned ncaps);
 const char *ipc_strerror(int status);
 int64_t ipc_last_err(void);
 
@@ -132,22 +135,37 @@ int ipc_server_init(struct ipc_server *s, v_handle listen);
 void ipc_serve(struct ipc_server *s, uint64_t timeout_us);
 
 /* A service's methods (serve.c): each request kind has a handler; other
- * kinds get an IPC_ERROR reply, and capabilities sent along are deleted. */
+ * kinds get an IPC_ERROR reply, and capabilities sent along are deleted.
+ * A handler is fn (the raw message) or call (the message opened with
+ * ipc_request_open; one that does not open gets IPC_ERROR). */
 struct capnp_msg;
 struct capnp_builder;
 struct ipc_method {
     uint16_t kind;
     void (*fn)(struct ipc_conn *c, const struct ipc_msg *m);
+    void (*call)(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
 };
+/* A method table's row from the schema: tools/capnpc-c generates
+ * IFACE_METHODS(X), X(name) for each method, so
+ *     #define ROW(name) IPC_METHOD(Log, name)
+ *     static const struct ipc_method methods[] = {Log_METHODS(ROW) {0, 0, 0}};
+ * gives every method the schema declares a row, handled by serve_<name>
+ * (given the opened message); a method without a handler does not compile. */
+#define IPC_METHOD(iface, name) {iface##_method_##name, 0, serve_##name},
+
 /* ipc_serve with s->handle dispatching through `methods` (ended by an
- * entry without fn), which it keeps in s->ctx. */
+ * entry with neither fn nor call), which it keeps in s->ctx. */
 void ipc_serve_methods(struct ipc_server *s, const struct ipc_method *methods,
                        uint64_t timeout_us);
 /* A request's payload as a flat Cap'n Proto message (empty: every field
  * its default), with reading limits in proportion to its size. */
 int ipc_request_open(struct capnp_msg *msg, const struct ipc_msg *m);
 /* Replies to request id without waiting for space: the built message as
- * kind method | IPC_REPLY, or IPC_ERROR. */
+ * kind method | IPC_REPLY, or IPC_ERROR if the builder overflowed. caps
+ * are moved; those the reply could not carry are deleted. 0, or an ipc
+ * status (IPC_TOOBIG: the builder overflowed). */
+int ipc_reply_caps(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b,
+                   const v_handle *caps, unsigned ncaps);
 void ipc_reply_built(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_builder *b);
 void ipc_reply_error(struct ipc_conn *c, uint64_t id);
 

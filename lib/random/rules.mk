@@ -1,0 +1,2 @@
+# lib/random/rules.mk: the pool's host test checks ChaCha20 against libsodium.
+TEST_LIBS_test_random := -lsodium
