@@ -391,3 +391,64 @@ enum policy_reason policy_decide(const struct tlog_crypto *c, const struct polic
     res->reason = POLICY_OK;
     return POLICY_OK;
 }
+
+/* ---- the evidence container ---- */
+
+int policy_evidence_parse(const char *buf, size_t len, struct policy_evidence *ev)
+{
+    static const char *const kinds[] = {"attestation", "proof", "checkpoint", "consistency"};
+    size_t at = vs_strlen(POLICY_EVIDENCE_HEADER);
+    vs_memset(ev, 0, sizeof *ev);
+    if (len < at || vs_memcmp(buf, POLICY_EVIDENCE_HEADER, at))
+        return TLOG_E_SYNTAX;
+    while (at < len) {
+        const char *sp = vs_memchr(buf + at, ' ', len - at);
+        if (!sp)
+            return TLOG_E_SYNTAX;
+        size_t kl = (size_t)(sp - (buf + at)), kind = 4;
+        for (size_t k = 0; k < 4; k++)
+            if (kl == vs_strlen(kinds[k]) && !vs_memcmp(buf + at, kinds[k], kl))
+                kind = k;
+        if (kind == 4)
+            return TLOG_E_SYNTAX;
+        at += kl + 1;
+        uint64_t n = 0;
+        size_t digits = 0;
+        while (at < len && buf[at] >= '0' && buf[at] <= '9' && digits < 6) {
+            n = n * 10 + (uint64_t)(buf[at++] - '0');
+            digits++;
+        }
+        if (digits == 0 || (digits > 1 && buf[at - digits] == '0') || n == 0 ||
+            n > POLICY_MAX_ITEM || at >= len || buf[at] != '\n')
+            return TLOG_E_SYNTAX;
+        at++;
+        if (len - at < n + 1 || buf[at + n] != '\n')
+            return TLOG_E_SYNTAX;
+        struct tlog_span item = {buf + at, (size_t)n};
+        at += (size_t)n + 1;
+        struct tlog_span *one = kind == 1 ? &ev->proof : kind == 2 ? &ev->checkpoint
+                                                                   : &ev->consistency;
+        if (kind == 0) {
+            if (ev->nattest == POLICY_MAX_ATTEST)
+                return TLOG_E_RANGE;
+            ev->attest[ev->nattest++] = item;
+        } else {
+            if (one->n)
+                return TLOG_E_SYNTAX; /* twice: which one would count? */
+            *one = item;
+        }
+    }
+    return TLOG_OK;
+}
+
+void policy_evidence_input(const struct policy_evidence *ev, struct policy_input *in)
+{
+    in->attest = ev->attest;
+    in->nattest = ev->nattest;
+    in->proof = ev->proof.n ? ev->proof.p : NULL;
+    in->proof_len = ev->proof.n;
+    in->checkpoint = ev->checkpoint.n ? ev->checkpoint.p : NULL;
+    in->checkpoint_len = ev->checkpoint.n;
+    in->consistency = ev->consistency.n ? ev->consistency.p : NULL;
+    in->consistency_len = ev->consistency.n;
+}

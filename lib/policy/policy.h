@@ -190,4 +190,23 @@ struct policy_claim {
 };
 int policy_claim_parse(const char *text, size_t len, struct policy_claim *cl);
 
+/* ---- the evidence that travels with a capsule (docs/TRUST.md) ----
+ *
+ *   "vectra-evidence/v1\n", then items, each
+ *   KIND SP LENGTH LF <LENGTH bytes> LF
+ * KIND: "attestation" (0..POLICY_MAX_ATTEST of them), "proof",
+ * "checkpoint", "consistency" (at most one each); LENGTH decimal without
+ * leading zeros, 1..POLICY_MAX_ITEM. Nothing after the last item. The
+ * items are not checked here: policy_decide does that. */
+#define POLICY_EVIDENCE_HEADER "vectra-evidence/v1\n"
+#define POLICY_MAX_ITEM 65536u
+struct policy_evidence {
+    struct tlog_span attest[POLICY_MAX_ATTEST];
+    size_t nattest;
+    struct tlog_span proof, checkpoint, consistency; /* n == 0: absent */
+};
+int policy_evidence_parse(const char *buf, size_t len, struct policy_evidence *ev);
+/* Points in->attest, proof, checkpoint and consistency at ev's items. */
+void policy_evidence_input(const struct policy_evidence *ev, struct policy_input *in);
+
 #endif
