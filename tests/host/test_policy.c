@@ -685,3 +685,53 @@ TEST(hostile_bundles_and_attestations_get_a_named_refusal)
     CHECK_EQ(accepted, 0);
     teardown(&F);
 }
+
+TEST(the_evidence_container_carries_the_fixture_and_refuses_damage)
+{
+    struct policy_result r;
+    setup(&F);
+    static char ev[16384];
+    size_t n = (size_t)snprintf(ev, sizeof ev, "vectra-evidence/v1\n");
+    for (int i = 0; i < 3; i++)
+        n += (size_t)snprintf(ev + n, sizeof ev - n, "attestation %zu\n%s\n", strlen(F.att[i]),
+                              F.att[i]);
+    n += (size_t)snprintf(ev + n, sizeof ev - n, "proof %zu\n%s\n", strlen(F.bundle), F.bundle);
+    struct policy_evidence e;
+    CHECK_EQ(policy_evidence_parse(ev, n, &e), TLOG_OK);
+    CHECK_EQ(e.nattest, 3);
+    CHECK_EQ(e.checkpoint.n, 0);
+    policy_evidence_input(&e, &F.in);
+    CHECK(F.in.checkpoint == NULL && F.in.consistency == NULL);
+    CHECK_EQ(decide(&F, &r), POLICY_OK);
+    /* every truncation is refused, or ends at an item boundary and then
+     * lacks what the policy needs */
+    unsigned boundaries = 0;
+    for (size_t cut = 0; cut < n; cut++) {
+        if (policy_evidence_parse(ev, cut, &e) != TLOG_OK)
+            continue;
+        boundaries++;
+        policy_evidence_input(&e, &F.in);
+        CHECK(decide(&F, &r) != POLICY_OK);
+    }
+    CHECK_EQ(boundaries, 4); /* after the header and after each attestation */
+    static const char *const bad[] = {
+        "vectra-evidence/v2\n",
+        "vectra-evidence/v1\nproof 1\nx\nproof 1\ny\n",    /* twice */
+        "vectra-evidence/v1\nproof 01\nx\n",               /* leading zero */
+        "vectra-evidence/v1\nproof 0\n\n",                 /* empty item */
+        "vectra-evidence/v1\nproof 2\nx\n",                /* short */
+        "vectra-evidence/v1\nproof 1\nxy",                 /* no LF after the bytes */
+        "vectra-evidence/v1\nsecret 1\nx\n",               /* unknown kind */
+        "vectra-evidence/v1\nproof 65537\n",               /* too long */
+        "vectra-evidence/v1\nproof 1x\nx\n",
+        "vectra-evidence/v1\nproof\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(policy_evidence_parse(bad[i], strlen(bad[i]), &e) != TLOG_OK);
+    /* 17 attestations */
+    n = (size_t)snprintf(ev, sizeof ev, "vectra-evidence/v1\n");
+    for (int i = 0; i < 17; i++)
+        n += (size_t)snprintf(ev + n, sizeof ev - n, "attestation 1\na\n");
+    CHECK_EQ(policy_evidence_parse(ev, n, &e), TLOG_E_RANGE);
+    teardown(&F);
+}
