@@ -43,8 +43,9 @@
  * Shape: pure logic, no allocation, no libc; SHA-256 and Ed25519 through
  * lib/tlog's struct tlog_crypto. All inputs are untrusted bytes except the
  * policy (already opened by capsule_policy_open) and the state (the
- * caller's own). The decision uses about 5 KiB of stack (one parsed note
- * and proof); scratch for the cosigned message comes from the caller.
+ * caller's own). The decision uses about 14 KiB of stack (a parsed note
+ * and proof, the claim, a consistency proof and the log and witness keys
+ * together); scratch for the cosigned message comes from the caller.
  */
 #ifndef POLICY_POLICY_H
 #define POLICY_POLICY_H
