@@ -126,6 +126,21 @@ struct CertBody {
 struct Policy {
   persons @0 :List(TrustedPerson);
   domains @1 :List(DomainRule);
+
+  # The transparency half of the install policy (docs/TRUST.md). Each entry
+  # is a C2SP verifier key, "name+hhhhhhhh+base64(type || key)". A policy
+  # with none of the three lists is a signature-only policy (the behaviour
+  # before these fields existed): no attestation, proof or checkpoint is
+  # asked for. With any of them, every domain needs its rebuilders and a
+  # witnessed inclusion proof.
+  logs @2 :List(Text);
+  # Note keys (type 0x01) of the logs whose checkpoints are trusted.
+
+  witnesses @3 :List(Text);
+  # Cosignature keys (type 0x04, C2SP tlog-cosignature) of trusted witnesses.
+
+  rebuilders @4 :List(Text);
+  # Note keys (type 0x01) of trusted rebuilders (their attestations).
 }
 
 struct TrustedPerson {
@@ -143,4 +158,11 @@ struct DomainRule {
 
   signers @2 :List(Text);
   # Names of TrustedPersons whose Machines may sign for this domain.
+
+  rebuilders @3 :UInt8 = 3 $Json.name("min_rebuilders");
+  # N: attestations by distinct trusted rebuilders a capsule needs.
+
+  witnesses @4 :UInt8 = 1 $Json.name("min_witnesses");
+  # K: trusted witness cosignatures its log checkpoint needs.
+  # Several rules for one domain: the largest N and K apply.
 }

@@ -44,4 +44,5 @@ ALL += $(B)/sys/random-input.bin
 
 # Capsule images and their keys (init verifies capsules; docs/CAPSULE.md).
 -include sys/capsules.mk
+-include sys/trust.mk
 -include sys/run.mk

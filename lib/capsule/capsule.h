@@ -226,6 +226,21 @@ bool capsule_policy_may_sign(const struct capsule_policy *p, uint16_t domain,
 bool capsule_policy_allows(const struct capsule_policy *p, uint16_t domain,
                            struct capsule_str cap);
 
+/* The transparency half (docs/TRUST.md): verifier-key texts of trusted
+ * logs, witnesses and rebuilders, and per domain N (rebuilders) and K
+ * (witness cosignatures). A policy with no such key is signature-only. */
+#define CAPSULE_MAX_TRUST_KEYS 16u
+#define CAPSULE_MAX_KEY_TEXT 256u
+enum capsule_trust_list { CAPSULE_TRUST_LOGS, CAPSULE_TRUST_WITNESSES, CAPSULE_TRUST_REBUILDERS };
+uint32_t capsule_policy_nkeys(const struct capsule_policy *p, enum capsule_trust_list which);
+struct capsule_str capsule_policy_key(const struct capsule_policy *p,
+                                      enum capsule_trust_list which, uint32_t i);
+bool capsule_policy_transparent(const struct capsule_policy *p);
+/* The largest N and K of the domain's rules (schema defaults 3 and 1; a
+ * domain with no rule gets the defaults, though nothing installs there). */
+void capsule_policy_thresholds(const struct capsule_policy *p, uint16_t domain, unsigned *n,
+                               unsigned *k);
+
 /* ---- checks on strings (exported for the host tools' early errors) ---- */
 
 bool capsule_valid_name(struct capsule_str s);

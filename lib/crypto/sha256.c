@@ -117,6 +117,15 @@ static void compress_x86_64(uint32_t st[8], const uint8_t *p, size_t nblocks)
 typedef uint32_t v4u __attribute__((vector_size(16)));
 typedef uint64_t v2u __attribute__((vector_size(16)));
 typedef uint8_t v16u __attribute__((vector_size(16)));
+/* Lane shuffles with constant indices, in GCC's spelling or clang's (the
+ * fuzzers are built with clang). */
+#if defined(__clang__)
+#define SHUF1(a, ...) __builtin_shufflevector(a, a, __VA_ARGS__)
+#define SHUF2(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUF1(a, ...) __builtin_shuffle(a, (__typeof__(a)){__VA_ARGS__})
+#define SHUF2(a, b, ...) __builtin_shuffle(a, b, (__typeof__(a)){__VA_ARGS__})
+#endif
 
 __attribute__((target("bmi,bmi2,sse4.1"))) static inline v4u s1_pairs(v4u doubled)
 {
@@ -127,24 +136,23 @@ __attribute__((target("bmi,bmi2,sse4.1"))) static inline v4u s1_pairs(v4u double
 __attribute__((target("bmi,bmi2,sse4.1"))) static void schedule_ext(uint32_t wk[64],
                                                                    const uint8_t *p)
 {
-    static const v16u bswap = {3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12};
     v4u x[16];
     _Pragma("GCC unroll 4")
     for (int i = 0; i < 4; i++) {
         v16u raw;
         __builtin_memcpy(&raw, p + 16 * i, 16);
-        x[i] = (v4u)__builtin_shuffle(raw, bswap);
+        x[i] = (v4u)SHUF1(raw, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
     }
     _Pragma("GCC unroll 12")
     for (int i = 4; i < 16; i++) {
-        v4u w15 = __builtin_shuffle(x[i - 4], x[i - 3], (v4u){1, 2, 3, 4});
-        v4u w7 = __builtin_shuffle(x[i - 2], x[i - 1], (v4u){1, 2, 3, 4});
+        v4u w15 = SHUF2(x[i - 4], x[i - 3], 1, 2, 3, 4);
+        v4u w7 = SHUF2(x[i - 2], x[i - 1], 1, 2, 3, 4);
         v4u s0 = (w15 >> 7 | w15 << 25) ^ (w15 >> 18 | w15 << 14) ^ (w15 >> 3);
         v4u sum = x[i - 4] + s0 + w7;
-        v4u lo = s1_pairs(__builtin_shuffle(x[i - 1], (v4u){2, 2, 3, 3}));
-        sum += __builtin_shuffle(lo, (v4u){0}, (v4u){0, 2, 4, 4});
-        v4u hi = s1_pairs(__builtin_shuffle(sum, (v4u){0, 0, 1, 1}));
-        sum += __builtin_shuffle(hi, (v4u){0}, (v4u){4, 4, 0, 2});
+        v4u lo = s1_pairs(SHUF1(x[i - 1], 2, 2, 3, 3));
+        sum += SHUF2(lo, (v4u){0}, 0, 2, 4, 4);
+        v4u hi = s1_pairs(SHUF1(sum, 0, 0, 1, 1));
+        sum += SHUF2(hi, (v4u){0}, 4, 4, 0, 2);
         x[i] = sum;
     }
     _Pragma("GCC unroll 16")

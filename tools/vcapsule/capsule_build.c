@@ -13,6 +13,7 @@
 
 #include "host.h"
 #include "keys.h"
+#include "tlog_host.h"
 
 void vbuf_put(struct vbuf *b, const void *data, size_t len)
 {
@@ -372,12 +373,56 @@ int vc_sign(const uint8_t *cap, size_t len, const uint8_t pk[32], const uint8_t 
  * or would reject only with an exception: every field's type, names and
  * keys of Persons (each once), domains D0-D4, and signers that are
  * Persons of this policy. (Rules for one domain may repeat: they add up.) */
+/* "logs", "witnesses", "rebuilders": C2SP verifier keys of the right type
+ * (docs/TRUST.md), each key once. */
+static int check_trust_keys(const struct json *list, const char *doc, const char *what,
+                            uint8_t type)
+{
+    if (want_strings(list, doc, what) < 0)
+        return -1;
+    unsigned n = 0;
+    for (const struct json *e = list ? list->child : NULL; e; e = e->next, n++) {
+        struct tlog_key k, q;
+        if (n >= CAPSULE_MAX_TRUST_KEYS)
+            return json_err(e, doc, "%s: at most %u keys", what, CAPSULE_MAX_TRUST_KEYS);
+        if (e->len > CAPSULE_MAX_KEY_TEXT ||
+            tlog_vkey_parse(&tlog_host_crypto, e->str, e->len, &k) != TLOG_OK)
+            return json_err(e, doc, "%s: \"%.64s\" is not a verifier key name+hash+base64", what,
+                            e->str);
+        if (k.type != type)
+            return json_err(e, doc, "%s: key \"%s\" has type 0x%02x, not 0x%02x%s", what, k.name,
+                            k.type, type, type == TLOG_SIG_COSIG ? " (vlog keygen --witness)" : "");
+        for (const struct json *f = list->child; f != e; f = f->next)
+            if (tlog_vkey_parse(&tlog_host_crypto, f->str, f->len, &q) == TLOG_OK &&
+                !memcmp(q.pub, k.pub, 32))
+                return json_err(e, doc, "%s: key \"%s\" is listed twice", what, k.name);
+    }
+    return 0;
+}
+
+static int check_threshold(const struct json *v, const char *doc, const char *what)
+{
+    if (!v)
+        return 0;
+    bool ok = v->type == JSON_NUMBER && v->len >= 1 && v->len <= 3 &&
+              (v->len == 1 || v->str[0] != '0');
+    for (size_t i = 0; ok && i < v->len; i++)
+        ok = v->str[i] >= '0' && v->str[i] <= '9';
+    if (!ok || atoi(v->str) > 255)
+        return json_err(v, doc, "%s must be a whole number 0-255", what);
+    return 0;
+}
+
 static int check_policy(const struct json *j, const char *doc)
 {
-    static const char *const top[] = {"persons", "domains", NULL};
+    static const char *const top[] = {"persons", "domains", "logs", "witnesses", "rebuilders", NULL};
     static const char *const person_keys[] = {"name", "key", NULL};
-    static const char *const rule_keys[] = {"domain", "ceiling", "signers", NULL};
+    static const char *const rule_keys[] = {"domain", "ceiling", "signers", "min_rebuilders",
+                                            "min_witnesses", NULL};
     if (check_keys(j, doc, "the policy", top) < 0 ||
+        check_trust_keys(json_get(j, "logs"), doc, "\"logs\"", TLOG_SIG_ED25519) < 0 ||
+        check_trust_keys(json_get(j, "witnesses"), doc, "\"witnesses\"", TLOG_SIG_COSIG) < 0 ||
+        check_trust_keys(json_get(j, "rebuilders"), doc, "\"rebuilders\"", TLOG_SIG_ED25519) < 0 ||
         want_type(json_get(j, "persons"), JSON_ARRAY, doc, "\"persons\"") < 0 ||
         want_type(json_get(j, "domains"), JSON_ARRAY, doc, "\"domains\"") < 0)
         return -1;
@@ -405,7 +450,9 @@ static int check_policy(const struct json *j, const char *doc)
     for (const struct json *r = rules ? rules->child : NULL; r; r = r->next) {
         if (check_keys(r, doc, "a \"domains\" entry", rule_keys) < 0 ||
             want_strings(json_get(r, "ceiling"), doc, "\"ceiling\"") < 0 ||
-            want_strings(json_get(r, "signers"), doc, "\"signers\"") < 0)
+            want_strings(json_get(r, "signers"), doc, "\"signers\"") < 0 ||
+            check_threshold(json_get(r, "min_rebuilders"), doc, "\"min_rebuilders\"") < 0 ||
+            check_threshold(json_get(r, "min_witnesses"), doc, "\"min_witnesses\"") < 0)
             return -1;
         const struct json *dom = json_get(r, "domain"), *signers = json_get(r, "signers");
         int d = dom && dom->type == JSON_STRING ? domain_number(dom->str) : -1;

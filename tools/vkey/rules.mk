@@ -5,10 +5,10 @@
 # through scripts/fetch-deps (sha256-pinned) and becomes a C table in
 # $(B)/gen/bip39_english.c; it is never committed.
 
-VHOST_CFLAGS := $(TOOL_CFLAGS) -Itools/vkey -Itools/vcapsule -Itools/common -DVECTRA_SCHEMA='"$(abspath schema/capsule.capnp)"'
+VHOST_CFLAGS := $(TOOL_CFLAGS) -Itools/vkey -Itools/vcapsule -Itools/common -Itools/vlog -DVECTRA_SCHEMA='"$(abspath schema/capsule.capnp)"'
 VHOST_LIBS   := -lsodium -largon2 -lcrypto
 VHOST_SRCS   := tools/vkey/host.c tools/vkey/bip39.c tools/vkey/slip10.c tools/vkey/keys.c \
-                tools/vcapsule/json.c tools/vcapsule/capsule_build.c
+                tools/vcapsule/json.c tools/vcapsule/capsule_build.c tools/vlog/tlog_host.c
 VHOST_OBJS   := $(VHOST_SRCS:%.c=$(B)/tools/obj/%.o) $(B)/tools/obj/gen/bip39_english.o
 VHOST_LIB    := $(B)/tools/libvhost.a
 

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "host.h"
+#include "policy/policy.h"
 #include "tlog/tlog.h"
 #include "tlog_host.h"
 
@@ -39,6 +40,8 @@ static const char manual[] =
     "    vlog check DIR --key VERIFIERKEY\n"
     "    vlog witness STATEDIR --key WITNESSKEY --log VERIFIERKEY CHECKPOINTFILE\n"
     "                 [--proof CONSISTENCYFILE] [--time UNIX] [-o FILE]\n"
+    "    vlog attest --key KEYFILE --vcid VCID --source SOURCE [-o FILE]\n"
+    "    vlog verify-attest FILE --key VERIFIERKEY\n"
     "    vlog --help\n"
     "\n"
     "DESCRIPTION\n"
@@ -74,6 +77,12 @@ static const char manual[] =
     "                  same origin (kept in STATEDIR); prints the note with\n"
     "                  the cosignature. A split view is refused and both\n"
     "                  checkpoints are printed as evidence.\n"
+    "    attest        Sign a rebuilder attestation (vectra-rebuild/v1, a\n"
+    "                  signed note: docs/TRUST.md) that SOURCE builds to the\n"
+    "                  capsule VCID. tools/vrebuild calls it only when its\n"
+    "                  rebuild matched.\n"
+    "    verify-attest Check an attestation's signature by VERIFIERKEY and\n"
+    "                  print its VCID and source.\n"
     "\n"
     "    VERIFIERKEY and WITNESSKEY: a verifier key string, or a file holding\n"
     "    one (VERIFIERKEY) or a key file written by keygen (WITNESSKEY).\n"
@@ -1003,6 +1012,71 @@ static int cmd_witness(int argc, char **argv)
     return 0;
 }
 
+/* ---- rebuilder attestations (docs/TRUST.md) ---- */
+
+static int cmd_attest(int argc, char **argv)
+{
+    const char *key = NULL, *vcid = NULL, *source = NULL, *out = NULL, *extra = NULL;
+    int force = 0;
+    const struct cli_opt opts[] = {{"--key", NULL, &key, NULL},     {"--vcid", NULL, &vcid, NULL},
+                                   {"--source", NULL, &source, NULL}, {"--out", "-o", &out, NULL},
+                                   {"--force", NULL, NULL, &force},  {0}};
+    cli_parse(argc, argv, 2, opts, &extra, false);
+    if (extra)
+        cli_usage("unexpected operand '%s'", extra);
+    cli_need(key, "--key KEYFILE");
+    cli_need(vcid, "--vcid VCID");
+    cli_need(source, "--source SOURCE");
+    uint8_t v[32];
+    if (!field_ok(vcid, strlen(vcid), 0) || host_unhex(v, 32, vcid) < 0)
+        cli_usage("bad VCID '%s' (64 lower-case hex digits)", vcid);
+    if (out)
+        cli_check_out(out, force);
+    struct signer sg;
+    load_signer(key, &sg);
+    if (sg.key.type != TLOG_SIG_ED25519)
+        fail("%s: a rebuilder signs with a note key (vlog keygen without --witness)", key);
+    char text[512], note[1024], scratch[1];
+    size_t tl = policy_attest_format(text, sizeof text, v, source, strlen(source)), sl;
+    if (!tl)
+        cli_usage("bad SOURCE '%s' (1-255 printable ASCII characters, no spaces)", source);
+    memcpy(note, text, tl);
+    note[tl] = '\n';
+    int e = tlog_sign_line(C, &sg.key, sg.sk, 0, text, tl, scratch, 0, note + tl + 1,
+                           sizeof note - tl - 1, &sl);
+    sodium_memzero(sg.sk, sizeof sg.sk);
+    if (e)
+        fail("signing: %s", tlog_strerror(e));
+    emit(out, note, tl + 1 + sl);
+    return 0;
+}
+
+static int cmd_verify_attest(int argc, char **argv)
+{
+    struct tlog_key k;
+    const char *file = operand_and_vkey(argc, argv, "FILE", &k);
+    uint8_t *buf;
+    size_t len;
+    cli_read(file, MAX_NOTE, &buf, &len);
+    struct tlog_note note;
+    uint8_t v[32];
+    const char *src;
+    size_t sl;
+    int e = tlog_note_parse((const char *)buf, len, &note);
+    if (e)
+        fail("%s: not a signed note: %s", file, tlog_strerror(e));
+    if (policy_attest_parse(note.text, note.text_len, v, &src, &sl))
+        fail("%s: not a vectra-rebuild/v1 attestation", file);
+    e = tlog_note_verify(C, &note, &k, 1, NULL, NULL, NULL, 0);
+    if (e)
+        fail("%s: %s", file, e == TLOG_E_UNKNOWN_KEY ? "not signed by the given rebuilder key"
+                                                     : tlog_strerror(e));
+    char hex[65];
+    host_hex(hex, v, 32);
+    printf("ok: rebuilt by %s\nvcid %s\nsource %.*s\n", k.name, hex, (int)sl, src);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     cli_start("vlog", manual, argc, argv);
@@ -1021,6 +1095,8 @@ int main(int argc, char **argv)
         {"verify-proof", cmd_verify_proof},
         {"check", cmd_check},
         {"witness", cmd_witness},
+        {"attest", cmd_attest},
+        {"verify-attest", cmd_verify_attest},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name))

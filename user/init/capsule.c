@@ -18,6 +18,7 @@
 #include "capsvc.h"
 #include "date/date.h"
 #include "semver/semver.h"
+#include "trust.h"
 
 extern const struct capsule_crypto capsule_crypto_os;   /* user/libsodium */
 
@@ -204,7 +205,10 @@ void capsule_verify_one(struct capsule *c)
         snprintf(c->brief, sizeof c->brief, "%s%s", capsule_reason_name(r), what);
         return;
     }
-    /* verified: the manifest is authentic, the payload matches it */
+    /* verified: the manifest is authentic, the payload matches it; then
+     * the rest of the install policy (policy.c) */
+    if (!trust_check(c, &policy))
+        return;
     c->valid = true;
     c->elf = find_blob(c, capsule_manifest_entry(&c->m), &c->elf_len);
     compile_profile(c);
@@ -240,6 +244,8 @@ void capsule_boot(void)
         }
     if (!have_policy)
         printf("init: no valid policy.bin in the boot image: every capsule is refused\n");
+    else
+        trust_boot(&policy);
     wall_now = rtc_now();
     if (wall_now < 0) {
         printf("init: no wall clock (CMOS): certificates are checked at time 0\n");

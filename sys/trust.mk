@@ -1,0 +1,28 @@
+# sys/trust.mk: the install policy at boot (docs/TRUST.md, "In the OS"):
+# the capsules_trust image, five demo capsules with their evidence modules
+# (NAME.trust beside NAME.vcap) and a Policy that asks for 3 rebuilders
+# and 2 witness cosignatures in D2. sys/trust-image makes the log, the
+# cosigned checkpoints, the attestations and the evidence.
+
+TRUST     := $(CAPS)/trust
+TRUST_CAPS := vouched trust64k fewrebuilt unlogged unwitnessed replayed
+$(foreach c,$(filter-out trust64k,$(TRUST_CAPS)),$(eval $(call demo_capsule,$(c),1.0.0,serve)))
+# exactly 64 KiB (sys/capsules.mk), its checkpoint cosigned by all three
+# witnesses: the bench figures (bench/README.md, "trustbench")
+$(eval $(call capsule64k,trust64k,1.0.0))
+
+$(TRUST)/.made: sys/trust-image $(CAPKEY)/alice.json $(TRUST_CAPS:%=$(CAPS)/%-1.0.0.vcap) \
+                tools/vrebuild/vevidence | $(B)/tools/vlog $(VCAPSULE)
+	@echo "  TRUST   $(TRUST)"
+	$(Q)sys/trust-image $(TRUST) $(B)/tools/vlog $(VCAPSULE) tools/vrebuild/vevidence \
+	    $(CAPKEY)/alice.json $(CAPS)
+	@touch $@
+$(TRUST)/policy.bin $(TRUST_CAPS:%=$(TRUST)/%-1.0.0.trust): $(TRUST)/.made
+	@:
+ALL += $(TRUST)/.made
+
+# No system manifest: init verifies the capsules, says why it refused
+# each, then stops for want of a manifest, which ends the run (the image
+# needs 14 of its 16 modules for the capsules, policy and init already).
+$(eval $(call image,capsules_trust,$(B)/user/init.elf $(TRUST)/policy.bin \
+    $(foreach c,$(TRUST_CAPS),$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))
