@@ -91,6 +91,12 @@ $(eval $(call image,devices,$(devices_MODULES),test quiet))
 $(eval $(call image,run,$(filter-out $(RUN_DIR)/%,$(run_MODULES)),test quiet))
 $(eval $(call image,tour,$(tour_MODULES),test quiet))
 
+# The block benchmark's system (scripts/bench, user/blkbench): the
+# devices system and the benchmark client, on the Linux bench's disk.
+$(eval $(call run_system,blkbench,,sys/devices.json tests/manifests/blkbench.json,\
+    $(DEVICE_MODULES) $(B)/user/blkbench.elf))
+$(eval $(call image,blkbench,$(blkbench_MODULES),test quiet))
+
 # Device grants that must be refused (tests/scenarios/devices_badgrants.scn).
 $(eval $(call run_system,devices-bad,,sys/devices.json tests/manifests/devices-bad.json,$(DEVICE_MODULES)))
 $(eval $(call image,devices-bad,$(devices-bad_MODULES),test quiet))

@@ -1,0 +1,197 @@
+/*
+ * blkbench: Vectra's side of the block figures (scripts/bench, beside
+ * bench/linux/linux-bench.c's): O_DIRECT-like reads through the block
+ * client library (user/rt/blk.c) a Task uses, from the request to its
+ * completion, of the same 64 MiB disk with the same known contents.
+ *
+ *   blk_read4k_random  one 4 KiB read at the same seeded random blocks
+ *   blk_read1m_seq     one 1 MiB read (one request: the driver takes up
+ *                      to 1 MiB), sequential over the disk twice
+ *   blk_irq_to_wake    from the completion's interrupt to the client's
+ *                      return from blk_wait (the driver woken by the
+ *                      MSI, its reply, the client's wake-up)
+ *
+ * Under -icount a halted CPU counts no instructions, but its clock jumps
+ * to the next timer, by an amount that depends on when the host's read
+ * completes. So, as in the Linux guest, the CPU never halts while a read
+ * is out: a priority-0 Task in our address space (the spinner) stores
+ * the TSC and counts its loops (SPIN_INSNS instructions each), and a
+ * sample is the TSC delta less the spinner's instructions. A read the
+ * host finished before the client slept (the spinner never ran) is left
+ * out and counted, as Linux's are. Every read is checked against the
+ * disk's words, so no figure comes from a failed read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blk.h"
+#include "conn.h"
+#include "rt.h"
+
+#define DISK_BYTES (64ull << 20)
+#define BLK_4K 4096u
+#define BLK_1M (1u << 20)
+#define N_4K 2000
+#define N_1M 128
+#define SPIN_INSNS 6
+#define SPIN_STACK_VA 0x6000000000ull
+
+/* Global, not static: only the spinner's assembly writes it, and GCC
+ * would otherwise place a variable it never sees written in .rodata. */
+struct spin {
+    volatile uint64_t tsc, count;
+};
+extern struct spin spin;
+struct spin spin;
+
+/* The spinner's whole program: six instructions a loop, never a call. */
+__attribute__((naked, noreturn)) static void spin_loop(void)
+{
+    __asm__ volatile("lea spin(%rip), %rcx\n"
+                     "1: rdtsc\n\t"
+                     "shl $32, %rdx\n\t"
+                     "or %rdx, %rax\n\t"
+                     "mov %rax, (%rcx)\n\t"
+                     "incq 8(%rcx)\n\t"
+                     "jmp 1b");
+}
+
+static inline uint64_t tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t splitmix64(uint64_t k)
+{
+    uint64_t z = (k + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void check(const uint64_t *buf, uint64_t off, uint64_t len)
+{
+    for (uint64_t j = 0; j < len / 8; j++)
+        if (buf[j] != splitmix64(off / 8 + j))
+            rt_die("blkbench: the read at %llu holds the wrong bytes at +%llu",
+                   (unsigned long long)off, (unsigned long long)j * 8);
+}
+
+/* A Task of priority 0 in our space with a table of its own (it holds
+ * nothing): it runs only when everything else waits. */
+static v_handle spinner;
+
+static void start_spinner(void)
+{
+    v_handle mem = rt_memory();
+    struct v_ret t = v_retype(mem, V_TYPE_TASK, 0, V_SLOT_ANY);
+    struct v_ret tab = v_retype(mem, V_TYPE_CAPTABLE, V_CAPTABLE_MIN_BITS, V_SLOT_ANY);
+    if (t.err || tab.err || rt_map_frames(mem, SPIN_STACK_VA, 1, V_R_READ | V_R_WRITE, 0) ||
+        v_task_config(t.val, tab.val, rt_aspace(), 0, 0, 0).err ||
+        v_task_start(t.val, (uint64_t)spin_loop, SPIN_STACK_VA + 4096, 0).err)
+        rt_die("blkbench: cannot start the spinner");
+    spinner = (v_handle)t.val;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, uint64_t *s, size_t n)
+{
+    qsort(s, n, sizeof *s, cmp_u64);
+    printf("bench %s unit=insn median=%llu p99=%llu min=%llu n=%zu\n", name,
+           (unsigned long long)s[n / 2], (unsigned long long)s[(n * 99 + 99) / 100 - 1],
+           (unsigned long long)s[0], n);
+}
+
+struct figure {
+    uint64_t *insn, *irq;
+    size_t n, fast;
+};
+
+/* One read; false if it finished before the client slept. */
+static bool timed_read(struct blk *b, uint64_t *buf, uint64_t off, uint32_t len,
+                       struct figure *f)
+{
+    uint64_t c0 = spin.count, t0 = tsc();
+    int e = blk_read(b, 0, off / 512, len / 512, 10000000);
+    uint64_t t1 = tsc(), spun = (spin.count - c0) * SPIN_INSNS;
+    if (e != BLK_OK)
+        rt_die("blkbench: read of %u bytes at %llu: %s", len, (unsigned long long)off,
+               blk_strerror(e));
+    check(buf, off, len);
+    if (!spun) {
+        f->fast++;
+        return false;
+    }
+    if (spun > t1 - t0)
+        rt_die("blkbench: the spinner ran longer than the read");
+    f->insn[f->n] = t1 - t0 - spun;
+    f->irq[f->n] = t1 - spin.tsc;
+    f->n++;
+    return true;
+}
+
+int main(void)
+{
+    struct ipc_conn *c;
+    int st;
+    while ((st = rt_conn_get("virtio-blk", true, &c)) != IPC_OK)
+        if (v_signal_wait(1ull << 40, 100000).err != V_ETIMEOUT)
+            rt_die("blkbench: no block device (%d)", st);
+    uint64_t va = rt_va_alloc(BLK_1M);
+    v_handle frame;
+    /* the buffer, the spinner and its stack: from our Reticle (2 MiB, the manifest says) */
+    struct v_ret r = v_retype(rt_memory(), V_TYPE_FRAME, BLK_1M / 4096, V_SLOT_ANY);
+    struct v_ret m = r.err ? r : v_as_map(rt_aspace(), r.val, va, V_R_READ | V_R_WRITE);
+    if (m.err)
+        rt_die("blkbench: no 1 MiB buffer (%s: %s)", r.err ? "retype" : "map",
+               rt_errname(m.err));
+    frame = (v_handle)r.val;
+    struct blk b;
+    if ((st = blk_open(&b, c, frame, 2000000)) != BLK_OK)
+        rt_die("blkbench: %s", blk_strerror(st));
+    if (b.sectors * 512 != DISK_BYTES)
+        rt_die("blkbench: the disk holds %llu bytes, not %llu",
+               (unsigned long long)b.sectors * 512, DISK_BYTES);
+    uint64_t *buf = (uint64_t *)va;
+    static uint64_t s4[N_4K], i4[N_4K], s1[N_1M], i1[N_1M];
+    struct figure f4 = {s4, i4, 0, 0}, f1 = {s1, i1, 0, 0};
+    start_spinner();
+    v_signal_wait(1ull << 40, 20000);       /* let it run once: it must be counting */
+    struct v_taskinfo ti;
+    if (!spin.count && !v_task_info(spinner, (uint64_t)&ti).err)
+        rt_die("blkbench: the spinner does not run: state %u vector %llu at %#llx (%#llx)",
+               ti.state, (unsigned long long)ti.fault.vector, (unsigned long long)ti.fault.ip,
+               (unsigned long long)ti.fault.addr);
+    for (uint64_t i = 0; f4.n < N_4K; i++) {
+        if (i == 10 * N_4K)
+            rt_die("blkbench: %zu of %llu 4 KiB reads finished before the client slept",
+                   f4.fast, (unsigned long long)i);
+        uint64_t blk = splitmix64((1ull << 32) + i) % (DISK_BYTES / BLK_4K);
+        size_t before = f4.n;
+        if (timed_read(&b, buf, blk * BLK_4K, BLK_4K, &f4) && i < N_4K / 10)
+            f4.n = before;          /* warm-up */
+    }
+    for (uint64_t i = 0; f1.n < N_1M; i++) {
+        if (i == 10 * N_1M)
+            rt_die("blkbench: %zu 1 MiB reads finished before the client slept", f1.fast);
+        size_t before = f1.n;
+        if (timed_read(&b, buf, i * BLK_1M % DISK_BYTES, BLK_1M, &f1) && i < N_1M / 16)
+            f1.n = before;
+    }
+    printf("blkbench: left out (finished before the client slept): %zu 4 KiB reads, "
+           "%zu 1 MiB reads\n", f4.fast, f1.fast);
+    report("blk_read4k_random", s4, f4.n);
+    report("blk_irq_to_wake", i4, f4.n);
+    report("blk_read1m_seq", s1, f1.n);
+    printf("blkbench: done\n");
+    for (;;)
+        v_signal_wait(0, V_TIMEOUT_NEVER);
+}
