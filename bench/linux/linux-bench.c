@@ -781,7 +781,11 @@ static void *spin_loop(void *arg)
 	return NULL;
 }
 
-/* Instructions of one read, without the spinner's, and whether it slept. */
+/*
+ * Instructions of one read, without the spinner's; *irq_to_wake is the
+ * instructions from the spinner's last TSC (the interrupt) to pread's
+ * return, or 0 if the spinner did not run (the client never slept).
+ */
 static uint64_t timed_pread(int fd, void *buf, size_t len, uint64_t off, uint64_t *irq_to_wake)
 {
 	uint64_t c0 = spin.count;
@@ -800,11 +804,35 @@ static uint64_t timed_pread(int fd, void *buf, size_t len, uint64_t off, uint64_
 	return net(t0, t1 - spun);
 }
 
+/*
+ * Under TCG the host's read (a thread of QEMU's) races the guest: now and
+ * then it completes before the client has gone to sleep, and the client
+ * finds its request done without an interrupt-driven wake. On any real
+ * disk the client sleeps, and so it will in Vectra's figures, so those
+ * samples are left out of the figures and only counted: a sample is a
+ * request from pread to its return through the completion's interrupt and
+ * the client's wake-up.
+ */
+struct blk_samples {
+	uint64_t *insn, *irq;
+	size_t n, fast;
+};
+
+static void blk_sample(struct blk_samples *b, uint64_t insn, uint64_t irq)
+{
+	if (irq == 0) {
+		b->fast++;
+		return;
+	}
+	b->insn[b->n] = insn;
+	b->irq[b->n++] = irq;
+}
+
 static void bench_blk(void)
 {
-	uint64_t *s4 = samples(N_BLK4K), *s1 = samples(N_BLK1M), *lat = samples(N_BLK4K);
-	uint64_t size = 0, w, irq;
-	size_t nlat = 0, fast = 0;
+	struct blk_samples r4 = {samples(N_BLK4K), samples(N_BLK4K), 0, 0};
+	struct blk_samples r1 = {samples(N_BLK1M), samples(N_BLK1M), 0, 0};
+	uint64_t size = 0, irq;
 	pthread_t th;
 
 	load_modules();
@@ -824,40 +852,41 @@ static void bench_blk(void)
 	if (pthread_create(&th, NULL, spin_loop, NULL) != 0)
 		fail("pthread_create (spinner)");
 
-	for (size_t i = 0; i < N_BLK4K + N_BLK4K / 10; i++) {
+	/* Requests until N samples slept (bounded: a host too fast fails). */
+	for (size_t i = 0; r4.n < N_BLK4K; i++) {
 		uint64_t off = rand_block(i) * BLK_4K;
+		if (i == 10 * N_BLK4K) {
+			errno = 0;
+			fail("%zu of %zu 4 KiB reads completed before the client slept", r4.fast, i);
+		}
 		memset(buf, 0, BLK_4K);
 		uint64_t d = timed_pread(fd, buf, BLK_4K, off, &irq);
 		check_read(buf, off, BLK_4K);
-		if (i < N_BLK4K / 10)
-			continue;
-		s4[i - N_BLK4K / 10] = d;
-		if (irq)
-			lat[nlat++] = irq;
-		else
-			fast++;
+		if (i >= N_BLK4K / 10)
+			blk_sample(&r4, d, irq);
 	}
-	for (size_t i = 0; i < N_BLK1M + N_BLK1M / 16; i++) {
+	for (size_t i = 0; r1.n < N_BLK1M; i++) {
 		uint64_t off = (uint64_t)i * BLK_1M % DISK_BYTES;
+		if (i == 10 * N_BLK1M) {
+			errno = 0;
+			fail("%zu of %zu 1 MiB reads completed before the client slept", r1.fast, i);
+		}
 		buf[0] = buf[BLK_1M / 8 - 1] = 0;
-		uint64_t d = timed_pread(fd, buf, BLK_1M, off, &w);
+		uint64_t d = timed_pread(fd, buf, BLK_1M, off, &irq);
 		check_read(buf, off, BLK_1M);
 		if (i >= N_BLK1M / 16)
-			s1[i - N_BLK1M / 16] = d;
+			blk_sample(&r1, d, irq);
 	}
-	report("blk_read4k_random", s4, N_BLK4K);
-	report("blk_read1m_seq", s1, N_BLK1M);
-	printf("linux-bench: blk: %zu of %d 4 KiB reads completed before the client slept\n", fast,
-	       N_BLK4K);
-	if (nlat == 0) {
-		errno = 0;
-		fail("no 4 KiB read slept: no interrupt-to-wake samples");
-	}
-	report("blk_irq_to_wake", lat, nlat);
+	printf("linux-bench: blk: left out (completed before the client slept): "
+	       "%zu 4 KiB reads, %zu 1 MiB reads\n", r4.fast, r1.fast);
+	report("blk_read4k_random", r4.insn, r4.n);
+	report("blk_irq_to_wake", r4.irq, r4.n);
+	report("blk_read1m_seq", r1.insn, r1.n);
 	close(fd);
-	free(s4);
-	free(s1);
-	free(lat);
+	free(r4.insn);
+	free(r4.irq);
+	free(r1.insn);
+	free(r1.irq);
 	/* the spinner runs until the reboot */
 }
 
