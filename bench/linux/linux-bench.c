@@ -662,6 +662,7 @@ enum {
 	N_BLK4K = 2000,
 	N_BLK1M = 128, /* two passes over the disk */
 	SPIN_INSNS = 6, /* instructions per iteration of spin_loop */
+	THP_BYTES = 2 << 20,
 };
 
 static uint64_t splitmix64(uint64_t k)
@@ -813,6 +814,57 @@ static uint64_t timed_pread(int fd, void *buf, size_t len, uint64_t off, uint64_
  * request from pread to its return through the completion's interrupt and
  * the client's wake-up.
  */
+/* AnonHugePages of this process, in KiB (/proc/self/smaps_rollup). */
+static unsigned long anon_huge_kb(void)
+{
+	char line[256];
+	unsigned long kb = 0;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (!f)
+		fail("/proc/self/smaps_rollup");
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Requests vda has completed so far (/proc/diskstats' "reads completed"). */
+static uint64_t disk_requests(void)
+{
+	char line[512], name[32];
+	unsigned long long reads;
+	uint64_t n = 0;
+	FILE *f = fopen("/proc/diskstats", "r");
+
+	if (!f)
+		fail("/proc/diskstats");
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%*u %*u %31s %llu", name, &reads) == 2 && strcmp(name, "vda") == 0)
+			n = reads;
+	fclose(f);
+	return n;
+}
+
+/* Interrupts the disk has raised so far (/proc/interrupts' virtio0 lines). */
+static uint64_t disk_irqs(void)
+{
+	char line[512];
+	uint64_t total = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		fail("/proc/interrupts");
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "virtio0-req")) {
+			char *end = strchr(line, ':');
+			total += end ? strtoull(end + 1, NULL, 10) : 0;
+		}
+	fclose(f);
+	return total;
+}
+
 struct blk_samples {
 	uint64_t *insn, *irq;
 	size_t n, fast;
@@ -838,6 +890,8 @@ static void bench_blk(void)
 	load_modules();
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, "") != 0)
 		fail("mount devtmpfs on /dev");
+	if (mount("proc", "/proc", "proc", 0, "") != 0)
+		fail("mount proc on /proc");
 	int fd = open("/dev/vda", O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (fd < 0)
 		fail("open /dev/vda (is the disk attached?)");
@@ -845,14 +899,28 @@ static void bench_blk(void)
 		errno = 0;
 		fail("/dev/vda holds %llu bytes, not %d", (unsigned long long)size, DISK_BYTES);
 	}
-	uint64_t *buf = mmap(NULL, BLK_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	/*
+	 * The buffer: 1 MiB at the start of a 2 MiB-aligned transparent huge
+	 * page, so it is physically contiguous and the requests a read makes
+	 * do not depend on which pages the allocator happened to hand out.
+	 */
+	char *area = mmap(NULL, 2 * THP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
 		fail("mmap the read buffer");
-	memset(buf, 0, BLK_1M); /* every page present before the first sample */
+	uint64_t *buf = (uint64_t *)(((uintptr_t)area + THP_BYTES - 1) & ~(uintptr_t)(THP_BYTES - 1));
+	if (madvise(buf, THP_BYTES, MADV_HUGEPAGE) != 0)
+		fail("madvise MADV_HUGEPAGE");
+	memset(buf, 0, THP_BYTES); /* every page present before the first sample */
+	if (anon_huge_kb() < THP_BYTES / 1024) {
+		errno = 0;
+		fail("the read buffer is not a transparent huge page");
+	}
 	if (pthread_create(&th, NULL, spin_loop, NULL) != 0)
 		fail("pthread_create (spinner)");
 
 	/* Requests until N samples slept (bounded: a host too fast fails). */
+	uint64_t irq0 = disk_irqs(), vreq0 = disk_requests();
+	size_t req4 = 0, req1 = 0;
 	for (size_t i = 0; r4.n < N_BLK4K; i++) {
 		uint64_t off = rand_block(i) * BLK_4K;
 		if (i == 10 * N_BLK4K) {
@@ -860,11 +928,13 @@ static void bench_blk(void)
 			fail("%zu of %zu 4 KiB reads completed before the client slept", r4.fast, i);
 		}
 		memset(buf, 0, BLK_4K);
+		req4++;
 		uint64_t d = timed_pread(fd, buf, BLK_4K, off, &irq);
 		check_read(buf, off, BLK_4K);
 		if (i >= N_BLK4K / 10)
 			blk_sample(&r4, d, irq);
 	}
+	uint64_t irq1 = disk_irqs(), vreq1 = disk_requests();
 	for (size_t i = 0; r1.n < N_BLK1M; i++) {
 		uint64_t off = (uint64_t)i * BLK_1M % DISK_BYTES;
 		if (i == 10 * N_BLK1M) {
@@ -872,13 +942,18 @@ static void bench_blk(void)
 			fail("%zu of %zu 1 MiB reads completed before the client slept", r1.fast, i);
 		}
 		buf[0] = buf[BLK_1M / 8 - 1] = 0;
+		req1++;
 		uint64_t d = timed_pread(fd, buf, BLK_1M, off, &irq);
 		check_read(buf, off, BLK_1M);
 		if (i >= N_BLK1M / 16)
 			blk_sample(&r1, d, irq);
 	}
+	uint64_t irq2 = disk_irqs(), vreq2 = disk_requests();
 	printf("linux-bench: blk: left out (completed before the client slept): "
-	       "%zu 4 KiB reads, %zu 1 MiB reads\n", r4.fast, r1.fast);
+	       "%zu 4 KiB reads, %zu 1 MiB reads; per read, disk interrupts: 4 KiB %.2f, 1 MiB %.2f; "
+	       "virtio requests: 4 KiB %.2f, 1 MiB %.2f\n",
+	       r4.fast, r1.fast, (double)(irq1 - irq0) / req4, (double)(irq2 - irq1) / req1,
+	       (double)(vreq1 - vreq0) / req4, (double)(vreq2 - vreq1) / req1);
 	report("blk_read4k_random", r4.insn, r4.n);
 	report("blk_irq_to_wake", r4.irq, r4.n);
 	report("blk_read1m_seq", r1.insn, r1.n);
