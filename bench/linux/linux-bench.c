@@ -662,7 +662,6 @@ enum {
 	N_BLK4K = 2000,
 	N_BLK1M = 128, /* two passes over the disk */
 	SPIN_INSNS = 6, /* instructions per iteration of spin_loop */
-	THP_BYTES = 2 << 20,
 };
 
 static uint64_t splitmix64(uint64_t k)
@@ -814,22 +813,6 @@ static uint64_t timed_pread(int fd, void *buf, size_t len, uint64_t off, uint64_
  * request from pread to its return through the completion's interrupt and
  * the client's wake-up.
  */
-/* AnonHugePages of this process, in KiB (/proc/self/smaps_rollup). */
-static unsigned long anon_huge_kb(void)
-{
-	char line[256];
-	unsigned long kb = 0;
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-
-	if (!f)
-		fail("/proc/self/smaps_rollup");
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* Requests vda has completed so far (/proc/diskstats' "reads completed"). */
 static uint64_t disk_requests(void)
 {
@@ -899,19 +882,10 @@ static void bench_blk(void)
 		errno = 0;
 		fail("/dev/vda holds %llu bytes, not %d", (unsigned long long)size, DISK_BYTES);
 	}
-	/*
-	 * The buffer: 1 MiB at the start of a 2 MiB-aligned transparent huge
-	 * page, so it is physically contiguous and the requests a read makes
-	 * do not depend on which pages the allocator happened to hand out.
-	 */
-	char *area = mmap(NULL, 2 * THP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
+	uint64_t *buf = mmap(NULL, BLK_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
 		fail("mmap the read buffer");
-	uint64_t *buf = (uint64_t *)(((uintptr_t)area + THP_BYTES - 1) & ~(uintptr_t)(THP_BYTES - 1));
-	if (madvise(buf, THP_BYTES, MADV_HUGEPAGE) != 0)
-		fail("madvise MADV_HUGEPAGE");
-	memset(buf, 0, THP_BYTES); /* every page present before the first sample */
-	printf("linux-bench: blk: AnonHugePages %lu kB\n", anon_huge_kb());
+	memset(buf, 0, BLK_1M); /* every page present before the first sample */
 	if (pthread_create(&th, NULL, spin_loop, NULL) != 0)
 		fail("pthread_create (spinner)");
 
