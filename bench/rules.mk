@@ -23,7 +23,7 @@ BENCH_FLAGS ?=
 BENCH_SYSTEM = $(filter $(B)/images/system.img,$(IMAGES))
 
 bench: $(B)/.setup-done
-	@$(MAKE) --no-print-directory $(B)/images/bench.img $(B)/images/capbench.img $(B)/images/capsules_trust.img \
+	@$(MAKE) --no-print-directory $(B)/images/bench.img $(B)/images/capbench.img $(B)/images/capsules_trust.img $(B)/images/blkbench.img \
 	    $(B)/bench/linux-bench $(B)/bench/linux-tiny
 	@mkdir -p $(B)/bench; prompt=; \
 	if [ -z "$(BENCH_SYSTEM)" ]; then \

@@ -20,7 +20,9 @@
  *
  * The program to exec is /bin/linux-tiny, or $LINUX_BENCH_TINY when set. The
  * arguments are ignored: as /init they are the kernel command-line words the
- * kernel did not recognise (nokaslr, say).
+ * kernel did not recognise (nokaslr, say). One exception, run on the host by
+ * scripts/bench-linux: `linux-bench --make-disk PATH` writes the block
+ * benchmark's disk image (disk_word below) and exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,9 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -641,10 +647,302 @@ static void bench_scm_rights(void)
 	free(rtt);
 }
 
-int main(void)
+/* ---- the block device (virtio-blk) -------------------------------------- */
+
+/*
+ * The disk: a raw image of DISK_BYTES whose little-endian 64-bit word at byte
+ * offset 8k is disk_word(k) (splitmix64's output for counter k), so any read
+ * can be checked without a copy of the image. scripts/bench-linux makes it
+ * with --make-disk; Vectra's bench reads the same file.
+ */
+enum {
+	DISK_BYTES = 64 << 20,
+	BLK_4K = 4096,
+	BLK_1M = 1 << 20,
+	N_BLK4K = 2000,
+	N_BLK1M = 128, /* two passes over the disk */
+	SPIN_INSNS = 6, /* instructions per iteration of spin_loop */
+};
+
+static uint64_t splitmix64(uint64_t k)
+{
+	uint64_t z = (k + 1) * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t disk_word(uint64_t k)
+{
+	return splitmix64(k);
+}
+
+/* The block the i-th 4 KiB request reads (warm-up included). */
+static uint64_t rand_block(uint64_t i)
+{
+	return splitmix64(((uint64_t)1 << 32) + i) % (DISK_BYTES / BLK_4K);
+}
+
+static int make_disk(const char *path)
+{
+	static uint64_t chunk[BLK_1M / 8];
+	FILE *f = fopen(path, "wb");
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	for (uint64_t base = 0; base < DISK_BYTES / 8; base += BLK_1M / 8) {
+		for (size_t j = 0; j < BLK_1M / 8; j++)
+			chunk[j] = disk_word(base + j); /* x86-64: stored little-endian */
+		if (fwrite(chunk, 1, sizeof chunk, f) != sizeof chunk) {
+			perror(path);
+			return 1;
+		}
+	}
+	if (fclose(f) != 0) {
+		perror(path);
+		return 1;
+	}
+	return 0;
+}
+
+/* A read of len bytes at byte offset off must hold the disk's words. */
+static void check_read(const uint64_t *buf, uint64_t off, size_t len)
+{
+	for (size_t j = 0; j < len / 8; j++)
+		if (buf[j] != disk_word(off / 8 + j)) {
+			errno = 0;
+			fail("/dev/vda: wrong data at byte %llu (read of %zu at %llu)",
+			     (unsigned long long)(off + 8 * j), len, (unsigned long long)off);
+		}
+}
+
+/*
+ * The modules virtio-blk needs (Debian builds virtio, virtio_pci and
+ * virtio_blk as modules): scripts/bench-linux puts them in /lib/modules with
+ * their load order, dependencies first, in /lib/modules/load (one file name
+ * a line). Loaded with finit_module, as modprobe would.
+ */
+static void load_modules(void)
+{
+	char name[256], path[300];
+	FILE *f = fopen("/lib/modules/load", "r");
+
+	if (!f)
+		fail("/lib/modules/load");
+	while (fgets(name, sizeof name, f)) {
+		name[strcspn(name, "\n")] = 0;
+		if (!name[0])
+			continue;
+		snprintf(path, sizeof path, "/lib/modules/%s", name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("open %s", path);
+		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+			fail("finit_module %s", path);
+		close(fd);
+	}
+	fclose(f);
+}
+
+/*
+ * Under icount, a halted CPU does not count instructions but its TSC is
+ * moved forward to the next timer (sleep=off), by an amount that depends on
+ * when the host's read completes. So while the benchmark waits for the disk,
+ * the CPU never halts: a SCHED_IDLE thread runs spin_loop, which stores the
+ * TSC and counts its iterations (SPIN_INSNS instructions each). A sample is
+ * the TSC delta minus the spinner's instructions in it: the instructions
+ * the CPU executed for the request, whatever the host's latency. The
+ * spinner's last TSC before the client wakes is when the completion's
+ * interrupt arrived.
+ */
+struct spin {
+	volatile uint64_t tsc, count;
+};
+
+static struct spin spin;
+
+static void *spin_loop(void *arg)
+{
+	struct sched_param sp = {0};
+
+	(void)arg;
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
+		fail("sched_setscheduler SCHED_IDLE");
+	__asm__ volatile("1: rdtsc\n\t"
+			 "shl $32, %%rdx\n\t"
+			 "or %%rdx, %%rax\n\t"
+			 "mov %%rax, (%0)\n\t"
+			 "incq 8(%0)\n\t"
+			 "jmp 1b"
+			 : : "r"(&spin) : "rax", "rdx", "memory");
+	return NULL;
+}
+
+/*
+ * Instructions of one read, without the spinner's; *irq_to_wake is the
+ * instructions from the spinner's last TSC (the interrupt) to pread's
+ * return, or 0 if the spinner did not run (the client never slept).
+ */
+static uint64_t timed_pread(int fd, void *buf, size_t len, uint64_t off, uint64_t *irq_to_wake)
+{
+	uint64_t c0 = spin.count;
+	uint64_t t0 = tsc();
+	ssize_t r = pread(fd, buf, len, (off_t)off);
+	uint64_t t1 = tsc();
+	uint64_t spun = (spin.count - c0) * SPIN_INSNS;
+
+	if (r != (ssize_t)len)
+		fail("pread %zu bytes at %llu of /dev/vda returned %zd", len, (unsigned long long)off, r);
+	*irq_to_wake = spun ? t1 - spin.tsc : 0;
+	if (spun > t1 - t0) {
+		errno = 0;
+		fail("the spinner ran longer than the read");
+	}
+	return net(t0, t1 - spun);
+}
+
+/*
+ * Under TCG the host's read (a thread of QEMU's) races the guest: now and
+ * then it completes before the client has gone to sleep, and the client
+ * finds its request done without an interrupt-driven wake. On any real
+ * disk the client sleeps, and so it will in Vectra's figures, so those
+ * samples are left out of the figures and only counted: a sample is a
+ * request from pread to its return through the completion's interrupt and
+ * the client's wake-up.
+ */
+/* Requests vda has completed so far (/proc/diskstats' "reads completed"). */
+static uint64_t disk_requests(void)
+{
+	char line[512], name[32];
+	unsigned long long reads;
+	uint64_t n = 0;
+	FILE *f = fopen("/proc/diskstats", "r");
+
+	if (!f)
+		fail("/proc/diskstats");
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%*u %*u %31s %llu", name, &reads) == 2 && strcmp(name, "vda") == 0)
+			n = reads;
+	fclose(f);
+	return n;
+}
+
+/* Interrupts the disk has raised so far (/proc/interrupts' virtio0 lines). */
+static uint64_t disk_irqs(void)
+{
+	char line[512];
+	uint64_t total = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		fail("/proc/interrupts");
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "virtio0-req")) {
+			char *end = strchr(line, ':');
+			total += end ? strtoull(end + 1, NULL, 10) : 0;
+		}
+	fclose(f);
+	return total;
+}
+
+struct blk_samples {
+	uint64_t *insn, *irq;
+	size_t n, fast;
+};
+
+static void blk_sample(struct blk_samples *b, uint64_t insn, uint64_t irq)
+{
+	if (irq == 0) {
+		b->fast++;
+		return;
+	}
+	b->insn[b->n] = insn;
+	b->irq[b->n++] = irq;
+}
+
+static void bench_blk(void)
+{
+	struct blk_samples r4 = {samples(N_BLK4K), samples(N_BLK4K), 0, 0};
+	struct blk_samples r1 = {samples(N_BLK1M), samples(N_BLK1M), 0, 0};
+	uint64_t size = 0, irq;
+	pthread_t th;
+
+	load_modules();
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, "") != 0)
+		fail("mount devtmpfs on /dev");
+	if (mount("proc", "/proc", "proc", 0, "") != 0)
+		fail("mount proc on /proc");
+	int fd = open("/dev/vda", O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		fail("open /dev/vda (is the disk attached?)");
+	if (ioctl(fd, BLKGETSIZE64, &size) != 0 || size != DISK_BYTES) {
+		errno = 0;
+		fail("/dev/vda holds %llu bytes, not %d", (unsigned long long)size, DISK_BYTES);
+	}
+	uint64_t *buf = mmap(NULL, BLK_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		fail("mmap the read buffer");
+	memset(buf, 0, BLK_1M); /* every page present before the first sample */
+	if (pthread_create(&th, NULL, spin_loop, NULL) != 0)
+		fail("pthread_create (spinner)");
+
+	/* Requests until N samples slept (bounded: a host too fast fails). */
+	uint64_t irq0 = disk_irqs(), vreq0 = disk_requests();
+	size_t req4 = 0, req1 = 0;
+	for (size_t i = 0; r4.n < N_BLK4K; i++) {
+		uint64_t off = rand_block(i) * BLK_4K;
+		if (i == 10 * N_BLK4K) {
+			errno = 0;
+			fail("%zu of %zu 4 KiB reads completed before the client slept", r4.fast, i);
+		}
+		memset(buf, 0, BLK_4K);
+		req4++;
+		uint64_t d = timed_pread(fd, buf, BLK_4K, off, &irq);
+		check_read(buf, off, BLK_4K);
+		if (i >= N_BLK4K / 10)
+			blk_sample(&r4, d, irq);
+	}
+	uint64_t irq1 = disk_irqs(), vreq1 = disk_requests();
+	for (size_t i = 0; r1.n < N_BLK1M; i++) {
+		uint64_t off = (uint64_t)i * BLK_1M % DISK_BYTES;
+		if (i == 10 * N_BLK1M) {
+			errno = 0;
+			fail("%zu of %zu 1 MiB reads completed before the client slept", r1.fast, i);
+		}
+		buf[0] = buf[BLK_1M / 8 - 1] = 0;
+		req1++;
+		uint64_t d = timed_pread(fd, buf, BLK_1M, off, &irq);
+		check_read(buf, off, BLK_1M);
+		if (i >= N_BLK1M / 16)
+			blk_sample(&r1, d, irq);
+	}
+	uint64_t irq2 = disk_irqs(), vreq2 = disk_requests();
+	printf("linux-bench: blk: left out (completed before the client slept): "
+	       "%zu 4 KiB reads, %zu 1 MiB reads; per read, disk interrupts: 4 KiB %.2f, 1 MiB %.2f; "
+	       "virtio requests: 4 KiB %.2f, 1 MiB %.2f\n",
+	       r4.fast, r1.fast, (double)(irq1 - irq0) / req4, (double)(irq2 - irq1) / req1,
+	       (double)(vreq1 - vreq0) / req4, (double)(vreq2 - vreq1) / req1);
+	report("blk_read4k_random", r4.insn, r4.n);
+	report("blk_irq_to_wake", r4.irq, r4.n);
+	report("blk_read1m_seq", r1.insn, r1.n);
+	close(fd);
+	free(r4.insn);
+	free(r4.irq);
+	free(r1.insn);
+	free(r1.irq);
+	/* the spinner runs until the reboot */
+}
+
+int main(int argc, char **argv)
 {
 	/* First thing: instructions from machine reset to here (icount TSC). */
 	boot_tsc = tsc();
+
+	if (argc == 3 && strcmp(argv[1], "--make-disk") == 0)
+		return make_disk(argv[2]);
 
 	if (getenv("LINUX_BENCH_TINY"))
 		tiny_path = getenv("LINUX_BENCH_TINY");
@@ -681,6 +979,8 @@ int main(void)
 	bench_page_fault();
 	bench_sigsegv();
 	bench_scm_rights();
+	if (getpid() == 1)
+		bench_blk(); /* last: its spinner thread keeps running */
 
 	printf("linux-bench: done\n");
 	finish(0);

@@ -7,7 +7,7 @@
  *   blk_read4k_random  one 4 KiB read at the same seeded random blocks
  *   blk_read1m_seq     one 1 MiB read (one request: the driver takes up
  *                      to 1 MiB), sequential over the disk twice
- *   blk_irq_to_wake    from the completion's interrupt to the client's
+ *   blk_irq_to_client_wake from the completion's interrupt to the client's
  *                      return from blk_wait (the driver woken by the
  *                      MSI, its reply, the client's wake-up)
  *
@@ -189,7 +189,7 @@ int main(void)
     printf("blkbench: left out (finished before the client slept): %zu 4 KiB reads, "
            "%zu 1 MiB reads\n", f4.fast, f1.fast);
     report("blk_read4k_random", s4, f4.n);
-    report("blk_irq_to_wake", i4, f4.n);
+    report("blk_irq_to_client_wake", i4, f4.n);
     report("blk_read1m_seq", s1, f1.n);
     printf("blkbench: done\n");
     for (;;)
