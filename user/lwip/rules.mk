@@ -61,3 +61,24 @@ $(LWIP_LIB_HOST): $(LWIP_HOBJS)
 
 ALL += $(LWIP_LIB) $(LWIP_LIB_HOST)
 -include $(B)/user/lwip/port.d $(B)/host/lwip/port.d
+
+# ---- the netstack Task (user/netstack, a program: no rules.mk of its own) ----
+USER_EXTRA_LIBS_netstack := $(LWIP_LIB)
+$(B)/user/netstack/%.o: USER_CFLAGS += $(LWIP_INC)
+$(B)/user/netstack/main.o $(B)/user/netstack/sock.o $(B)/user/netstack/link.o $(B)/user/netstack/sockproto.o: $(LWIP_STAMP) $(B)/gen/schema/socket.capnp.h
+
+# Host builds of the netstack's pure parts, for the tests and the fuzzer.
+NETSTACK_HCFLAGS := $(HOST_CFLAGS) $(LWIP_INC) -I$(B)/gen -Iuser/netstack
+$(B)/host/netstack/%.o: user/netstack/%.c $(LWIP_STAMP) $(B)/gen/schema/socket.capnp.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(HOSTCC) $(NETSTACK_HCFLAGS) -MMD -MP -c $< -o $@
+-include $(wildcard $(B)/host/netstack/*.d)
+
+# tests/host/test_netstack.c: two lwIP stacks (two processes) over the link seam
+$(B)/host/tests/test_netstack.o: HOST_CFLAGS += $(LWIP_INC) -I$(B)/gen -Iuser/netstack
+$(B)/host/tests/test_netstack.o: $(LWIP_STAMP) $(B)/gen/schema/socket.capnp.h
+TEST_DEPS_test_netstack := $(B)/host/netstack/link.o $(B)/host/netstack/sockproto.o $(LWIP_LIB_HOST) $(SCHEMA_LIB_HOST)
+
+FUZZ_SRCS_sockproto = user/netstack/sockproto.c $(wildcard lib/capnp/*.c) $(B)/gen/schema/socket.capnp.c
+FUZZ_DEPS_sockproto = $(B)/gen/schema/socket.capnp.h user/netstack/sockproto.h $(wildcard lib/capnp/*.h)
