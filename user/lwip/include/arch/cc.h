@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 #define LWIP_NO_INTTYPES_H 1
 #define LWIP_NO_CTYPE_H 1
 #ifdef VECTRA_USER
