@@ -14,6 +14,7 @@
 #include "lwip_port.h"
 
 #ifdef VECTRA_USER
+#include "logc.h"
 #include "rt.h"
 static uint32_t real_ms(void) { return (uint32_t)(v_clock().val / 1000); }
 #else
@@ -48,6 +49,7 @@ uint32_t vlwip_rand(void)
 void vlwip_assert(const char *msg, const char *file, int line)
 {
 #ifdef VECTRA_USER
+    rt_log(RT_LOG_FATAL, "lwip: assertion '%s' failed at %s:%d", msg, file, line);
     rt_die("lwip: assertion '%s' failed at %s:%d", msg, file, line);
 #else
     fprintf(stderr, "lwip: assertion '%s' failed at %s:%d\n", msg, file, line);

@@ -54,7 +54,7 @@ $(LWIP_LIB): $(LWIP_UOBJS)
 	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
 	@bad=$$(nm -u $@ | awk 'NF==2 {print $$2}' | sort -u | \
 	  grep -vxF -e "$$(nm --defined-only $@ | awk 'NF==3 {print $$3}')" \
-	  $(foreach f,$(LWIP_LIBC) v_clock rt_die sys_now,-e $(f)) || true); \
+	  $(foreach f,$(LWIP_LIBC) v_clock rt_die rt_log sys_now,-e $(f)) || true); \
 	  [ -z "$$bad" ] || { echo "lwIP needs undefined symbols: $$bad" >&2; rm -f $@; exit 1; }
 $(LWIP_LIB_HOST): $(LWIP_HOBJS)
 	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $^
@@ -82,3 +82,11 @@ TEST_DEPS_test_netstack := $(B)/host/netstack/link.o $(B)/host/netstack/sockprot
 
 FUZZ_SRCS_sockproto = user/netstack/sockproto.c $(wildcard lib/capnp/*.c) $(B)/gen/schema/socket.capnp.c
 FUZZ_DEPS_sockproto = $(B)/gen/schema/socket.capnp.h user/netstack/sockproto.h $(wildcard lib/capnp/*.h)
+
+# The network image (sys/net.json): log, naming, the stack and its in-guest
+# test client (tests/scenarios/net_loopback.scn). A separate image, so the
+# default one does not carry the stack.
+NET_MODULES := $(B)/user/init.elf $(B)/sys/net/system.manifest $(B)/user/logd.elf \
+               $(B)/user/naming.elf $(B)/user/netstack.elf $(B)/user/nettest.elf
+$(eval $(call manifest,net,sys/net.json))
+$(eval $(call image,net,$(NET_MODULES),test quiet))
