@@ -25,6 +25,18 @@
 #include "netstack.h"
 #include "sockproto.h"
 
+/* A small message being built: every request, reply and event here is
+ * a few words. */
+struct built {
+    uint64_t buf[8];
+    struct capnp_builder b;
+};
+static struct capnp_builder *built_init(struct built *x)
+{
+    capnp_builder_init(&x->b, x->buf, sizeof x->buf);
+    return &x->b;
+}
+
 enum sstate { S_FREE, S_NEW, S_CONNECTING, S_CONNECTED, S_LISTENING, S_DONE };
 
 struct sock {
@@ -91,25 +103,23 @@ static bool send_built(struct sock *s, uint16_t kind, uint64_t id, struct capnp_
  * Their Results structs share that layout (one data word, status at 0). */
 static void reply_status(struct sock *s, uint16_t method, uint64_t id, enum NetStatus st)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_connect_Results_set_status(Socket_connect_Results_build_root(&b), st);
-    send_built(s, (uint16_t)(method | IPC_REPLY), id, &b, 0, 0);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_connect_Results_set_status(Socket_connect_Results_build_root(b), st);
+    send_built(s, (uint16_t)(method | IPC_REPLY), id, b, 0, 0);
 }
 
 static bool send_event(struct sock *s, enum Socket_EventKind k, enum NetStatus st, uint32_t addr,
                        uint16_t port, const v_handle *caps, unsigned ncaps)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_Event_B e = Socket_Event_build_root(&b);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_Event_B e = Socket_Event_build_root(b);
     Socket_Event_set_kind(e, k);
     Socket_Event_set_status(e, st);
     Socket_Event_set_peerAddr(e, addr);
     Socket_Event_set_peerPort(e, port);
-    return send_built(s, Socket_kindEvent, 0, &b, caps, ncaps);
+    return send_built(s, Socket_kindEvent, 0, b, caps, ncaps);
 }
 
 /* ---- slots ---- */
@@ -341,13 +351,12 @@ static void do_connect(struct sock *s, const struct sock_req *r)
 
 static void reply_listen(struct sock *s, uint64_t id, enum NetStatus st, uint16_t port)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_listen_Results_B res = Socket_listen_Results_build_root(&b);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_listen_Results_B res = Socket_listen_Results_build_root(b);
     Socket_listen_Results_set_status(res, st);
     Socket_listen_Results_set_port(res, port);
-    send_built(s, Socket_method_listen | IPC_REPLY, id, &b, 0, 0);
+    send_built(s, Socket_method_listen | IPC_REPLY, id, b, 0, 0);
 }
 
 static void do_listen(struct sock *s, const struct sock_req *r)
@@ -579,12 +588,11 @@ void net_request(struct ipc_conn *c, struct ipc_msg *m)
     else
         rt_log(RT_LOG_WARN, "%s: socket refused: %s%s%s", c->peer, sockproto_status_name(st),
                st == NetStatus_badRequest ? ": " : "", st == NetStatus_badRequest ? why : "");
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Net_socket_Results_set_status(Net_socket_Results_build_root(&b), st);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Net_socket_Results_set_status(Net_socket_Results_build_root(b), st);
     size_t len;
-    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    const uint8_t *p = capnp_builder_bytes(b, &len);
     if (ipc_send(c, (uint16_t)(Net_method_socket | IPC_REPLY), m->hdr.id, p, (uint32_t)len, client,
                  ncaps, 0) != IPC_OK)
         for (unsigned i = 0; i < ncaps; i++)

@@ -12,6 +12,18 @@
 
 #include "capnp/capnp.h"
 
+/* A small message being built: every request, reply and event here is
+ * a few words. */
+struct built {
+    uint64_t buf[8];
+    struct capnp_builder b;
+};
+static struct capnp_builder *built_init(struct built *x)
+{
+    capnp_builder_init(&x->b, x->buf, sizeof x->buf);
+    return &x->b;
+}
+
 static int from_ipc(int e)
 {
     return e == IPC_OK ? 0 : e == IPC_CLOSED ? NSOCK_DISCONNECTED
@@ -40,12 +52,11 @@ static int attach(struct nsock *s, v_handle tx, v_handle rx, enum Net_Type type)
 
 int nsock_open(struct net *n, enum Net_Type type, struct nsock *s)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Net_socket_Params_set_type(Net_socket_Params_build_root(&b), type);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Net_socket_Params_set_type(Net_socket_Params_build_root(b), type);
     size_t len;
-    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    const uint8_t *p = capnp_builder_bytes(b, &len);
     static struct ipc_msg rep;
     int e = ipc_call(&n->c, Net_method_socket, p, (uint32_t)len, 0, 0, &rep, 2000000);
     if (e)
@@ -104,44 +115,40 @@ static int request_built(struct nsock *s, uint16_t kind, struct capnp_builder *b
 
 int nsock_connect(struct nsock *s, uint32_t addr, uint16_t port)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_connect_Params_B p = Socket_connect_Params_build_root(&b);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_connect_Params_B p = Socket_connect_Params_build_root(b);
     Socket_connect_Params_set_addr(p, addr);
     Socket_connect_Params_set_port(p, port);
-    return request_built(s, Socket_method_connect, &b);
+    return request_built(s, Socket_method_connect, b);
 }
 
 int nsock_listen(struct nsock *s, uint16_t port, uint8_t backlog)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_listen_Params_B p = Socket_listen_Params_build_root(&b);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_listen_Params_B p = Socket_listen_Params_build_root(b);
     Socket_listen_Params_set_port(p, port);
     Socket_listen_Params_set_backlog(p, backlog);
-    return request_built(s, Socket_method_listen, &b);
+    return request_built(s, Socket_method_listen, b);
 }
 
 int nsock_shutdown(struct nsock *s, enum Socket_How how)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_shutdown_Params_set_how(Socket_shutdown_Params_build_root(&b), how);
-    return request_built(s, Socket_method_shutdown, &b);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_shutdown_Params_set_how(Socket_shutdown_Params_build_root(b), how);
+    return request_built(s, Socket_method_shutdown, b);
 }
 
 int nsock_set_option(struct nsock *s, enum Socket_Option opt, uint32_t value)
 {
-    uint8_t buf[64] __attribute__((aligned(8)));
-    struct capnp_builder b;
-    capnp_builder_init(&b, buf, sizeof buf);
-    Socket_setOption_Params_B p = Socket_setOption_Params_build_root(&b);
+    struct built x;
+    struct capnp_builder *b = built_init(&x);
+    Socket_setOption_Params_B p = Socket_setOption_Params_build_root(b);
     Socket_setOption_Params_set_option(p, opt);
     Socket_setOption_Params_set_value(p, value);
-    return request_built(s, Socket_method_setOption, &b);
+    return request_built(s, Socket_method_setOption, b);
 }
 
 static void on_reply(struct nsock *s, const struct ipc_msg *m)
