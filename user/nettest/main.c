@@ -242,7 +242,7 @@ static int supervisor(uint16_t method, const char *name)
     uint8_t buf[128] __attribute__((aligned(8)));
     struct capnp_builder b;
     capnp_builder_init(&b, buf, sizeof buf);
-    Supervisor_restart_Params_set_name(Supervisor_restart_Params_build_root(&b), name, strlen(name));
+    Supervisor_Named_set_name(Supervisor_Named_build_root(&b), name, strlen(name));
     size_t len;
     const uint8_t *p = capnp_builder_bytes(&b, &len);
     return ipc_call(&init, method, p, (uint32_t)len, 0, 0, &rep, 5000000);
