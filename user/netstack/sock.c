@@ -90,7 +90,16 @@ static bool has_room(struct sock *s)
     return !s->c.closed && ring_reserve(&s->c.out, &slot) == RING_OK;
 }
 
-/* A reply or event of at most 64 bytes, built by fill. */
+/* Room for n capabilities in the event Ring's transfer queue? A client
+ * that releases slots without taking their capabilities fills it; the
+ * runtime's ipc_send would then wait for room, and the stack never waits. */
+static bool caps_room(struct sock *s, unsigned n)
+{
+    struct v_capinfo info;
+    return v_cap_info(s->c.tx, (uint64_t)&info).err == V_OK && info.free >= n;
+}
+
+/* A reply or event: the message b holds, and caps moved along. */
 static bool send_built(struct sock *s, uint16_t kind, uint64_t id, struct capnp_builder *b,
                        const v_handle *caps, unsigned ncaps)
 {
@@ -267,7 +276,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *p, err_t err)
         return ERR_VAL;
     v_handle client[2];
     enum NetStatus st;
-    struct sock *s = has_room(l) ? sock_new(l->owner, Net_Type_tcp, client, &st) : 0;
+    struct sock *s = has_room(l) && caps_room(l, 2) ? sock_new(l->owner, Net_Type_tcp, client, &st) : 0;
     if (!s) {
         tcp_abort(p);
         return ERR_ABRT;
