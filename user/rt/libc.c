@@ -75,6 +75,7 @@ void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
     sort_qsort(base, n, size, cmp);
 }
 int abs(int v) { return v < 0 ? -v : v; }
+int atoi(const char *s) { return (int)sc_strtoll(s, 0, 10, 0); }
 
 /* ---- stdout ---- */
 

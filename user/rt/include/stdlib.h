@@ -13,4 +13,5 @@ void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
 __attribute__((noreturn)) void exit(int status);
 __attribute__((noreturn)) void abort(void);
 int abs(int v);
+int atoi(const char *s);
 #endif
