@@ -644,6 +644,12 @@ static void cmd_uptime(int argc, char **argv)
 static void cmd_call(int argc, char **argv)
 {
     uint64_t method;
+    if (argc < 2) {
+        printf("usage: call <service> [<method> [field=value ...]] | call <service> <number> [text]\n");
+        return;
+    }
+    if (argc == 2 || (!sh_number(argv[2], &method) && argv[2][0] != '-'))
+        return sh_call_schema(argc, argv);   /* by schema (call.c) */
     if (!usage(argc, 2, 3, argv, "<service> <method number> [text]"))
         return;
     if (!sh_number(argv[2], &method) || method >= (IPC_ERROR & 0xff00u)) {
@@ -899,8 +905,9 @@ const struct sh_cmd sh_cmds[] = {
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},
     {"reboot", "", "reset the machine", cmd_halt},
-    {"call", "<service> <method> [text]", "send a service one request (raw bytes) and "
-     "print the answer", cmd_call},
+    {"call", "<service> [<method> [field=value ...]]",
+     "call a method by its schema and print the results (call <service> lists its methods; "
+     "call <service> <number> [text] sends raw bytes)", cmd_call},
     {"exit", "", "leave this shell (init starts a new one)", cmd_exit},
 };
 const unsigned sh_ncmds = sizeof sh_cmds / sizeof sh_cmds[0];
