@@ -3,11 +3,17 @@
  * that may outlive logd (a frame init keeps and hands to every new logd
  * instance; docs/DECISIONS.md "Log records survive a logd restart").
  *
- * Layout (little-endian, as the structs below; docs/LOG.md byte by byte):
- *   header  64 bytes: magic "LOGSTOR1", version, record size, capacity,
- *           next_seq (the commit point: records 1 .. next_seq-1 were
- *           written completely)
- *   records cap x 256 bytes; record seq lives in slot (seq - 1) % cap
+ * Layout (little-endian; docs/DECISIONS.md says why):
+ *   header, 64 bytes:
+ *     0  u64 magic "LOGSTOR1"     8  u32 version (1)   12  u32 record size (256)
+ *    16  u32 capacity (records)  20  u32 0             24  u64 next_seq
+ *    32  32 bytes 0
+ *     next_seq is the commit point: records below it were written whole.
+ *   then capacity records of 256 bytes; record seq is in slot (seq - 1) % cap:
+ *     0  u64 seq (0: never written)   8  u64 arrival ns   16  u64 event ns
+ *    24  u32 FNV-1a-32 of the 256 bytes with this field 0
+ *    28  u8 level   29  u8 source length (< 24)   30  u16 text length (<= 200)
+ *    32  24 bytes source   56  200 bytes text   (unused bytes 0)
  *
  * Invariants: the records held are exactly seq first .. next_seq - 1,
  * each in its slot with that seq and a checksum that matches. An append
