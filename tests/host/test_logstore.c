@@ -47,6 +47,15 @@ static enum ls_state adopt(struct logstore *s)
     return ls_adopt(s, area, AREA, &why);
 }
 
+/* A new store in area with records 1..n. */
+static void fresh(struct logstore *s, uint64_t n)
+{
+    memset(area, 0, sizeof area);
+    CHECK_EQ(adopt(s), LS_FRESH);
+    for (uint64_t i = 1; i <= n; i++)
+        CHECK_EQ(add(s, i), i);
+}
+
 TEST(logstore_fresh_and_adopted)
 {
     struct logstore s;
@@ -68,10 +77,7 @@ TEST(logstore_fresh_and_adopted)
 TEST(logstore_full_ring_and_torn_appends)
 {
     struct logstore s;
-    memset(area, 0, sizeof area);
-    adopt(&s);
-    for (uint64_t i = 1; i <= 100; i++)
-        add(&s, i);
+    fresh(&s, 100);
     CHECK_EQ(ls_count(&s), 40);
     CHECK_EQ(s.first, 61);
     /* A kill at every byte of the next append: the record being written
@@ -109,10 +115,7 @@ TEST(logstore_bad_header_resets)
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         struct logstore s;
-        memset(area, 0, sizeof area);
-        adopt(&s);
-        for (uint64_t i = 1; i <= 5; i++)
-            add(&s, i);
+        fresh(&s, 5);
         memcpy((uint8_t *)area + bad[k].off, &bad[k].val, bad[k].width);
         const char *why;
         CHECK_EQ(ls_adopt(&s, area, AREA, &why), LS_RESET);
@@ -126,10 +129,7 @@ TEST(logstore_bad_header_resets)
 TEST(logstore_damaged_record_keeps_newer)
 {
     struct logstore s;
-    memset(area, 0, sizeof area);
-    adopt(&s);
-    for (uint64_t i = 1; i <= 20; i++)
-        add(&s, i);
+    fresh(&s, 20);
     s.rec[9].text[0] ^= 1;          /* record 10 */
     const char *why;
     CHECK_EQ(ls_adopt(&s, area, AREA, &why), LS_DAMAGED);
@@ -159,10 +159,7 @@ TEST(logstore_random_damage)
     srand(19);
     for (int round = 0; round < 2000; round++) {
         struct logstore s;
-        memset(area, 0, sizeof area);
-        adopt(&s);
-        for (int i = 0, n = rand() % 120; i < n; i++)
-            add(&s, (uint64_t)i + 1);
+        fresh(&s, (uint64_t)(rand() % 120));
         uint8_t *p = (uint8_t *)area;
         if (round % 2) {
             for (size_t i = sizeof(struct ls_header); i < AREA; i++)
