@@ -648,8 +648,10 @@ static void cmd_call(int argc, char **argv)
         printf("usage: call <service> [<method> [field=value ...]] | call <service> <number> [text]\n");
         return;
     }
-    if (argc == 2 || (!sh_number(argv[2], &method) && argv[2][0] != '-'))
-        return sh_call_schema(argc, argv);   /* by schema (call.c) */
+    if (argc == 2 || (!sh_number(argv[2], &method) && argv[2][0] != '-')) {
+        sh_call_schema(argc, argv);   /* a method name: by schema (call.c) */
+        return;
+    }
     if (!usage(argc, 2, 3, argv, "<service> <method number> [text]"))
         return;
     if (!sh_number(argv[2], &method) || method >= (IPC_ERROR & 0xff00u)) {
