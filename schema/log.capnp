@@ -6,7 +6,7 @@
 interface Log {
   append @0 (record :Record) -> (sequence :UInt64);
   # The service fills in `sequence` and `timestamp`; the caller's values
-  # are ignored.
+  # are ignored. `eventTime` is kept if it is not in the future.
 
   query @1 (minLevel :Level, source :Text, after :UInt64, limit :UInt32 = 64)
       -> (records :List(Record), next :UInt64);
@@ -29,6 +29,11 @@ interface Log {
     text @2 :Text;
     sequence @3 :UInt64;
     timestamp @4 :UInt64;
-    # Nanoseconds since boot.
+    # When the service received the record: nanoseconds since boot.
+    eventTime @5 :UInt64;
+    # When what it tells of happened, nanoseconds since boot: given by
+    # the writer for a record written later than its event (init replays
+    # what happened before the log ran); 0 in an append means "now". The
+    # service answers it always set (the arrival time if none was given).
   }
 }

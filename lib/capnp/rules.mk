@@ -48,13 +48,16 @@ $(CAPNP_IO): $(B)/host/capnp/capnp_io.o $(B)/host/capnp/cases.o $(CAPNP_TEST_GEN
 ALL += $(CAPNP_IO) $(CAPNP_IO_FILES)
 
 # Host tests of the generated code and of interop.
-CAPNP_GEN_TESTS := $(B)/host/tests/test_capnp_gen $(B)/host/tests/test_capnp_interop
+CAPNP_GEN_TESTS := $(B)/host/tests/test_capnp_gen $(B)/host/tests/test_capnp_interop \
+                   $(B)/host/tests/test_capnp_reflect
 $(CAPNP_GEN_TESTS:%=%.o): HOST_CFLAGS += $(CAPNP_TEST_CFLAGS)
 $(CAPNP_GEN_TESTS:%=%.o): $(CAPNP_TEST_GEN_H) $(B)/gen/schema/system.capnp.h \
                           $(B)/gen/schema/naming.capnp.h $(B)/gen/schema/log.capnp.h \
-                          $(B)/gen/schema/console.capnp.h
+                          $(B)/gen/schema/console.capnp.h $(B)/gen/schema/supervisor.capnp.h
 TEST_DEPS_test_capnp_gen := $(B)/host/capnp/cases.o $(CAPNP_TEST_GEN_O) $(B)/host/libschema.a
 TEST_LIBS_test_capnp_gen := $(LIB_HOST)
+TEST_DEPS_test_capnp_reflect := $(CAPNP_TEST_GEN_O) $(B)/host/libschema.a
+TEST_LIBS_test_capnp_reflect := $(LIB_HOST)
 TEST_DEPS_test_capnp_interop := $(B)/host/capnp/cases.o $(CAPNP_TEST_GEN_O) $(CAPNP_IO_FILES)
 TEST_LIBS_test_capnp_interop := $(LIB_HOST)
 

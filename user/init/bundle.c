@@ -139,6 +139,21 @@ static bool add_grant(struct items *it, const struct service *s, const struct gr
     return true;
 }
 
+/* logd's record store (user/logd/store.h): one frame init keeps, a copy
+ * of it for each logd instance, so the records outlive the instance. */
+#define LOG_STORE_PAGES 17
+static struct v_ret log_store(void)
+{
+    static v_handle f;
+    if (!f) {
+        struct v_ret r = v_retype(init_memory, V_TYPE_FRAME, LOG_STORE_PAGES, V_SLOT_ANY);
+        if (r.err)
+            return r;
+        f = (v_handle)r.val;
+    }
+    return v_cap_copy(f, V_SLOT_ANY);
+}
+
 int svc_bundle(const struct service *s, const struct rt_bundle_item **items, unsigned *n,
                char *why, size_t whylen)
 {
@@ -148,6 +163,8 @@ int svc_bundle(const struct service *s, const struct rt_bundle_item **items, uns
     it.whylen = whylen;
     char rxname[V_BUNDLE_NAME + 4];
     if (!add_item(&it, "listen", v_cap_copy(s->accept_rx, V_SLOT_ANY)))
+        goto fail;
+    if (!strcmp(s->name, "log") && !add_item(&it, "store", log_store()))
         goto fail;
     int self = (int)(s - svcs);
     for (int j = 0; j < nsvc; j++)

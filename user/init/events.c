@@ -16,19 +16,25 @@
 
 struct event_rec events[MAX_EVENTS];
 uint64_t nevents;
+/* The log's records outlive the log service (user/logd/store.h), so what
+ * it has taken is not sent again: in_log marks the events (of those kept)
+ * it has. Events about the log itself are sent only when init connects
+ * again, as the log they tell of may be gone (a send to it would wait
+ * out its timeout). */
 static bool log_connected;
+static bool in_log[MAX_EVENTS];
 
 uint64_t now_us(void) { return v_clock().val; }
 
 void event_log_use(v_handle tx, v_handle rx)
 {
     log_connected = rt_log_use(tx, rx) == IPC_OK;
-    /* the service stamps records with their arrival, so each says when
-     * it happened */
+    /* each record stamped with its event's time */
     for (uint64_t k = nevents > MAX_EVENTS ? nevents - MAX_EVENTS : 0; k < nevents; k++) {
         const struct event_rec *e = &events[k % MAX_EVENTS];
-        rt_log(RT_LOG_INFO, "%s: %s [event at %llu.%06llu s]", e->service, e->text,
-               (unsigned long long)(e->time / 1000000), (unsigned long long)(e->time % 1000000));
+        if (!in_log[k % MAX_EVENTS])
+            in_log[k % MAX_EVENTS] =
+                rt_log_at(RT_LOG_INFO, e->time * 1000, "%s: %s", e->service, e->text) == 0;
     }
 }
 
@@ -42,8 +48,13 @@ void event(const char *service, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     va_end(ap);
-    if (log_connected && strcmp(service, "log") &&
-        rt_log(strstr(e->text, "fault") || strstr(e->text, "crash") ? RT_LOG_WARN : RT_LOG_INFO,
-               "%s: %s", e->service, e->text) != 0)
-        log_connected = false;
+    in_log[(e->seq - 1) % MAX_EVENTS] = false;
+    if (log_connected && strcmp(service, "log")) {
+        if (rt_log(strstr(e->text, "fault") || strstr(e->text, "crash") ? RT_LOG_WARN
+                                                                       : RT_LOG_INFO,
+                   "%s: %s", e->service, e->text) != 0)
+            log_connected = false;
+        else
+            in_log[(e->seq - 1) % MAX_EVENTS] = true;
+    }
 }

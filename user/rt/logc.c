@@ -30,7 +30,7 @@ int rt_log_use(v_handle tx, v_handle rx)
     return e;
 }
 
-int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap)
+static int vlog_at(enum rt_log_level level, uint64_t event_ns, const char *fmt, va_list ap)
 {
     static struct ipc_msg reply;
     if (state == UNTRIED)
@@ -47,6 +47,7 @@ int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap)
     Log_Record_B r = Log_append_Params_init_record(Log_append_Params_build_root(&b));
     Log_Record_set_level(r, (enum Log_Level)level);
     Log_Record_set_text(r, text, len);
+    Log_Record_set_eventTime(r, event_ns);
     size_t mlen;
     const uint8_t *bytes = capnp_builder_bytes(&b, &mlen);
 
@@ -68,6 +69,20 @@ int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap)
         ipc_detach(&con);
         state = ABSENT;
     }
+    return st;
+}
+
+int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap)
+{
+    return vlog_at(level, 0, fmt, ap);
+}
+
+int rt_log_at(enum rt_log_level level, uint64_t event_ns, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int st = vlog_at(level, event_ns, fmt, ap);
+    va_end(ap);
     return st;
 }
 

@@ -6,8 +6,8 @@
 static struct ipc_msg reply;
 
 /* Log.append: the sequence, 0 for an error reply, -1 if the call failed. */
-static long long append_as(struct ipc_conn *c, int level, const char *claimed_source,
-                           const char *text, size_t len)
+static long long append_full(struct ipc_conn *c, int level, const char *claimed_source,
+                             const char *text, size_t len, uint64_t event)
 {
     uint8_t buf[IPC_PAYLOAD_MAX];
     struct capnp_builder b;
@@ -18,6 +18,7 @@ static long long append_as(struct ipc_conn *c, int level, const char *claimed_so
         Log_Record_set_source(r, claimed_source, strlen(claimed_source));
     Log_Record_set_text(r, text, len);
     Log_Record_set_sequence(r, 999999);   /* ignored by the service */
+    Log_Record_set_eventTime(r, event);
     size_t n;
     const uint8_t *p = capnp_builder_bytes(&b, &n);
     if (capnp_builder_error(&b) || st_call(c, Log_method_append, p, (uint32_t)n, &reply, 2000000))
@@ -30,13 +31,19 @@ static long long append_as(struct ipc_conn *c, int level, const char *claimed_so
     return (long long)Log_append_Results_sequence(Log_append_Results_read_root(&m));
 }
 
+static long long append_as(struct ipc_conn *c, int level, const char *claimed_source,
+                           const char *text, size_t len)
+{
+    return append_full(c, level, claimed_source, text, len, 0);
+}
+
 static long long append(struct ipc_conn *c, int level, const char *text)
 {
     return append_as(c, level, 0, text, strlen(text));
 }
 
 struct qrec {
-    uint64_t seq, ts;
+    uint64_t seq, ts, ev;
     int level;
     char source[32];
     char text[256];
@@ -72,6 +79,7 @@ static int query(struct ipc_conn *c, int min, const char *source, uint64_t after
         Log_Record_R e = Log_Record_RList_get(l, i);
         got[i].seq = Log_Record_sequence(e);
         got[i].ts = Log_Record_timestamp(e);
+        got[i].ev = Log_Record_eventTime(e);
         got[i].level = Log_Record_level(e);
         snprintf(got[i].source, sizeof got[i].source, "%s", Log_Record_source(e).str);
         snprintf(got[i].text, sizeof got[i].text, "%s", Log_Record_text(e).str);
@@ -276,4 +284,96 @@ SCASE(LOG0011, 1, "what if a Task without a log connection calls rt_log? (nothin
 {
     S_EQ(rt_log(RT_LOG_ERROR, "nobody hears this %d", 42), IPC_CLOSED);
     S_EQ(rt_log(RT_LOG_INFO, "%s", "nor this"), IPC_CLOSED);
+}
+
+SCASE(LOG0012, 1, "what if a record claims when its event happened? (kept if past, else the arrival)")
+{
+    CONNECT(c, "log-ev");
+    uint64_t now = v_clock().val * 1000;
+    long long s1 = append_full(&c, Log_Level_info, 0, "earlier", 7, 5000);
+    long long s2 = append_full(&c, Log_Level_info, 0, "future", 6, now + 3600000000000ull);
+    long long s3 = append(&c, Log_Level_info, "now");
+    S_TRUE(s1 > 0 && s2 == s1 + 1 && s3 == s2 + 1);
+    uint64_t next;
+    S_EQ(query(&c, 0, "log-ev", (uint64_t)s1 - 1, 10, &next), 3);
+    S_EQ(got[0].ev, 5000);
+    S_TRUE(got[0].ts >= now);
+    S_EQ(got[1].ev, got[1].ts);         /* a future claim is not believed */
+    S_EQ(got[2].ev, got[2].ts);         /* none given: the arrival */
+    ipc_detach(&c);
+}
+
+/* ---- the store (user/logd/store.h) ---------------------------------------- */
+
+#define STORE_PAGES 17
+#define STORE_VA 0x0000000068000000ull   /* our view of the frame */
+
+/* A second logd, on a store frame of ours; a connection to it in c. Its
+ * accept Ring (the original, in accept) lives until store_logd_end. */
+static v_handle accept;
+
+static int store_logd(v_handle store, struct rt_child *child, struct ipc_conn *c)
+{
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 3 | 6 << 8, V_SLOT_ANY);
+    struct v_ret f = v_cap_copy(store, V_SLOT_ANY);
+    if (r.err || f.err)
+        return -1;
+    struct rt_bundle_item items[] = {{"listen", (v_handle)(r.val >> 32), true},
+                                     {"store", (v_handle)f.val, true}};
+    struct rt_spawn_args a = {
+        .elf = svcs[SVC_LOG].elf, .elf_len = svcs[SVC_LOG].elf_len, .name = "log2",
+        .reticle = T, .memory = 1 << 20, .prio = 10, .table_bits = 8, .items = items,
+        .nitems = 2, .give_memory = true,
+    };
+    v_handle client[2];
+    memset(c, 0, sizeof *c);
+    accept = (v_handle)r.val;
+    if (rt_spawn(&a, child) || ipc_introduce(T, accept, "log-store", client))
+        return -1;
+    return ipc_attach(c, client[0], client[1]);
+}
+
+static int store_logd_end(struct rt_child *child, struct ipc_conn *c)
+{
+    ipc_detach(c);
+    int e = rt_child_destroy(child);
+    v_cap_delete(accept);
+    return e;
+}
+
+SCASE(LOG0013, 1, "what if logd finds its store damaged, or restarts on it? (reset or kept, and said)")
+{
+    struct v_ret f = v_retype(T, V_TYPE_FRAME, STORE_PAGES, V_SLOT_ANY);
+    S_TRUE(!f.err);
+    v_handle store = (v_handle)f.val;
+    S_TRUE(!v_as_map(rt_aspace(), store, STORE_VA, V_R_READ | V_R_WRITE).err);
+    memcpy((void *)STORE_VA, "NOTALOG!", 8);        /* a header that is not one */
+    struct rt_child child;
+    struct ipc_conn c;
+    uint64_t next;
+
+    S_EQ(store_logd(store, &child, &c), 0);
+    S_EQ(query(&c, 0, "", 0, 10, &next), 1);
+    S_STR(got[0].text, "log store damaged (bad magic): reset");
+    S_EQ(got[0].level, Log_Level_warn);
+    S_EQ(append(&c, Log_Level_info, "kept across"), 2);
+    S_EQ(store_logd_end(&child, &c), 0);
+
+    /* a new instance on the same store: the records are still there */
+    S_EQ(store_logd(store, &child, &c), 0);
+    S_EQ(query(&c, 0, "", 0, 10, &next), 3);
+    S_STR(got[1].text, "kept across");
+    S_STR(got[2].text, "log service restarted: kept 2 records of its store");
+    S_EQ(store_logd_end(&child, &c), 0);
+
+    /* record 2's text flipped: only what is newer than it stays */
+    ((uint8_t *)STORE_VA)[64 + 256 + 40] ^= 1;
+    S_EQ(store_logd(store, &child, &c), 0);
+    S_EQ(query(&c, 0, "", 0, 10, &next), 2);
+    S_EQ(got[0].seq, 3);
+    S_STR(got[1].text, "log store damaged (a record out of place or with a wrong checksum): "
+                       "kept only the records after the damage");
+    S_EQ(store_logd_end(&child, &c), 0);
+    v_as_unmap(store);
+    v_cap_delete(store);
 }

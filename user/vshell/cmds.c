@@ -354,12 +354,14 @@ static void cat_text(char *dst, size_t cap, struct capnp_text t)
             dst[i] = '?';   /* an embedded NUL would end the line early */
 }
 
-/* Keep "<head>service: text" (cleaned later, by keep_print). */
-static void keep_record(char line[240], struct capnp_text service, struct capnp_text text)
+/* Keep "<head>service: text<tail>" (cleaned later, by keep_print). */
+static void keep_record(char line[240], struct capnp_text service, struct capnp_text text,
+                        const char *tail)
 {
     cat_text(line, 240, service);
     cat_text(line, 240, (struct capnp_text){": ", 2});
     cat_text(line, 240, text);
+    cat_text(line, 240, (struct capnp_text){tail, (uint32_t)strlen(tail)});
     keep(line);
 }
 
@@ -403,7 +405,7 @@ static int events_page(const char *cmd, uint64_t after, uint64_t *next)
         char line[240];
         snprintf(line, sizeof line, "[%5llu.%03llu] ", (unsigned long long)(t / 1000000),
                  (unsigned long long)(t / 1000 % 1000));
-        keep_record(line, Supervisor_Event_service(e), Supervisor_Event_text(e));
+        keep_record(line, Supervisor_Event_service(e), Supervisor_Event_text(e), "");
     }
     return sh_reply_ok(cmd, &rep) ? (int)n : -1;
 }
@@ -534,14 +536,21 @@ static int log_page(const char *cmd, uint64_t after, uint64_t *next)
         Log_Record_R e = Log_Record_RList_get(l, i);
         if (!log_first)
             log_first = Log_Record_sequence(e);
-        uint64_t ns = Log_Record_timestamp(e);
+        /* stamped with when it happened; one written down later (init's
+         * replay of what came before the log) also says when */
+        uint64_t at = Log_Record_timestamp(e), ns = Log_Record_eventTime(e);
+        ns = ns && ns <= at ? ns : at;
         unsigned lv = Log_Record_level(e);
-        char line[240];
+        char line[240], tail[40] = "";
         snprintf(line, sizeof line, "[%5llu.%06llu] %-5s ",
                  (unsigned long long)(ns / 1000000000), (unsigned long long)(ns / 1000 % 1000000),
                  lv < 6 ? level_names[lv] : "?");
+        if (at - ns >= 1000000)
+            snprintf(tail, sizeof tail, "  (logged at %llu.%06llu)",
+                     (unsigned long long)(at / 1000000000),
+                     (unsigned long long)(at / 1000 % 1000000));
         note_source(Log_Record_source(e));
-        keep_record(line, Log_Record_source(e), Log_Record_text(e));
+        keep_record(line, Log_Record_source(e), Log_Record_text(e), tail);
     }
     return sh_reply_ok(cmd, &rep) ? (int)n : -1;
 }
@@ -635,6 +644,14 @@ static void cmd_uptime(int argc, char **argv)
 static void cmd_call(int argc, char **argv)
 {
     uint64_t method;
+    if (argc < 2) {
+        printf("usage: call <service> [<method> [field=value ...]] | call <service> <number> [text]\n");
+        return;
+    }
+    if (argc == 2 || (!sh_number(argv[2], &method) && argv[2][0] != '-')) {
+        sh_call_schema(argc, argv);   /* a method name: by schema (call.c) */
+        return;
+    }
     if (!usage(argc, 2, 3, argv, "<service> <method number> [text]"))
         return;
     if (!sh_number(argv[2], &method) || method >= (IPC_ERROR & 0xff00u)) {
@@ -896,8 +913,9 @@ const struct sh_cmd sh_cmds[] = {
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},
     {"reboot", "", "reset the machine", cmd_halt},
-    {"call", "<service> <method> [text]", "send a service one request (raw bytes) and "
-     "print the answer", cmd_call},
+    {"call", "<service> [<method> [field=value ...]]",
+     "call a method by its schema and print the results (call <service> lists its methods; "
+     "call <service> <number> [text] sends raw bytes)", cmd_call},
     {"exit", "", "leave this shell (init starts a new one)", cmd_exit},
 };
 const unsigned sh_ncmds = sizeof sh_cmds / sizeof sh_cmds[0];

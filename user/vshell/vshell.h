@@ -61,6 +61,8 @@ bool sh_call_built(const char *cmd, const char *conn, uint16_t method, struct ca
  * calls skipped): an ipc status. */
 int sh_call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
                 struct ipc_msg *reply, uint64_t timeout_us);
+/* `call SERVICE [METHOD [FIELD=VALUE ...]]` by schema (call.c). */
+void sh_call_schema(int argc, char **argv);
 /* After reading a reply: false (and a message) if it was malformed. */
 bool sh_reply_ok(const char *cmd, struct sh_reply *r);
 

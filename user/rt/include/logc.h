@@ -13,6 +13,7 @@
 #define RT_LOGC_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include <vectra/abi.h>
 
@@ -32,6 +33,10 @@ enum rt_log_level {
  * (IPC_CLOSED when the Task has no log connection). */
 int rt_log(enum rt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rt_vlog(enum rt_log_level level, const char *fmt, va_list ap);
+/* A record of an event that happened earlier, at event_ns (nanoseconds
+ * since boot, as v_clock); the service keeps both times. */
+int rt_log_at(enum rt_log_level level, uint64_t event_ns, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Log through this connection (two ends, moved in) instead of the Bundle's
  * "log"; replaces any earlier one. */
 int rt_log_use(v_handle tx, v_handle rx);
