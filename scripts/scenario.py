@@ -16,6 +16,9 @@ A scenario is a small text file in tests/scenarios/, one directive a line:
     qemu:    ARGS        extra QEMU arguments ("@DISK@" is the disk below)
     disk:    BYTES       fresh zeroed disk images for this run: @DISK@, and one
                          for each @DISK@.N named in the qemu arguments
+    diskfile: PATH       @DISK@ starts as a copy of PATH (relative to the build
+                         directory, e.g. store/test.img); @DISK@.N disks are
+                         fresh zeros of PATH's size unless disk: says
     boots:   N           boot up to N times in a row (the same disk): when
                          QEMU exits with steps left, it starts again
 
@@ -41,7 +44,7 @@ def unescape(s):
 def parse(path):
     sc = {"name": os.path.splitext(os.path.basename(path))[0], "steps": [],
           "forbid": [], "timeout": 30.0, "exit": None, "cases": None,
-          "qemu": [], "allow_panic": False, "image": None, "disk": None, "boots": 1}
+          "qemu": [], "allow_panic": False, "image": None, "disk": None, "boots": 1, "diskfile": None}
     with open(path) as f:
         for n, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
@@ -70,6 +73,8 @@ def parse(path):
                 sc["qemu"] += shlex.split(val)
             elif key == "disk":
                 sc["disk"] = int(val)
+            elif key == "diskfile":
+                sc["diskfile"] = val
             elif key == "boots":
                 sc["boots"] = int(val)
             elif key == "allow-panic":
@@ -112,11 +117,18 @@ def run(build, path):
     logdir = os.path.join(build, "test-logs")
     os.makedirs(logdir, exist_ok=True)
     qemu_args = sc["qemu"]
+    if sc["diskfile"] is not None:
+        src = os.path.join(build, sc["diskfile"])
+        if sc["disk"] is None:
+            sc["disk"] = os.path.getsize(src)
     if sc["disk"] is not None:
         disk = os.path.join(logdir, sc["name"] + ".disk")
         for name in {disk} | {disk + m for a in qemu_args for m in re.findall(r"@DISK@(\.\d+)", a)}:
             with open(name, "wb") as f:
                 f.truncate(sc["disk"])
+        if sc["diskfile"] is not None:
+            import shutil
+            shutil.copyfile(src, disk)
         qemu_args = [a.replace("@DISK@", disk) for a in qemu_args]
     cmd = QEMU + image_args(build, sc["image"]) + qemu_args
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -46,3 +46,4 @@ ALL += $(B)/sys/random-input.bin
 -include sys/capsules.mk
 -include sys/trust.mk
 -include sys/run.mk
+-include sys/store.mk

@@ -75,7 +75,7 @@ QEMU_DEVICES = -device intel-iommu -drive file=$(1),if=none,id=disk0,format=raw 
                -device virtio-rng-pci,disable-legacy=on,iommu_platform=on
 QEMU_RUN += $(call QEMU_DEVICES,$(RUN_DISK))
 
-$(eval $(call run_system,run,$(APP_NAMES),sys/devices.json,$(DEVICE_MODULES)))
+$(eval $(call run_system,run,$(APP_NAMES),sys/devices.json sys/store.json,$(DEVICE_MODULES) $(B)/user/store.elf))
 RUN_IMAGE_MODULES := $(run_MODULES)
 
 # For the scenarios: the same system without an APP, and with

@@ -1,0 +1,34 @@
+# sys/store.mk: the store service (user/store, docs/STORE.md) in `make
+# run` and in its scenarios (tests/scenarios/store_*.scn).
+#
+#   build/disk.img        `make run`'s disk: a store made by tools/vimage
+#                         holding demo 1.0.0 and 1.0.1 (1.0.1 active); kept
+#                         between runs, `make reset` makes a fresh one
+#   build/store/test.img  the scenarios' master image (the same content);
+#                         scenario.py copies it per run (`diskfile:`)
+
+VIMAGE := $(B)/tools/vimage
+STORE_CAPS := $(CAPS)/demo-1.0.0.vcap $(CAPS)/demo-1.0.1.vcap
+
+$(B)/store/test.img: $(VIMAGE) $(CAPS)/policy.bin $(STORE_CAPS) sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(Q)$(VIMAGE) make $@ --policy $(CAPS)/policy.bin --size 16384 $(STORE_CAPS) > /dev/null
+ALL += $(B)/store/test.img
+
+# An existing disk.img that holds a store is kept; anything else (the
+# zeros of an older build) becomes a fresh store.
+$(RUN_DISK)-store: $(B)/store/test.img $(RUN_DISK)
+	@if [ ! -e $(RUN_DISK) ] || ! $(VIMAGE) inspect $(RUN_DISK) > /dev/null 2>&1; then \
+	    cp $(B)/store/test.img $(RUN_DISK); echo "  STORE   $(RUN_DISK) (fresh store)"; fi
+	@touch $@
+ALL += $(RUN_DISK)-store
+
+reset: $(B)/store/test.img
+	cp $(B)/store/test.img $(RUN_DISK)
+	@echo "$(RUN_DISK): a fresh store (demo 1.0.0, 1.0.1)"
+.PHONY: reset
+
+# The store scenarios' system: the devices and the store service.
+$(eval $(call run_system,store,,sys/devices.json sys/store.json,$(DEVICE_MODULES) $(B)/user/store.elf))
+$(eval $(call image,store,$(store_MODULES),test quiet))
