@@ -32,3 +32,14 @@ reset: $(B)/store/test.img
 # The store scenarios' system: the devices and the store service.
 $(eval $(call run_system,store,,sys/devices.json sys/store.json,$(DEVICE_MODULES) $(B)/user/store.elf))
 $(eval $(call image,store,$(store_MODULES),test quiet))
+
+# Damaged copies of the test image for tests/scenarios/store_corrupt_*.scn
+# (scripts/store-flip): demo 1.0.1's blob, the newest root's catalog, the
+# newest superblock, and both superblocks.
+STORE_FLIPS := blob:blob:demo:1.0.1 catalog:catalog sb1:sb:1 both:both
+define store_flip
+$(B)/store/flip-$(1).img: $(B)/store/test.img scripts/store-flip
+	$(Q)scripts/store-flip $(VIMAGE) $$< $$@ $(2)
+ALL += $(B)/store/flip-$(1).img
+endef
+$(foreach f,$(STORE_FLIPS),$(eval $(call store_flip,$(firstword $(subst :, ,$(f))),$(patsubst $(firstword $(subst :, ,$(f))):%,%,$(f)))))
