@@ -43,3 +43,13 @@ $(B)/store/flip-$(1).img: $(B)/store/test.img scripts/store-flip
 ALL += $(B)/store/flip-$(1).img
 endef
 $(foreach f,$(STORE_FLIPS),$(eval $(call store_flip,$(firstword $(subst :, ,$(f))),$(patsubst $(firstword $(subst :, ,$(f))):%,%,$(f)))))
+
+# QEMU blkdebug rules for tests/scenarios/store_ioerror.scn: every read of
+# a sector of demo 1.0.0's blob (its second block) fails with EIO, and so
+# does every write.
+$(B)/store/eio-blob.conf: $(B)/store/test.img sys/store.mk
+	$(Q)s=$$($(VIMAGE) inspect $< --json | python3 -c 'import json,sys; i=json.load(sys.stdin); \
+	    f=[c["file"] for c in i["capsules"] if c["ver"]=="1.0.0"][0]; \
+	    print([b["start"] for b in i["blobs"] if b["sha256"]==f][0]*i["block_size"]//512)'); \
+	  printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%s"\n[inject-error]\nevent = "write_aio"\nerrno = "5"\n' $$((s+8)) > $@
+ALL += $(B)/store/eio-blob.conf
