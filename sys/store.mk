@@ -53,3 +53,23 @@ $(B)/store/eio-blob.conf: $(B)/store/test.img sys/store.mk
 	    print([b["start"] for b in i["blobs"] if b["sha256"]==f][0]*i["block_size"]//512)'); \
 	  printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%s"\n[inject-error]\nevent = "write_aio"\nerrno = "5"\n' $$((s+8)) > $@
 ALL += $(B)/store/eio-blob.conf
+
+# The interchange volume (tests/scenarios/store_fat.scn): FAT32 made with
+# dosfstools and mtools, holding a capsule not in the store, a text file
+# and a directory with a long name.
+$(B)/store/fat.img: $(CAPS)/demo-1.2.0.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@ $@.tmp
+	$(Q)mkfs.vfat -F 32 -s 1 -C $@.tmp 40000 > /dev/null
+	$(Q)printf 'Vectra interchange volume\n' > $@.txt
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $@.txt ::/README.TXT
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $< ::/demo-1.2.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mmd -i $@.tmp '::/capsules-for-later'
+	$(Q)rm -f $@.txt; mv $@.tmp $@
+ALL += $(B)/store/fat.img
+
+# The FAT scenarios' system: the store system and the FAT service on a
+# second virtio-blk driver instance (the second disk).
+$(eval $(call run_system,storefat,,sys/devices.json sys/store.json sys/fat.json,\
+    $(DEVICE_MODULES) $(B)/user/store.elf $(B)/user/fatfs.elf))
+$(eval $(call image,storefat,$(storefat_MODULES),test quiet))

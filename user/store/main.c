@@ -172,7 +172,8 @@ static bool mount(void)
         big = MAX_BLOB;
     unsigned pages = (unsigned)((big + st.dev.block_size + V_PAGE_SIZE - 1) / V_PAGE_SIZE);
     uint64_t bva = rt_va_alloc((uint64_t)pages * V_PAGE_SIZE);
-    if (rt_map_frames(0, bva, pages, V_R_READ | V_R_WRITE, 0)) {
+    struct v_ret br = v_retype(rt_memory(), V_TYPE_FRAME, pages, V_SLOT_ANY);
+    if (br.err || v_as_map(rt_aspace(), (v_handle)br.val, bva, V_R_READ | V_R_WRITE).err) {
         printf("store: no memory for a %llu-byte blob buffer\n", (unsigned long long)big);
         return false;
     }

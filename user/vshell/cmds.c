@@ -891,6 +891,7 @@ static void cmd_capsule(int argc, char **argv)
 void cmd_devices(int argc, char **argv);   /* devices.c */
 void cmd_blk(int argc, char **argv);
 void cmd_store(int argc, char **argv);   /* store.c */
+void cmd_fat(int argc, char **argv);     /* store.c */
 
 const struct sh_cmd sh_cmds[] = {
     {"help", "[command]", "list the commands, or say how to use one", cmd_help},
@@ -912,6 +913,7 @@ const struct sh_cmd sh_cmds[] = {
     {"blk", "<subcommand>", "the disk: info, read SECTOR (hex), write SECTOR TEXT, flush", cmd_blk},
     {"store", "<subcommand>", "the capsule store: status, ls, gens, verify, read HASH, state NAME [TEXT]",
      cmd_store},
+    {"fat", "<subcommand>", "the FAT32 interchange disk (read-only): info, ls [PATH], cat PATH", cmd_fat},
     {"echo", "[words]", "print the words", cmd_echo},
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},

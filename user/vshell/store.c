@@ -276,3 +276,118 @@ void cmd_store(int argc, char **argv)
         return do_state(argv[2], argc == 4 ? argv[3] : 0);
     printf("usage: store %s\n", use);
 }
+
+/* ---- `fat`: the read-only interchange volume (schema/fat.capnp, SYS:svc/fat) ---- */
+
+#include "schema/fat.capnp.h"
+
+void cmd_fat(int argc, char **argv);
+
+static bool fat_call(uint16_t method, struct capnp_builder *b)
+{
+    struct ipc_conn *c = sh_conn_any("fat", "fat");
+    if (!c)
+        return false;
+    size_t len = 0;
+    const uint8_t *p = b ? capnp_builder_bytes(b, &len) : 0;
+    int e = sh_call_raw(c, method, p, len, &rep.m, T_STORE);
+    if (e || ipc_request_open(&rep.msg, &rep.m)) {
+        printf("fat: %s\n", e ? ipc_strerror(e) : "malformed reply");
+        return false;
+    }
+    return true;
+}
+
+static void fat_err(unsigned st, struct capnp_text err, struct capnp_text why)
+{
+    static const char *const n[] = {"ok", "not mounted", "I/O error", "damaged", "not found",
+                                    "bad request", "too big"};
+    printf("fat: %s", st < sizeof n / sizeof n[0] ? n[st] : "?");
+    if (err.len) {
+        printf(": ");
+        sh_clean(err, 0);
+        printf(" (");
+        sh_clean(why, 0);
+        printf(")");
+    }
+    printf("\n");
+}
+
+static void fat_ls(const char *path)
+{
+    for (uint32_t skip = 0;;) {
+        struct capnp_builder b;
+        capnp_builder_init(&b, req, sizeof req);
+        Fat_list_Params_B p = Fat_list_Params_build_root(&b);
+        Fat_list_Params_set_path(p, path, strlen(path));
+        Fat_list_Params_set_skip(p, skip);
+        if (!fat_call(Fat_method_list, &b))
+            return;
+        Fat_list_Results_R r = Fat_list_Results_read_root(&rep.msg);
+        unsigned st = Fat_list_Results_status(r);
+        if (st)
+            return fat_err(st, Fat_list_Results_error(r), Fat_list_Results_why(r));
+        Fat_Entry_RList l = Fat_list_Results_entries(r);
+        for (uint32_t i = 0; i < Fat_Entry_RList_len(l); i++) {
+            Fat_Entry_R e = Fat_Entry_RList_get(l, i);
+            if (Fat_Entry_isDir(e))
+                printf("%10s  ", "<dir>");
+            else
+                printf("%10u  ", Fat_Entry_size(e));
+            sh_clean(Fat_Entry_name(e), 0);
+            printf("\n");
+        }
+        if (!Fat_list_Results_more(r))
+            return;
+        skip += Fat_Entry_RList_len(l);
+    }
+}
+
+/* The whole file: its size, and its text (control bytes as '?') up to 4 KiB. */
+static void fat_cat(const char *path)
+{
+    uint64_t off = 0, size = 0;
+    do {
+        struct capnp_builder b;
+        capnp_builder_init(&b, req, sizeof req);
+        Fat_read_Params_B p = Fat_read_Params_build_root(&b);
+        Fat_read_Params_set_path(p, path, strlen(path));
+        Fat_read_Params_set_offset(p, off);
+        Fat_read_Params_set_n(p, Fat_maxRead);
+        if (!fat_call(Fat_method_read, &b))
+            return;
+        Fat_read_Results_R r = Fat_read_Results_read_root(&rep.msg);
+        unsigned st = Fat_read_Results_status(r);
+        if (st)
+            return fat_err(st, Fat_read_Results_error(r), Fat_read_Results_why(r));
+        size = Fat_read_Results_size(r);
+        struct capnp_data d = Fat_read_Results_bytes(r);
+        if (!d.len)
+            break;
+        sh_clean((struct capnp_text){(const char *)d.ptr, d.len}, 0);
+        off += d.len;
+    } while (off < size && off < 4096);
+    printf("\n(%llu bytes)\n", (unsigned long long)size);
+}
+
+void cmd_fat(int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    if (!strcmp(sub, "info") && argc == 2) {
+        if (!fat_call(Fat_method_info, 0))
+            return;
+        Fat_info_Results_R r = Fat_info_Results_read_root(&rep.msg);
+        unsigned st = Fat_info_Results_status(r);
+        if (st)
+            return fat_err(st, Fat_info_Results_error(r), Fat_info_Results_why(r));
+        printf("FAT32, %u clusters of %u bytes, %u-byte sectors, read-only\n",
+               Fat_info_Results_clusters(r), Fat_info_Results_clusterBytes(r),
+               Fat_info_Results_sectorBytes(r));
+        return;
+    }
+    if (!strcmp(sub, "ls") && argc <= 3)
+        return fat_ls(argc == 3 ? argv[2] : "/");
+    if (!strcmp(sub, "cat") && argc == 3)
+        return fat_cat(argv[2]);
+    printf("usage: fat info | ls [PATH] | cat PATH\n");
+}
