@@ -1132,9 +1132,9 @@ static void bench_console(void)
         if (i >= 3)
             s[i - 3] = net(t0, t1) * 1000 / CONSOLE_CHUNK;
     }
-    v_signal_wait(0, 200000);       /* the last 8 KiB go out */
+    rt_sleep_us(200000);       /* the last 8 KiB go out */
     service_stop(&sv, &cn, 1);
-    v_signal_wait(0, 10000);
+    rt_sleep_us(10000);
     if (only) {
         report("console_write_per_kb", n);
         return;

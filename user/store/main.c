@@ -135,7 +135,7 @@ static bool mount(void)
                 break;
             ipc_detach(&disk_conn);
         }
-        v_signal_wait(0, 100000);
+        rt_sleep_us(100000);
     }
     if (e != BLK_OK) {
         printf("store: no disk: %s\n", blk_strerror(e));

@@ -28,6 +28,13 @@ v_handle rt_cap(const char *name);
 const struct v_bundle *rt_bundle(void);
 const char *rt_errname(int64_t err);
 
+/* Signal bits 56..63 are never handed out by rt_bit_alloc; these have a
+ * fixed meaning in every Task. RT_SIG_SLEEP is raised by nobody, so a
+ * wait on it alone is a sleep (a wait on mask 0 is V_EINVAL at once, not
+ * a sleep). */
+#define RT_SIG_SLEEP 62
+static inline void rt_sleep_us(uint64_t us) { v_signal_wait(1ull << RT_SIG_SLEEP, us); }
+
 /* Map npages fresh zeroed frames at vaddr with rights (V_R_READ|V_R_WRITE..),
  * retyped from reticle (0: the Task's own, "memory" or "reticle0"). The
  * frame handles go to frames[] if given. Returns a V_E* code. */
