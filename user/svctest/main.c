@@ -17,12 +17,12 @@ struct svc svcs[NSVC] = {
 v_handle T, SELF;
 static v_handle SIGF, DEBUG;
 
-#define FAULT_BIT 63
+#define FAULT_BIT RT_SIG_FAULT
 
 void st_sleep_ms(uint64_t ms)
 {
-    v_timer_set(62, ms * 1000);
-    v_signal_wait(1ull << 62, V_TIMEOUT_NEVER);
+    v_timer_set(RT_SIG_TIMER, ms * 1000);
+    v_signal_wait(1ull << RT_SIG_TIMER, V_TIMEOUT_NEVER);
 }
 
 uint64_t st_free(void)
