@@ -19,6 +19,7 @@
 #include "../../tools/vkey/host.h"
 #include "../../tools/vkey/keys.h"
 #include "policy/policy.h"
+#include "policy/sigcache.h"
 #include "tlog_host.h"
 
 #define NOW 1700000000LL
@@ -734,4 +735,113 @@ TEST(the_evidence_container_carries_the_fixture_and_refuses_damage)
         n += (size_t)snprintf(ev + n, sizeof ev - n, "attestation 1\na\n");
     CHECK_EQ(policy_evidence_parse(ev, n, &e), TLOG_E_RANGE);
     teardown(&F);
+}
+
+/* ---- the cache of verified signatures (lib/policy/sigcache.h) ---- */
+
+static struct policy_sigcache SC;
+static unsigned real_verifies;
+
+static bool counting_verify(const uint8_t sig[64], const void *msg, size_t len,
+                            const uint8_t pk[32])
+{
+    real_verifies++;
+    return C->ed25519_verify(sig, msg, len, pk);
+}
+
+static const struct tlog_crypto counting = {NULL, counting_verify, NULL};
+
+static bool cached_verify(const uint8_t sig[64], const void *msg, size_t len,
+                          const uint8_t pk[32])
+{
+    struct tlog_crypto under = counting;
+    under.sha256v = C->sha256v;
+    return policy_sigcache_verify(&SC, &under, sig, msg, len, pk);
+}
+
+static enum policy_reason decide_cached(struct fixture *f, struct policy_result *r)
+{
+    struct tlog_crypto cc = *C;
+    cc.ed25519_verify = cached_verify;
+    return policy_decide(&cc, &f->trust, &f->in, &f->state, r);
+}
+
+TEST(sigcache_verifies_each_statement_once_with_the_same_decision)
+{
+    struct policy_result r1, r2;
+    setup(&F);
+    policy_sigcache_init(&SC);
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r1), POLICY_OK);
+    /* 3 trusted attestations (the untrusted one is not verified: its key
+     * is unknown), the log's signature, 2 cosignatures */
+    CHECK_EQ(real_verifies, 6u);
+    CHECK_EQ(SC.verified, 6u);
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r2), POLICY_OK);
+    CHECK_EQ(real_verifies, 0u);
+    CHECK_EQ(SC.hits, 6u);
+    CHECK_EQ(r2.rebuilders, r1.rebuilders);
+    CHECK_EQ(r2.witnesses, r1.witnesses);
+    CHECK_EQ(r2.log, r1.log);
+    CHECK_MEM(&r2.state, &r1.state, sizeof r1.state);
+    teardown(&F);
+}
+
+TEST(sigcache_never_remembers_a_failure_nor_masks_tampering)
+{
+    struct policy_result r;
+    setup(&F);
+    policy_sigcache_init(&SC);
+    CHECK_EQ(decide_cached(&F, &r), POLICY_OK);
+    /* an attestation altered after its good copy was cached: another
+     * message, so another entry, and the real check refuses it */
+    char *v = strstr(F.att[1], "vcid ") + 5;
+    *v = *v == 'a' ? 'b' : 'a';
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r), POLICY_ATTEST_SIGNATURE);
+    CHECK_EQ(r.index, 1);
+    CHECK_EQ(real_verifies, 1u);
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r), POLICY_ATTEST_SIGNATURE);
+    CHECK_EQ(real_verifies, 1u); /* verified again: failures are not cached */
+    CHECK_EQ(SC.failed, 2u);
+    teardown(&F);
+}
+
+TEST(sigcache_keys_on_key_signature_and_message_and_evicts_the_oldest)
+{
+    struct tlog_crypto under = counting;
+    under.sha256v = C->sha256v;
+    uint8_t pk[32], sk[64], seed[32] = {7}, sig[64], pk2[32], sk2[64], seed2[32] = {8};
+    crypto_sign_seed_keypair(pk, sk, seed);
+    crypto_sign_seed_keypair(pk2, sk2, seed2);
+    char msg[40];
+    policy_sigcache_init(&SC);
+    real_verifies = 0;
+    for (unsigned i = 0; i <= POLICY_SIGCACHE_N; i++) {
+        snprintf(msg, sizeof msg, "statement %u\n", i);
+        crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+        CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+        CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+        /* the same signature under another key, or over a message one
+         * byte shorter, is another triple: verified, and refused */
+        CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk2));
+        CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg) - 1, pk));
+    }
+    CHECK_EQ(real_verifies, 3u * (POLICY_SIGCACHE_N + 1));
+    CHECK_EQ(SC.n, POLICY_SIGCACHE_N);
+    /* statement 0 was evicted by statement 32; statement 1 is still held */
+    real_verifies = 0;
+    snprintf(msg, sizeof msg, "statement 1\n");
+    crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+    CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+    CHECK_EQ(real_verifies, 0u);
+    snprintf(msg, sizeof msg, "statement 0\n");
+    crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+    CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+    CHECK_EQ(real_verifies, 1u);
+    /* one flipped signature bit: refused */
+    sig[5] ^= 4;
+    CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
 }
