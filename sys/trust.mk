@@ -6,18 +6,23 @@
 
 TRUST     := $(CAPS)/trust
 TRUST_CAPS := vouched trust64k fewrebuilt unlogged unwitnessed replayed
+# the second image's (sys/trust-image, "capsules_trust2")
+TRUST2_CAPS := dupattest otherbytes wrongtree splitview
+$(foreach c,$(TRUST2_CAPS),$(eval $(call demo_capsule,$(c),1.0.0,serve)))
 $(foreach c,$(filter-out trust64k,$(TRUST_CAPS)),$(eval $(call demo_capsule,$(c),1.0.0,serve)))
 # exactly 64 KiB (sys/capsules.mk), its checkpoint cosigned by all three
 # witnesses: the bench figures (bench/README.md, "trustbench")
 $(eval $(call capsule64k,trust64k,1.0.0))
 
 $(TRUST)/.made: sys/trust-image $(CAPKEY)/alice.json $(TRUST_CAPS:%=$(CAPS)/%-1.0.0.vcap) \
+                $(TRUST2_CAPS:%=$(CAPS)/%-1.0.0.vcap) \
                 tools/vrebuild/vevidence | $(B)/tools/vlog $(VCAPSULE)
 	@echo "  TRUST   $(TRUST)"
 	$(Q)sys/trust-image $(TRUST) $(B)/tools/vlog $(VCAPSULE) tools/vrebuild/vevidence \
 	    $(CAPKEY)/alice.json $(CAPS)
 	@touch $@
-$(TRUST)/policy.bin $(TRUST_CAPS:%=$(TRUST)/%-1.0.0.trust): $(TRUST)/.made
+$(TRUST)/policy.bin $(TRUST_CAPS:%=$(TRUST)/%-1.0.0.trust) \
+    $(TRUST2_CAPS:%=$(TRUST)/%-1.0.0.trust): $(TRUST)/.made
 	@:
 ALL += $(TRUST)/.made
 
@@ -26,3 +31,17 @@ ALL += $(TRUST)/.made
 # needs 14 of its 16 modules for the capsules, policy and init already).
 $(eval $(call image,capsules_trust,$(B)/user/init.elf $(TRUST)/policy.bin \
     $(foreach c,$(TRUST_CAPS),$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))
+
+# The rules the first image does not break (tests/scenarios/capsules_trust2.scn):
+# vouched first (it sets the memory), then one capsule per rule.
+$(eval $(call image,capsules_trust2,$(B)/user/init.elf $(TRUST)/policy.bin \
+    $(foreach c,vouched $(TRUST2_CAPS),$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))
+
+# `capsule info` in the shell (tests/scenarios/capsules_trust_info.scn): the
+# trust policy, an unsigned system manifest (sys/trust-info.json) running
+# vouched as service "calm", and fewrebuilt refused.
+$(eval $(call manifest,capsules_trust_info,sys/trust-info.json))
+$(eval $(call image,capsules_trust_info,$(B)/user/init.elf $(B)/sys/capsules_trust_info/system.manifest \
+    $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf $(B)/user/naming.elf \
+    $(B)/user/vshell.elf $(TRUST)/policy.bin \
+    $(foreach c,vouched fewrebuilt,$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))

@@ -184,6 +184,37 @@ static void policy_bench(const struct policy_input *in)
     sigs = saved;
 }
 
+/* What `capsule info` shows of an accepted capsule's install policy:
+ * each proof and who vouched for it (docs/TRUST.md, "In the OS"). */
+static void vouchers(struct capsule *c, const struct policy_result *res)
+{
+    char who[120];
+    c->nvouch = 0;
+    if (!transparent) {
+        snprintf(c->vouch[c->nvouch++], sizeof c->vouch[0],
+                 "signature only: the policy asks for no rebuilders, log or witnesses");
+        snprintf(c->vouch[c->nvouch++], sizeof c->vouch[0], "footprint within D%u's ceiling",
+                 c->domain);
+        return;
+    }
+    names(who, sizeof who, trust.rebuilders, trust.nrebuilders, res->rebuilders);
+    snprintf(c->vouch[c->nvouch++], sizeof c->vouch[0], "rebuilt by %s (%u needed)",
+             who[0] ? who : "nobody", trust.n);
+    char root[9] = "?";
+    for (size_t i = 0; i < POLICY_MAX_LOGS; i++)
+        if (res->state.log[i].used && !memcmp(res->state.log[i].log_key, trust.logs[res->log].pub, 32))
+            hex(root, res->state.log[i].root, 4);
+    snprintf(c->vouch[c->nvouch++], sizeof c->vouch[0],
+             "claim %llu of %llu in %s (root %s..): inclusion proof verified",
+             (unsigned long long)res->leaf_index, (unsigned long long)res->size,
+             trust.logs[res->log].name, root);
+    names(who, sizeof who, trust.witnesses, trust.nwitnesses, res->witnesses);
+    snprintf(c->vouch[c->nvouch++], sizeof c->vouch[0], "checkpoint cosigned by %s (%u needed)",
+             who[0] ? who : "nobody", trust.k);
+    snprintf(c->vouch[c->nvouch++], sizeof c->vouch[0], "footprint within D%u's ceiling",
+             c->domain);
+}
+
 bool trust_check(struct capsule *c, const struct capsule_policy *p)
 {
     struct policy_input in = {.verified = CAPSULE_OK, .vcid = c->vcid, .manifest = &c->m,
@@ -220,6 +251,7 @@ bool trust_check(struct capsule *c, const struct capsule_policy *p)
         return refuse(c, policy_reason_name(r), policy_reason_msg(r), what);
     }
     seen = res.state;
+    vouchers(c, &res);
     if (transparent) {
         char reb[120], wit[120];
         names(reb, sizeof reb, trust.rebuilders, trust.nrebuilders, res.rebuilders);
