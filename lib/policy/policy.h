@@ -122,6 +122,20 @@ struct policy_state {
     struct policy_log_state log[POLICY_MAX_LOGS];
 };
 
+/* ---- the remembered checkpoints between boots (docs/TRUST.md) ----
+ *
+ *   "vectra-trust-state/v1\n", then one line per remembered log:
+ *   "log " <64 hex: the log's public key> SP <size, decimal, no leading
+ *   zeros, <= 2^63 - 1> SP <64 hex: the root> "\n"
+ * lower-case hex; at most POLICY_MAX_LOGS lines, no log twice, nothing
+ * else. policy_state_format writes the used slots in slot order and
+ * returns the length, or 0 if cap is too small. */
+#define POLICY_STATE_HEADER "vectra-trust-state/v1\n"
+#define POLICY_STATE_LINE_MAX (4u + 64u + 1u + 19u + 1u + 64u + 1u)
+#define POLICY_STATE_MAX (sizeof POLICY_STATE_HEADER - 1 + POLICY_MAX_LOGS * POLICY_STATE_LINE_MAX)
+size_t policy_state_format(const struct policy_state *s, char *buf, size_t cap);
+int policy_state_parse(const char *buf, size_t len, struct policy_state *s);
+
 /* ---- one decision ---- */
 
 struct policy_input {

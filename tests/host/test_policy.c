@@ -845,3 +845,67 @@ TEST(sigcache_keys_on_key_signature_and_message_and_evicts_the_oldest)
     sig[5] ^= 4;
     CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
 }
+
+/* ---- the remembered checkpoints between boots (policy_state_*) ---- */
+
+TEST(state_round_trips_and_refuses_every_damage)
+{
+    struct policy_state s, t;
+    memset(&s, 0, sizeof s);
+    char buf[POLICY_STATE_MAX];
+    size_t n = policy_state_format(&s, buf, sizeof buf);
+    CHECK_EQ(n, strlen(POLICY_STATE_HEADER));
+    CHECK_EQ(policy_state_parse(buf, n, &t), TLOG_OK);
+    CHECK_MEM(&t, &s, sizeof s);
+    for (unsigned i = 0; i < POLICY_MAX_LOGS; i++) {
+        s.log[i].used = true;
+        memset(s.log[i].log_key, (int)(0x10 + i), 32);
+        memset(s.log[i].root, (int)(0xa0 + i), 32);
+        s.log[i].size = i == 0 ? 0 : i == 1 ? 0x7fffffffffffffffull : 1000u * i;
+    }
+    n = policy_state_format(&s, buf, sizeof buf);
+    CHECK(n > 0 && n <= sizeof buf);
+    CHECK_EQ(policy_state_format(&s, buf, n - 1), 0u); /* too small: nothing */
+    n = policy_state_format(&s, buf, sizeof buf);
+    CHECK_EQ(policy_state_parse(buf, n, &t), TLOG_OK);
+    CHECK_MEM(&t, &s, sizeof s);
+    /* every truncation but the ones at a line's end, and every byte
+     * changed, is refused or parses to another state (never crashes) */
+    for (size_t cut = 0; cut < n; cut++) {
+        int e = policy_state_parse(buf, cut, &t);
+        CHECK(e != TLOG_OK || cut == strlen(POLICY_STATE_HEADER) || buf[cut - 1] == '\n');
+    }
+    unsigned refused = 0;
+    for (size_t i = 0; i < n; i++) {
+        char saved = buf[i];
+        buf[i] = saved == 'f' ? 'g' : saved == '\n' ? ' ' : saved == '9' ? 'x' : (char)(saved ^ 0x20);
+        if (policy_state_parse(buf, n, &t) != TLOG_OK)
+            refused++;
+        else
+            CHECK(memcmp(&t, &s, sizeof s) != 0);
+        buf[i] = saved;
+    }
+    CHECK_EQ(refused, (unsigned)n);
+    static const char *const bad[] = {
+        "vectra-trust-state/v2\n",
+        "vectra-trust-state/v1\nlog 00\n",
+        /* size with a leading zero, over 2^63 - 1, empty */
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 05 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 9223372036854775808 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000  0000000000000000000000000000000000000000000000000000000000000000\n",
+        /* upper-case hex; no final LF; one log twice */
+        "vectra-trust-state/v1\nlog 000000000000000000000000000000000000000000000000000000000000000A 5 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 5 0000000000000000000000000000000000000000000000000000000000000000",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 5 0000000000000000000000000000000000000000000000000000000000000000\n"
+        "log 0000000000000000000000000000000000000000000000000000000000000000 6 0000000000000000000000000000000000000000000000000000000000000000\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(policy_state_parse(bad[i], strlen(bad[i]), &t) != TLOG_OK);
+    /* nine logs: one more than the memory holds */
+    n = policy_state_format(&s, buf, sizeof buf);
+    char big[POLICY_STATE_MAX + POLICY_STATE_LINE_MAX];
+    memcpy(big, buf, n);
+    size_t m = n + (size_t)snprintf(big + n, sizeof big - n,
+        "log %064d 1 %064d\n", 9, 9);
+    CHECK_EQ(policy_state_parse(big, m, &t), TLOG_E_RANGE);
+}
