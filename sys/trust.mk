@@ -7,7 +7,7 @@
 TRUST     := $(CAPS)/trust
 TRUST_CAPS := vouched trust64k fewrebuilt unlogged unwitnessed replayed
 # the second image's (sys/trust-image, "capsules_trust2")
-TRUST2_CAPS := dupattest otherbytes wrongtree splitview
+TRUST2_CAPS := dupattest otherbytes wrongtree splitview newer
 $(foreach c,$(TRUST2_CAPS),$(eval $(call demo_capsule,$(c),1.0.0,serve)))
 $(foreach c,$(filter-out trust64k,$(TRUST_CAPS)),$(eval $(call demo_capsule,$(c),1.0.0,serve)))
 # exactly 64 KiB (sys/capsules.mk), its checkpoint cosigned by all three
@@ -35,7 +35,8 @@ $(eval $(call image,capsules_trust,$(B)/user/init.elf $(TRUST)/policy.bin \
 # The rules the first image does not break (tests/scenarios/capsules_trust2.scn):
 # vouched first (it sets the memory), then one capsule per rule.
 $(eval $(call image,capsules_trust2,$(B)/user/init.elf $(TRUST)/policy.bin \
-    $(foreach c,vouched $(TRUST2_CAPS),$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))
+    $(foreach c,vouched $(filter-out newer,$(TRUST2_CAPS)),$(CAPS)/$(c)-1.0.0.vcap \
+                            $(TRUST)/$(c)-1.0.0.trust),test quiet))
 
 # `capsule info` in the shell (tests/scenarios/capsules_trust_info.scn): the
 # trust policy, an unsigned system manifest (sys/trust-info.json) running
@@ -45,3 +46,24 @@ $(eval $(call image,capsules_trust_info,$(B)/user/init.elf $(B)/sys/capsules_tru
     $(B)/user/serial.elf $(B)/user/logd.elf $(B)/user/timerd.elf $(B)/user/naming.elf \
     $(B)/user/vshell.elf $(TRUST)/policy.bin \
     $(foreach c,vouched fewrebuilt,$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))
+
+# The memory across reboots (tests/scenarios/capsules_trust_store.scn): the
+# store scenarios' system (sys/store.mk) without virtio-rng, unsigned, with
+# the trust policy; service calm runs vouched (size 5); newer (size 9, with
+# the consistency proof from 5) is verified beside it. The first boot
+# remembers size 9 in the store; the second refuses vouched.
+$(CAPS)/trust-store.json: $(CAPS)/store.json sys/trust.mk
+	$(Q)python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); \
+	  d["services"]=[s for s in d["services"] if s["name"] not in ("virtio-rng","demo")] \
+	    + [{"name":"calm","binary":{"capsule":{"name":"vouched"}},"restart":"onFailure", \
+	        "priority":8,"dependencies":["serial"], \
+	        "capabilities":[{"name":"console","type":"service","source":"serial"}]}]; \
+	  [s.__setitem__("capabilities",[c for c in s.get("capabilities",[]) \
+	    if c.get("source") not in ("virtio-rng","demo")]) for s in d["services"]]; \
+	  json.dump(d,open(sys.argv[2],"w"),indent=1)' $< $@
+$(eval $(call manifest,capsules_trust_store,$(CAPS)/trust-store.json))
+$(eval $(call image,capsules_trust_store,$(B)/user/init.elf \
+    $(B)/sys/capsules_trust_store/system.manifest $(B)/user/serial.elf $(B)/user/logd.elf \
+    $(B)/user/timerd.elf $(B)/user/naming.elf $(B)/user/vshell.elf $(B)/user/devmgr.elf \
+    $(B)/user/virtio-blk.elf $(B)/user/store.elf $(TRUST)/policy.bin \
+    $(foreach c,vouched newer,$(CAPS)/$(c)-1.0.0.vcap $(TRUST)/$(c)-1.0.0.trust),test quiet))

@@ -9,11 +9,10 @@
  * domain's trust settings from policy.bin and the checkpoints remembered
  * so far; a refusal is the capsule's reason, as lib/capsule's are.
  *
- * Memory: the newest checkpoint verified per log lives in `seen` for this
- * boot only. Nothing persists it yet (there is no disk service), so a
- * checkpoint older than one seen in an earlier boot is not caught across
- * reboots; within a boot, capsules are checked in module order and each
- * accepted one moves the memory forward.
+ * Memory: the newest checkpoint verified per log lives in `seen`; within
+ * a boot, capsules are checked in module order and each accepted one
+ * moves it forward. Across boots it is the store's state volume
+ * vectra.trust (trust_persisted, below).
  *
  * Bench: with "trustbench" on the kernel command line (bench/README.md),
  * after the first accepted capsule init also times one inclusion proof of
@@ -29,6 +28,7 @@
 #include "crypto/sha256.h"
 #include "policy/policy.h"
 #include "policy/sigcache.h"
+#include "schema/store.capnp.h"
 #include "trust.h"
 
 int crypto_sign_ed25519_verify_detached(const unsigned char *sig, const unsigned char *m,
@@ -62,6 +62,7 @@ static bool os_verify(const uint8_t sig[64], const void *msg, size_t len, const 
 static const struct tlog_crypto tlog_os = {os_sha256v, os_verify, NULL};
 
 static bool transparent, bench, benched;
+static bool malformed_state, again_pass; /* trust_persisted's */
 static struct policy_state seen;
 static struct policy_trust trust;     /* the domain of the capsule at hand */
 static char scratch[4096 + 64];       /* a cosigned checkpoint message */
@@ -74,8 +75,7 @@ void trust_boot(const struct capsule_policy *p)
     bench = strstr(cmd, " trustbench") != NULL;
     transparent = capsule_policy_transparent(p);
     if (transparent)
-        printf("init: install policy: %u logs, %u witnesses, %u rebuilders trusted; "
-               "checkpoints remembered for this boot only\n",
+        printf("init: install policy: %u logs, %u witnesses, %u rebuilders trusted\n",
                capsule_policy_nkeys(p, CAPSULE_TRUST_LOGS),
                capsule_policy_nkeys(p, CAPSULE_TRUST_WITNESSES),
                capsule_policy_nkeys(p, CAPSULE_TRUST_REBUILDERS));
@@ -252,7 +252,7 @@ bool trust_check(struct capsule *c, const struct capsule_policy *p)
     }
     seen = res.state;
     vouchers(c, &res);
-    if (transparent) {
+    if (transparent && !again_pass) {
         char reb[120], wit[120];
         names(reb, sizeof reb, trust.rebuilders, trust.nrebuilders, res.rebuilders);
         names(wit, sizeof wit, trust.witnesses, trust.nwitnesses, res.witnesses);
@@ -269,4 +269,149 @@ bool trust_check(struct capsule *c, const struct capsule_policy *p)
         }
     }
     return true;
+}
+
+/* ---- the memory across boots: the state volume in the store ----
+ *
+ * init verifies the boot image's capsules before any service runs, so the
+ * checkpoints remembered by earlier boots can only be read once the store
+ * service does. Before the capsule services are bound (main.c), init
+ * starts the store and what it depends on (svc_start_early), reads the
+ * state volume TRUST_STATE, decides every verified capsule again in module
+ * order with that memory, refuses those that now fail (an old checkpoint
+ * replayed after a reboot, a split view against an earlier boot's), and
+ * writes the newest memory back, committed before any capsule service
+ * starts. Without a store service, a store on the disk, or an answer, it
+ * says so and the memory is for this boot only.
+ */
+#define TRUST_STATE "vectra.trust"
+#define TRUST_STATE_SCHEMA 1u
+#define T_STORE_US 20000000ull
+
+static struct ipc_conn store;
+static bool store_open;
+
+/* The persisted memory; false (after saying why) when there is none to use. */
+static bool state_read(struct policy_state *out, bool *found)
+{
+    static uint8_t buf[512];
+    static struct ipc_msg r;
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Store_stateRead_Params_set_name(Store_stateRead_Params_build_root(&b), TRUST_STATE,
+                                    sizeof TRUST_STATE - 1);
+    size_t len;
+    const uint8_t *bytes = capnp_builder_bytes(&b, &len);
+    int e = ipc_call(&store, Store_method_stateRead, bytes, (uint32_t)len, 0, 0, &r, T_STORE_US);
+    struct capnp_msg msg;
+    if (e != IPC_OK || ipc_request_open(&msg, &r)) {
+        printf("init: install policy: the store did not answer (%s): checkpoints remembered for "
+               "this boot only\n", e ? ipc_strerror(e) : "malformed reply");
+        return false;
+    }
+    Store_stateRead_Results_R res = Store_stateRead_Results_read_root(&msg);
+    unsigned st = Store_stateRead_Results_status(res);
+    *found = false;
+    memset(out, 0, sizeof *out);
+    if (st == Store_Status_notFound)
+        return true;
+    if (st != Store_Status_ok) {
+        struct capnp_text err = Store_stateRead_Results_error(res);
+        printf("init: install policy: no store to remember checkpoints in (%.*s): remembered for "
+               "this boot only\n", (int)err.len, err.str);
+        return false;
+    }
+    struct capnp_data d = Store_stateRead_Results_bytes(res);
+    if (Store_stateRead_Results_schema(res) != TRUST_STATE_SCHEMA ||
+        policy_state_parse((const char *)d.ptr, d.len, out) != TLOG_OK) {
+        /* the store's checksums hold, so this is not bit rot: refuse to
+         * forget what it says rather than trust every checkpoint anew */
+        memset(out, 0, sizeof *out);
+        *found = malformed_state = true;
+        return true; /* every capsule is refused: see decide_again */
+    }
+    *found = true;
+    return true;
+}
+
+static bool state_write(const struct policy_state *st)
+{
+    static uint8_t buf[POLICY_STATE_MAX + 256];
+    static char text[POLICY_STATE_MAX];
+    static struct ipc_msg r;
+    size_t n = policy_state_format(st, text, sizeof text);
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Store_stateWrite_Params_B p = Store_stateWrite_Params_build_root(&b);
+    Store_stateWrite_Params_set_name(p, TRUST_STATE, sizeof TRUST_STATE - 1);
+    Store_stateWrite_Params_set_schema(p, TRUST_STATE_SCHEMA);
+    Store_stateWrite_Params_set_bytes(p, text, (uint32_t)n);
+    size_t len;
+    const uint8_t *bytes = capnp_builder_bytes(&b, &len);
+    int e = ipc_call(&store, Store_method_stateWrite, bytes, (uint32_t)len, 0, 0, &r, T_STORE_US);
+    struct capnp_msg msg;
+    if (e != IPC_OK || ipc_request_open(&msg, &r) ||
+        Store_stateWrite_Results_status(Store_stateWrite_Results_read_root(&msg)) !=
+            Store_Status_ok) {
+        printf("init: install policy: the store did not keep the checkpoints (%s)\n",
+               e ? ipc_strerror(e) : "refused");
+        return false;
+    }
+    return true;
+}
+
+static bool decide_again(struct capsule *c, const struct capsule_policy *p)
+{
+    if (malformed_state)
+        return refuse(c, "STATE", "the checkpoints remembered in the store are malformed", "");
+    return trust_check(c, p);
+}
+
+void trust_persisted(void)
+{
+    if (!transparent)
+        return;
+    int i = svc_find("store");
+    if (i < 0) {
+        printf("init: install policy: no store service in the manifest: checkpoints remembered "
+               "for this boot only\n");
+        return;
+    }
+    v_handle client[2];
+    if (svc_start_early(i) != 0 ||
+        ipc_introduce(init_memory, svcs[i].accept_tx, "init", client) != IPC_OK) {
+        printf("init: install policy: the store service did not start: checkpoints remembered "
+               "for this boot only\n");
+        return;
+    }
+    if (ipc_attach(&store, client[0], client[1]) != IPC_OK) {
+        v_cap_delete(client[0]);
+        v_cap_delete(client[1]);
+        return;
+    }
+    store_open = true;
+    struct policy_state before;
+    bool found;
+    if (!state_read(&before, &found))
+        return;
+    if (found && !malformed_state) {
+        for (size_t k = 0; k < POLICY_MAX_LOGS; k++)
+            if (before.log[k].used)
+                printf("init: install policy: remembered from an earlier boot: a log at tree size "
+                       "%llu\n", (unsigned long long)before.log[k].size);
+    } else if (!found)
+        printf("init: install policy: no checkpoints remembered in the store yet\n");
+    else
+        printf("init: install policy: the checkpoints remembered in the store are malformed: "
+               "every capsule under the install policy is refused\n");
+    /* the same decisions with that memory; a capsule refused now is
+     * refused before anything of it runs */
+    seen = before;
+    again_pass = true;
+    capsule_trust_again(decide_again);
+    again_pass = false;
+    if (malformed_state)
+        return; /* keep the evidence as it is */
+    if (memcmp(&seen, &before, sizeof seen) && state_write(&seen))
+        printf("init: install policy: checkpoints remembered in the store\n");
 }
