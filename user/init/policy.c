@@ -121,6 +121,17 @@ static void bench_line(const char *name, uint64_t v)
            (unsigned long long)v, (unsigned long long)v, (unsigned long long)v);
 }
 
+/* The keys that may sign a checkpoint: the trusted logs, then witnesses. */
+static size_t checkpoint_keys(struct tlog_key *keys)
+{
+    size_t nk = 0;
+    for (size_t i = 0; i < trust.nlogs; i++)
+        keys[nk++] = trust.logs[i];
+    for (size_t i = 0; i < trust.nwitnesses; i++)
+        keys[nk++] = trust.witnesses[i];
+    return nk;
+}
+
 /* The two figures of the issue's bench beyond the whole policy. The path
  * is synthetic (its hashes are arbitrary), which costs what a real one
  * does: every hash is computed and the root compared at the end. */
@@ -134,11 +145,7 @@ static void trust_bench(const struct policy_input *in)
     bench_line("tlog_inclusion_1m", rdtsc() - t0);
     struct tlog_note note;
     struct tlog_key keys[2 * POLICY_MAX_KEYS];
-    size_t nk = 0;
-    for (size_t i = 0; i < trust.nlogs; i++)
-        keys[nk++] = trust.logs[i];
-    for (size_t i = 0; i < trust.nwitnesses; i++)
-        keys[nk++] = trust.witnesses[i];
+    size_t nk = checkpoint_keys(keys);
     if (!in->checkpoint || tlog_note_parse(in->checkpoint, in->checkpoint_len, &note) != TLOG_OK)
         return;
     t0 = rdtsc();   /* every signature verified: not through the cache */
@@ -165,11 +172,7 @@ static void policy_bench(const struct policy_input *in)
         bench_line("policy_check_64k_cold", t);
     struct tlog_note note;
     struct tlog_key keys[2 * POLICY_MAX_KEYS];
-    size_t nk = 0;
-    for (size_t i = 0; i < trust.nlogs; i++)
-        keys[nk++] = trust.logs[i];
-    for (size_t i = 0; i < trust.nwitnesses; i++)
-        keys[nk++] = trust.witnesses[i];
+    size_t nk = checkpoint_keys(keys);
     policy_sigcache_init(&sigs);
     if (in->checkpoint && tlog_note_parse(in->checkpoint, in->checkpoint_len, &note) == TLOG_OK &&
         tlog_note_verify(&tlog_os, &note, keys, nk, NULL, NULL, scratch, sizeof scratch) ==
