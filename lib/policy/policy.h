@@ -11,7 +11,8 @@
  *   1 SIGNATURE      lib/capsule's verdict (envelope, chain to a trusted
  *                    Person, signature, manifest, domain, blobs) is OK
  *   2 ATTEST_*       every attestation parses; one by a trusted rebuilder
- *                    verifies, names this VCID, and its key signed no
+ *                    verifies, names this VCID (or lists it: a release
+ *                    attestation), and its key signed no
  *                    other attestation here; attestations by keys the
  *                    policy does not trust are ignored
  *   3 REBUILDERS     at least N distinct trusted rebuilders attest
@@ -197,6 +198,22 @@ int policy_attest_parse(const char *text, size_t len, uint8_t vcid[32], const ch
  * fit or the source is malformed. */
 size_t policy_attest_format(char *buf, size_t cap, const uint8_t vcid[32], const char *source,
                             size_t source_len);
+
+/* A release attestation: one signed statement for several capsules built
+ * from one source, so a boot verifies it once (through a cache of
+ * verified signatures) for all of them:
+ *   "vectra-rebuild-set/v1\n", 1..POLICY_ATTEST_SET_MAX lines
+ *   "vcid " 64 lower-case hex "\n" in strictly ascending order, then
+ *   "source " SRC "\n". Nothing else.
+ * A set of one is written in the single form above (one set, one text). */
+#define POLICY_ATTEST_SET_HEADER "vectra-rebuild-set/v1\n"
+#define POLICY_ATTEST_SET_MAX 64u
+size_t policy_attest_set_format(char *buf, size_t cap, const uint8_t (*vcids)[32], size_t n,
+                                const char *source, size_t source_len);
+/* Either form: TLOG_OK with *covers (want is among its VCIDs), the source
+ * and the number of VCIDs; TLOG_E_SYNTAX otherwise. */
+int policy_attest_read(const char *text, size_t len, const uint8_t want[32], bool *covers,
+                       const char **source, size_t *source_len, size_t *nvcid);
 
 /* The claim of docs/TLOG.md, parsed: VCID and spans of its values. */
 struct policy_claim {
