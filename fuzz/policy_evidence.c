@@ -76,6 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct policy_claim cl;
     policy_attest_parse(ebuf, size, v, &src, &sl);
     policy_claim_parse(ebuf, size, &cl);
+    bool covers;
+    size_t nv;
+    if (policy_attest_read(ebuf, size, v, &covers, &src, &sl, &nv) == TLOG_OK &&
+        (nv == 0 || nv > POLICY_ATTEST_SET_MAX || sl == 0 || sl > 255))
+        __builtin_trap();
     /* the remembered checkpoints as the store keeps them: what parses
      * formats back to the same bytes (one state, one encoding) */
     static struct policy_state ps, ps2;

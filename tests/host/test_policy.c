@@ -909,3 +909,113 @@ TEST(state_round_trips_and_refuses_every_damage)
         "log %064d 1 %064d\n", 9, 9);
     CHECK_EQ(policy_state_parse(big, m, &t), TLOG_E_RANGE);
 }
+
+/* ---- release attestations (vectra-rebuild-set/v1) ---- */
+
+/* Attestations by the three trusted rebuilders of one set of VCIDs. */
+static void attest_set(struct fixture *f, const uint8_t (*v)[32], size_t n)
+{
+    char text[8192];
+    for (int i = 0; i < 3; i++) {
+        size_t l = policy_attest_set_format(text, sizeof text, v, n, SOURCE, strlen(SOURCE));
+        CHECK(l > 0);
+        text[l] = 0;
+        const struct nkey *k[1] = {&f->r[i]};
+        sign_note(f->att[i], sizeof f->att[i], text, k, 1);
+        f->spans[i] = (struct tlog_span){f->att[i], strlen(f->att[i])};
+    }
+}
+
+TEST(release_attestation_covers_each_listed_capsule_and_no_other)
+{
+    struct policy_result r;
+    setup(&F);
+    uint8_t v[3][32];
+    memset(v[0], 0x01, 32);           /* below ours */
+    memcpy(v[1], F.vres.vcid, 32);
+    memset(v[2], 0xff, 32);           /* above */
+    CHECK(memcmp(v[0], v[1], 32) < 0 && memcmp(v[1], v[2], 32) < 0);
+    attest_set(&F, (const uint8_t(*)[32])v, 3);
+    CHECK(strncmp(F.att[0], POLICY_ATTEST_SET_HEADER, strlen(POLICY_ATTEST_SET_HEADER)) == 0);
+    CHECK_EQ(decide(&F, &r), POLICY_OK);
+    CHECK_EQ(r.rebuilders, 7u);
+    /* our VCID left out of the set: an attestation of other bytes */
+    setup(&F);
+    memcpy(v[1], v[0], 32);
+    v[1][31] = 0x02;
+    attest_set(&F, (const uint8_t(*)[32])v, 3);
+    CHECK_EQ(decide(&F, &r), POLICY_ATTEST_OTHER);
+    CHECK_EQ(r.index, 0);
+    teardown(&F);
+}
+
+TEST(release_attestation_text_is_exact)
+{
+    uint8_t v[3][32], out[32] = {0};
+    const char *src;
+    size_t sl, nv;
+    bool covers;
+    char t[1024];
+    for (int i = 0; i < 3; i++)
+        memset(v[i], 0x10 * (i + 1), 32);
+    memset(v[1], 0x2a, 32); /* hex digits a-f, for the upper-case case below */
+    /* one VCID is the single form: one set, one text */
+    size_t n = policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 1, "s", 1);
+    CHECK(n > 0 && !strncmp(t, POLICY_ATTEST_HEADER, strlen(POLICY_ATTEST_HEADER)));
+    CHECK_EQ(policy_attest_read(t, n, v[0], &covers, &src, &sl, &nv), TLOG_OK);
+    CHECK(covers && nv == 1);
+    n = policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 3, "git:x@y", 7);
+    CHECK(n > 0);
+    CHECK_EQ(policy_attest_read(t, n, v[2], &covers, &src, &sl, &nv), TLOG_OK);
+    CHECK(covers && nv == 3 && sl == 7 && !memcmp(src, "git:x@y", 7));
+    CHECK_EQ(policy_attest_read(t, n, out, &covers, &src, &sl, &nv), TLOG_OK);
+    CHECK(!covers);
+    /* every truncation refused; nothing else parses but the whole */
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK(policy_attest_read(t, cut, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+    /* not ascending, twice, none, too many, a bad source: not written */
+    uint8_t w[2][32];
+    memcpy(w[0], v[1], 32);
+    memcpy(w[1], v[0], 32);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])w, 2, "s", 1), 0u);
+    memcpy(w[1], v[1], 32);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])w, 2, "s", 1), 0u);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 0, "s", 1), 0u);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 2, "a b", 3), 0u);
+    static uint8_t many[POLICY_ATTEST_SET_MAX + 1][32];
+    for (unsigned i = 0; i <= POLICY_ATTEST_SET_MAX; i++)
+        many[i][31] = (uint8_t)i;
+    static char big[8192];
+    CHECK(policy_attest_set_format(big, sizeof big, (const uint8_t(*)[32])many,
+                                   POLICY_ATTEST_SET_MAX, "s", 1) > 0);
+    CHECK_EQ(policy_attest_set_format(big, sizeof big, (const uint8_t(*)[32])many,
+                                      POLICY_ATTEST_SET_MAX + 1, "s", 1), 0u);
+    /* hostile texts */
+    char h[8192];
+    static const char *const bad[] = {
+        "vectra-rebuild-set/v1\nsource s\n",                               /* no VCID */
+        "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\n",             /* twice */
+        "vectra-rebuild-set/v1\nvcid %s\nsource s\nvcid %s\n",             /* after source */
+        "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\nx",            /* trailing */
+        "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource a b\n",           /* bad source */
+        "vectra-rebuild-set/v2\nvcid %s\nvcid %s\nsource s\n",
+    };
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", v[0][i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int l = snprintf(h, sizeof h, bad[i], hex, hex);
+        CHECK(policy_attest_read(h, (size_t)l, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+    }
+    /* descending, upper-case */
+    char hex2[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex2 + 2 * i, 3, "%02x", v[1][i]);
+    int l = snprintf(h, sizeof h, "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\n", hex2, hex);
+    CHECK(policy_attest_read(h, (size_t)l, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+    for (int i = 0; i < 64; i++)
+        hex2[i] = hex2[i] >= 'a' ? (char)(hex2[i] - 32) : hex2[i];
+    l = snprintf(h, sizeof h, "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\n", hex, hex2);
+    CHECK(strpbrk(hex2, "ABCDEF") != NULL);
+    CHECK(policy_attest_read(h, (size_t)l, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+}
