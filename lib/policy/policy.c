@@ -89,30 +89,42 @@ int policy_attest_parse(const char *text, size_t len, uint8_t vcid[32], const ch
     return TLOG_OK;
 }
 
-size_t policy_attest_format(char *buf, size_t cap, const uint8_t vcid[32], const char *source,
-                            size_t source_len)
+/* header, then "vcid HEX\n" for each of n VCIDs, then "source SRC\n":
+ * both attestation forms. 0 if it does not fit or the source is bad. */
+static size_t attest_write(char *buf, size_t cap, const char *header, const uint8_t (*vcids)[32],
+                           size_t n, const char *source, size_t source_len)
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t dummy[32];
-    size_t hl = vs_strlen(POLICY_ATTEST_HEADER);
-    size_t n = hl + 5 + 64 + 1 + 7 + source_len + 1;
-    if (!value_ok(source, source_len, false, dummy) || n > cap)
+    size_t hl = vs_strlen(header);
+    size_t total = hl + n * (5 + 64 + 1) + 7 + source_len + 1;
+    if (!value_ok(source, source_len, false, dummy) || total > cap)
         return 0;
     char *p = buf;
-    vs_memcpy(p, POLICY_ATTEST_HEADER, hl);
+    vs_memcpy(p, header, hl);
     p += hl;
-    vs_memcpy(p, "vcid ", 5);
-    p += 5;
-    for (int i = 0; i < 32; i++) {
-        *p++ = hex[vcid[i] >> 4];
-        *p++ = hex[vcid[i] & 15];
+    for (size_t k = 0; k < n; k++) {
+        vs_memcpy(p, "vcid ", 5);
+        p += 5;
+        for (int i = 0; i < 32; i++) {
+            *p++ = hex[vcids[k][i] >> 4];
+            *p++ = hex[vcids[k][i] & 15];
+        }
+        *p++ = '\n';
     }
-    vs_memcpy(p, "\nsource ", 8);
-    p += 8;
+    vs_memcpy(p, "source ", 7);
+    p += 7;
     vs_memcpy(p, source, source_len);
     p += source_len;
     *p = '\n';
-    return n;
+    return total;
+}
+
+size_t policy_attest_format(char *buf, size_t cap, const uint8_t vcid[32], const char *source,
+                            size_t source_len)
+{
+    return attest_write(buf, cap, POLICY_ATTEST_HEADER, (const uint8_t(*)[32])vcid, 1, source,
+                        source_len);
 }
 
 /* "vectra-rebuild-set/v1\n", 1..POLICY_ATTEST_SET_MAX "vcid HEX\n" lines
@@ -162,36 +174,13 @@ int policy_attest_read(const char *text, size_t len, const uint8_t want[32], boo
 size_t policy_attest_set_format(char *buf, size_t cap, const uint8_t (*vcids)[32], size_t n,
                                 const char *source, size_t source_len)
 {
-    static const char hex[] = "0123456789abcdef";
-    uint8_t dummy[32];
-    if (n == 1)
-        return policy_attest_format(buf, cap, vcids[0], source, source_len);
-    size_t hl = vs_strlen(POLICY_ATTEST_SET_HEADER);
-    size_t total = hl + n * (5 + 64 + 1) + 7 + source_len + 1;
-    if (n == 0 || n > POLICY_ATTEST_SET_MAX || !value_ok(source, source_len, false, dummy) ||
-        total > cap)
+    if (n == 0 || n > POLICY_ATTEST_SET_MAX)
         return 0;
     for (size_t i = 1; i < n; i++)
         if (vs_memcmp(vcids[i - 1], vcids[i], 32) >= 0)
             return 0;
-    char *p = buf;
-    vs_memcpy(p, POLICY_ATTEST_SET_HEADER, hl);
-    p += hl;
-    for (size_t k = 0; k < n; k++) {
-        vs_memcpy(p, "vcid ", 5);
-        p += 5;
-        for (int i = 0; i < 32; i++) {
-            *p++ = hex[vcids[k][i] >> 4];
-            *p++ = hex[vcids[k][i] & 15];
-        }
-        *p++ = '\n';
-    }
-    vs_memcpy(p, "source ", 7);
-    p += 7;
-    vs_memcpy(p, source, source_len);
-    p += source_len;
-    *p = '\n';
-    return total;
+    return attest_write(buf, cap, n == 1 ? POLICY_ATTEST_HEADER : POLICY_ATTEST_SET_HEADER, vcids,
+                        n, source, source_len);
 }
 
 int policy_claim_parse(const char *text, size_t len, struct policy_claim *cl)
