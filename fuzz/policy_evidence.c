@@ -76,6 +76,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct policy_claim cl;
     policy_attest_parse(ebuf, size, v, &src, &sl);
     policy_claim_parse(ebuf, size, &cl);
+    bool covers;
+    size_t nv;
+    if (policy_attest_read(ebuf, size, v, &covers, &src, &sl, &nv) == TLOG_OK &&
+        (nv == 0 || nv > POLICY_ATTEST_SET_MAX || sl == 0 || sl > 255))
+        __builtin_trap();
+    /* the remembered checkpoints as the store keeps them: what parses
+     * formats back to the same bytes (one state, one encoding) */
+    static struct policy_state ps, ps2;
+    static char sbuf[POLICY_STATE_MAX];
+    if (policy_state_parse(ebuf, size, &ps) == TLOG_OK) {
+        size_t sn = policy_state_format(&ps, sbuf, sizeof sbuf);
+        if (sn != size || memcmp(sbuf, ebuf, size) || policy_state_parse(sbuf, sn, &ps2) != TLOG_OK ||
+            memcmp(&ps, &ps2, sizeof ps))
+            __builtin_trap();
+    }
 
     struct capsule_manifest man;
     struct capsule_policy pol;
@@ -98,6 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((unsigned)r >= POLICY_NREASONS || !policy_reason_name(r)[0])
         __builtin_trap();
     st = res.state;
+    /* the state to persist survives its encoding */
+    size_t sn = policy_state_format(&st, sbuf, sizeof sbuf);
+    if (!sn || policy_state_parse(sbuf, sn, &ps2) != TLOG_OK || memcmp(&ps2, &st, sizeof st))
+        __builtin_trap();
     policy_decide(&C, &trust, &in, &st, &res); /* the same again: the memory holds */
     if (r == POLICY_OK && res.reason != POLICY_OK)
         __builtin_trap();

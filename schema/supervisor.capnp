@@ -128,5 +128,7 @@ interface Supervisor {
     provides @10 :List(Text);
     intent @11 :Text;        # the intent profile, one line
     counters @12 :Text;      # the instance's counters (last seen), one line
+    vouchers @13 :List(Text); # the install policy's proofs and who vouched
+                             # for each, one line each (docs/TRUST.md)
   }
 }

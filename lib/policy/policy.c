@@ -89,30 +89,98 @@ int policy_attest_parse(const char *text, size_t len, uint8_t vcid[32], const ch
     return TLOG_OK;
 }
 
-size_t policy_attest_format(char *buf, size_t cap, const uint8_t vcid[32], const char *source,
-                            size_t source_len)
+/* header, then "vcid HEX\n" for each of n VCIDs, then "source SRC\n":
+ * both attestation forms. 0 if it does not fit or the source is bad. */
+static size_t attest_write(char *buf, size_t cap, const char *header, const uint8_t (*vcids)[32],
+                           size_t n, const char *source, size_t source_len)
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t dummy[32];
-    size_t hl = vs_strlen(POLICY_ATTEST_HEADER);
-    size_t n = hl + 5 + 64 + 1 + 7 + source_len + 1;
-    if (!value_ok(source, source_len, false, dummy) || n > cap)
+    size_t hl = vs_strlen(header);
+    size_t total = hl + n * (5 + 64 + 1) + 7 + source_len + 1;
+    if (!value_ok(source, source_len, false, dummy) || total > cap)
         return 0;
     char *p = buf;
-    vs_memcpy(p, POLICY_ATTEST_HEADER, hl);
+    vs_memcpy(p, header, hl);
     p += hl;
-    vs_memcpy(p, "vcid ", 5);
-    p += 5;
-    for (int i = 0; i < 32; i++) {
-        *p++ = hex[vcid[i] >> 4];
-        *p++ = hex[vcid[i] & 15];
+    for (size_t k = 0; k < n; k++) {
+        vs_memcpy(p, "vcid ", 5);
+        p += 5;
+        for (int i = 0; i < 32; i++) {
+            *p++ = hex[vcids[k][i] >> 4];
+            *p++ = hex[vcids[k][i] & 15];
+        }
+        *p++ = '\n';
     }
-    vs_memcpy(p, "\nsource ", 8);
-    p += 8;
+    vs_memcpy(p, "source ", 7);
+    p += 7;
     vs_memcpy(p, source, source_len);
     p += source_len;
     *p = '\n';
-    return n;
+    return total;
+}
+
+size_t policy_attest_format(char *buf, size_t cap, const uint8_t vcid[32], const char *source,
+                            size_t source_len)
+{
+    return attest_write(buf, cap, POLICY_ATTEST_HEADER, (const uint8_t(*)[32])vcid, 1, source,
+                        source_len);
+}
+
+/* "vectra-rebuild-set/v1\n", 1..POLICY_ATTEST_SET_MAX "vcid HEX\n" lines
+ * in strictly ascending order, "source SRC\n", the end. */
+static int set_parse(const char *s, size_t len, const uint8_t want[32], bool *covers,
+                     const char **source, size_t *source_len, size_t *nvcid)
+{
+    size_t at = vs_strlen(POLICY_ATTEST_SET_HEADER), n = 0;
+    uint8_t prev[32], v[32];
+    *covers = false;
+    if (len < at || vs_memcmp(s, POLICY_ATTEST_SET_HEADER, at))
+        return TLOG_E_SYNTAX;
+    while (len - at >= 5 + 64 + 1 && !vs_memcmp(s + at, "vcid ", 5)) {
+        if (s[at + 5 + 64] != '\n' || !value_ok(s + at + 5, 64, true, v) ||
+            (n && vs_memcmp(prev, v, 32) >= 0) || n == POLICY_ATTEST_SET_MAX)
+            return TLOG_E_SYNTAX;
+        if (!vs_memcmp(v, want, 32))
+            *covers = true;
+        vs_memcpy(prev, v, 32);
+        n++;
+        at += 5 + 64 + 1;
+    }
+    if (!n || len - at < 7 || vs_memcmp(s + at, "source ", 7))
+        return TLOG_E_SYNTAX;
+    at += 7;
+    const char *nl = vs_memchr(s + at, '\n', len - at);
+    if (!nl || !value_ok(s + at, (size_t)(nl - (s + at)), false, v) || (size_t)(nl - s) + 1 != len)
+        return TLOG_E_SYNTAX;
+    *source = s + at;
+    *source_len = (size_t)(nl - (s + at));
+    *nvcid = n;
+    return TLOG_OK;
+}
+
+int policy_attest_read(const char *text, size_t len, const uint8_t want[32], bool *covers,
+                       const char **source, size_t *source_len, size_t *nvcid)
+{
+    uint8_t v[32];
+    if (policy_attest_parse(text, len, v, source, source_len) == TLOG_OK) {
+        *covers = !vs_memcmp(v, want, 32);
+        *nvcid = 1;
+        return TLOG_OK;
+    }
+    return set_parse(text, len, want, covers, source, source_len, nvcid);
+}
+
+size_t policy_attest_set_format(char *buf, size_t cap, const uint8_t (*vcids)[32], size_t n,
+                                const char *source, size_t source_len)
+{
+    if (n == 0 || n > POLICY_ATTEST_SET_MAX)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (vs_memcmp(vcids[i - 1], vcids[i], 32) >= 0)
+            return 0;
+    return attest_write(buf, cap, n == 1 ? POLICY_ATTEST_HEADER : POLICY_ATTEST_SET_HEADER, vcids,
+                        n, source, source_len);
 }
 
 int policy_claim_parse(const char *text, size_t len, struct policy_claim *cl)
@@ -189,12 +257,13 @@ static enum policy_reason check_attestations(const struct tlog_crypto *c,
     if (in->nattest > POLICY_MAX_ATTEST)
         return fail(r, POLICY_ATTEST_FORMAT, POLICY_MAX_ATTEST);
     for (size_t i = 0; i < in->nattest; i++) {
-        uint8_t vcid[32];
+        bool covers;
         const char *src;
-        size_t srclen;
+        size_t srclen, nv;
         bool ok[POLICY_MAX_KEYS] = {false};
         if (tlog_note_parse(in->attest[i].p, in->attest[i].n, &note) != TLOG_OK ||
-            policy_attest_parse(note.text, note.text_len, vcid, &src, &srclen) != TLOG_OK)
+            policy_attest_read(note.text, note.text_len, in->vcid, &covers, &src, &srclen, &nv) !=
+                TLOG_OK)
             return fail(r, POLICY_ATTEST_FORMAT, (int32_t)i);
         int v = t->nrebuilders ? tlog_note_verify(c, &note, t->rebuilders, t->nrebuilders, ok,
                                                   NULL, NULL, 0)
@@ -203,7 +272,7 @@ static enum policy_reason check_attestations(const struct tlog_crypto *c,
             continue; /* a rebuilder this domain does not trust: it vouches for nothing */
         if (v != TLOG_OK)
             return fail(r, POLICY_ATTEST_SIGNATURE, (int32_t)i);
-        if (vs_memcmp(vcid, in->vcid, 32))
+        if (!covers)
             return fail(r, POLICY_ATTEST_OTHER, (int32_t)i);
         for (size_t k = 0; k < t->nrebuilders; k++) {
             if (!ok[k])

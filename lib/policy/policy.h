@@ -11,7 +11,8 @@
  *   1 SIGNATURE      lib/capsule's verdict (envelope, chain to a trusted
  *                    Person, signature, manifest, domain, blobs) is OK
  *   2 ATTEST_*       every attestation parses; one by a trusted rebuilder
- *                    verifies, names this VCID, and its key signed no
+ *                    verifies, names this VCID (or lists it: a release
+ *                    attestation), and its key signed no
  *                    other attestation here; attestations by keys the
  *                    policy does not trust are ignored
  *   3 REBUILDERS     at least N distinct trusted rebuilders attest
@@ -122,6 +123,20 @@ struct policy_state {
     struct policy_log_state log[POLICY_MAX_LOGS];
 };
 
+/* ---- the remembered checkpoints between boots (docs/TRUST.md) ----
+ *
+ *   "vectra-trust-state/v1\n", then one line per remembered log:
+ *   "log " <64 hex: the log's public key> SP <size, decimal, no leading
+ *   zeros, <= 2^63 - 1> SP <64 hex: the root> "\n"
+ * lower-case hex; at most POLICY_MAX_LOGS lines, no log twice, nothing
+ * else. policy_state_format writes the used slots in slot order and
+ * returns the length, or 0 if cap is too small. */
+#define POLICY_STATE_HEADER "vectra-trust-state/v1\n"
+#define POLICY_STATE_LINE_MAX (4u + 64u + 1u + 19u + 1u + 64u + 1u)
+#define POLICY_STATE_MAX (sizeof POLICY_STATE_HEADER - 1 + POLICY_MAX_LOGS * POLICY_STATE_LINE_MAX)
+size_t policy_state_format(const struct policy_state *s, char *buf, size_t cap);
+int policy_state_parse(const char *buf, size_t len, struct policy_state *s);
+
 /* ---- one decision ---- */
 
 struct policy_input {
@@ -183,6 +198,22 @@ int policy_attest_parse(const char *text, size_t len, uint8_t vcid[32], const ch
  * fit or the source is malformed. */
 size_t policy_attest_format(char *buf, size_t cap, const uint8_t vcid[32], const char *source,
                             size_t source_len);
+
+/* A release attestation: one signed statement for several capsules built
+ * from one source, so a boot verifies it once (through a cache of
+ * verified signatures) for all of them:
+ *   "vectra-rebuild-set/v1\n", 1..POLICY_ATTEST_SET_MAX lines
+ *   "vcid " 64 lower-case hex "\n" in strictly ascending order, then
+ *   "source " SRC "\n". Nothing else.
+ * A set of one is written in the single form above (one set, one text). */
+#define POLICY_ATTEST_SET_HEADER "vectra-rebuild-set/v1\n"
+#define POLICY_ATTEST_SET_MAX 64u
+size_t policy_attest_set_format(char *buf, size_t cap, const uint8_t (*vcids)[32], size_t n,
+                                const char *source, size_t source_len);
+/* Either form: TLOG_OK with *covers (want is among its VCIDs), the source
+ * and the number of VCIDs; TLOG_E_SYNTAX otherwise. */
+int policy_attest_read(const char *text, size_t len, const uint8_t want[32], bool *covers,
+                       const char **source, size_t *source_len, size_t *nvcid);
 
 /* The claim of docs/TLOG.md, parsed: VCID and spans of its values. */
 struct policy_claim {

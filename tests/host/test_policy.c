@@ -19,6 +19,7 @@
 #include "../../tools/vkey/host.h"
 #include "../../tools/vkey/keys.h"
 #include "policy/policy.h"
+#include "policy/sigcache.h"
 #include "tlog_host.h"
 
 #define NOW 1700000000LL
@@ -734,4 +735,287 @@ TEST(the_evidence_container_carries_the_fixture_and_refuses_damage)
         n += (size_t)snprintf(ev + n, sizeof ev - n, "attestation 1\na\n");
     CHECK_EQ(policy_evidence_parse(ev, n, &e), TLOG_E_RANGE);
     teardown(&F);
+}
+
+/* ---- the cache of verified signatures (lib/policy/sigcache.h) ---- */
+
+static struct policy_sigcache SC;
+static unsigned real_verifies;
+
+static bool counting_verify(const uint8_t sig[64], const void *msg, size_t len,
+                            const uint8_t pk[32])
+{
+    real_verifies++;
+    return C->ed25519_verify(sig, msg, len, pk);
+}
+
+static const struct tlog_crypto counting = {NULL, counting_verify, NULL};
+
+static bool cached_verify(const uint8_t sig[64], const void *msg, size_t len,
+                          const uint8_t pk[32])
+{
+    struct tlog_crypto under = counting;
+    under.sha256v = C->sha256v;
+    return policy_sigcache_verify(&SC, &under, sig, msg, len, pk);
+}
+
+static enum policy_reason decide_cached(struct fixture *f, struct policy_result *r)
+{
+    struct tlog_crypto cc = *C;
+    cc.ed25519_verify = cached_verify;
+    return policy_decide(&cc, &f->trust, &f->in, &f->state, r);
+}
+
+TEST(sigcache_verifies_each_statement_once_with_the_same_decision)
+{
+    struct policy_result r1, r2;
+    setup(&F);
+    policy_sigcache_init(&SC);
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r1), POLICY_OK);
+    /* 3 trusted attestations (the untrusted one is not verified: its key
+     * is unknown), the log's signature, 2 cosignatures */
+    CHECK_EQ(real_verifies, 6u);
+    CHECK_EQ(SC.verified, 6u);
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r2), POLICY_OK);
+    CHECK_EQ(real_verifies, 0u);
+    CHECK_EQ(SC.hits, 6u);
+    CHECK_EQ(r2.rebuilders, r1.rebuilders);
+    CHECK_EQ(r2.witnesses, r1.witnesses);
+    CHECK_EQ(r2.log, r1.log);
+    CHECK_MEM(&r2.state, &r1.state, sizeof r1.state);
+    teardown(&F);
+}
+
+TEST(sigcache_never_remembers_a_failure_nor_masks_tampering)
+{
+    struct policy_result r;
+    setup(&F);
+    policy_sigcache_init(&SC);
+    CHECK_EQ(decide_cached(&F, &r), POLICY_OK);
+    /* an attestation altered after its good copy was cached: another
+     * message, so another entry, and the real check refuses it */
+    char *v = strstr(F.att[1], "vcid ") + 5;
+    *v = *v == 'a' ? 'b' : 'a';
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r), POLICY_ATTEST_SIGNATURE);
+    CHECK_EQ(r.index, 1);
+    CHECK_EQ(real_verifies, 1u);
+    real_verifies = 0;
+    CHECK_EQ(decide_cached(&F, &r), POLICY_ATTEST_SIGNATURE);
+    CHECK_EQ(real_verifies, 1u); /* verified again: failures are not cached */
+    CHECK_EQ(SC.failed, 2u);
+    teardown(&F);
+}
+
+TEST(sigcache_keys_on_key_signature_and_message_and_evicts_the_oldest)
+{
+    struct tlog_crypto under = counting;
+    under.sha256v = C->sha256v;
+    uint8_t pk[32], sk[64], seed[32] = {7}, sig[64], pk2[32], sk2[64], seed2[32] = {8};
+    crypto_sign_seed_keypair(pk, sk, seed);
+    crypto_sign_seed_keypair(pk2, sk2, seed2);
+    char msg[40];
+    policy_sigcache_init(&SC);
+    real_verifies = 0;
+    for (unsigned i = 0; i <= POLICY_SIGCACHE_N; i++) {
+        snprintf(msg, sizeof msg, "statement %u\n", i);
+        crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+        CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+        CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+        /* the same signature under another key, or over a message one
+         * byte shorter, is another triple: verified, and refused */
+        CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk2));
+        CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg) - 1, pk));
+    }
+    CHECK_EQ(real_verifies, 3u * (POLICY_SIGCACHE_N + 1));
+    CHECK_EQ(SC.n, POLICY_SIGCACHE_N);
+    /* statement 0 was evicted by statement 32; statement 1 is still held */
+    real_verifies = 0;
+    snprintf(msg, sizeof msg, "statement 1\n");
+    crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+    CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+    CHECK_EQ(real_verifies, 0u);
+    snprintf(msg, sizeof msg, "statement 0\n");
+    crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+    CHECK(policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+    CHECK_EQ(real_verifies, 1u);
+    /* one flipped signature bit: refused */
+    sig[5] ^= 4;
+    CHECK(!policy_sigcache_verify(&SC, &under, sig, msg, strlen(msg), pk));
+}
+
+/* ---- the remembered checkpoints between boots (policy_state_*) ---- */
+
+TEST(state_round_trips_and_refuses_every_damage)
+{
+    struct policy_state s, t;
+    memset(&s, 0, sizeof s);
+    char buf[POLICY_STATE_MAX];
+    size_t n = policy_state_format(&s, buf, sizeof buf);
+    CHECK_EQ(n, strlen(POLICY_STATE_HEADER));
+    CHECK_EQ(policy_state_parse(buf, n, &t), TLOG_OK);
+    CHECK_MEM(&t, &s, sizeof s);
+    for (unsigned i = 0; i < POLICY_MAX_LOGS; i++) {
+        s.log[i].used = true;
+        memset(s.log[i].log_key, (int)(0x10 + i), 32);
+        memset(s.log[i].root, (int)(0xa0 + i), 32);
+        s.log[i].size = i == 0 ? 0 : i == 1 ? 0x7fffffffffffffffull : 1000u * i;
+    }
+    n = policy_state_format(&s, buf, sizeof buf);
+    CHECK(n > 0 && n <= sizeof buf);
+    CHECK_EQ(policy_state_format(&s, buf, n - 1), 0u); /* too small: nothing */
+    n = policy_state_format(&s, buf, sizeof buf);
+    CHECK_EQ(policy_state_parse(buf, n, &t), TLOG_OK);
+    CHECK_MEM(&t, &s, sizeof s);
+    /* every truncation but the ones at a line's end, and every byte
+     * changed, is refused or parses to another state (never crashes) */
+    for (size_t cut = 0; cut < n; cut++) {
+        int e = policy_state_parse(buf, cut, &t);
+        CHECK(e != TLOG_OK || cut == strlen(POLICY_STATE_HEADER) || buf[cut - 1] == '\n');
+    }
+    unsigned refused = 0;
+    for (size_t i = 0; i < n; i++) {
+        char saved = buf[i];
+        buf[i] = saved == 'f' ? 'g' : saved == '\n' ? ' ' : saved == '9' ? 'x' : (char)(saved ^ 0x20);
+        if (policy_state_parse(buf, n, &t) != TLOG_OK)
+            refused++;
+        else
+            CHECK(memcmp(&t, &s, sizeof s) != 0);
+        buf[i] = saved;
+    }
+    CHECK_EQ(refused, (unsigned)n);
+    static const char *const bad[] = {
+        "vectra-trust-state/v2\n",
+        "vectra-trust-state/v1\nlog 00\n",
+        /* size with a leading zero, over 2^63 - 1, empty */
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 05 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 9223372036854775808 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000  0000000000000000000000000000000000000000000000000000000000000000\n",
+        /* upper-case hex; no final LF; one log twice */
+        "vectra-trust-state/v1\nlog 000000000000000000000000000000000000000000000000000000000000000A 5 0000000000000000000000000000000000000000000000000000000000000000\n",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 5 0000000000000000000000000000000000000000000000000000000000000000",
+        "vectra-trust-state/v1\nlog 0000000000000000000000000000000000000000000000000000000000000000 5 0000000000000000000000000000000000000000000000000000000000000000\n"
+        "log 0000000000000000000000000000000000000000000000000000000000000000 6 0000000000000000000000000000000000000000000000000000000000000000\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(policy_state_parse(bad[i], strlen(bad[i]), &t) != TLOG_OK);
+    /* nine logs: one more than the memory holds */
+    n = policy_state_format(&s, buf, sizeof buf);
+    char big[POLICY_STATE_MAX + POLICY_STATE_LINE_MAX];
+    memcpy(big, buf, n);
+    size_t m = n + (size_t)snprintf(big + n, sizeof big - n,
+        "log %064d 1 %064d\n", 9, 9);
+    CHECK_EQ(policy_state_parse(big, m, &t), TLOG_E_RANGE);
+}
+
+/* ---- release attestations (vectra-rebuild-set/v1) ---- */
+
+/* Attestations by the three trusted rebuilders of one set of VCIDs. */
+static void attest_set(struct fixture *f, const uint8_t (*v)[32], size_t n)
+{
+    char text[8192];
+    for (int i = 0; i < 3; i++) {
+        size_t l = policy_attest_set_format(text, sizeof text, v, n, SOURCE, strlen(SOURCE));
+        CHECK(l > 0);
+        text[l] = 0;
+        const struct nkey *k[1] = {&f->r[i]};
+        sign_note(f->att[i], sizeof f->att[i], text, k, 1);
+        f->spans[i] = (struct tlog_span){f->att[i], strlen(f->att[i])};
+    }
+}
+
+TEST(release_attestation_covers_each_listed_capsule_and_no_other)
+{
+    struct policy_result r;
+    setup(&F);
+    uint8_t v[3][32];
+    memset(v[0], 0x01, 32);           /* below ours */
+    memcpy(v[1], F.vres.vcid, 32);
+    memset(v[2], 0xff, 32);           /* above */
+    CHECK(memcmp(v[0], v[1], 32) < 0 && memcmp(v[1], v[2], 32) < 0);
+    attest_set(&F, (const uint8_t(*)[32])v, 3);
+    CHECK(strncmp(F.att[0], POLICY_ATTEST_SET_HEADER, strlen(POLICY_ATTEST_SET_HEADER)) == 0);
+    CHECK_EQ(decide(&F, &r), POLICY_OK);
+    CHECK_EQ(r.rebuilders, 7u);
+    /* our VCID left out of the set: an attestation of other bytes */
+    setup(&F);
+    memcpy(v[1], v[0], 32);
+    v[1][31] = 0x02;
+    attest_set(&F, (const uint8_t(*)[32])v, 3);
+    CHECK_EQ(decide(&F, &r), POLICY_ATTEST_OTHER);
+    CHECK_EQ(r.index, 0);
+    teardown(&F);
+}
+
+TEST(release_attestation_text_is_exact)
+{
+    uint8_t v[3][32], out[32] = {0};
+    const char *src;
+    size_t sl, nv;
+    bool covers;
+    char t[1024];
+    for (int i = 0; i < 3; i++)
+        memset(v[i], 0x10 * (i + 1), 32);
+    memset(v[1], 0x2a, 32); /* hex digits a-f, for the upper-case case below */
+    /* one VCID is the single form: one set, one text */
+    size_t n = policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 1, "s", 1);
+    CHECK(n > 0 && !strncmp(t, POLICY_ATTEST_HEADER, strlen(POLICY_ATTEST_HEADER)));
+    CHECK_EQ(policy_attest_read(t, n, v[0], &covers, &src, &sl, &nv), TLOG_OK);
+    CHECK(covers && nv == 1);
+    n = policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 3, "git:x@y", 7);
+    CHECK(n > 0);
+    CHECK_EQ(policy_attest_read(t, n, v[2], &covers, &src, &sl, &nv), TLOG_OK);
+    CHECK(covers && nv == 3 && sl == 7 && !memcmp(src, "git:x@y", 7));
+    CHECK_EQ(policy_attest_read(t, n, out, &covers, &src, &sl, &nv), TLOG_OK);
+    CHECK(!covers);
+    /* every truncation refused; nothing else parses but the whole */
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK(policy_attest_read(t, cut, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+    /* not ascending, twice, none, too many, a bad source: not written */
+    uint8_t w[2][32];
+    memcpy(w[0], v[1], 32);
+    memcpy(w[1], v[0], 32);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])w, 2, "s", 1), 0u);
+    memcpy(w[1], v[1], 32);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])w, 2, "s", 1), 0u);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 0, "s", 1), 0u);
+    CHECK_EQ(policy_attest_set_format(t, sizeof t, (const uint8_t(*)[32])v, 2, "a b", 3), 0u);
+    static uint8_t many[POLICY_ATTEST_SET_MAX + 1][32];
+    for (unsigned i = 0; i <= POLICY_ATTEST_SET_MAX; i++)
+        many[i][31] = (uint8_t)i;
+    static char big[8192];
+    CHECK(policy_attest_set_format(big, sizeof big, (const uint8_t(*)[32])many,
+                                   POLICY_ATTEST_SET_MAX, "s", 1) > 0);
+    CHECK_EQ(policy_attest_set_format(big, sizeof big, (const uint8_t(*)[32])many,
+                                      POLICY_ATTEST_SET_MAX + 1, "s", 1), 0u);
+    /* hostile texts */
+    char h[8192];
+    static const char *const bad[] = {
+        "vectra-rebuild-set/v1\nsource s\n",                               /* no VCID */
+        "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\n",             /* twice */
+        "vectra-rebuild-set/v1\nvcid %s\nsource s\nvcid %s\n",             /* after source */
+        "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\nx",            /* trailing */
+        "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource a b\n",           /* bad source */
+        "vectra-rebuild-set/v2\nvcid %s\nvcid %s\nsource s\n",
+    };
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", v[0][i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int l = snprintf(h, sizeof h, bad[i], hex, hex);
+        CHECK(policy_attest_read(h, (size_t)l, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+    }
+    /* descending, upper-case */
+    char hex2[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex2 + 2 * i, 3, "%02x", v[1][i]);
+    int l = snprintf(h, sizeof h, "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\n", hex2, hex);
+    CHECK(policy_attest_read(h, (size_t)l, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
+    for (int i = 0; i < 64; i++)
+        hex2[i] = hex2[i] >= 'a' ? (char)(hex2[i] - 32) : hex2[i];
+    l = snprintf(h, sizeof h, "vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource s\n", hex, hex2);
+    CHECK(strpbrk(hex2, "ABCDEF") != NULL);
+    CHECK(policy_attest_read(h, (size_t)l, v[0], &covers, &src, &sl, &nv) != TLOG_OK);
 }

@@ -77,4 +77,15 @@ args=(); for i in $(seq 17); do args+=(--attest "$T/a1"); done
 expect evidence_too_many 1 'at most 16' -- "$VE" -o "$T/e4" "${args[@]}"
 expect evidence_no_out 2 'Try' -- "$VE" --proof "$T/p"
 expect evidence_help 0 'SYNOPSIS' -- "$VE" --help
+# release attestations: vlog attest with several VCIDs (vectra-rebuild-set/v1)
+VA=$(printf 'a%.0s' $(seq 64)) VB=$(printf 'b%.0s' $(seq 64))
+expect release_attest 0 '' -- "$V" attest --key "$T/r.key" --vcid "$VB,$VA" --source git:x@y -o "$T/rel"
+printf 'vectra-rebuild-set/v1\nvcid %s\nvcid %s\nsource git:x@y\n\n' "$VA" "$VB" >"$T/rel.ref"
+head -5 "$T/rel" >"$T/rel.text"
+expect release_sorted 0 '' -- cmp "$T/rel.text" "$T/rel.ref"
+expect release_verifies 0 "vcid $VB" -- "$V" verify-attest "$T/rel" --key "$T/r.vkey"
+expect release_twice 2 'listed twice' -- "$V" attest --key "$T/r.key" --vcid "$VA,$VA" --source s
+expect release_empty_item 2 'bad VCID list' -- "$V" attest --key "$T/r.key" --vcid "$VA," --source s
+sed 's/^vcid b/vcid c/' "$T/rel" >"$T/rel.bad"
+expect release_altered 1 'signature' -- "$V" verify-attest "$T/rel.bad" --key "$T/r.vkey"
 exit $failed

@@ -40,7 +40,7 @@ static const char manual[] =
     "    vlog check DIR --key VERIFIERKEY\n"
     "    vlog witness STATEDIR --key WITNESSKEY --log VERIFIERKEY CHECKPOINTFILE\n"
     "                 [--proof CONSISTENCYFILE] [--time UNIX] [-o FILE]\n"
-    "    vlog attest --key KEYFILE --vcid VCID --source SOURCE [-o FILE]\n"
+    "    vlog attest --key KEYFILE --vcid VCID[,VCID...] --source SOURCE [-o FILE]\n"
     "    vlog verify-attest FILE --key VERIFIERKEY\n"
     "    vlog --help\n"
     "\n"
@@ -80,9 +80,10 @@ static const char manual[] =
     "    attest        Sign a rebuilder attestation (vectra-rebuild/v1, a\n"
     "                  signed note: docs/TRUST.md) that SOURCE builds to the\n"
     "                  capsule VCID. tools/vrebuild calls it only when its\n"
-    "                  rebuild matched.\n"
+    "                  rebuild matched. Several VCIDs, by commas, make one\n"
+    "                  release attestation (vectra-rebuild-set/v1) for all.\n"
     "    verify-attest Check an attestation's signature by VERIFIERKEY and\n"
-    "                  print its VCID and source.\n"
+    "                  print its VCIDs and source.\n"
     "\n"
     "    VERIFIERKEY and WITNESSKEY: a verifier key string, or a file holding\n"
     "    one (VERIFIERKEY) or a key file written by keygen (WITNESSKEY).\n"
@@ -1014,6 +1015,11 @@ static int cmd_witness(int argc, char **argv)
 
 /* ---- rebuilder attestations (docs/TRUST.md) ---- */
 
+static int vcid_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
 static int cmd_attest(int argc, char **argv)
 {
     const char *key = NULL, *vcid = NULL, *source = NULL, *out = NULL, *extra = NULL;
@@ -1027,17 +1033,37 @@ static int cmd_attest(int argc, char **argv)
     cli_need(key, "--key KEYFILE");
     cli_need(vcid, "--vcid VCID");
     cli_need(source, "--source SOURCE");
-    uint8_t v[32];
-    if (!field_ok(vcid, strlen(vcid), 0) || host_unhex(v, 32, vcid) < 0)
-        cli_usage("bad VCID '%s' (64 lower-case hex digits)", vcid);
+    /* VCID or VCID,VCID,...: several make a release attestation */
+    static uint8_t v[POLICY_ATTEST_SET_MAX][32];
+    size_t nv = 0;
+    for (const char *at = vcid;; at += 65) {
+        char one[65];
+        size_t l = strcspn(at, ",");
+        if (l != 64 || nv == POLICY_ATTEST_SET_MAX)
+            cli_usage("bad VCID list '%s' (1-64 VCIDs of 64 lower-case hex digits, by commas)",
+                      vcid);
+        memcpy(one, at, 64);
+        one[64] = 0;
+        if (!field_ok(one, 64, 0) || host_unhex(v[nv], 32, one) < 0)
+            cli_usage("bad VCID '%s' (64 lower-case hex digits)", one);
+        for (size_t j = 0; j < nv; j++)
+            if (!memcmp(v[j], v[nv], 32))
+                cli_usage("VCID %s listed twice", one);
+        nv++;
+        if (!at[64])
+            break;
+    }
+    qsort(v, nv, 32, vcid_cmp);
     if (out)
         cli_check_out(out, force);
     struct signer sg;
     load_signer(key, &sg);
     if (sg.key.type != TLOG_SIG_ED25519)
         fail("%s: a rebuilder signs with a note key (vlog keygen without --witness)", key);
-    char text[512], note[1024], scratch[1];
-    size_t tl = policy_attest_format(text, sizeof text, v, source, strlen(source)), sl;
+    static char text[8192], note[8192 + 512];
+    char scratch[1];
+    size_t tl = policy_attest_set_format(text, sizeof text, (const uint8_t(*)[32])v, nv, source,
+                                         strlen(source)), sl;
     if (!tl)
         cli_usage("bad SOURCE '%s' (1-255 printable ASCII characters, no spaces)", source);
     memcpy(note, text, tl);
@@ -1059,21 +1085,28 @@ static int cmd_verify_attest(int argc, char **argv)
     size_t len;
     cli_read(file, MAX_NOTE, &buf, &len);
     struct tlog_note note;
-    uint8_t v[32];
+    uint8_t none[32] = {0};
     const char *src;
-    size_t sl;
+    size_t sl, nv;
+    bool covers;
     int e = tlog_note_parse((const char *)buf, len, &note);
     if (e)
         fail("%s: not a signed note: %s", file, tlog_strerror(e));
-    if (policy_attest_parse(note.text, note.text_len, v, &src, &sl))
-        fail("%s: not a vectra-rebuild/v1 attestation", file);
+    if (policy_attest_read(note.text, note.text_len, none, &covers, &src, &sl, &nv))
+        fail("%s: not a vectra-rebuild/v1 or vectra-rebuild-set/v1 attestation", file);
     e = tlog_note_verify(C, &note, &k, 1, NULL, NULL, NULL, 0);
     if (e)
         fail("%s: %s", file, e == TLOG_E_UNKNOWN_KEY ? "not signed by the given rebuilder key"
                                                      : tlog_strerror(e));
-    char hex[65];
-    host_hex(hex, v, 32);
-    printf("ok: rebuilt by %s\nvcid %s\nsource %.*s\n", k.name, hex, (int)sl, src);
+    /* the text parsed: its vcid lines are exactly the VCIDs, in order */
+    printf("ok: rebuilt by %s\n", k.name);
+    for (const char *l = note.text; l < note.text + note.text_len;) {
+        const char *nl = memchr(l, '\n', (size_t)(note.text + note.text_len - l));
+        if (!strncmp(l, "vcid ", 5))
+            printf("%.*s\n", (int)(nl - l), l);
+        l = nl + 1;
+    }
+    printf("source %.*s\n", (int)sl, src);
     return 0;
 }
 

@@ -89,6 +89,11 @@ static void fill(Supervisor_CapsuleInfo_B e, int k, int level)
         intent_line(c, line, sizeof line);
         Supervisor_CapsuleInfo_set_intent(e, line, strlen(line));
     }
+    if (c->nvouch) {
+        struct capnp_lbuilder l = Supervisor_CapsuleInfo_init_vouchers(e, c->nvouch);
+        for (unsigned i = 0; i < c->nvouch; i++)
+            set_text(capnp_lslot(l, i), c->vouch[i]);
+    }
     const char *ctr = u >= 0 && !prev ? monitor_counters(&svcs[u]) : "";
     if (ctr[0])
         Supervisor_CapsuleInfo_set_counters(e, ctr, strlen(ctr));

@@ -298,6 +298,19 @@ void capsule_boot(void)
            ncapsules - (int)valid);
 }
 
+void capsule_trust_again(bool (*again)(struct capsule *c, const struct capsule_policy *p))
+{
+    for (int k = 0; k < ncapsules; k++) {
+        struct capsule *c = &capsules[k];
+        if (!c->valid || k == system_capsule || again(c, &policy))
+            continue;
+        c->valid = false;
+        printf("init: refusing capsule '%s %s' (%s): %s\n", c->name, c->ver, c->module,
+               c->reason);
+        event(c->name, "capsule %s refused: %s", c->ver, c->brief);
+    }
+}
+
 /* The system manifest, signed: the blob "system.manifest" of the newest
  * valid capsule named "system" (a data capsule, no entry). If the image
  * has a system capsule but none verifies, there is no manifest to trust:

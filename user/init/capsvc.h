@@ -74,6 +74,8 @@ struct capsule {
     char reason[160];            /* why refused: "NAME: message (about)" */
     char brief[80];              /* the same, short: "NAME (about)" */
     char signer[96];
+    char vouch[4][160];          /* the install policy's proofs, who vouched */
+    unsigned nvouch;
     const uint8_t *elf;          /* the entry blob */
     size_t elf_len;
     struct profile prof;

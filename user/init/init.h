@@ -173,6 +173,7 @@ void svc_end(struct service *s, enum svc_state st, const char *why);
 void svc_stop(struct service *s, const char *why);
 void supervise_check(void);
 void start_all(void);
+int svc_start_early(int i);     /* i and its dependencies, before start_all */
 
 /* reply.c: the Supervisor's one reply shape (status, message), shared
  * by start, stop, restart, kill, reroot, capsuleStart and capsuleStop

@@ -11,6 +11,7 @@
 
 #include "capsvc.h"
 #include "console.h"
+#include "trust.h"
 
 static v_handle init_accept_rx;
 
@@ -96,6 +97,7 @@ int main(void)
     if (manifest_load(man, len, err, sizeof err))
         rt_die("init: system.manifest: %s", err);
     manifest_validate();
+    trust_persisted();      /* the install policy's memory of earlier boots */
     capsule_validate();     /* the version each capsule service runs */
     manifest_spread_refusals();
     unsigned accepted = 0;

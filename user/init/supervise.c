@@ -242,6 +242,10 @@ void supervise_check(void)
  * made before anything starts (the provider may start first). */
 static void prepare_introductions(void)
 {
+    static bool done;           /* once: svc_start_early may have run it */
+    if (done)
+        return;
+    done = true;
     for (int i = 0; i < nsvc; i++)
         for (int k = 0; k < svcs[i].ngrants; k++) {
             struct grant *g = &svcs[i].grants[k];
@@ -255,6 +259,31 @@ static void prepare_introductions(void)
         }
 }
 
+/* Service i and, first, everything it depends on, before start_all (which
+ * then counts them as started): for what init needs before it binds the
+ * capsule services (the install policy's memory in the store, policy.c).
+ * Only services of boot modules: one that runs a capsule, or is refused,
+ * fails the whole start. 0 when i runs. */
+int svc_start_early(int i)
+{
+    static int depth;
+    struct service *s = &svcs[i];
+    if (s->state == S_RUNNING)
+        return 0;
+    if (s->state != S_WAITING || s->ref.used || !s->elf || depth > MAX_SVC)
+        return -1;
+    prepare_introductions();
+    depth++;
+    int e = 0;
+    for (int d = 0; d < s->ndeps && !e; d++)
+        e = svc_start_early(s->dep[d]);
+    depth--;
+    if (e || svc_start(s) != 0)
+        return -1;
+    event(s->name, "started (task %llu)", (unsigned long long)s->task_id);
+    return 0;
+}
+
 /* In dependency order: a service starts when everything it depends on has. */
 void start_all(void)
 {
@@ -264,6 +293,8 @@ void start_all(void)
         progress = false;
         for (int i = 0; i < nsvc; i++) {
             struct service *s = &svcs[i];
+            if (!started[i] && s->state == S_RUNNING)
+                started[i] = progress = true;   /* started early (svc_start_early) */
             if (started[i] || s->state != S_WAITING)
                 continue;
             bool ready = true;

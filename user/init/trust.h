@@ -16,4 +16,11 @@ void trust_boot(const struct capsule_policy *p);
 /* false: refused by the install policy; c->reason and c->brief say why. */
 bool trust_check(struct capsule *c, const struct capsule_policy *p);
 
+/* After the manifest is read, before the capsule services are bound:
+ * the memory of earlier boots from the store (policy.c). */
+void trust_persisted(void);
+/* capsule.c: again(c) for every verified capsule in module order; false
+ * refuses it (c->reason says why). */
+void capsule_trust_again(bool (*again)(struct capsule *c, const struct capsule_policy *p));
+
 #endif

@@ -788,6 +788,12 @@ static void capsule_info(const char *cmd, const char *name)
         list_field("provides", Supervisor_CapsuleInfo_provides(c));
         field("intent", Supervisor_CapsuleInfo_intent(c));
         field("counters", Supervisor_CapsuleInfo_counters(c));
+        struct capnp_list v = Supervisor_CapsuleInfo_vouchers(c);
+        for (uint32_t j = 0; j < capnp_list_len(v); j++) {
+            printf("  %-9s ", j ? "" : "vouched");
+            sh_clean(capnp_list_text(v, j), 0);
+            printf("\n");
+        }
         field("reason", Supervisor_CapsuleInfo_reason(c));
     }
     sh_reply_ok(cmd, &rep);
