@@ -4,17 +4,6 @@
  * at once). The padding is initialised, constant data, so it is in the
  * file and in a read-only PT_LOAD segment, as kbench's padded ELF is.
  */
-void _start(void);
-
 __attribute__((used, aligned(4096))) const unsigned char linux_big_pad[8u << 20] = {1};
 
-void _start(void)
-{
-	__asm__ volatile("mov $231, %%eax\n\t" /* exit_group */
-			 "xor %%edi, %%edi\n\t"
-			 "syscall"
-			 :
-			 :
-			 : "memory");
-	__builtin_unreachable();
-}
+#include "linux-tiny.c"

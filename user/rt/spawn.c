@@ -29,10 +29,10 @@
 
 /* A new frame of npages in the child's Reticle holding src's n bytes at
  * off (zero elsewhere), mapped in the child at va and handed to it. */
-static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
-                       const uint8_t *src, size_t n, size_t off)
+/* The frame capability f (just made in our table) mapped in the child at
+ * va and moved to the child's table; deleted if either fails. */
+static int give(const struct rt_child *c, struct v_ret f, uint64_t va, unsigned rights)
 {
-    struct v_ret f = v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY);
     if (f.err)
         return (int)f.err;
     int e = (int)v_as_map(c->aspace, f.val, va, rights).err;
@@ -43,6 +43,13 @@ static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, u
     return e;
 }
 
+static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
+                       const uint8_t *src, size_t n, size_t off)
+{
+    return give(c, v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY), va,
+                rights);
+}
+
 /* A prepared frame shared: a capability minted from it with only the
  * mapping's rights and GRANT, which moving it needs (one mapping per
  * capability; the child may pass its code on, read-only), mapped in the child at
@@ -50,23 +57,18 @@ static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, u
  * (its table) unmaps it and the frame stays with the image. */
 static int child_share(const struct rt_child *c, v_handle frame, uint64_t va, unsigned rights)
 {
-    struct v_ret m = v_cap_mint(frame, V_SLOT_ANY, rights | V_R_GRANT, 0);
-    if (m.err)
-        return (int)m.err;
-    int e = (int)v_as_map(c->aspace, m.val, va, rights).err;
-    if (!e)
-        e = (int)v_cap_grant(c->table, m.val, V_SLOT_ANY, V_MOVE).err;
-    if (e)
-        v_cap_delete(m.val);
-    return e;
+    return give(c, v_cap_mint(frame, V_SLOT_ANY, rights | V_R_GRANT, 0), va, rights);
 }
 
 /* One chunk of a segment: npages at va, src's n bytes at off in it. */
 typedef int (*chunk_fn)(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
                         unsigned rights, const uint8_t *src, size_t n, size_t off);
 
-/* Segments larger than the biggest frame are loaded in chunks of it. */
-static int each_chunk(const uint8_t *file, const struct elf_image *img, chunk_fn fn, void *ctx)
+/* Segments larger than the biggest frame are loaded in chunks of it.
+ * Inlined into both callers, so fn is a direct (inlined) call: a spawn
+ * without an image costs what it did before images. */
+#define INLINE static inline __attribute__((always_inline))
+INLINE int each_chunk(const uint8_t *file, const struct elf_image *img, chunk_fn fn, void *ctx)
 {
     const uint64_t chunk = (uint64_t)V_FRAME_MAX_PAGES * 4096;
     for (unsigned i = 0; i < img->nseg; i++) {
@@ -96,7 +98,7 @@ struct load_ctx {
 
 /* A read-only chunk the image prepared is shared; anything else (writable
  * data, the stack, a chunk the image could not hold) is copied. */
-static int load_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
+INLINE int load_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
                       unsigned rights, const uint8_t *src, size_t n, size_t off)
 {
     const struct load_ctx *l = ctx;
@@ -107,7 +109,7 @@ static int load_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsig
     return child_frame(l->c, va, npages, rights, src, n, off);
 }
 
-static int prepare_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
+INLINE int prepare_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
                          unsigned rights, const uint8_t *src, size_t n, size_t off)
 {
     struct rt_image *im = ctx;
