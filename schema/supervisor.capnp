@@ -6,8 +6,11 @@
 @0xcaff29b46a62cf34;
 
 interface Supervisor {
-  listTasks @0 () -> (tasks :List(TaskInfo));
-  listServices @1 () -> (services :List(ServiceInfo));
+  listTasks @0 (from :UInt32) -> (tasks :List(TaskInfo), next :UInt32);
+  listServices @1 (from :UInt32) -> (services :List(ServiceInfo), next :UInt32);
+  # A page each: the entries from position `from` on that fit in one
+  # message, and `next`, the position to ask for after them (0: the list
+  # is complete). listTasks' position 0 is init itself.
   start @2 Named -> StatusReply;
   stop @3 Named -> StatusReply;
   restart @4 Named -> StatusReply;

@@ -32,6 +32,13 @@ $(B)/bench/system-20.json: sys/system.json scripts/bench-manifest
 $(eval $(call manifest,system20,$(B)/bench/system-20.json))
 $(eval $(call image,system20,$(B)/user/init.elf $(B)/sys/system20/system.manifest $(filter-out $(B)/user/init.elf $(B)/sys/system/system.manifest,$(SYSTEM_MODULES)) $(B)/user/svcprobe.elf,test quiet))
 
+# boot_to_prompt_100 and the init_100_services scenario: 95 idle services more.
+$(B)/bench/system-100.json: sys/system.json scripts/bench-manifest
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) scripts/bench-manifest 100 < $< > $@.tmp && mv $@.tmp $@
+$(eval $(call manifest,system100,$(B)/bench/system-100.json))
+$(eval $(call image,system100,$(B)/user/init.elf $(B)/sys/system100/system.manifest $(filter-out $(B)/user/init.elf $(B)/sys/system/system.manifest,$(SYSTEM_MODULES)) $(B)/user/svcprobe.elf,test quiet))
+
 # The system plus a service that faults every three seconds, for tests.
 $(eval $(call manifest,system-test,tests/manifests/system-test.json))
 $(eval $(call image,system-test,$(B)/user/init.elf $(B)/sys/system-test/system.manifest $(filter-out $(B)/user/init.elf $(B)/sys/system/system.manifest,$(SYSTEM_MODULES)) $(B)/user/svcprobe.elf,test quiet))

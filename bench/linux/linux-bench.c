@@ -437,8 +437,9 @@ static void bench_fork_exec(void)
 	free(s);
 }
 
-/* posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK) + exec), then wait. */
-static void bench_posix_spawn(void)
+/* posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK) + exec) of path, then
+ * wait. */
+static void bench_posix_spawn_of(const char *name, const char *tiny_path)
 {
 	size_t total = N_SPAWN + N_SPAWN / 10;
 	uint64_t *s = samples(N_SPAWN);
@@ -457,8 +458,17 @@ static void bench_posix_spawn(void)
 		if (i >= total - N_SPAWN)
 			s[i - (total - N_SPAWN)] = net(t0, t1);
 	}
-	report("posix_spawn_wait", s, N_SPAWN);
+	report(name, s, N_SPAWN);
 	free(s);
+}
+
+static void bench_posix_spawn(void)
+{
+	bench_posix_spawn_of("posix_spawn_wait", tiny_path);
+	/* the 8 MiB program of kbench's spawn_8m (linux-big), when present */
+	const char *big = getenv("LINUX_BENCH_BIG") ? getenv("LINUX_BENCH_BIG") : "/bin/linux-big";
+	if (access(big, X_OK) == 0)
+		bench_posix_spawn_of("posix_spawn_8m_wait", big);
 }
 
 /*

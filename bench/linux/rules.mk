@@ -16,4 +16,9 @@ $(B)/bench/linux-tiny: bench/linux/linux-tiny.c
 	$(LINUX_BENCH_CC) $(LINUX_BENCH_CFLAGS) -nostdlib -fno-stack-protector \
 		-fno-asynchronous-unwind-tables -Wl,--build-id=none -o $@ $<
 
-ALL += $(B)/bench/linux-bench $(B)/bench/linux-tiny
+$(B)/bench/linux-big: bench/linux/linux-big.c bench/linux/linux-tiny.c
+	@mkdir -p $(@D)
+	$(LINUX_BENCH_CC) $(LINUX_BENCH_CFLAGS) -nostdlib -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -Wl,--build-id=none -o $@ $<
+
+ALL += $(B)/bench/linux-bench $(B)/bench/linux-tiny $(B)/bench/linux-big

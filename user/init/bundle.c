@@ -14,19 +14,18 @@
  *                     console: a copy of init's debug console
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "init.h"
 
-/* The Bundle items svc_spawn has room for: the accept Ring, one accept
- * Ring per other service that introduces into this one, and two ends per
- * grant; more (several introduce grants from one service) is refused. */
-#define MAX_ITEMS (1 + (MAX_SVC - 1) + DEV_ITEMS * MAX_GRANTS)
-
+/* The Bundle items being built: the accept Ring, one accept Ring per
+ * introduce grant into this service, and up to DEV_ITEMS per grant; the
+ * arrays grow from init's heap (no fixed limit below its Reticle). */
 struct items {
-    struct rt_bundle_item item[MAX_ITEMS];
-    char names[MAX_ITEMS][V_BUNDLE_NAME];
-    unsigned n;
+    struct rt_bundle_item *item;
+    char (*names)[V_BUNDLE_NAME];
+    unsigned n, cap;
     char *why;
     size_t whylen;
 };
@@ -41,11 +40,22 @@ static bool add_item(struct items *it, const char *name, struct v_ret made)
         snprintf(it->why, it->whylen, "grant '%s': %s", name, rt_errname(made.err));
         return false;
     }
-    if (it->n == MAX_ITEMS) {           /* more introducers than one per service */
-        v_cap_delete((v_handle)made.val);
-        snprintf(it->why, it->whylen, "grant '%s': more than %d Bundle items", name,
-                 MAX_ITEMS);
-        return false;
+    if (it->n == it->cap) {
+        unsigned cap = it->cap ? 2 * it->cap : 32;
+        struct rt_bundle_item *item = realloc(it->item, cap * sizeof *item);
+        if (item)
+            it->item = item;
+        char(*names)[V_BUNDLE_NAME] = item ? realloc(it->names, cap * sizeof *names) : 0;
+        if (!names) {
+            v_cap_delete((v_handle)made.val);
+            snprintf(it->why, it->whylen, "grant '%s': no memory for %u Bundle items", name,
+                     cap);
+            return false;
+        }
+        it->names = names;
+        it->cap = cap;
+        for (unsigned i = 0; i < it->n; i++)    /* the names moved */
+            it->item[i].name = it->names[i];
     }
     snprintf(it->names[it->n], V_BUNDLE_NAME, "%s", name);
     it->item[it->n] = (struct rt_bundle_item){it->names[it->n], (v_handle)made.val, true};
@@ -154,6 +164,48 @@ static struct v_ret log_store(void)
     return v_cap_copy(f, V_SLOT_ANY);
 }
 
+/* Every introduce grant, by the service it introduces into (CSR: edges
+ * first[p]..first[p+1] name provider p's), in manifest order: made once
+ * (the manifest's grants are immutable), so a spawn looks at its own
+ * introducers only, not at every grant of every service. */
+struct intro {
+    int *first;
+    struct {
+        int svc, grant;
+    } *edge;
+};
+static const struct intro *intros(void)
+{
+    static struct intro in;
+    if (in.first)
+        return &in;
+    size_t n = 0;
+    for (int j = 0; j < nsvc; j++)
+        for (int k = 0; k < svcs[j].ngrants; k++)
+            n += svcs[j].grants[k].type == G_INTRODUCE && svcs[j].grants[k].svc >= 0;
+    in.first = calloc((size_t)nsvc + 1, sizeof *in.first);
+    in.edge = malloc((n ? n : 1) * sizeof *in.edge);
+    int *fill = svc_table(sizeof *fill);
+    if (!in.first || !in.edge)
+        rt_die("init: no memory for %zu introductions", n);
+    for (int j = 0; j < nsvc; j++)
+        for (int k = 0; k < svcs[j].ngrants; k++)
+            if (svcs[j].grants[k].type == G_INTRODUCE && svcs[j].grants[k].svc >= 0)
+                in.first[svcs[j].grants[k].svc + 1]++;
+    for (int p = 0; p < nsvc; p++)
+        in.first[p + 1] += in.first[p];
+    for (int j = 0; j < nsvc; j++)
+        for (int k = 0; k < svcs[j].ngrants; k++) {
+            int p = svcs[j].grants[k].svc;
+            if (svcs[j].grants[k].type == G_INTRODUCE && p >= 0) {
+                in.edge[in.first[p] + fill[p]].svc = j;
+                in.edge[in.first[p] + fill[p]++].grant = k;
+            }
+        }
+    free(fill);
+    return &in;
+}
+
 int svc_bundle(const struct service *s, const struct rt_bundle_item **items, unsigned *n,
                char *why, size_t whylen)
 {
@@ -167,15 +219,16 @@ int svc_bundle(const struct service *s, const struct rt_bundle_item **items, uns
     if (!strcmp(s->name, "log") && !add_item(&it, "store", log_store()))
         goto fail;
     int self = (int)(s - svcs);
-    for (int j = 0; j < nsvc; j++)
-        for (int k = 0; k < svcs[j].ngrants; k++) {
-            const struct grant *g = &svcs[j].grants[k];
-            if (g->type == G_INTRODUCE && g->svc == self && g->b && svcs[j].state != S_REFUSED) {
-                snprintf(rxname, sizeof rxname, "listen.%s", svcs[j].name);
-                if (!add_item(&it, rxname, v_cap_copy((v_handle)g->b, V_SLOT_ANY)))
-                    goto fail;
-            }
+    const struct intro *in = intros();
+    for (int e = in->first[self]; e < in->first[self + 1]; e++) {
+        int j = in->edge[e].svc;
+        const struct grant *g = &svcs[j].grants[in->edge[e].grant];
+        if (g->b && svcs[j].state != S_REFUSED) {
+            snprintf(rxname, sizeof rxname, "listen.%s", svcs[j].name);
+            if (!add_item(&it, rxname, v_cap_copy((v_handle)g->b, V_SLOT_ANY)))
+                goto fail;
         }
+    }
     for (int k = 0; k < s->ngrants; k++)
         if (!add_grant(&it, s, &s->grants[k]))
             goto fail;

@@ -8,7 +8,7 @@
  * requires <= ceiling. After boot, only upgrade.c moves a service to
  * another version (capsule_run), and keeps the versions it ran before.
  *
- * Owns: bound[] (version and history per service), nothing else.
+ * Owns: bound_all()[] (version and history per service), nothing else.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +20,16 @@ static struct {
     int cur;                     /* the version it runs (or will); -1: none */
     int history[HISTORY];        /* versions it ran before, newest last */
     int nhistory;
-} bound[MAX_SVC];
+} *bound_tab;
+
+/* One entry per service (svc_table), made at the first use, once the
+ * manifest has said how many there are. */
+static typeof(bound_tab) bound_all(void)
+{
+    if (!bound_tab)
+        bound_tab = svc_table(sizeof *bound_tab);
+    return bound_tab;
+}
 
 /* The capability name a manifest grant stands for among a capsule's requires. */
 static const char *grant_cap(const struct grant *g, char *buf, size_t n)
@@ -80,8 +89,8 @@ static int newest_valid(const char *name)
 
 void capsule_validate(void)
 {
-    for (int i = 0; i < MAX_SVC; i++)
-        bound[i].cur = -1;
+    for (int i = 0; i < nsvc; i++)
+        bound_all()[i].cur = -1;
     for (int i = 0; i < nsvc; i++) {
         struct service *s = &svcs[i];
         const struct capsule_ref *cs = &s->ref;
@@ -139,27 +148,27 @@ void capsule_validate(void)
 
 int capsule_cur(const struct service *s)
 {
-    return s->ref.used ? bound[s - svcs].cur : -1;
+    return s->ref.used ? bound_all()[s - svcs].cur : -1;
 }
 
 const char *capsule_name_of(const struct service *s) { return s->ref.name; }
 
 void capsule_run(struct service *s, int k)
 {
-    bound[s - svcs].cur = k;
+    bound_all()[s - svcs].cur = k;
     svc_set_binary(s, capsule_at(k)->elf, capsule_at(k)->elf_len);
 }
 
 int capsule_history(const struct service *s, int *out)
 {
-    int n = bound[s - svcs].nhistory;
-    memcpy(out, bound[s - svcs].history, sizeof bound[0].history[0] * (size_t)n);
+    int n = bound_all()[s - svcs].nhistory;
+    memcpy(out, bound_all()[s - svcs].history, sizeof bound_all()[0].history[0] * (size_t)n);
     return n;
 }
 
 void capsule_history_push(struct service *s, int k)
 {
-    int *h = bound[s - svcs].history, *n = &bound[s - svcs].nhistory;
+    int *h = bound_all()[s - svcs].history, *n = &bound_all()[s - svcs].nhistory;
     if (*n == HISTORY) {
         memmove(h, h + 1, sizeof h[0] * (HISTORY - 1));
         (*n)--;
@@ -169,7 +178,7 @@ void capsule_history_push(struct service *s, int k)
 
 int capsule_history_pop(struct service *s, int k)
 {
-    int *h = bound[s - svcs].history, *n = &bound[s - svcs].nhistory;
+    int *h = bound_all()[s - svcs].history, *n = &bound_all()[s - svcs].nhistory;
     if (!*n || (k >= 0 && h[*n - 1] != k))
         return -1;
     return h[--*n];
@@ -206,11 +215,11 @@ int capsule_user_of(int k, bool *previous)
 {
     *previous = false;
     for (int i = 0; i < nsvc; i++)
-        if (svcs[i].ref.used && bound[i].cur == k)
+        if (svcs[i].ref.used && bound_all()[i].cur == k)
             return i;
     for (int i = 0; i < nsvc; i++)
-        for (int h = 0; svcs[i].ref.used && h < bound[i].nhistory; h++)
-            if (bound[i].history[h] == k) {
+        for (int h = 0; svcs[i].ref.used && h < bound_all()[i].nhistory; h++)
+            if (bound_all()[i].history[h] == k) {
                 *previous = true;
                 return i;
             }

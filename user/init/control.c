@@ -37,31 +37,51 @@ static uint64_t reticle_used(v_handle r)
     return i.size - i.free;
 }
 
-static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+/* listTasks and listServices answer a page: the entries from position
+ * `from` on that fit in one message (4 KiB), and `next`, the position to
+ * ask for after them, or 0 when the list is complete; so init answers for
+ * any number of services. Each builds the positions [from, from + n);
+ * n is halved until they fit. */
+static int page(struct capnp_builder *b, uint32_t from, uint32_t total,
+                void (*build)(struct capnp_builder *b, uint32_t from, uint32_t n, uint32_t next))
 {
-    (void)msg;
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_listTasks_Results_B r = Supervisor_listTasks_Results_build_root(&b);
-    unsigned n = 1;
-    for (int i = 0; i < nsvc; i++)
-        n += svcs[i].task_id != 0;
-    Supervisor_TaskInfo_BList l = Supervisor_listTasks_Results_init_tasks(r, n);
+    if (from > total)
+        from = total;
+    for (uint32_t n = total - from;; n = n / 2) {
+        capnp_builder_init(b, out, sizeof out);
+        build(b, from, n, from + n < total ? from + n : 0);
+        if (!capnp_builder_error(b) || n <= 1)
+            return capnp_builder_error(b);
+    }
+}
+
+/* Position 0 is init itself, position p the Task of svcs[p - 1] (none
+ * if it has no instance). */
+static void build_tasks(struct capnp_builder *b, uint32_t from, uint32_t n, uint32_t next)
+{
+    Supervisor_listTasks_Results_B r = Supervisor_listTasks_Results_build_root(b);
+    Supervisor_listTasks_Results_set_next(r, next);
     struct v_taskinfo ti;
-    v_task_info(rt_cap("self"), (uint64_t)&ti);
-    Supervisor_TaskInfo_B t = Supervisor_TaskInfo_BList_get(l, 0);
-    Supervisor_TaskInfo_set_id(t, ti.id);
-    Supervisor_TaskInfo_set_name(t, "init", 4);
-    Supervisor_TaskInfo_set_state(t, task_states[ti.state], strlen(task_states[ti.state]));
-    Supervisor_TaskInfo_set_priority(t, (uint8_t)ti.prio);
-    Supervisor_TaskInfo_set_memory(t, reticle_used(init_memory));
-    Supervisor_TaskInfo_set_service(t, "init", 4);
-    unsigned k = 1;
-    for (int i = 0; i < nsvc; i++) {
-        struct service *s = &svcs[i];
+    unsigned k = 0;
+    for (uint32_t p = from; p < from + n; p++)
+        k += p == 0 || (svcs[p - 1].task_id && !v_task_info(svcs[p - 1].child.task, (uint64_t)&ti).err);
+    Supervisor_TaskInfo_BList l = Supervisor_listTasks_Results_init_tasks(r, k);
+    k = 0;
+    if (from == 0 && n) {
+        v_task_info(rt_cap("self"), (uint64_t)&ti);
+        Supervisor_TaskInfo_B t = Supervisor_TaskInfo_BList_get(l, k++);
+        Supervisor_TaskInfo_set_id(t, ti.id);
+        Supervisor_TaskInfo_set_name(t, "init", 4);
+        Supervisor_TaskInfo_set_state(t, task_states[ti.state], strlen(task_states[ti.state]));
+        Supervisor_TaskInfo_set_priority(t, (uint8_t)ti.prio);
+        Supervisor_TaskInfo_set_memory(t, reticle_used(init_memory));
+        Supervisor_TaskInfo_set_service(t, "init", 4);
+    }
+    for (uint32_t p = from ? from : 1; p < from + n; p++) {
+        struct service *s = &svcs[p - 1];
         if (!s->task_id || v_task_info(s->child.task, (uint64_t)&ti).err)
             continue;
-        t = Supervisor_TaskInfo_BList_get(l, k++);
+        Supervisor_TaskInfo_B t = Supervisor_TaskInfo_BList_get(l, k++);
         Supervisor_TaskInfo_set_id(t, ti.id);
         Supervisor_TaskInfo_set_name(t, ti.name, strnlen(ti.name, sizeof ti.name));
         const char *st = ti.state < 6 ? task_states[ti.state] : "?";
@@ -72,19 +92,24 @@ static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct 
         Supervisor_TaskInfo_set_faults(t, ti.faults);
         Supervisor_TaskInfo_set_service(t, s->name, strlen(s->name));
     }
+}
+
+static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    uint32_t from = Supervisor_listTasks_Params_from(Supervisor_listTasks_Params_read_root(msg));
+    struct capnp_builder b;
+    page(&b, capnp_msg_error(msg) ? 0 : from, (uint32_t)nsvc + 1, build_tasks);
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 
-static void serve_listServices(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+static void build_services(struct capnp_builder *b, uint32_t from, uint32_t n, uint32_t next)
 {
-    (void)msg;
-    struct capnp_builder b;
-    capnp_builder_init(&b, out, sizeof out);
-    Supervisor_listServices_Results_B r = Supervisor_listServices_Results_build_root(&b);
-    Supervisor_ServiceInfo_BList l = Supervisor_listServices_Results_init_services(r, (uint32_t)nsvc);
-    for (int i = 0; i < nsvc; i++) {
-        struct service *s = &svcs[i];
-        Supervisor_ServiceInfo_B e = Supervisor_ServiceInfo_BList_get(l, (uint32_t)i);
+    Supervisor_listServices_Results_B r = Supervisor_listServices_Results_build_root(b);
+    Supervisor_listServices_Results_set_next(r, next);
+    Supervisor_ServiceInfo_BList l = Supervisor_listServices_Results_init_services(r, n);
+    for (uint32_t k = 0; k < n; k++) {
+        struct service *s = &svcs[from + k];
+        Supervisor_ServiceInfo_B e = Supervisor_ServiceInfo_BList_get(l, k);
         Supervisor_ServiceInfo_set_name(e, s->name, strlen(s->name));
         Supervisor_ServiceInfo_set_state(e, svc_state_names[s->state], strlen(svc_state_names[s->state]));
         Supervisor_ServiceInfo_set_task(e, s->task_id);
@@ -95,6 +120,14 @@ static void serve_listServices(struct ipc_conn *c, const struct ipc_msg *m, stru
                                           strlen(policy_names[s->policy]));
         Supervisor_ServiceInfo_set_capsule(e, capsule_of(s), strlen(capsule_of(s)));
     }
+}
+
+static void serve_listServices(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    uint32_t from =
+        Supervisor_listServices_Params_from(Supervisor_listServices_Params_read_root(msg));
+    struct capnp_builder b;
+    page(&b, capnp_msg_error(msg) ? 0 : from, (uint32_t)nsvc, build_services);
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
 

@@ -33,9 +33,10 @@
 #include "ipc.h"
 #include "rt.h"
 
-#define MAX_SVC 24
-#define MAX_GRANTS 16
-#define MAX_DEPS 8
+/* No fixed number of services, grants or dependencies: svcs[] and each
+ * service's grants and dependencies are allocated from init's heap (its
+ * Reticle) as the manifest says, and every start-up pass is linear in
+ * services plus grants (docs/DECISIONS.md). */
 #define NAME_LEN 24
 #define CAP_NAME 65              /* a capsule's name and its NUL */
 
@@ -71,10 +72,10 @@ struct service {
     char name[NAME_LEN];
     char module[48];
     struct capsule_ref ref;
-    char deps[MAX_DEPS][NAME_LEN];
-    int dep[MAX_DEPS];
+    char (*deps)[NAME_LEN];     /* ndeps of each, from init's heap */
+    int *dep;
     int ndeps;
-    struct grant grants[MAX_GRANTS];
+    struct grant *grants;       /* ngrants, from init's heap */
     int ngrants;
     enum policy policy;
     unsigned prio;
@@ -95,8 +96,9 @@ struct service {
     unsigned nfail;
 };
 
-extern struct service svcs[MAX_SVC];
+extern struct service *svcs;    /* nsvc of them, from init's heap */
 extern int nsvc;
+extern int *svc_order;          /* nsvc indices, dependencies first (manifest_validate) */
 extern v_handle init_memory;    /* init's Reticle for Rings and children */
 extern v_handle init_accept_tx; /* the send end of init's own accept Ring */
 extern v_handle init_fault_signal;   /* children's faults and exits: SIG_CHILD */
@@ -134,9 +136,15 @@ void deadline_run(void);        /* fire what has passed, arm for the next */
 int manifest_load(const void *bytes, size_t len, char *err, size_t errlen);
 void manifest_validate(void);   /* before the capsules are bound */
 void manifest_spread_refusals(void);     /* after: dependents of the refused */
+extern int norder;              /* svc_order's length: services off it are on a cycle */
 
 /* services.c */
-int svc_find(const char *name);
+int svc_find(const char *name);     /* O(1): a hash index of the names */
+int svc_alloc(int n);               /* svcs[] for n services (nsvc 0); 0 or V_ENOMEM */
+void svc_index(void);               /* build the name index, once svcs[] is filled */
+/* A zeroed table of one elem-byte entry per service, for a layer's own
+ * per-service state (made once nsvc is known; dies if memory is out). */
+void *svc_table(size_t elem);
 
 /* bundle.c: s's Bundle items (in a static array valid until the next
  * call), every one made or none: 0, or -1 with why. Spawning moves them. */

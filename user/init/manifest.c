@@ -15,6 +15,7 @@
  * version later, by capbind.c, before refusals spread.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "init.h"
@@ -96,8 +97,8 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
     }
     SystemManifest_Service_RList list = SystemManifest_services(m);
     uint32_t n = SystemManifest_Service_RList_len(list);
-    if (n > MAX_SVC) {
-        snprintf(err, errlen, "%u services, at most %d", n, MAX_SVC);
+    if (n > INT32_MAX / 2 || svc_alloc((int)n)) {
+        snprintf(err, errlen, "%u services: more than init's memory holds", n);
         return -1;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -117,19 +118,21 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
             capsule_ref_read(&s->ref, cn.str, cn.len, cv.ptr, cv.len);
         }
         struct capnp_list deps = SystemManifest_Service_dependencies(r);
-        for (uint32_t k = 0; k < capnp_list_len(deps); k++) {
-            if (s->ndeps == MAX_DEPS) {
-                svc_refuse(s, "more than %d dependencies", MAX_DEPS);
-                break;
-            }
-            copy_text(s->deps[s->ndeps++], NAME_LEN, capnp_list_text(deps, k));
+        uint32_t nd = capnp_list_len(deps);
+        if (nd && (nd > INT32_MAX / 2 || !(s->deps = calloc(nd, sizeof *s->deps)) ||
+                   !(s->dep = calloc(nd, sizeof *s->dep)))) {
+            svc_refuse(s, "%u dependencies: more than init's memory holds", nd);
+            nd = 0;
         }
+        for (uint32_t k = 0; k < nd; k++)
+            copy_text(s->deps[s->ndeps++], NAME_LEN, capnp_list_text(deps, k));
         SystemManifest_CapGrant_RList gl = SystemManifest_Service_capabilities(r);
-        for (uint32_t k = 0; k < SystemManifest_CapGrant_RList_len(gl); k++) {
-            if (s->ngrants == MAX_GRANTS) {
-                svc_refuse(s, "more than %d capabilities", MAX_GRANTS);
-                break;
-            }
+        uint32_t ng = SystemManifest_CapGrant_RList_len(gl);
+        if (ng && (ng > INT32_MAX / 2 || !(s->grants = calloc(ng, sizeof *s->grants)))) {
+            svc_refuse(s, "%u capabilities: more than init's memory holds", ng);
+            ng = 0;
+        }
+        for (uint32_t k = 0; k < ng; k++) {
             SystemManifest_CapGrant_R g = SystemManifest_CapGrant_RList_get(gl, k);
             struct grant *gr = &s->grants[s->ngrants++];
             copy_text(gr->name, sizeof gr->name, SystemManifest_CapGrant_name(g));
@@ -152,6 +155,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         nsvc = 0;
         return -1;
     }
+    svc_index();
     return 0;
 }
 
@@ -204,6 +208,56 @@ static bool parse_grant_source(struct grant *g)
     return true;
 }
 
+/* svc_order[0..norder): every service not on or behind a dependency
+ * cycle, each after what it depends on (unknown and self dependencies,
+ * refused already, do not count). Kahn's
+ * algorithm over a reverse adjacency (dependents, CSR): linear in
+ * services plus dependencies. */
+int norder;
+static void order_services(void)
+{
+    int *pending = svc_table(sizeof *pending);      /* unplaced dependencies */
+    int *first = calloc((size_t)nsvc + 1, sizeof *first);
+    size_t nedge = 0;
+    for (int i = 0; i < nsvc; i++)
+        nedge += (size_t)svcs[i].ndeps;
+    int *dependent = malloc((nedge ? nedge : 1) * sizeof *dependent);
+    svc_order = svc_table(sizeof *svc_order);
+    if (!first || !dependent)
+        rt_die("init: no memory to order %d services", nsvc);
+    for (int i = 0; i < nsvc; i++)
+        for (int d = 0; d < svcs[i].ndeps; d++) {
+            int j = svcs[i].dep[d];
+            if (j >= 0 && j != i) {     /* an unknown or self dependency is refused already */
+                pending[i]++;
+                first[j + 1]++;
+            }
+        }
+    for (int j = 0; j < nsvc; j++)
+        first[j + 1] += first[j];
+    int *fill = svc_table(sizeof *fill);
+    for (int i = 0; i < nsvc; i++)
+        for (int d = 0; d < svcs[i].ndeps; d++) {
+            int j = svcs[i].dep[d];
+            if (j >= 0 && j != i)
+                dependent[first[j] + fill[j]++] = i;
+        }
+    norder = 0;
+    for (int i = 0; i < nsvc; i++)
+        if (!pending[i])
+            svc_order[norder++] = i;
+    for (int k = 0; k < norder; k++) {
+        int j = svc_order[k];
+        for (int e = first[j]; e < first[j + 1]; e++)
+            if (--pending[dependent[e]] == 0)
+                svc_order[norder++] = dependent[e];
+    }
+    free(fill);
+    free(dependent);
+    free(first);
+    free(pending);
+}
+
 void manifest_validate(void)
 {
     /* names, modules, duplicates */
@@ -211,9 +265,8 @@ void manifest_validate(void)
         struct service *s = &svcs[i];
         if (!valid_name(s->name))
             svc_refuse(s, "'%s' is not a valid service name ([a-z0-9][a-z0-9.-]{0,18})", s->name);
-        for (int j = 0; j < i; j++)
-            if (!strcmp(svcs[j].name, s->name))
-                svc_refuse(s, "a second service named '%s'", s->name);
+        if (svc_find(s->name) != i)
+            svc_refuse(s, "a second service named '%s'", s->name);
         if (!strcmp(s->name, "init"))
             svc_refuse(s, "'init' is init itself");
         if (s->module[0] && !find_module(s->module, &s->elf, &s->elf_len))
@@ -232,29 +285,26 @@ void manifest_validate(void)
                 svc_refuse(s, "depends on itself");
         }
     }
-    /* cycles: repeatedly mark services whose dependencies are all acyclic */
-    bool ok[MAX_SVC] = {0};
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (int i = 0; i < nsvc; i++) {
-            if (ok[i])
-                continue;
-            bool all = true;
-            for (int d = 0; d < svcs[i].ndeps; d++)
-                if (svcs[i].dep[d] >= 0 && svcs[i].dep[d] != i && !ok[svcs[i].dep[d]])
-                    all = false;
-            if (all)
-                ok[i] = changed = true;
-        }
-    }
+    /* cycles: a topological order (Kahn's), linear in services and
+     * dependencies; whoever it cannot place is on or behind a cycle */
+    order_services();
+    bool *ok = svc_table(sizeof *ok);
+    for (int k = 0; k < norder; k++)
+        ok[svc_order[k]] = true;
     for (int i = 0; i < nsvc; i++)
         if (!ok[i])
             svc_refuse(&svcs[i], "is part of a dependency cycle");
+    free(ok);
     /* grants */
     v_handle irq = rt_cap("irq");
     struct v_capinfo irqi = {0}, ioi = {0};
     v_cap_info(irq, (uint64_t)&irqi);
     v_cap_info(rt_cap("ioports"), (uint64_t)&ioi);
+    struct hw_grant {
+        const struct grant *g;
+        int svc;
+    } *hw = 0;
+    int nhw = 0, hwcap = 0;
     for (int i = 0; i < nsvc; i++) {
         struct service *s = &svcs[i];
         for (int k = 0; k < s->ngrants; k++) {
@@ -303,39 +353,47 @@ void manifest_validate(void)
                 break;
             }
             }
-            /* hardware is given to one service only */
-            for (int j = 0; j < i; j++) {
-                if (svcs[j].state == S_REFUSED)
+            /* hardware is given to one service only: checked against the
+             * earlier services' interrupt and port grants alone (a list
+             * of them), not every grant of every service */
+            if (g->type != G_IRQ && g->type != G_IOPORT)
+                continue;
+            for (int h = 0; h < nhw; h++) {
+                const struct grant *o = hw[h].g;
+                if (o->type != g->type || svcs[hw[h].svc].state == S_REFUSED)
                     continue;
-                for (int q = 0; q < svcs[j].ngrants; q++) {
-                    const struct grant *o = &svcs[j].grants[q];
-                    if (o->type != g->type)
-                        continue;
-                    if ((g->type == G_IRQ && o->a == g->a) ||
-                        (g->type == G_IOPORT && g->a < o->a + o->b && o->a < g->a + g->b))
-                        svc_refuse(s, "grant '%s': %s already belongs to '%s'", g->name, g->source,
-                               svcs[j].name);
-                }
+                if ((g->type == G_IRQ && o->a == g->a) ||
+                    (g->type == G_IOPORT && g->a < o->a + o->b && o->a < g->a + g->b))
+                    svc_refuse(s, "grant '%s': %s already belongs to '%s'", g->name, g->source,
+                               svcs[hw[h].svc].name);
             }
+            if (nhw == hwcap) {
+                hwcap = hwcap ? 2 * hwcap : 16;
+                void *m = realloc(hw, hwcap * sizeof *hw);
+                if (!m)
+                    rt_die("init: no memory for the hardware grants");
+                hw = m;
+            }
+            hw[nhw++] = (struct hw_grant){g, i};
         }
     }
+    free(hw);
 }
 
 /* Refusal spreads to dependents (after the capsules are bound, which may
- * refuse a service too). */
+ * refuse a service too): one pass in dependency order reaches every
+ * dependent of a refused service (those off the order, on a cycle, are
+ * refused already). */
 void manifest_spread_refusals(void)
 {
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (int i = 0; i < nsvc; i++) {
-            if (svcs[i].state == S_REFUSED)
-                continue;
-            for (int d = 0; d < svcs[i].ndeps; d++)
-                if (svcs[i].dep[d] >= 0 && svcs[svcs[i].dep[d]].state == S_REFUSED) {
-                    svc_refuse(&svcs[i], "depends on refused service '%s'", svcs[i].deps[d]);
-                    changed = true;
-                    break;
-                }
-        }
+    for (int k = 0; k < norder; k++) {
+        int i = svc_order[k];
+        if (svcs[i].state == S_REFUSED)
+            continue;
+        for (int d = 0; d < svcs[i].ndeps; d++)
+            if (svcs[i].dep[d] >= 0 && svcs[svcs[i].dep[d]].state == S_REFUSED) {
+                svc_refuse(&svcs[i], "depends on refused service '%s'", svcs[i].deps[d]);
+                break;
+            }
     }
 }

@@ -22,7 +22,7 @@
  * (capsule start, or rollback) runs it again. A version still in its
  * readiness window is rolled back instead, by the hook upgrade.c sets.
  *
- * Owns: watch[] (each service's buckets and last counters) and the tick.
+ * Owns: watch_all()[] (each service's buckets and last counters) and the tick.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,10 +36,19 @@ static struct {
     uint64_t last[NCOUNTERS];
     int64_t tokens[MAX_RATES];   /* token buckets, in millionths */
     char counters[160];          /* the instance's counters, last seen */
-} watch[MAX_SVC];
+} *watch_tab;
+
+/* One entry per service (svc_table), made at the first use, once the
+ * manifest has said how many there are. */
+static typeof(watch_tab) watch_all(void)
+{
+    if (!watch_tab)
+        watch_tab = svc_table(sizeof *watch_tab);
+    return watch_tab;
+}
 static struct deadline tick;
 
-const char *monitor_counters(const struct service *s) { return watch[s - svcs].counters; }
+const char *monitor_counters(const struct service *s) { return watch_all()[s - svcs].counters; }
 
 /* Has a profile to check. Services that are not running count too, so
  * the tick keeps going whoever starts them again. */
@@ -70,7 +79,7 @@ static void quarantine(struct service *s, const char *why)
     v_task_suspend(s->child.task);      /* first: it does nothing more */
     struct v_taskinfo ti;
     if (!v_task_info(s->child.task, (uint64_t)&ti).err)
-        counters_line(&ti, watch[s - svcs].counters, sizeof watch[0].counters);
+        counters_line(&ti, watch_all()[s - svcs].counters, sizeof watch_all()[0].counters);
     uint64_t task = s->task_id;
     const struct capsule *c = capsule_at(capsule_cur(s));
     svc_end(s, S_QUARANTINED, why);     /* every capability it held goes with it */
@@ -100,7 +109,7 @@ static bool deviates(struct service *s, uint64_t t, char *why, size_t n)
         ti.state == V_TASK_FAULTED)
         return false;           /* supervise.c deals with it */
     const struct profile *p = &capsule_at(capsule_cur(s))->prof;
-    typeof(&watch[0]) cs = &watch[s - svcs];
+    typeof(&watch_all()[0]) cs = &watch_all()[s - svcs];
     if (cs->task != s->task_id) {       /* a new instance: fresh buckets */
         cs->task = s->task_id;
         memset(cs->last, 0, sizeof cs->last);

@@ -6,7 +6,7 @@
  * accepts connections and serves them. The probe's doorbell is among the
  * server's extra bits, so its answer is timed when it arrives.
  *
- * Owns: probes[] (one connection per service at most, open only while
+ * Owns: probes_all()[] (one connection per service at most, open only while
  * its window is).
  */
 #include <string.h>
@@ -17,14 +17,23 @@ static struct {
     struct ipc_conn conn;
     bool probing, answered;
     uint64_t t0, ready_cycles;   /* the switch's start; to the answer */
-} probes[MAX_SVC];
+} *probes_tab;
+
+/* One entry per service (svc_table), made at the first use, once the
+ * manifest has said how many there are. */
+static typeof(probes_tab) probes_all(void)
+{
+    if (!probes_tab)
+        probes_tab = svc_table(sizeof *probes_tab);
+    return probes_tab;
+}
 static struct ipc_server *server;
 
 void probe_init(struct ipc_server *srv) { server = srv; }
 
 void probe_start(struct service *s, uint64_t t0)
 {
-    typeof(&probes[0]) p = &probes[s - svcs];
+    typeof(&probes_all()[0]) p = &probes_all()[s - svcs];
     p->probing = p->answered = false;
     p->ready_cycles = 0;
     p->t0 = t0;
@@ -47,7 +56,7 @@ void probe_start(struct service *s, uint64_t t0)
 
 void probe_poll(struct service *s)
 {
-    typeof(&probes[0]) p = &probes[s - svcs];
+    typeof(&probes_all()[0]) p = &probes_all()[s - svcs];
     if (!p->probing || p->answered || !p->conn.rx)
         return;
     static struct ipc_msg m;
@@ -65,18 +74,18 @@ void probe_poll(struct service *s)
 
 bool probe_pending(const struct service *s)
 {
-    return probes[s - svcs].probing && !probes[s - svcs].answered;
+    return probes_all()[s - svcs].probing && !probes_all()[s - svcs].answered;
 }
 
 bool probe_answered(const struct service *s, uint64_t *cycles)
 {
-    *cycles = probes[s - svcs].ready_cycles;
-    return probes[s - svcs].answered;
+    *cycles = probes_all()[s - svcs].ready_cycles;
+    return probes_all()[s - svcs].answered;
 }
 
 void probe_stop(struct service *s)
 {
-    typeof(&probes[0]) p = &probes[s - svcs];
+    typeof(&probes_all()[0]) p = &probes_all()[s - svcs];
     if (p->conn.tx || p->conn.rx) {
         if (server)
             server->extra_bits &= ~ipc_bits(&p->conn);

@@ -16,6 +16,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "init.h"
@@ -27,7 +28,16 @@
 bool (*svc_ended_hook)(struct service *s, const char *fault, int64_t status);
 void (*svc_started_hook)(struct service *s);
 static bool booted;                 /* start_all is over: starts are restarts */
-static struct deadline restart_at[MAX_SVC];
+static struct deadline *restart_at_tab;
+
+/* One per service (svc_table), made at the first use, once the manifest
+ * has said how many there are. */
+static struct deadline *restart_at_all(void)
+{
+    if (!restart_at_tab)
+        restart_at_tab = svc_table(sizeof *restart_at_tab);
+    return restart_at_tab;
+}
 
 void svc_refuse(struct service *s, const char *fmt, ...)
 {
@@ -87,7 +97,7 @@ static void running(struct service *s)
 {
     s->state = S_RUNNING;
     s->reason[0] = 0;
-    deadline_cancel(&restart_at[s - svcs]);
+    deadline_cancel(&restart_at_all()[s - svcs]);
 }
 
 void svc_announce(struct service *s)
@@ -149,7 +159,7 @@ void svc_end(struct service *s, enum svc_state st, const char *why)
     if (s->child.reticle)
         rt_child_destroy(&s->child);
     s->task_id = 0;
-    deadline_cancel(&restart_at[s - svcs]);
+    deadline_cancel(&restart_at_all()[s - svcs]);
     s->state = st;
 }
 
@@ -162,7 +172,7 @@ void svc_stop(struct service *s, const char *why)
 /* A restart whose backoff has passed. */
 static void restart_due(struct deadline *d)
 {
-    struct service *s = &svcs[d - restart_at];
+    struct service *s = &svcs[d - restart_at_all()];
     if (s->state != S_WAITING)
         return;
     s->restarts++;
@@ -193,7 +203,7 @@ static void schedule_restart(struct service *s, bool failure)
         delay <<= recent > 5 ? 5 : recent - 1;
     }
     s->state = S_WAITING;
-    struct deadline *d = &restart_at[s - svcs];
+    struct deadline *d = &restart_at_all()[s - svcs];
     d->fire = restart_due;
     deadline_set(d, t + delay);
 }
@@ -270,7 +280,7 @@ int svc_start_early(int i)
     struct service *s = &svcs[i];
     if (s->state == S_RUNNING)
         return 0;
-    if (s->state != S_WAITING || s->ref.used || !s->elf || depth > MAX_SVC)
+    if (s->state != S_WAITING || s->ref.used || !s->elf || depth > nsvc)
         return -1;
     prepare_introductions();
     depth++;
@@ -284,35 +294,64 @@ int svc_start_early(int i)
     return 0;
 }
 
-/* In dependency order: a service starts when everything it depends on has. */
+/* In dependency order: a service starts when everything it depends on
+ * has. The order is the one repeated passes over the manifest would give
+ * (pass p starts, in manifest order, every waiting service whose
+ * dependencies started in an earlier pass or earlier in this one), found
+ * in one walk of svc_order instead: service i's pass is the largest, over
+ * its dependencies d, of d's pass (d before i in the manifest) or d's
+ * pass + 1 (d after i); then a counting sort by pass, stable in manifest
+ * order. Linear in services and dependencies. */
 void start_all(void)
 {
     prepare_introductions();
-    bool started[MAX_SVC] = {0};
-    for (bool progress = true; progress;) {
-        progress = false;
-        for (int i = 0; i < nsvc; i++) {
-            struct service *s = &svcs[i];
-            if (!started[i] && s->state == S_RUNNING)
-                started[i] = progress = true;   /* started early (svc_start_early) */
-            if (started[i] || s->state != S_WAITING)
-                continue;
-            bool ready = true;
-            for (int d = 0; d < s->ndeps; d++)
-                if (!started[s->dep[d]])
-                    ready = false;
-            if (!ready)
-                continue;
-            started[i] = progress = true;
-            if (svc_start(s) == 0)
-                event(s->name, "started (task %llu)", (unsigned long long)s->task_id);
+    bool *started = svc_table(sizeof *started);
+    int *pass = svc_table(sizeof *pass);        /* 0: never starts */
+    int *count = calloc((size_t)nsvc + 2, sizeof *count);
+    int *order = svc_table(sizeof *order);
+    if (!count)
+        rt_die("init: no memory to order %d services", nsvc);
+    for (int k = 0; k < norder; k++) {
+        int i = svc_order[k], p = 1;
+        if (svcs[i].state == S_RUNNING) {
+            /* started early (svc_start_early): as if in the first pass,
+             * but not started again */
+            pass[i] = 1;
+            started[i] = true;
+            continue;
         }
+        if (svcs[i].state != S_WAITING)
+            continue;
+        for (int d = 0; d < svcs[i].ndeps && p; d++) {
+            int j = svcs[i].dep[d];
+            int pj = pass[j] ? pass[j] + (j > i) : 0;
+            p = pj ? (pj > p ? pj : p) : 0;
+        }
+        pass[i] = p;
+        if (p)
+            count[p + 1]++;     /* one that never starts takes no place in order[] */
     }
+    for (int p = 1; p <= nsvc; p++)
+        count[p + 1] += count[p];
+    int nstart = count[nsvc + 1];
+    for (int i = 0; i < nsvc; i++)
+        if (pass[i] && !started[i])
+            order[count[pass[i]]++] = i;
+    for (int k = 0; k < nstart; k++) {
+        struct service *s = &svcs[order[k]];
+        started[order[k]] = true;
+        if (svc_start(s) == 0)
+            event(s->name, "started (task %llu)", (unsigned long long)s->task_id);
+    }
+    free(order);
+    free(count);
+    free(pass);
     for (int i = 0; i < nsvc; i++)
         if (svcs[i].state == S_WAITING && !started[i]) {
             svcs[i].state = S_FAILED;
             snprintf(svcs[i].reason, sizeof svcs[i].reason, "a dependency did not start");
             event(svcs[i].name, "not started: %s", svcs[i].reason);
         }
+    free(started);
     booted = true;
 }

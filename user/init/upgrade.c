@@ -17,7 +17,7 @@
  * Preparing a standby and switching instances is switch.c's.
  *
  * Services change only through the lifecycle (svc_end, svc_start,
- * svc_adopt) and capbind (capsule_run, the history). Owns: win[] (each
+ * svc_adopt) and capbind (capsule_run, the history). Owns: win_all()[] (each
  * service's window), notes[] (what last happened to each version).
  */
 #include <stddef.h>
@@ -37,7 +37,16 @@ static struct window {
     struct ipc_conn *rc;         /* the upgrade call, answered at the end */
     uint64_t rid;
     bool reply;
-} win[MAX_SVC];
+} *win_tab;
+
+/* One entry per service (svc_table), made at the first use, once the
+ * manifest has said how many there are. */
+static typeof(win_tab) win_all(void)
+{
+    if (!win_tab)
+        win_tab = svc_table(sizeof *win_tab);
+    return win_tab;
+}
 static char notes[MAX_CAPSULES][120];
 
 const char *upgrade_note(int k) { return notes[k]; }
@@ -47,7 +56,7 @@ static void poll_arm(void);
 
 static void window_over(struct deadline *d)
 {
-    struct service *s = &svcs[(struct window *)((char *)d - offsetof(struct window, until)) - win];
+    struct service *s = &svcs[(struct window *)((char *)d - offsetof(struct window, until)) - win_all()];
     if (probe_pending(s))
         settle(s, false, "did not answer its readiness probe within 300 ms");
     else
@@ -60,12 +69,12 @@ void upgrade_poll(void)
 {
     for (int i = 0; i < nsvc; i++) {
         struct service *s = &svcs[i];
-        if (!win[i].probation)
+        if (!win_all()[i].probation)
             continue;
         probe_poll(s);
         if (s->state != S_RUNNING)
             upgrade_cancel(s, "was stopped in its readiness window");
-        else if (s->task_id != win[i].task)
+        else if (s->task_id != win_all()[i].task)
             settle(s, false, "was restarted in its readiness window");
     }
 }
@@ -85,7 +94,7 @@ static void poll_arm(void)
 {
     bool any = false;
     for (int i = 0; i < nsvc && !any; i++)
-        any = win[i].probation;
+        any = win_all()[i].probation;
     if (!any)
         deadline_cancel(&poll_tick);
     else if (!poll_tick.armed) {
@@ -96,7 +105,7 @@ static void poll_arm(void)
 
 static bool deviation(struct service *s, const char *why)
 {
-    if (!win[s - svcs].probation)
+    if (!win_all()[s - svcs].probation)
         return false;
     settle(s, false, why);
     return true;
@@ -111,9 +120,9 @@ static uint8_t out[IPC_PAYLOAD_MAX] __attribute__((aligned(8)));
 static void conn_closed(struct ipc_server *srv, struct ipc_conn *c)
 {
     for (int i = 0; i < nsvc; i++)
-        if (win[i].rc == c) {
-            win[i].rc = 0;
-            win[i].reply = false;
+        if (win_all()[i].rc == c) {
+            win_all()[i].rc = 0;
+            win_all()[i].reply = false;
         }
 }
 
@@ -138,7 +147,7 @@ static void upgrade_reply(struct ipc_conn *c, uint64_t id, enum Supervisor_Statu
  * rollback request. */
 static void settle(struct service *s, bool ok, const char *why)
 {
-    struct window *cs = &win[s - svcs];
+    struct window *cs = &win_all()[s - svcs];
     if (!cs->probation)
         return;
     cs->probation = false;
@@ -191,7 +200,7 @@ static void settle(struct service *s, bool ok, const char *why)
  * stays stopped), but the version it will start with is the old one. */
 void upgrade_cancel(struct service *s, const char *why)
 {
-    struct window *cs = &win[s - svcs];
+    struct window *cs = &win_all()[s - svcs];
     if (!cs->probation)
         return;
     cs->probation = false;
@@ -215,7 +224,7 @@ void upgrade_cancel(struct service *s, const char *why)
 
 static bool ended(struct service *s, const char *fault, int64_t status)
 {
-    struct window *cs = &win[s - svcs];
+    struct window *cs = &win_all()[s - svcs];
     if (!cs->probation)
         return false;
     char why[120];
@@ -250,7 +259,7 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     if (!s)
         return upgrade_reply(c, m->hdr.id, Supervisor_Status_notFound, 0, 0,
                              "no service runs a capsule of that name");
-    struct window *cs = &win[s - svcs];
+    struct window *cs = &win_all()[s - svcs];
     if (cs->probation) {
         snprintf(text, sizeof text, "%s %s is still in its readiness window", s->ref.name,
                  capsule_at(capsule_cur(s))->ver);
@@ -351,7 +360,7 @@ void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     if (!s)
         return rollback_reply(c, m, Supervisor_Status_notFound, 0,
                               "no service runs a capsule of that name");
-    struct window *cs = &win[s - svcs];
+    struct window *cs = &win_all()[s - svcs];
     if (s->state == S_REFUSED || capsule_cur(s) < 0)
         return rollback_reply(c, m, Supervisor_Status_badState, 0, "the service was refused");
     if (cs->probation) {

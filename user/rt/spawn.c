@@ -13,6 +13,14 @@
  * to the child's table, so the parent's table holds only the five handles
  * of struct rt_child. A spawn is three calls per segment, not five per
  * page.
+ *
+ * A program spawned many times can be prepared once (rt_image_prepare):
+ * its read-only segments are loaded into frames of the caller's choosing,
+ * copied once, like a page cache, and each spawn from the image maps
+ * them read-only through a capability minted for the child instead of
+ * copying them, so its cost no longer grows with the program's code and
+ * constants; writable segments and the stack are still copied (zeroed)
+ * per child. docs/DECISIONS.md says why this and not demand paging.
  */
 #include <string.h>
 
@@ -21,10 +29,10 @@
 
 /* A new frame of npages in the child's Reticle holding src's n bytes at
  * off (zero elsewhere), mapped in the child at va and handed to it. */
-static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
-                       const uint8_t *src, size_t n, size_t off)
+/* The frame capability f (just made in our table) mapped in the child at
+ * va and moved to the child's table; deleted if either fails. */
+static int give(const struct rt_child *c, struct v_ret f, uint64_t va, unsigned rights)
 {
-    struct v_ret f = v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY);
     if (f.err)
         return (int)f.err;
     int e = (int)v_as_map(c->aspace, f.val, va, rights).err;
@@ -35,8 +43,32 @@ static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, u
     return e;
 }
 
-/* Segments larger than the biggest frame are loaded in chunks of it. */
-static int load(const struct rt_child *c, const uint8_t *file, const struct elf_image *img)
+static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
+                       const uint8_t *src, size_t n, size_t off)
+{
+    return give(c, v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY), va,
+                rights);
+}
+
+/* A prepared frame shared: a capability minted from it with only the
+ * mapping's rights and GRANT, which moving it needs (one mapping per
+ * capability; the child may pass its code on, read-only), mapped in the child at
+ * va and moved to the child's table, so deleting the child's Reticle
+ * (its table) unmaps it and the frame stays with the image. */
+static int child_share(const struct rt_child *c, v_handle frame, uint64_t va, unsigned rights)
+{
+    return give(c, v_cap_mint(frame, V_SLOT_ANY, rights | V_R_GRANT, 0), va, rights);
+}
+
+/* One chunk of a segment: npages at va, src's n bytes at off in it. */
+typedef int (*chunk_fn)(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
+                        unsigned rights, const uint8_t *src, size_t n, size_t off);
+
+/* Segments larger than the biggest frame are loaded in chunks of it.
+ * Inlined into both callers, so fn is a direct (inlined) call: a spawn
+ * without an image costs what it did before images. */
+#define INLINE static inline __attribute__((always_inline))
+INLINE int each_chunk(const uint8_t *file, const struct elf_image *img, chunk_fn fn, void *ctx)
 {
     const uint64_t chunk = (uint64_t)V_FRAME_MAX_PAGES * 4096;
     for (unsigned i = 0; i < img->nseg; i++) {
@@ -49,9 +81,9 @@ static int load(const struct rt_child *c, const uint8_t *file, const struct elf_
             uint64_t top = end - va < chunk ? end : va + chunk;
             uint64_t lo = va > s->vaddr ? va : s->vaddr;
             uint64_t hi = top < fend ? top : fend;
-            int e = child_frame(c, va, (unsigned)((top - va) / 4096), rights,
-                                lo < hi ? file + s->offset + (lo - s->vaddr) : 0,
-                                lo < hi ? hi - lo : 0, lo - va);
+            int e = fn(ctx, s, va, (unsigned)((top - va) / 4096), rights,
+                       lo < hi ? file + s->offset + (lo - s->vaddr) : 0, lo < hi ? hi - lo : 0,
+                       lo - va);
             if (e)
                 return e;
         }
@@ -59,12 +91,71 @@ static int load(const struct rt_child *c, const uint8_t *file, const struct elf_
     return V_OK;
 }
 
+struct load_ctx {
+    const struct rt_child *c;
+    const struct rt_image *image;
+};
+
+/* A read-only chunk the image prepared is shared; anything else (writable
+ * data, the stack, a chunk the image could not hold) is copied. */
+INLINE int load_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
+                      unsigned rights, const uint8_t *src, size_t n, size_t off)
+{
+    const struct load_ctx *l = ctx;
+    if (l->image && !(s->flags & ELF_W))
+        for (unsigned k = 0; k < l->image->nframe; k++)
+            if (l->image->frame[k].va == va && l->image->frame[k].pages == npages)
+                return child_share(l->c, l->image->frame[k].cap, va, rights);
+    return child_frame(l->c, va, npages, rights, src, n, off);
+}
+
+INLINE int prepare_chunk(void *ctx, const struct elf_segment *s, uint64_t va, unsigned npages,
+                         unsigned rights, const uint8_t *src, size_t n, size_t off)
+{
+    struct rt_image *im = ctx;
+    (void)rights;
+    if (s->flags & ELF_W || im->nframe == RT_IMAGE_FRAMES)
+        return V_OK;                    /* copied per child */
+    struct v_ret f = v_frame_load(im->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY);
+    if (f.err)
+        return (int)f.err;
+    im->frame[im->nframe++] = (struct rt_image_frame){.va = va, .pages = npages,
+                                                      .cap = (v_handle)f.val};
+    return V_OK;
+}
+
+int rt_image_prepare(v_handle reticle, const void *elf, size_t len, struct rt_image *out)
+{
+    struct elf_image img;
+    *out = (struct rt_image){.elf = elf, .elf_len = len, .reticle = reticle};
+    if (elf_parse(elf, len, V_PROGRAM_BASE, V_STACK_TOP, &img) != ELF_OK)
+        return V_EINVAL;
+    int e = each_chunk(elf, &img, prepare_chunk, out);
+    if (e)
+        rt_image_release(out);
+    return e;
+}
+
+int rt_image_release(struct rt_image *im)
+{
+    int e = V_OK;
+    for (unsigned k = 0; k < im->nframe; k++) {
+        int d = (int)v_cap_delete(im->frame[k].cap).err;
+        if (d && !e)
+            e = d;
+    }
+    *im = (struct rt_image){0};
+    return e;
+}
+
 int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
 {
     struct elf_image img;
+    const void *elf = a->image ? a->image->elf : a->elf;
+    size_t elf_len = a->image ? a->image->elf_len : a->elf_len;
     unsigned stack_pages = a->stack_pages ? a->stack_pages : 8;
     unsigned bits = a->table_bits ? a->table_bits : 6;
-    if (elf_parse(a->elf, a->elf_len, V_PROGRAM_BASE, V_STACK_TOP - 4096ull * (stack_pages + 1),
+    if (elf_parse(elf, elf_len, V_PROGRAM_BASE, V_STACK_TOP - 4096ull * (stack_pages + 1),
                   &img) != ELF_OK)
         return V_EINVAL;
     struct rt_child c = {0};
@@ -87,7 +178,8 @@ int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
     TRY(v_retype(c.reticle, V_TYPE_ASPACE, 0, V_SLOT_ANY), aspace);
     TRY(v_retype(c.reticle, V_TYPE_FRAME, 0, V_SLOT_ANY), bundle);
 #undef TRY
-    if ((e = load(&c, a->elf, &img)))
+    struct load_ctx l = {.c = &c, .image = a->image};
+    if ((e = each_chunk(elf, &img, load_chunk, &l)))
         goto fail;
     if ((e = child_frame(&c, V_STACK_TOP - 4096ull * stack_pages, stack_pages,
                          V_R_READ | V_R_WRITE, 0, 0, 0)))

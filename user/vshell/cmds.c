@@ -133,71 +133,99 @@ static void status_reply(const char *cmd, const char *what)
         say_status(cmd, what, st, msg);
 }
 
+/* One page of listTasks or listServices from position from (their
+ * Params are the same shape: one UInt32). */
+static bool sup_page(const char *cmd, uint16_t method, uint32_t from)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Supervisor_listTasks_Params_set_from(Supervisor_listTasks_Params_build_root(&b), from);
+    return sh_call_built(cmd, "init", method, &b, &rep, T_SUP);
+}
+
 static void cmd_ps(int argc, char **argv)
 {
-    if (!usage(argc, 0, 0, argv, "") || !sup_call0(argv[0], Supervisor_method_listTasks))
+    if (!usage(argc, 0, 0, argv, ""))
         return;
-    Supervisor_TaskInfo_RList l =
-        Supervisor_listTasks_Results_tasks(Supervisor_listTasks_Results_read_root(&rep.msg));
-    if (!sh_reply_ok(argv[0], &rep))
-        return;
-    printf("%6s  %-16s %-10s %4s %8s %8s %6s\n", "ID", "NAME", "STATE", "PRI", "MEMORY",
-           "RESTARTS", "FAULTS");
-    for (uint32_t i = 0; i < Supervisor_TaskInfo_RList_len(l); i++) {
-        Supervisor_TaskInfo_R t = Supervisor_TaskInfo_RList_get(l, i);
-        char sz[16];
-        printf("%6llu  ", (unsigned long long)Supervisor_TaskInfo_id(t));
-        sh_clean(Supervisor_TaskInfo_name(t), 16);
-        printf(" ");
-        sh_clean(Supervisor_TaskInfo_state(t), 10);
-        printf(" %4u %8s %8u %6llu\n", Supervisor_TaskInfo_priority(t),
-               sh_size(Supervisor_TaskInfo_memory(t), sz), Supervisor_TaskInfo_restarts(t),
-               (unsigned long long)Supervisor_TaskInfo_faults(t));
+    uint32_t shown = 0;
+    for (uint32_t from = 0, page = 0;; page++) {
+        if (!sup_page(argv[0], Supervisor_method_listTasks, from))
+            return;
+        Supervisor_listTasks_Results_R r = Supervisor_listTasks_Results_read_root(&rep.msg);
+        Supervisor_TaskInfo_RList l = Supervisor_listTasks_Results_tasks(r);
+        uint32_t next = Supervisor_listTasks_Results_next(r);
+        if (!sh_reply_ok(argv[0], &rep))
+            return;
+        if (!page)
+            printf("%6s  %-16s %-10s %4s %8s %8s %6s\n", "ID", "NAME", "STATE", "PRI", "MEMORY",
+                   "RESTARTS", "FAULTS");
+        for (uint32_t i = 0; i < Supervisor_TaskInfo_RList_len(l); i++, shown++) {
+            Supervisor_TaskInfo_R t = Supervisor_TaskInfo_RList_get(l, i);
+            char sz[16];
+            printf("%6llu  ", (unsigned long long)Supervisor_TaskInfo_id(t));
+            sh_clean(Supervisor_TaskInfo_name(t), 16);
+            printf(" ");
+            sh_clean(Supervisor_TaskInfo_state(t), 10);
+            printf(" %4u %8s %8u %6llu\n", Supervisor_TaskInfo_priority(t),
+                   sh_size(Supervisor_TaskInfo_memory(t), sz), Supervisor_TaskInfo_restarts(t),
+                   (unsigned long long)Supervisor_TaskInfo_faults(t));
+        }
+        if (next <= from)       /* 0: complete; a page that does not advance ends it too */
+            break;
+        from = next;
     }
-    if (!Supervisor_TaskInfo_RList_len(l))
+    if (!shown)
         printf("(no tasks)\n");
-    sh_reply_ok(argv[0], &rep);
 }
 
 static void cmd_services(int argc, char **argv)
 {
-    if (!usage(argc, 0, 0, argv, "") || !sup_call0(argv[0], Supervisor_method_listServices))
+    if (!usage(argc, 0, 0, argv, ""))
         return;
-    Supervisor_ServiceInfo_RList l = Supervisor_listServices_Results_services(
-        Supervisor_listServices_Results_read_root(&rep.msg));
-    if (!sh_reply_ok(argv[0], &rep))
-        return;
-    printf("%-16s %-11s %6s %8s %-10s %s\n", "NAME", "STATE", "TASK", "RESTARTS", "POLICY",
-           "LAST EXIT / REASON");
-    for (uint32_t i = 0; i < Supervisor_ServiceInfo_RList_len(l); i++) {
-        Supervisor_ServiceInfo_R s = Supervisor_ServiceInfo_RList_get(l, i);
-        sh_clean(Supervisor_ServiceInfo_name(s), 16);
-        printf(" ");
-        sh_clean(Supervisor_ServiceInfo_state(s), 11);
-        uint64_t task = Supervisor_ServiceInfo_task(s);
-        if (task)
-            printf(" %6llu", (unsigned long long)task);
-        else
-            printf(" %6s", "-");
-        printf(" %8u ", Supervisor_ServiceInfo_restarts(s));
-        sh_clean(Supervisor_ServiceInfo_policy(s), 10);
-        int64_t last = Supervisor_ServiceInfo_lastExit(s);
-        if (last == INT64_MIN)      /* it never exited */
-            printf(" %s ", "-");
-        else
-            printf(" %lld ", (long long)last);
-        sh_clean(Supervisor_ServiceInfo_reason(s), 0);
-        struct capnp_text cap = Supervisor_ServiceInfo_capsule(s);
-        if (cap.len) {
-            printf(" [capsule ");
-            sh_clean(cap, 0);
-            printf("]");
+    uint32_t shown = 0;
+    for (uint32_t from = 0, page = 0;; page++) {
+        if (!sup_page(argv[0], Supervisor_method_listServices, from))
+            return;
+        Supervisor_listServices_Results_R r = Supervisor_listServices_Results_read_root(&rep.msg);
+        Supervisor_ServiceInfo_RList l = Supervisor_listServices_Results_services(r);
+        uint32_t next = Supervisor_listServices_Results_next(r);
+        if (!sh_reply_ok(argv[0], &rep))
+            return;
+        if (!page)
+            printf("%-16s %-11s %6s %8s %-10s %s\n", "NAME", "STATE", "TASK", "RESTARTS",
+                   "POLICY", "LAST EXIT / REASON");
+        for (uint32_t i = 0; i < Supervisor_ServiceInfo_RList_len(l); i++, shown++) {
+            Supervisor_ServiceInfo_R s = Supervisor_ServiceInfo_RList_get(l, i);
+            sh_clean(Supervisor_ServiceInfo_name(s), 16);
+            printf(" ");
+            sh_clean(Supervisor_ServiceInfo_state(s), 11);
+            uint64_t task = Supervisor_ServiceInfo_task(s);
+            if (task)
+                printf(" %6llu", (unsigned long long)task);
+            else
+                printf(" %6s", "-");
+            printf(" %8u ", Supervisor_ServiceInfo_restarts(s));
+            sh_clean(Supervisor_ServiceInfo_policy(s), 10);
+            int64_t last = Supervisor_ServiceInfo_lastExit(s);
+            if (last == INT64_MIN)      /* it never exited */
+                printf(" %s ", "-");
+            else
+                printf(" %lld ", (long long)last);
+            sh_clean(Supervisor_ServiceInfo_reason(s), 0);
+            struct capnp_text cap = Supervisor_ServiceInfo_capsule(s);
+            if (cap.len) {
+                printf(" [capsule ");
+                sh_clean(cap, 0);
+                printf("]");
+            }
+            printf("\n");
         }
-        printf("\n");
+        if (next <= from)
+            break;
+        from = next;
     }
-    if (!Supervisor_ServiceInfo_RList_len(l))
+    if (!shown)
         printf("(no services)\n");
-    sh_reply_ok(argv[0], &rep);
 }
 
 /* start, stop, restart: (name) -> (status, message). */

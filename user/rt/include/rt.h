@@ -6,6 +6,7 @@
  *   rt_arg()                                the start argument from the parent
  *   rt_map_frames / rt_unmap_frames         memory from the Task's own Reticle
  *   rt_spawn / rt_child_destroy             children from ELF images
+ *   rt_image_prepare / rt_image_release     a program's read-only segments, shared
  *   rt_die(fmt, ...)                        print a reason and exit non-zero
  * The standard C subset (string.h, stdio.h, stdlib.h, assert.h) is in the
  * headers beside this one.
@@ -55,6 +56,28 @@ struct rt_bundle_item {
     v_handle cap;
     bool move;
 };
+/* A prepared program: its read-only segments loaded once into frames
+ * carved from `reticle`, shared by every child spawned from it (mapped
+ * read-only, one minted capability per child). Chunks beyond
+ * RT_IMAGE_FRAMES are copied per child like writable data. Release it
+ * only when no child spawned from it lives: deleting a frame unmaps it
+ * from every child (they would fault). */
+#define RT_IMAGE_FRAMES 16
+struct rt_image_frame {
+    uint64_t va;
+    unsigned pages;
+    v_handle cap;               /* the frame's original, in the caller's table */
+};
+struct rt_image {
+    const void *elf;
+    size_t elf_len;
+    v_handle reticle;
+    unsigned nframe;
+    struct rt_image_frame frame[RT_IMAGE_FRAMES];
+};
+int rt_image_prepare(v_handle reticle, const void *elf, size_t len, struct rt_image *out);
+int rt_image_release(struct rt_image *im);
+
 struct rt_spawn_args {
     const void *elf;
     size_t elf_len;
@@ -69,6 +92,7 @@ struct rt_spawn_args {
     const struct rt_bundle_item *items;
     unsigned nitems;
     bool give_memory;           /* add its Reticle as "memory" and its space as "aspace" */
+    const struct rt_image *image; /* if set: spawn from it (elf, elf_len ignored) */
 };
 struct rt_child {
     v_handle reticle, task, table, aspace, bundle;
