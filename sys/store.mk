@@ -57,13 +57,15 @@ ALL += $(B)/store/eio-blob.conf
 # The interchange volume (tests/scenarios/store_fat.scn): FAT32 made with
 # dosfstools and mtools, holding a capsule not in the store, a text file
 # and a directory with a long name.
-$(B)/store/fat.img: $(CAPS)/demo-1.2.0.vcap sys/store.mk
+$(B)/store/fat.img: $(CAPS)/demo-1.2.0.vcap $(CAPS)/demo-1.3.0.vcap $(CAPS)/bad/tamper-1.0.0.vcap sys/store.mk
 	@mkdir -p $(@D)
 	@rm -f $@ $@.tmp
 	$(Q)mkfs.vfat -F 32 -s 1 -C $@.tmp 40000 > /dev/null
 	$(Q)printf 'Vectra interchange volume\n' > $@.txt
 	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $@.txt ::/README.TXT
 	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $< ::/demo-1.2.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/demo-1.3.0.vcap ::/demo-1.3.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/bad/tamper-1.0.0.vcap ::/tamper-1.0.0.vcap
 	$(Q)MTOOLS_SKIP_CHECK=1 mmd -i $@.tmp '::/capsules-for-later'
 	$(Q)rm -f $@.txt; mv $@.tmp $@
 ALL += $(B)/store/fat.img
