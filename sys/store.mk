@@ -75,3 +75,21 @@ ALL += $(B)/store/fat.img
 $(eval $(call run_system,storefat,,sys/devices.json sys/store.json sys/fat.json,\
     $(DEVICE_MODULES) $(B)/user/store.elf $(B)/user/fatfs.elf))
 $(eval $(call image,storefat,$(storefat_MODULES),test quiet))
+
+# tests/scenarios/store_fallback.scn: generation 1 is demo 1.0.1 (confirmed);
+# generation 2, staged offline, pins demo 1.2.0, which never answers its
+# readiness probe: init must fall back to generation 1 by itself.
+$(B)/store/fallback.img: $(VIMAGE) $(CAPS)/policy.bin $(CAPS)/demo-1.0.1.vcap $(CAPS)/demo-1.2.0.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(Q)$(VIMAGE) make $@ --policy $(CAPS)/policy.bin --size 1024 $(CAPS)/demo-1.0.1.vcap \
+	    --next $(CAPS)/demo-1.2.0.vcap > /dev/null
+ALL += $(B)/store/fallback.img
+
+# tests/scenarios/store_full.scn: a store with room for one more demo capsule
+# but not two (512-byte blocks, 200 KiB).
+$(B)/store/small.img: $(VIMAGE) $(CAPS)/policy.bin $(CAPS)/demo-1.0.1.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(Q)$(VIMAGE) make $@ --policy $(CAPS)/policy.bin --size 150 --block 512 $(CAPS)/demo-1.0.1.vcap > /dev/null
+ALL += $(B)/store/small.img
