@@ -459,6 +459,24 @@ static void serve_stateRead(struct ipc_conn *c, const struct ipc_msg *m, struct 
     ipc_reply_built(c, Store_method_stateRead, m->hdr.id, &b);
 }
 
+/* Commit what was staged, or forget it; reopen if a superblock write
+ * failed, so what is served is what is on disk. */
+static enum store_err finish(enum store_err e)
+{
+    if (e == STORE_E_OK)
+        e = store_commit(&st);
+    else
+        store_abort(&st);
+    if (e == STORE_E_BROKEN || (e && st.broken)) {
+        enum store_err e2 = store_open(&st, &st.dev, &report);
+        if (e2) {
+            opened = false;
+            open_err = e2;
+        }
+    }
+    return e;
+}
+
 static void serve_stateWrite(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     if (not_open(c, Store_method_stateWrite, m->hdr.id))
@@ -475,19 +493,7 @@ static void serve_stateWrite(struct ipc_conn *c, const struct ipc_msg *m, struct
         ipc_reply_built(c, Store_method_stateWrite, m->hdr.id, &b);
         return;
     }
-    enum store_err e = store_state_write(&st, name.str, name.len, schema, d.ptr, d.len);
-    if (e == STORE_E_OK)
-        e = store_commit(&st);
-    else
-        store_abort(&st);
-    if (e == STORE_E_BROKEN || (e && st.broken)) {
-        /* a superblock write failed: only a fresh open knows which root is on disk */
-        enum store_err e2 = store_open(&st, &st.dev, &report);
-        if (e2) {
-            opened = false;
-            open_err = e2;
-        }
-    }
+    enum store_err e = finish(store_state_write(&st, name.str, name.len, schema, d.ptr, d.len));
     SET_ERR(Store_stateWrite_Results, r, e);
     Store_stateWrite_Results_set_seq(r, st.committed.seq);
     rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: state %.*s written: %s", (int)name.len,
@@ -551,24 +557,6 @@ static bool change_gate(struct ipc_conn *c, uint16_t method, uint64_t id, struct
         return false;
     }
     return true;
-}
-
-/* Commit what was staged, or forget it; reopen if a superblock write
- * failed, so what is served is what is on disk. */
-static enum store_err finish(enum store_err e)
-{
-    if (e == STORE_E_OK)
-        e = store_commit(&st);
-    else
-        store_abort(&st);
-    if (e == STORE_E_BROKEN || (e && st.broken)) {
-        enum store_err e2 = store_open(&st, &st.dev, &report);
-        if (e2) {
-            opened = false;
-            open_err = e2;
-        }
-    }
-    return e;
 }
 
 static void serve_putBegin(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
