@@ -32,10 +32,12 @@ interface Store {
   # Reads and verifies every blob; on corrupt, blob is the damaged one.
 
   read @4 (blob :Data, offset :UInt64, n :UInt32) -> (status :Status, error :Text, why :Text,
-                                                      length :UInt64, bytes :Data);
+                                                      length :UInt64, bytes :Data,
+                                                      cycles :UInt64);
   # The blob named blob (32 bytes) is read whole and verified; then n
   # (at most maxRead) bytes from offset are returned. length is the
-  # blob's length.
+  # blob's length. cycles: what reading and verifying the whole blob cost
+  # the service (rdtsc), 0 when it was served from the copy verified last.
 
   stateRead @5 (name :Text) -> (status :Status, error :Text, why :Text, schema :UInt32,
                                 bytes :Data);

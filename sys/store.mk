@@ -93,3 +93,17 @@ $(B)/store/small.img: $(VIMAGE) $(CAPS)/policy.bin $(CAPS)/demo-1.0.1.vcap sys/s
 	@rm -f $@
 	$(Q)$(VIMAGE) make $@ --policy $(CAPS)/policy.bin --size 150 --block 512 $(CAPS)/demo-1.0.1.vcap > /dev/null
 ALL += $(B)/store/small.img
+
+# scripts/bench's store rows: the storefat system with init in its
+# "storebench" mode (user/init/capstore.c: installs a 64 KiB and a 1 MiB
+# capsule from FAT, reads the 1 MiB blob back, then exits), on a copy of
+# test.img and this FAT volume.
+$(B)/store/benchfat.img: $(CAPS)/bench-1.0.0.vcap $(CAPS)/scale1m-1.0.0.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@ $@.tmp
+	$(Q)mkfs.vfat -F 32 -s 1 -C $@.tmp 40000 > /dev/null
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/bench-1.0.0.vcap ::/bench-1.0.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/scale1m-1.0.0.vcap ::/scale1m-1.0.0.vcap
+	$(Q)mv $@.tmp $@
+ALL += $(B)/store/benchfat.img
+$(eval $(call image,storebench,$(storefat_MODULES),test quiet storebench))

@@ -221,6 +221,8 @@ static void kept(uint8_t *buf)
 
 /* ---- loading from the store ------------------------------------------------------ */
 
+static uint64_t last_read_cycles;       /* the service's read and verify of the last blob */
+
 /* Reads blob `file` of `bytes` bytes into a fresh buffer. */
 static uint8_t *read_blob(const uint8_t file[32], uint64_t bytes, char *why, size_t n)
 {
@@ -258,6 +260,8 @@ static uint8_t *read_blob(const uint8_t file[32], uint64_t bytes, char *why, siz
                      (unsigned long long)bytes);
             return 0;
         }
+        if (off == 0)
+            last_read_cycles = Store_read_Results_cycles(r);
         memcpy(buf + off, d.ptr, d.len);
         off += d.len;
     }
@@ -448,19 +452,18 @@ static uint8_t *read_fat(const char *path, size_t *len, char *why, size_t n)
 
 static bool has_prefix(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
 
-void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+/* The install of src: a Supervisor status and its sentence in text; t[]
+ * the cycles of verify, copy and commit. */
+#define REPLY(st, ...) (snprintf(text, tn, __VA_ARGS__), (int)(st))
+static int do_install(const char *src, char *text, size_t tn, uint64_t t[4])
 {
-    struct capnp_text t = Supervisor_install_Params_source(Supervisor_install_Params_read_root(msg));
-    char src[160], why[200];
-    if (capnp_msg_error(msg) || !t.str || !t.len || t.len >= sizeof src)
-        return status_reply(c, m, Supervisor_Status_notFound, "no source given");
-    capsule_text(src, sizeof src, (struct capsule_str){t.str, t.len});
+    char why[200];
     if (!capstore_present())
-        return status_reply(c, m, Supervisor_Status_badState, "this system has no store");
+        return REPLY(Supervisor_Status_badState, "this system has no store");
     if (has_prefix(src, "http:") || has_prefix(src, "https:"))
-        return status_reply(c, m, Supervisor_Status_notFound,
+        return REPLY(Supervisor_Status_notFound,
                             "%s: installs from a URL are not supported yet (use fat:/PATH)", src);
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = rdtsc(), tread = 0;
     /* 1. the bytes, and the capsule verified in full */
     int k = -1;
     const uint8_t *bytes;
@@ -468,12 +471,13 @@ void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     if (has_prefix(src, "fat:")) {
         uint8_t *buf = read_fat(src + 4, &len, why, sizeof why);
         if (!buf)
-            return status_reply(c, m, Supervisor_Status_notFound, "%s", why);
+            return REPLY(Supervisor_Status_notFound, "%s", why);
+        tread = rdtsc() - t0;
         k = capsule_add(src, buf, len, why, sizeof why);
         if (k < 0) {
             printf("init: install %s refused: failed verification: %s\n", src, why);
             event("init", "install %.40s refused: %.60s", src, why);
-            return status_reply(c, m, Supervisor_Status_denied, "%s: failed verification: %s",
+            return REPLY(Supervisor_Status_denied, "%s: failed verification: %s",
                                 src, why);
         }
         if (capsule_at(k)->buf == buf)
@@ -484,11 +488,11 @@ void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
             if (!strcmp(capsule_at(j)->module, mod))
                 k = j;
         if (k < 0)
-            return status_reply(c, m, Supervisor_Status_notFound,
+            return REPLY(Supervisor_Status_notFound,
                                 "%s: no such capsule module in the boot image (or use fat:/PATH)",
                                 src);
         if (!capsule_at(k)->valid)
-            return status_reply(c, m, Supervisor_Status_denied, "%s: failed verification: %s",
+            return REPLY(Supervisor_Status_denied, "%s: failed verification: %s",
                                 src, capsule_at(k)->reason);
     }
     const struct capsule *cap = capsule_at(k);
@@ -497,9 +501,9 @@ void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     uint64_t t1 = rdtsc();
     /* 2. refusals the store's catalog answers before any byte travels */
     if (list_installed(why, sizeof why))
-        return status_reply(c, m, Supervisor_Status_failed, "%s", why);
+        return REPLY(Supervisor_Status_failed, "%s", why);
     if (find_vcid(cap->vcid) || find_installed(cap->name, cap->ver))
-        return status_reply(c, m, Supervisor_Status_badState,
+        return REPLY(Supervisor_Status_badState,
                             "already present: %s %s is installed in the store", cap->name, cap->ver);
     uint8_t h[32];
     sha256(h, bytes, len);
@@ -512,7 +516,7 @@ void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     unsigned st = 0;
     if (change(Store_method_putBegin, &b, &ch, &st, why, sizeof why)) {
         printf("init: install %s %s refused: %s\n", cap->name, cap->ver, why);
-        return status_reply(c, m, st == Store_Status_exists ? Supervisor_Status_badState
+        return REPLY(st == Store_Status_exists ? Supervisor_Status_badState
                                                             : Supervisor_Status_failed,
                             "%s %s (%zu bytes): %s", cap->name, cap->ver, len, why);
     }
@@ -523,7 +527,7 @@ void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
         Store_putChunk_Params_set_offset(pc, off);
         Store_putChunk_Params_set_bytes(pc, bytes + off, (uint32_t)(len - off < CHUNK ? len - off : CHUNK));
         if (change(Store_method_putChunk, &b, &ch, 0, why, sizeof why))
-            return status_reply(c, m, Supervisor_Status_failed, "%s %s: upload: %s", cap->name,
+            return REPLY(Supervisor_Status_failed, "%s %s: upload: %s", cap->name,
                                 cap->ver, why);
     }
     uint64_t t2 = rdtsc();
@@ -535,24 +539,42 @@ void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     Store_install_Params_set_version(pi, cap->ver, strlen(cap->ver));
     if (change(Store_method_install, &b, &ch, &st, why, sizeof why)) {
         printf("init: install %s %s refused: %s\n", cap->name, cap->ver, why);
-        return status_reply(c, m, st == Store_Status_exists ? Supervisor_Status_badState
+        return REPLY(st == Store_Status_exists ? Supervisor_Status_badState
                                                             : Supervisor_Status_failed,
                             "%s %s: %s", cap->name, cap->ver, why);
     }
     uint64_t t3 = rdtsc();
+    t[0] = tread;
+    t[1] = t1 - t0 - tread;
+    t[2] = t2 - t1;
+    t[3] = t3 - t2;
     char id[65];
     hex(id, cap->vcid, 32);
     id[16] = 0;
     printf("init: installed %s %s from %s: %zu bytes, vcid %s.., committed at seq %llu "
-           "(verify %llu, copy %llu, commit %llu cycles)\n", cap->name, cap->ver, src, len, id,
-           (unsigned long long)Store_Change_seq(ch), (unsigned long long)(t1 - t0),
+           "(read %llu, verify %llu, copy %llu, commit %llu cycles)\n", cap->name, cap->ver, src,
+           len, id, (unsigned long long)Store_Change_seq(ch), (unsigned long long)tread,
+           (unsigned long long)(t1 - t0 - tread),
            (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2));
     event(cap->name, "installed %s from %.40s (seq %llu)", cap->ver, src,
           (unsigned long long)Store_Change_seq(ch));
-    status_reply(c, m, Supervisor_Status_ok,
-                 "installed %s %s (%zu bytes, vcid %s..), committed at seq %llu; "
-                 "'capsule upgrade %s %s' runs it", cap->name, cap->ver, len, id,
-                 (unsigned long long)Store_Change_seq(ch), cap->name, cap->ver);
+    return REPLY(Supervisor_Status_ok,
+                        "installed %s %s (%zu bytes, vcid %s..), committed at seq %llu; "
+                        "'capsule upgrade %s %s' runs it", cap->name, cap->ver, len, id,
+                        (unsigned long long)Store_Change_seq(ch), cap->name, cap->ver);
+}
+#undef REPLY
+
+void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    struct capnp_text t = Supervisor_install_Params_source(Supervisor_install_Params_read_root(msg));
+    char src[160], text[240];
+    if (capnp_msg_error(msg) || !t.str || !t.len || t.len >= sizeof src)
+        return status_reply(c, m, Supervisor_Status_notFound, "no source given");
+    capsule_text(src, sizeof src, (struct capsule_str){t.str, t.len});
+    uint64_t cyc[4];
+    int st = do_install(src, text, sizeof text, cyc);
+    status_reply(c, m, st, "%s", text);
 }
 
 void serve_remove(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
@@ -748,7 +770,57 @@ static void boot_done(void)
     apply();
 }
 
-void capstore_boot(void)
+/* `storebench` on the command line: the figures of scripts/bench's store
+ * rows (bench/README.md), then init exits (in test mode QEMU ends). */
+static void bench_line(const char *name, uint64_t v)
+{
+    printf("bench %s unit=insn median=%llu p99=%llu min=%llu n=1\n", name,
+           (unsigned long long)v, (unsigned long long)v, (unsigned long long)v);
+}
+
+static void bench(void)
+{
+    static const struct { const char *src, *name; } runs[] = {
+        {"fat:/bench-1.0.0.vcap", "store_install_64k"},
+        {"fat:/scale1m-1.0.0.vcap", "store_install_1m"},
+    };
+    char text[240], row[64], why[200];
+    rt_set_output(0);           /* the kernel console: written before init exits */
+    for (unsigned i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        uint64_t t[4];
+        if (do_install(runs[i].src, text, sizeof text, t) != Supervisor_Status_ok) {
+            printf("storebench: %s: %s\n", runs[i].src, text);
+            continue;
+        }
+        bench_line(runs[i].name, t[0] + t[1] + t[2] + t[3]);
+        static const char *const part[4] = {"read", "verify", "copy", "commit"};
+        for (int k = 0; k < 4; k++) {
+            snprintf(row, sizeof row, "%s_%s", runs[i].name, part[k]);
+            bench_line(row, t[k]);
+        }
+    }
+    if (!list_installed(why, sizeof why)) {
+        const struct installed *k = find_installed("scale1m", "1.0.0");
+        uint64_t t0 = rdtsc();
+        uint8_t *buf = k ? read_blob(k->file, k->bytes, why, sizeof why) : 0;
+        uint64_t t1 = rdtsc();
+        if (buf) {
+            bench_line("store_read_1m", last_read_cycles);
+            bench_line("store_read_1m_to_init", t1 - t0);
+            uint8_t h[32];
+            uint64_t t2 = rdtsc();
+            sha256(h, buf, k->bytes);
+            bench_line("sha256_1m", rdtsc() - t2);
+        } else {
+            printf("storebench: read: %s\n", k ? why : "scale1m 1.0.0 not installed");
+        }
+    }
+    printf("storebench: done\n");
+    fflush(stdout);
+    rt_exit(0);
+}
+
+void capstore_boot(const char *cmdline)
 {
     upgrade_settled_hook = settled;
     if (!capstore_present())
@@ -764,4 +836,7 @@ void capstore_boot(void)
                "(now generation %llu)\n", "its boot attempts",
                (unsigned long long)Store_Change_generation(ch));
     apply();
+    for (const char *p = cmdline; (p = strstr(p, "storebench")); p++)
+        if ((p == cmdline || p[-1] == ' ') && (p[10] == 0 || p[10] == ' '))
+            bench();
 }

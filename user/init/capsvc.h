@@ -172,7 +172,7 @@ extern void (*upgrade_settled_hook)(struct service *s, bool ok, int from, int to
  * install, remove, gc, generations, persistent upgrade and rollback, and
  * at boot the store's generation applied with fallback. */
 bool capstore_present(void);                 /* the manifest has a store service */
-void capstore_boot(void);                    /* after start_all: apply the generation */
+void capstore_boot(const char *cmdline);     /* after start_all: apply the generation */
 /* Version `ver` of capsule `name` read from the store, verified and added
  * to the capsule table: its index, or -1 (why set when it exists but failed). */
 int capstore_load(const char *name, const char *ver, char *why, size_t n);

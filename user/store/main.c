@@ -109,6 +109,13 @@ static int dev_flush(void *ctx)
     return 0;
 }
 
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
 static void hash(uint8_t out[32], const void *msg, size_t len) { sha256(out, msg, len); }
 
 static void hex(char *out, const uint8_t *h, unsigned n)
@@ -409,7 +416,9 @@ static void serve_read(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
         len = cached_len;
     } else {
         cached = false;
+        uint64_t t0 = rdtsc();
         e = store_blob_read(&st, name, blobbuf, blobcap, &len);
+        Store_read_Results_set_cycles(r, rdtsc() - t0);
         if (e == STORE_E_OK) {
             cached = true;
             memcpy(cached_hash, name, 32);
