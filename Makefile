@@ -96,6 +96,20 @@ debug: $(B)/.setup-done
 clean:
 	rm -rf $(CLEAN_DIRS)
 
-.PHONY: all setup test run run-iso run-uefi debug clean iso bench fuzz
+# Editors: $(B)/compile_commands.json from the commands `all` runs.
+compile_commands:
+	@$(PYTHON) scripts/compile-commands $(B)
+
+# .clang-format applied to the C lines changed since FORMAT_BASE (not the
+# whole tree: docs/DECISIONS.md). format-check prints what would change
+# and fails if anything would.
+FORMAT_BASE ?= main
+FORMAT_DIFF = git diff -U0 --no-color $(FORMAT_BASE) -- '*.c' '*.h' ':!deps' | clang-format-diff-14 -p1
+format:
+	@$(FORMAT_DIFF) -i
+format-check:
+	@out=$$($(FORMAT_DIFF)); [ -z "$$out" ] || { echo "$$out"; echo "format-check: the lines above differ from .clang-format (make format)"; exit 1; }
+
+.PHONY: all setup test run run-iso run-uefi debug clean iso bench fuzz compile_commands format format-check
 .SECONDARY:
 

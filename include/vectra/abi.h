@@ -213,6 +213,21 @@ typedef uint32_t v_handle;
 #define V_HANDLE_GEN(h)  ((h) >> 16)
 #define V_HANDLE(slot, gen) ((v_handle)(((uint32_t)(gen) << 16) | (slot)))
 
+/* The packed parameters, spelled once (docs/ABI.md):
+ *   retype(RING_SEND, V_RING_PARAM(log2 slots, log2 slot bytes)) returns
+ *   both ends, V_RING_SEND_END / V_RING_RECV_END of its value;
+ *   an IOPORT capability's argument (cap_mint, cap_info) is
+ *   V_IOPORTS(base, count). */
+#define V_RING_PARAM(slots_log2, slot_log2) ((uint64_t)(slots_log2) | (uint64_t)(slot_log2) << 8)
+#define V_RING_PARAM_SLOTS(p)  ((p) & 0xff)
+#define V_RING_PARAM_SLOT(p)   (((p) >> 8) & 0xff)
+#define V_RING_SEND_END(v)     ((v_handle)((v) & 0xffffffffu))
+#define V_RING_RECV_END(v)     ((v_handle)((v) >> 32))
+#define V_RING_ENDS(send, recv) ((uint64_t)(send) | (uint64_t)(recv) << 32)
+#define V_IOPORTS(base, count) ((uint64_t)(base) | (uint64_t)(count) << 16)
+#define V_IOPORTS_BASE(a)      ((a) & 0xffff)
+#define V_IOPORTS_COUNT(a)     ((a) >> 16)
+
 /* cap_info result. */
 struct v_capinfo {
     uint32_t type, rights;

@@ -80,8 +80,8 @@ static int narrow_arg(const struct cap *c, uint64_t arg, uint64_t *out)
         *out = arg;
         return V_OK;
     case V_TYPE_IOPORT: {
-        uint64_t b = c->arg & 0xffff, n = c->arg >> 16;
-        uint64_t nb = arg & 0xffff, nn = arg >> 16;
+        uint64_t b = V_IOPORTS_BASE(c->arg), n = V_IOPORTS_COUNT(c->arg);
+        uint64_t nb = V_IOPORTS_BASE(arg), nn = V_IOPORTS_COUNT(arg);
         if (nn == 0 || nn > 0x10000)
             return V_EINVAL;
         if (nb < b || nb + nn > b + n)

@@ -119,7 +119,7 @@ static int lookup_port(struct task *self, uint64_t h, uint32_t right, uint64_t p
         return e;
     if (width != 1 && width != 2 && width != 4)
         return V_EINVAL;
-    uint64_t base = c->arg & 0xffff, count = c->arg >> 16;
+    uint64_t base = V_IOPORTS_BASE(c->arg), count = V_IOPORTS_COUNT(c->arg);
     if (port > 0xffff || port < base || port + width > base + count)
         return V_ERANGE;
     return V_OK;

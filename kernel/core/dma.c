@@ -51,17 +51,6 @@ void dma_init(void)
                 arch_iommu_remaps_interrupts() ? "remapped" : "NOT remapped");
 }
 
-/* Does the unit translate this device's requests? */
-static bool in_scope(uint16_t source)
-{
-    if (platform.acpi.iommu[0].flags & ACPI_DRHD_INCLUDE_PCI_ALL)
-        return true;
-    for (uint32_t i = 0; i < platform.nscope; i++)
-        if (platform.scope[i] == source)
-            return true;
-    return false;
-}
-
 /* The function whose configuration page this frame is, if it is one. */
 static bool config_source(const struct cap *fc, uint16_t *source)
 {
@@ -95,7 +84,7 @@ struct v_ret sys_dma_create(struct task *self, const struct sys_args *a)
     uint16_t source;
     if (r->device || !config_source(fc, &source))
         return sys_err(V_EINVAL);
-    bool confined = confining && in_scope(source);
+    bool confined = confining && platform_iommu_scope(source);
     if (confined && !arch_iommu_bus_ok(source >> 8))
         return sys_err(V_ERANGE);
     unsigned idx = V_MAX_DMA;

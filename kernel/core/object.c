@@ -203,7 +203,7 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         ring_create(obj, param, r);
         cap_insert(dst, rc, V_TYPE_RING_SEND, V_R_ALL, obj, 0, 0, flags);
         cap_insert(dst2, rc, V_TYPE_RING_RECV, V_R_ALL, obj, 0, 0, flags);
-        return sys_ok(cap_handle(tab, dst) | (uint64_t)cap_handle(tab, dst2) << 32);
+        return sys_ok(V_RING_ENDS(cap_handle(tab, dst), cap_handle(tab, dst2)));
     }
     cap_insert(dst, rc, type, V_R_ALL, obj, 0, 0, flags);
     return sys_ok(cap_handle(tab, dst));

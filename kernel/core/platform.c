@@ -15,6 +15,35 @@ static const void *map_direct(void *ctx, uint64_t phys, uint64_t len)
     return arch_phys_to_virt(phys);
 }
 
+/* The configuration page of bus:devfn in segment 0's ECAM window. */
+static const void *map_config(uint16_t bdf)
+{
+    const struct acpi_platform *p = &platform.acpi;
+    for (unsigned i = 0; i < p->necam; i++) {
+        const struct acpi_mcfg_range *e = &p->ecam[i];
+        if (e->segment == 0 && bdf >> 8 >= e->start_bus && bdf >> 8 <= e->end_bus)
+            return arch_kmap_device(e->base + ((uint64_t)bdf << 12), 1);
+    }
+    return 0;
+}
+
+bool platform_iommu_scope(uint16_t source)
+{
+    if (platform.acpi.iommu[0].flags & ACPI_DRHD_INCLUDE_PCI_ALL)
+        return true;
+    for (uint32_t i = 0; i < platform.nscope; i++)
+        if (platform.scope[i] == source)
+            return true;
+    unsigned bus = source >> 8;
+    for (uint32_t i = 0; i < platform.nbridge; i++) {
+        /* type 1 header: secondary bus at 0x19, subordinate at 0x1a */
+        unsigned sec = platform.bridge[i].cfg[0x19], sub = platform.bridge[i].cfg[0x1a];
+        if (sec > platform.bridge[i].bdf >> 8 && sec <= bus && bus <= sub)
+            return true;
+    }
+    return false;
+}
+
 static void read_scope(const struct acpi_mem *mem, const struct acpi_root *root)
 {
     struct acpi_table t;
@@ -28,11 +57,18 @@ static void read_scope(const struct acpi_mem *mem, const struct acpi_root *root)
             continue;
         struct acpi_dmar_scope s;
         struct acpi_iter si = {0};
-        while (acpi_dmar_scope_next(&u, &si, &s) == ACPI_OK)
-            if (s.type == ACPI_SCOPE_ENDPOINT && s.npath == 1 &&
-                platform.nscope < PLATFORM_MAX_SCOPE)
-                platform.scope[platform.nscope++] =
-                    (uint16_t)(s.start_bus << 8 | (s.path[0] & 31) << 3 | (s.path[1] & 7));
+        while (acpi_dmar_scope_next(&u, &si, &s) == ACPI_OK) {
+            if (s.npath != 1)
+                continue;
+            uint16_t bdf = (uint16_t)(s.start_bus << 8 | (s.path[0] & 31) << 3 | (s.path[1] & 7));
+            if (s.type == ACPI_SCOPE_ENDPOINT && platform.nscope < PLATFORM_MAX_SCOPE)
+                platform.scope[platform.nscope++] = bdf;
+            if (s.type == ACPI_SCOPE_BRIDGE && u.segment == 0 && platform.nbridge < PLATFORM_MAX_BRIDGE) {
+                const void *cfg = map_config(bdf);
+                if (cfg)
+                    platform.bridge[platform.nbridge++] = (typeof(platform.bridge[0])){bdf, cfg};
+            }
+        }
         return;                 /* the first unit's only */
     }
 }

@@ -16,17 +16,29 @@
 #include "acpi/acpi.h"
 
 #define PLATFORM_MAX_SCOPE 64
+#define PLATFORM_MAX_BRIDGE 16
 
 struct platform {
     bool has_acpi;
     struct acpi_platform acpi;  /* valid when has_acpi */
     /* The first remapping unit's scope, when it does not take every
      * device: PCI source ids (bus << 8 | devfn) of the endpoints it
-     * names directly (a scope through a bridge is not followed: such a
-     * device is not confined). */
-    uint32_t nscope;
+     * names directly, and the bridges whose whole sub-hierarchy it takes
+     * (QEMU's q35 lists each root port so). A bridge's bus range is read
+     * from its configuration page when asked, not at boot: the range the
+     * bridge routes by is the one the unit sees requests from. A scope
+     * with a path through bridges (npath > 1) is not followed: such a
+     * device is not confined. */
+    uint32_t nscope, nbridge;
     uint16_t scope[PLATFORM_MAX_SCOPE];
+    struct {
+        uint16_t bdf;
+        volatile const uint8_t *cfg;    /* its ECAM page, mapped uncached */
+    } bridge[PLATFORM_MAX_BRIDGE];
 };
+
+/* Does the first remapping unit take requests from this source id? */
+bool platform_iommu_scope(uint16_t source);
 
 extern struct platform platform;
 void platform_init(const struct boot_info *bi);

@@ -9,7 +9,7 @@
 
 static bool ring_param(uint64_t param, uint32_t *slots, uint32_t *slot_size)
 {
-    uint64_t sl = param & 0xff, sz = (param >> 8) & 0xff;
+    uint64_t sl = V_RING_PARAM_SLOTS(param), sz = V_RING_PARAM_SLOT(param);
     if (param >> 16 || sl > V_RING_MAX_SLOTS_LOG2 || sz < V_RING_SLOT_MIN_LOG2 ||
         sz > V_RING_SLOT_MAX_LOG2)
         return false;

@@ -16,7 +16,7 @@
 #include "core/signal.h"
 #include "core/syscall.h"
 
-static uint64_t next_id = 1;
+static uint64_t next_id = TASK_ROOT_ID;
 
 void task_init(struct task *t, const char *name, uint8_t prio)
 {
@@ -64,7 +64,7 @@ void task_fault(struct task *t, const struct v_fault *f)
                 f->sp, f->addr);
     if (cap_empty(&t->faultsig)) {
         arch_dump_regs(&t->regs);
-        if (t->id == 1) {
+        if (task_is_root(t)) {
             kprintf("kernel: the root task faulted; nothing left to supervise\n");
             kernel_halt(EXIT_FAIL);
         }
@@ -77,7 +77,7 @@ static void finish(struct task *t, int64_t code)
     stop(t);
     t->state = TASK_DEAD;
     t->exit_code = code;
-    if (t->id == 1) {
+    if (task_is_root(t)) {
         /* the root's end is the system's end */
         kprintf("kernel: root task exited with status %ld\n", code);
         kernel_halt(code == 0 ? EXIT_PASS : EXIT_FAIL);

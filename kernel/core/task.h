@@ -75,6 +75,11 @@ void task_init(struct task *t, const char *name, uint8_t prio);
 void task_fault(struct task *t, const struct v_fault *f);
 void task_slot_gone(struct task *t, struct cap *slot);
 void task_destroy(struct task *t);
+/* The root Task is the first made (task_init numbers Tasks from 1, and
+ * boot makes the root before anything else): its end is the system's. */
+#define TASK_ROOT_ID 1
+static inline bool task_is_root(const struct task *t) { return t->id == TASK_ROOT_ID; }
+
 static inline struct task *task_of_slot(struct cap *slot)
 {
     return (struct task *)ALIGN_DOWN((uint64_t)slot, (uint64_t)V_SIZE_TASK);

@@ -193,5 +193,5 @@ int main(void)
     report("blk_read1m_seq", s1, f1.n);
     printf("blkbench: done\n");
     for (;;)
-        v_signal_wait(0, V_TIMEOUT_NEVER);
+        rt_sleep_us(V_TIMEOUT_NEVER);
 }

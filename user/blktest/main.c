@@ -100,7 +100,7 @@ int main(void)
     frame = (v_handle)r.val;
     entropy();
     while (!connect_disk())
-        v_signal_wait(0, 100000);
+        rt_sleep_us(100000);
     uint64_t done = 0, failed = 0, sector = 0;
     for (;;) {
         uint64_t t[BLK_MAX_INFLIGHT];
@@ -127,11 +127,11 @@ int main(void)
                (unsigned long long)failed);
         ipc_detach(&disk_conn);
         while (!connect_disk())
-            v_signal_wait(0, 100000);
+            rt_sleep_us(100000);
         int er = blk_read(&disk, 0, 0, CHUNK_SECTORS, 5000000);
         printf("blktest: after the restart a read: %s\n", blk_strerror(er));
         break;
     }
     for (;;)
-        v_signal_wait(0, V_TIMEOUT_NEVER);
+        rt_sleep_us(V_TIMEOUT_NEVER);
 }

@@ -25,7 +25,7 @@
 #include "ipc.h"
 #include "rt.h"
 
-#define ACT_BIT 60
+#define ACT_BIT RT_SIG_TIMER
 #define HOG_VA 0x0000500000000000ull
 
 /* Patched per version; volatile, so the compiler cannot fold it. */

@@ -3,7 +3,8 @@
  *
  * It holds what init granted it of the root's device authorities: the
  * ECAM window ("ecam0"), the MMIO Reticles ("mmio0", "mmio1", ...) and
- * the MSI lines ("irq"). At start it enumerates bus 0 through ECAM with
+ * the MSI lines ("irq"). At start it enumerates the buses through ECAM, bus
+ * 0 and every bus behind a PCI-PCI bridge (PCIe root ports), with
  * lib/pci (header, BARs sized by the write-all-ones protocol, MSI-X, the
  * virtio capabilities), then serves:
  *   list         everything found, who holds it, its lines and DMA state;
@@ -30,7 +31,8 @@
  *     it says so ("DMA is unconfined") and refuses claims that require
  *     confinement.
  *   - Claims come only from the connection init introduced as "init".
- *   - Its start argument is the bootinfo's platform.flags (init's).
+ *   - Its start argument is the bootinfo's platform.flags (init's), with
+ *     the first ECAM window's first bus in bits 32..39.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +44,7 @@
 #include "rt.h"
 #include "schema/device.capnp.h"
 
-#define MAX_FN 32
+#define MAX_FN 64
 #define LINES_PER_FN 4
 
 struct fn {
@@ -142,20 +144,47 @@ static void probe_function(v_handle frame, uint16_t bdf)
     f->virtio_type = pci_virtio_device_type(&f->h);
 }
 
-/* Bus 0 of the first ECAM window, function by function (a device's
- * functions 1-7 only if function 0 says it is multi-function). */
-static void enumerate(void)
+/* One bus of the first ECAM window, function by function (a device's
+ * functions 1-7 only if function 0 says it is multi-function), then the
+ * bus behind each PCI-PCI bridge found on it. Firmware numbered the
+ * buses; a bridge whose secondary bus is not above its own bus, outside
+ * the window or already scanned is reported and not followed, so a
+ * loop or a lie in the numbering ends the walk instead of repeating it.
+ * The window's Reticle starts at bus ecam_first (from init's argument);
+ * its size says how many buses it covers. */
+static unsigned ecam_first, ecam_buses;
+static uint64_t scanned[4];     /* 256 buses, one bit each */
+
+static void enumerate(unsigned bus, unsigned depth)
 {
+    if (bus < ecam_first || bus - ecam_first >= ecam_buses || scanned[bus / 64] >> (bus % 64) & 1)
+        return;
+    scanned[bus / 64] |= 1ull << (bus % 64);
+    unsigned first = nfn;
     for (unsigned dev = 0; dev < 32 && nfn < MAX_FN; dev++)
         for (unsigned fnum = 0; fnum < 8 && nfn < MAX_FN; fnum++) {
             unsigned before = nfn;
-            struct v_ret r = carve(ecam, dev * 8 + fnum, 1);
+            struct v_ret r = carve(ecam, (uint64_t)(bus - ecam_first) * 256 + dev * 8 + fnum, 1);
             if (r.err)
                 break;
-            probe_function((v_handle)r.val, (uint16_t)(dev << 3 | fnum));
+            probe_function((v_handle)r.val, (uint16_t)(bus << 8 | dev << 3 | fnum));
             if (fnum == 0 && (nfn == before || !fns[before].h.multifunction))
                 break;
         }
+    unsigned last = nfn;
+    for (unsigned i = first; i < last; i++) {
+        const struct fn *f = &fns[i];
+        if (f->h.header_type != 1)
+            continue;
+        unsigned sec = f->h.secondary_bus;
+        if (sec <= bus || depth >= 8 || sec - ecam_first >= ecam_buses || scanned[sec / 64] >> (sec % 64) & 1)
+            printf("devmgr: %02x:%02x.%x: bridge to bus %02x not followed (%s)\n", f->bdf >> 8,
+                   f->bdf >> 3 & 31, f->bdf & 7, sec,
+                   sec <= bus ? "not below it" : depth >= 8 ? "too deep" :
+                   sec - ecam_first >= ecam_buses ? "outside the ECAM window" : "already scanned");
+        else
+            enumerate(sec, depth + 1);
+    }
 }
 
 static const char *kind(const struct fn *f)
@@ -460,9 +489,16 @@ int main(void)
     /* init starts the holder of platform grants with the bootinfo's
      * platform.flags as its argument (user/init/device.c) */
     iommu = (rt_arg() & V_PLATFORM_IOMMU) != 0;
-    if (ecam)
-        enumerate();
-    printf("devmgr: %u PCI functions on bus 0%s\n", nfn, ecam ? "" : " (no ECAM window)");
+    if (ecam && !v_cap_info(ecam, (uint64_t)&ci).err) {
+        ecam_first = (unsigned)(rt_arg() >> 32 & 0xff);
+        ecam_buses = (unsigned)(ci.size >> 20);
+        enumerate(ecam_first, 0);
+    }
+    unsigned nbus = 0;
+    for (unsigned b = 0; b < 256; b++)
+        nbus += scanned[b / 64] >> (b % 64) & 1;
+    printf("devmgr: %u PCI functions on %u bus%s%s\n", nfn, nbus, nbus == 1 ? "" : "es",
+           ecam ? "" : " (no ECAM window)");
     for (unsigned i = 0; i < nfn; i++) {
         const struct fn *f = &fns[i];
         printf("devmgr: %02x:%02x.%x %04x:%04x class %02x.%02x %s\n", f->bdf >> 8, f->bdf >> 3 & 31,

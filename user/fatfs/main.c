@@ -67,14 +67,14 @@ static bool mount(void)
     xfer = (uint8_t *)va;
     xfer_bytes = BUF_PAGES * V_PAGE_SIZE;
     int e = BLK_EDISCONNECTED;
-    for (unsigned tries = 0; tries < 100; tries++) {
+    for (unsigned tries = 0; tries < 1000; tries++) {   /* 10 s */
         if (ipc_open("disk", &disk_conn) == IPC_OK) {
             e = blk_open(&disk, &disk_conn, (v_handle)r.val, 2000000);
             if (e == BLK_OK)
                 break;
             ipc_detach(&disk_conn);
         }
-        v_signal_wait(0, 100000);
+        rt_sleep_us(10000);
     }
     if (e != BLK_OK) {
         printf("fat: no disk: %s\n", blk_strerror(e));

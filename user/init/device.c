@@ -7,7 +7,8 @@
  *             MSI lines). An authority the machine lacks (no ECAM on
  *             `-machine pc`) is left out, not refused. A service with
  *             platform grants starts with bootinfo's platform.flags as
- *             its argument (it cannot read the root's bootinfo).
+ *             its argument, and ECAM window 0's first bus in bits
+ *             32..39 (it cannot read the root's bootinfo).
  *   device    a PCI function for a driver, from the device manager:
  *             source "pci:VVVV:DDDD" or "class:CC:SS"; the driver must
  *             depend on "devmgr". At every start init claims it
@@ -40,6 +41,14 @@ static uint32_t platform_flags(void)
 {
     const struct v_bootinfo *b = bootinfo();
     return b ? b->platform.flags : 0;
+}
+
+/* The argument of a service with platform grants: the flags, and the
+ * first bus of ECAM window 0 in bits 32..39 (its Reticle starts there). */
+static uint64_t platform_arg(void)
+{
+    const struct v_bootinfo *b = bootinfo();
+    return !b ? 0 : b->platform.flags | (b->platform.necam ? (uint64_t)b->platform.ecam[0].start_bus << 32 : 0);
 }
 
 /* The root capability a platform grant copies, 0 if the machine lacks it. */
@@ -77,7 +86,7 @@ bool device_validate(struct service *s, struct grant *g, char *why, size_t n)
                 }
             }
         if (!s->arg)
-            s->arg = platform_flags();
+            s->arg = platform_arg();
         return true;
     }
     struct pci_match m;

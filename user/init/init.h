@@ -102,7 +102,7 @@ extern v_handle init_accept_tx; /* the send end of init's own accept Ring */
 extern v_handle init_fault_signal;   /* children's faults and exits: SIG_CHILD */
 
 /* init's Signal bits, by name. */
-enum { SIG_CHILD = 63, SIG_TIMER = 62, SIG_DRAIN = 61 };
+enum { SIG_CHILD = RT_SIG_FAULT, SIG_TIMER = 62, SIG_DRAIN = 61 };
 
 uint64_t now_us(void);
 

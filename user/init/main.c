@@ -78,7 +78,7 @@ int main(void)
     if (r.err)
         rt_die("init: cannot make its own accept Ring: %s", rt_errname(r.err));
     init_accept_tx = (v_handle)r.val;
-    init_accept_rx = (v_handle)(r.val >> 32);
+    init_accept_rx = V_RING_RECV_END(r.val);
 
     const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
     char cmdline[sizeof bi->cmdline + 1];

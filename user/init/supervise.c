@@ -106,7 +106,7 @@ int svc_start(struct service *s)
             return -1;
         }
         s->accept_tx = (v_handle)r.val;
-        s->accept_rx = (v_handle)(r.val >> 32);
+        s->accept_rx = V_RING_RECV_END(r.val);
     }
     if (svc_spawn(s, s->elf, s->elf_len, &s->child, &s->task_id, s->reason, sizeof s->reason))
         goto fail;
@@ -251,7 +251,7 @@ static void prepare_introductions(void)
             if (r.err)
                 continue;
             g->a = (v_handle)r.val;
-            g->b = (v_handle)(r.val >> 32);
+            g->b = V_RING_RECV_END(r.val);
         }
 }
 

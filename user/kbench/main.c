@@ -218,8 +218,8 @@ struct ring2 {
 
 static struct ring2 new_ring(unsigned slots_log2, unsigned slot_log2)
 {
-    uint64_t v = CHECK(v_retype(R, V_TYPE_RING_SEND, slots_log2 | slot_log2 << 8, V_SLOT_ANY));
-    return (struct ring2){(v_handle)v, (v_handle)(v >> 32)};
+    uint64_t v = CHECK(v_retype(R, V_TYPE_RING_SEND, V_RING_PARAM(slots_log2, slot_log2), V_SLOT_ANY));
+    return (struct ring2){(v_handle)v, V_RING_RECV_END(v)};
 }
 
 static void bind(v_handle end, unsigned bit, bool producer, struct ring_view *v)
@@ -1132,9 +1132,9 @@ static void bench_console(void)
         if (i >= 3)
             s[i - 3] = net(t0, t1) * 1000 / CONSOLE_CHUNK;
     }
-    v_signal_wait(0, 200000);       /* the last 8 KiB go out */
+    rt_sleep_us(200000);       /* the last 8 KiB go out */
     service_stop(&sv, &cn, 1);
-    v_signal_wait(0, 10000);
+    rt_sleep_us(10000);
     if (only) {
         report("console_write_per_kb", n);
         return;

@@ -33,7 +33,7 @@ enum kb_mode {
 #define KB_BIT_SPACE 4      /* the producer's Ring has room */
 #define KB_BIT_IRQ   5      /* the UART's interrupt line (irq_wake) */
 #define KB_COM1      0x3f8
-#define KB_BIT_FAULT 63     /* supervisor: a child faulted or exited */
+#define KB_BIT_FAULT V_SIGNAL_FAULT   /* supervisor: a child faulted or exited */
 
 /* Addresses in the child. */
 #define KB_SHARED_VA 0x10000000ull  /* struct kb_shared, shared with kbench */

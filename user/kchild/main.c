@@ -74,7 +74,7 @@ static int fuzz(uint64_t seed, uint64_t calls)
     v_handle live[16];
     unsigned nlive = 0;
     static const struct { unsigned type; uint64_t param; } kinds[] = {
-        {V_TYPE_FRAME, 0}, {V_TYPE_FRAME, 2}, {V_TYPE_RING_SEND, 2 | 6 << 8},
+        {V_TYPE_FRAME, 0}, {V_TYPE_FRAME, 2}, {V_TYPE_RING_SEND, V_RING_PARAM(2, 6)},
         {V_TYPE_CAPTABLE, 5}, {V_TYPE_RETICLE, 16384}, {V_TYPE_TASK, 0},
     };
     for (unsigned k = 0; mem && k < sizeof kinds / sizeof kinds[0]; k++) {
@@ -83,7 +83,7 @@ static int fuzz(uint64_t seed, uint64_t calls)
             continue;
         live[nlive++] = (v_handle)r.val;
         if (kinds[k].type == V_TYPE_RING_SEND)
-            live[nlive++] = (v_handle)(r.val >> 32);
+            live[nlive++] = V_RING_RECV_END(r.val);
     }
     if (mem)
         live[nlive++] = mem;

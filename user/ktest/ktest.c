@@ -54,8 +54,8 @@ int kt_spawn(unsigned mode, uint64_t param, unsigned prio, const struct rt_bundl
 
 void kt_sleep_ms(uint64_t ms)
 {
-    v_timer_set(62, ms * 1000);
-    v_signal_wait(1ull << 62, V_TIMEOUT_NEVER);
+    v_timer_set(RT_SIG_TIMER, ms * 1000);
+    v_signal_wait(1ull << RT_SIG_TIMER, V_TIMEOUT_NEVER);
 }
 
 int kt_wait(struct rt_child *c, struct v_taskinfo *out)

@@ -47,7 +47,7 @@
 /* The environment every case may use. */
 extern v_handle T;          /* the test Reticle: every case allocates from here */
 extern v_handle SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
-#define FAULT_BIT 63
+#define FAULT_BIT RT_SIG_FAULT
 #define SCRATCH_VA 0x30000000ull
 extern uint64_t kt_fuzz_calls;      /* SYS0002: "fuzz=N" on the command line */
 extern uint64_t kt_soak_cycles;     /* SOK0001: "soak=N" on the command line */

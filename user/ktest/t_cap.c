@@ -72,7 +72,7 @@ KCASE(CAP0007, 1, "what if mint widens a signal capability's bits?")
 KCASE(CAP0008, 0, "mint narrows an I/O port range and the narrow range is enforced")
 {
     v_handle p = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ | V_R_WRITE,
-                                           0x3f8 | 8ull << 16));
+                                           V_IOPORTS(0x3f8, 8)));
     K_OK(v_io_in(p, 0x3fd, 1));
     K_ERR(v_io_in(p, 0x400, 1), V_ERANGE);
     K_ERR(v_io_in(p, 0x3ff, 2), V_ERANGE);
@@ -81,7 +81,7 @@ KCASE(CAP0008, 0, "mint narrows an I/O port range and the narrow range is enforc
 
 KCASE(CAP0009, 1, "what if mint widens an I/O port range or makes an empty one?")
 {
-    v_handle p = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ, 0x3f8 | 8ull << 16));
+    v_handle p = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ, V_IOPORTS(0x3f8, 8)));
     K_ERR(v_cap_mint(p, V_SLOT_ANY, V_R_READ, 0x3f0 | 16ull << 16), V_EWIDEN);
     K_ERR(v_cap_mint(p, V_SLOT_ANY, V_R_READ, 0x3f8 | 9ull << 16), V_EWIDEN);
     K_ERR(v_cap_mint(p, V_SLOT_ANY, V_R_READ, 0x3f8), V_EINVAL);
@@ -308,9 +308,9 @@ KCASE(CAP0029, 1, "what if a Task deletes the same handle twice?")
 
 KCASE(CAP0030, 1, "what if the source of a queued copy is revoked while it waits in a Ring?")
 {
-    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 2 | 6 << 8, V_SLOT_ANY);
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(2, 6), V_SLOT_ANY);
     K_OK(r);
-    v_handle tx = (v_handle)r.val, rx = (v_handle)(r.val >> 32);
+    v_handle tx = (v_handle)r.val, rx = V_RING_RECV_END(r.val);
     v_handle f = kt_frame();
     K_OK(v_ring_send_cap(tx, f, 0));
     struct v_capinfo i;

@@ -75,7 +75,7 @@ KCASE(DEV0007, 1, "what if debug_write gets a bad pointer, a huge length, or no 
  * 2^64, and the port was then cut to 16 bits. */
 KCASE(DEV0008, 1, "what if a port number is far above 0xffff?")
 {
-    v_handle p = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ, 0x3f8 | 8ull << 16));
+    v_handle p = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_READ, V_IOPORTS(0x3f8, 8)));
     K_ERR(v_io_in(p, ~0ull, 1), V_ERANGE);
     K_ERR(v_io_in(p, ~0ull - 1, 2), V_ERANGE);
     K_ERR(v_io_in(p, 0x103f8, 1), V_ERANGE);

@@ -6,7 +6,7 @@ KCASE(RET0001, 0, "retype makes each kind of object and counts its bytes")
     uint64_t f0 = kt_free(T);
     static const struct { unsigned type; uint64_t param; } kinds[] = {
         {V_TYPE_TASK, 0}, {V_TYPE_CAPTABLE, 6}, {V_TYPE_ASPACE, 0}, {V_TYPE_FRAME, 0},
-        {V_TYPE_RETICLE, 16384}, {V_TYPE_RING_SEND, 4 | 6 << 8},
+        {V_TYPE_RETICLE, 16384}, {V_TYPE_RING_SEND, V_RING_PARAM(4, 6)},
     };
     v_handle h[7];
     for (int i = 0; i < 6; i++) {
@@ -16,7 +16,7 @@ KCASE(RET0001, 0, "retype makes each kind of object and counts its bytes")
         K_OK(v_cap_info(h[i], (uint64_t)&info));
         K_EQ(info.type, kinds[i].type);
         if (kinds[i].type == V_TYPE_RING_SEND) {
-            h[6] = (v_handle)(v >> 32);
+            h[6] = V_RING_RECV_END(v);
             K_OK(v_cap_info(h[6], (uint64_t)&info));
             K_EQ(info.type, V_TYPE_RING_RECV);
         }
@@ -66,7 +66,7 @@ KCASE(RET0004, 0, "revoking a Reticle destroys everything carved from it and mak
     v_handle f = (v_handle)K_OK(v_retype(sub, V_TYPE_FRAME, 0, V_SLOT_ANY));
     K_OK(v_retype(sub, V_TYPE_TASK, 0, V_SLOT_ANY));
     K_OK(v_retype(sub, V_TYPE_CAPTABLE, 7, V_SLOT_ANY));
-    K_OK(v_retype(sub, V_TYPE_RING_SEND, 3 | 7 << 8, V_SLOT_ANY));
+    K_OK(v_retype(sub, V_TYPE_RING_SEND, V_RING_PARAM(3, 7), V_SLOT_ANY));
     K_TRUE(kt_free(sub) < whole);
     K_OK(v_cap_revoke(sub));
     K_EQ(kt_free(sub), whole);
@@ -141,9 +141,9 @@ KCASE(RET0009, 1, "what if retype parameters are out of range?")
     K_ERR(v_retype(T, V_TYPE_RETICLE, 4096, V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(T, V_TYPE_RETICLE, 10000, V_SLOT_ANY), V_EALIGN);
     K_ERR(v_retype(T, V_TYPE_RING_SEND, 13, V_SLOT_ANY), V_EINVAL);
-    K_ERR(v_retype(T, V_TYPE_RING_SEND, 2 | 5 << 8, V_SLOT_ANY), V_EINVAL);
-    K_ERR(v_retype(T, V_TYPE_RING_SEND, 2 | 13 << 8, V_SLOT_ANY), V_EINVAL);
-    K_ERR(v_retype(T, V_TYPE_RING_SEND, 12 | 12 << 8, V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(2, 5), V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(2, 13), V_SLOT_ANY), V_EINVAL);
+    K_ERR(v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(12, 12), V_SLOT_ANY), V_EINVAL);
     K_ERR(v_retype(T, V_TYPE_RING_SEND, 1ull << 20, V_SLOT_ANY), V_EINVAL);
 }
 

@@ -14,7 +14,7 @@ static int new_ring(struct ring2 *r, uint64_t param)
     if (v.err)
         return (int)v.err;
     r->tx = (v_handle)v.val;
-    r->rx = (v_handle)(v.val >> 32);
+    r->rx = V_RING_RECV_END(v.val);
     return 0;
 }
 #define NEW_RING(r, p)                                                              \
@@ -34,7 +34,7 @@ static void del_ring(struct ring2 *r)
 KCASE(RNG0001, 0, "a Ring's two ends are distinct capability types")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 3 | 7 << 8);
+    NEW_RING(&r, V_RING_PARAM(3, 7));
     struct v_capinfo a, b;
     K_OK(v_cap_info(r.tx, (uint64_t)&a));
     K_OK(v_cap_info(r.rx, (uint64_t)&b));
@@ -48,7 +48,7 @@ KCASE(RNG0001, 0, "a Ring's two ends are distinct capability types")
 KCASE(RNG0002, 0, "messages sent through bound ends arrive in order, with no kernel call")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 3 | 7 << 8);
+    NEW_RING(&r, V_RING_PARAM(3, 7));
     uint64_t sz = K_OK(v_ring_bind(r.tx, RA, 5));
     K_EQ(sz, 4096);
     K_OK(v_ring_bind(r.rx, RB, 6));
@@ -72,7 +72,7 @@ KCASE(RNG0002, 0, "messages sent through bound ends arrive in order, with no ker
 KCASE(RNG0003, 0, "the doorbell raises the peer's bound bit")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     K_OK(v_ring_bind(r.tx, RA, 5));
     K_EQ(K_OK(v_ring_notify(r.tx)), 0);      /* nobody bound at the other end yet */
     K_OK(v_ring_bind(r.rx, RB, 6));
@@ -86,7 +86,7 @@ KCASE(RNG0003, 0, "the doorbell raises the peer's bound bit")
 KCASE(RNG0004, 1, "what if a Task binds a Ring end it already bound?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     K_OK(v_ring_bind(r.tx, RA, 5));
     K_ERR(v_ring_bind(r.tx, RB, 5), V_EEXIST);
     v_handle copy = (v_handle)K_OK(v_cap_copy(r.tx, V_SLOT_ANY));
@@ -97,7 +97,7 @@ KCASE(RNG0004, 1, "what if a Task binds a Ring end it already bound?")
 KCASE(RNG0005, 1, "what if bind is given a bad bit, a misaligned, kernel or occupied address?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     K_ERR(v_ring_bind(r.tx, RA, 64), V_EINVAL);
     K_ERR(v_ring_bind(r.tx, RA + 12, 1), V_EALIGN);
     K_ERR(v_ring_bind(r.tx, 0xffffffff80000000ull, 1), V_ERANGE);
@@ -113,7 +113,7 @@ KCASE(RNG0005, 1, "what if bind is given a bad bit, a misaligned, kernel or occu
 KCASE(RNG0006, 0, "a copied capability travels beside a message; the original still works")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame();
     K_EQ(K_OK(v_ring_send_cap(r.tx, f, 0)), 1);
     v_handle got = (v_handle)K_OK(v_ring_recv_cap(r.rx, V_SLOT_ANY));
@@ -130,7 +130,7 @@ KCASE(RNG0006, 0, "a copied capability travels beside a message; the original st
 KCASE(RNG0007, 0, "a moved capability leaves the sender and arrives exactly once")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame();
     K_OK(v_ring_send_cap(r.tx, f, V_MOVE));
     struct v_capinfo i;
@@ -144,7 +144,7 @@ KCASE(RNG0007, 0, "a moved capability leaves the sender and arrives exactly once
 KCASE(RNG0008, 1, "what if the transfer queue is full?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame();
     for (int i = 0; i < V_RING_XQ; i++)
         K_OK(v_ring_send_cap(r.tx, f, 0));
@@ -162,7 +162,7 @@ KCASE(RNG0008, 1, "what if the transfer queue is full?")
 KCASE(RNG0009, 1, "what if the receiver's destination slot is occupied?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame(), g = kt_frame();
     K_OK(v_ring_send_cap(r.tx, f, V_MOVE));
     K_ERR(v_ring_recv_cap(r.rx, V_HANDLE_SLOT(g)), V_EOCCUPIED);
@@ -176,7 +176,7 @@ KCASE(RNG0010, 1, "what if a Ring is revoked while capabilities are in flight?")
 {
     uint64_t before = kt_free(T);
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle a = kt_frame(), b = kt_frame();
     v_handle keep = kt_frame();
     K_OK(v_ring_send_cap(r.tx, a, V_MOVE));
@@ -192,7 +192,7 @@ KCASE(RNG0010, 1, "what if a Ring is revoked while capabilities are in flight?")
 KCASE(RNG0011, 1, "what if capabilities are sent through the receive end or taken from the send end?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame();
     K_ERR(v_ring_send_cap(r.rx, f, 0), V_ETYPE);
     K_ERR(v_ring_recv_cap(r.tx, V_SLOT_ANY), V_ETYPE);
@@ -205,7 +205,7 @@ KCASE(RNG0011, 1, "what if capabilities are sent through the receive end or take
 KCASE(RNG0012, 1, "what if a capability without the grant right, or a Ring's own end, is sent?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame();
     v_handle ng = (v_handle)K_OK(v_cap_mint(f, V_SLOT_ANY, V_R_READ, 0));
     K_ERR(v_ring_send_cap(r.tx, ng, 0), V_ERIGHTS);
@@ -218,7 +218,7 @@ KCASE(RNG0012, 1, "what if a capability without the grant right, or a Ring's own
 KCASE(RNG0013, 0, "when one end is destroyed the other sees the Ring disconnected")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     K_OK(v_ring_bind(r.rx, RB, 7));
     K_OK(v_cap_delete(r.tx));
     K_EQ(K_OK(v_signal_wait(1 << 7, 0)), 1 << 7);    /* woken to notice */
@@ -232,7 +232,7 @@ KCASE(RNG0013, 0, "when one end is destroyed the other sees the Ring disconnecte
 KCASE(RNG0014, 1, "what if a capability is sent after the receive end is gone?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     K_OK(v_cap_delete(r.rx));
     v_handle f = kt_frame();
     K_ERR(v_ring_send_cap(r.tx, f, V_MOVE), V_EDISCONNECTED);
@@ -249,8 +249,8 @@ static void echo_rounds(int n, bool one_call, int *ok)
 {
     struct ring2 req = {0}, rep = {0};
     *ok = 0;
-    NEW_RING(&req, 3 | 8 << 8);
-    NEW_RING(&rep, 3 | 8 << 8);
+    NEW_RING(&req, V_RING_PARAM(3, 8));
+    NEW_RING(&rep, V_RING_PARAM(3, 8));
     struct rt_bundle_item it[2] = {{"rx", req.rx, true}, {"tx", rep.tx, true}};
     struct rt_child c;
     SPAWN(M_ECHO, 0, one_call ? 16 : 1, it, 2, &c);
@@ -302,8 +302,8 @@ KCASE(RNG0015, 0, "request/reply with a child over a Ring pair with doorbells, 1
 KCASE(RNG0016, 0, "a 4 KiB frame is handed over through the Ring and read by the child (zero copy)")
 {
     struct ring2 req = {0}, rep = {0};
-    NEW_RING(&req, 3 | 8 << 8);
-    NEW_RING(&rep, 3 | 8 << 8);
+    NEW_RING(&req, V_RING_PARAM(3, 8));
+    NEW_RING(&rep, V_RING_PARAM(3, 8));
     struct rt_bundle_item it[2] = {{"rx", req.rx, true}, {"tx", rep.tx, true}};
     struct rt_child c;
     SPAWN(M_ECHO, 0, 1, it, 2, &c);
@@ -340,7 +340,7 @@ KCASE(RNG0016, 0, "a 4 KiB frame is handed over through the Ring and read by the
 KCASE(RNG0017, 1, "what if the peer scribbles garbage over the Ring's indices and slots?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     K_OK(v_ring_bind(r.tx, RA, 5));
     K_OK(v_ring_bind(r.rx, RB, 6));
     struct ring_view c;
@@ -366,7 +366,7 @@ KCASE(RNG0017, 1, "what if the peer scribbles garbage over the Ring's indices an
 KCASE(RNG0019, 0, "a Ring end whose binder was destroyed can be bound by a successor")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     /* the child gets copies; the originals (and the Ring) stay with us */
     struct rt_bundle_item it[2] = {{"rx", 0, true}, {"tx", 0, true}};
     it[0].cap = (v_handle)K_OK(v_cap_copy(r.rx, V_SLOT_ANY));
@@ -402,7 +402,7 @@ KCASE(RNG0021, 1, "what if a queued capability's source is revoked in the middle
 {
     uint64_t before = kt_free(T);
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle src[V_RING_XQ + 1];
     for (unsigned i = 0; i <= V_RING_XQ; i++)
         src[i] = kt_frame();
@@ -485,9 +485,9 @@ KCASE(RNG0022, 1, "what if clients revoke their connections' memory under a serv
 {
     uint64_t before = kt_free(T);
     struct ring2 ctl = {0}, hreq = {0}, hrep = {0};
-    NEW_RING(&ctl, 4 | 6 << 8);
-    NEW_RING(&hreq, 3 | 8 << 8);
-    NEW_RING(&hrep, 3 | 8 << 8);
+    NEW_RING(&ctl, V_RING_PARAM(4, 6));
+    NEW_RING(&hreq, V_RING_PARAM(3, 8));
+    NEW_RING(&hrep, V_RING_PARAM(3, 8));
     struct rt_bundle_item it[] = {{"ctl", ctl.rx, true}};
     struct rt_child c;
     SPAWN(M_ACCEPT, 0, 16, it, 1, &c);
@@ -502,10 +502,10 @@ KCASE(RNG0022, 1, "what if clients revoke their connections' memory under a serv
     unsigned honest_errors = 0, revoked_bound = 0;
     for (uint64_t i = 0; i < 10000; i++) {
         v_handle sub = (v_handle)K_OK(v_retype(T, V_TYPE_RETICLE, 64 * 1024, V_SLOT_ANY));
-        uint64_t a = K_OK(v_retype(sub, V_TYPE_RING_SEND, 3 | 8 << 8, V_SLOT_ANY));
-        uint64_t b = K_OK(v_retype(sub, V_TYPE_RING_SEND, 3 | 8 << 8, V_SLOT_ANY));
-        v_handle rq_tx = (v_handle)a, rq_rx = (v_handle)(a >> 32);
-        v_handle rp_tx = (v_handle)b, rp_rx = (v_handle)(b >> 32);
+        uint64_t a = K_OK(v_retype(sub, V_TYPE_RING_SEND, V_RING_PARAM(3, 8), V_SLOT_ANY));
+        uint64_t b = K_OK(v_retype(sub, V_TYPE_RING_SEND, V_RING_PARAM(3, 8), V_SLOT_ANY));
+        v_handle rq_tx = (v_handle)a, rq_rx = V_RING_RECV_END(a);
+        v_handle rp_tx = (v_handle)b, rp_rx = V_RING_RECV_END(b);
         struct ring_view xo, xi;
         K_OK(v_ring_bind(rq_tx, XA, 7));
         K_OK(v_ring_bind(rp_rx, XB, 7));
@@ -567,7 +567,7 @@ KCASE(RNG0022, 1, "what if clients revoke their connections' memory under a serv
 KCASE(RNG0023, 1, "what if ring_call is given a bad end, no bits, an unbound or a closed peer?")
 {
     struct ring2 r = {0};
-    NEW_RING(&r, 2 | 6 << 8);
+    NEW_RING(&r, V_RING_PARAM(2, 6));
     v_handle f = kt_frame();
     K_ERR(v_ring_call(0, 1, 0), V_EHANDLE);
     K_ERR(v_ring_call(r.tx | 1ull << 32, 1, 0), V_EHANDLE);

@@ -46,7 +46,7 @@ KCASE(SOK0001, 1, "what if a real service is killed mid-request and restarted, c
     struct ipc_msg *reply = malloc(sizeof *reply);
     K_TRUE(reply != 0);
     uint64_t ring = K_OK(v_retype(T, V_TYPE_RING_SEND, IPC_RING_PARAM, V_SLOT_ANY));
-    v_handle acc_tx = (v_handle)ring, acc_rx = (v_handle)(ring >> 32);
+    v_handle acc_tx = (v_handle)ring, acc_rx = V_RING_RECV_END(ring);
     uint64_t f0 = 0, t0 = 0, answered = 0;
     for (uint64_t cycle = 0; cycle < kt_soak_cycles; cycle++) {
         v_handle listen = (v_handle)K_OK(v_cap_copy(acc_rx, V_SLOT_ANY));

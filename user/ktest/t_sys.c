@@ -107,8 +107,8 @@ KCASE(SYS0008, 0, "re-arming the one-shot timer replaces the earlier deadline")
 KCASE(SYS0009, 1, "what if a call is given a valid handle of the right type with high bits set?")
 {
     v_handle task = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
-    uint64_t ring = K_OK(v_retype(T, V_TYPE_RING_SEND, 2 | 6 << 8, V_SLOT_ANY));
-    v_handle snd = (v_handle)ring, rcv = (v_handle)(ring >> 32);
+    uint64_t ring = K_OK(v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(2, 6), V_SLOT_ANY));
+    v_handle snd = (v_handle)ring, rcv = V_RING_RECV_END(ring);
     v_handle f = kt_frame();
     static const uint64_t hi[] = {1ull << 32, 1ull << 40, 1ull << 63};
     for (unsigned k = 0; k < 3; k++) {

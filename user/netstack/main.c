@@ -35,7 +35,7 @@
 #include "lwip/timeouts.h"
 #include "netstack.h"
 
-#define TIMER_BIT 57
+#define TIMER_BIT RT_SIG_TIMER
 
 struct ipc_server srv;
 

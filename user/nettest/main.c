@@ -274,7 +274,7 @@ static int reconnect(void)
                 v_cap_delete(rep.caps[i]);
         }
         if (e)
-            wait_bits(1ull << 60, 100000);
+            rt_sleep_us(100000);
     }
     ipc_detach(&sys);
     return e;

@@ -38,7 +38,7 @@
 #include "rt.h"
 #include "schema/random.capnp.h"
 
-#define TIMER_BIT 57
+#define TIMER_BIT RT_SIG_TIMER
 #define TICK_US 1000ull
 #define IDLE_US 1000000ull
 #define MAX_HELD (IPC_MAX_CONNS * Random_maxHeld)

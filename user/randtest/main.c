@@ -104,10 +104,10 @@ int main(void)
     const void *elf = module("randomd.elf", &len);
     if (!elf)
         rt_die("randtest: no randomd.elf module");
-    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 3 | 6 << 8, V_SLOT_ANY);
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(3, 6), V_SLOT_ANY);
     if (r.err)
         rt_die("randtest: no accept Ring: %s", rt_errname(r.err));
-    struct rt_bundle_item items[] = {{"listen", (v_handle)(r.val >> 32), true}};
+    struct rt_bundle_item items[] = {{"listen", V_RING_RECV_END(r.val), true}};
     struct rt_spawn_args a = {
         .elf = elf, .elf_len = len, .name = "randomd", .reticle = T, .memory = 1 << 20,
         .prio = 10, .table_bits = 6, .items = items, .nitems = 1, .give_memory = true,

@@ -342,13 +342,13 @@ int ipc_make_pair(v_handle reticle, v_handle client[2], v_handle server[2])
     struct v_ret rep = v_retype(reticle, V_TYPE_RING_SEND, IPC_RING_PARAM, V_SLOT_ANY);
     if (rep.err) {
         v_cap_delete((v_handle)req.val);
-        v_cap_delete((v_handle)(req.val >> 32));
+        v_cap_delete(V_RING_RECV_END(req.val));
         return kerr(rep.err);
     }
     client[0] = (v_handle)req.val;          /* requests: client sends */
-    client[1] = (v_handle)(rep.val >> 32);  /* replies: client receives */
+    client[1] = V_RING_RECV_END(rep.val);  /* replies: client receives */
     server[0] = (v_handle)rep.val;
-    server[1] = (v_handle)(req.val >> 32);
+    server[1] = V_RING_RECV_END(req.val);
     return IPC_OK;
 }
 

@@ -55,7 +55,7 @@
 #include "uart.h"
 
 #define IRQ_LINE 4
-#define IRQ_BIT 56           /* 56..61: ours to use for interrupts */
+#define IRQ_BIT RT_SIG_IRQ
 #define TXQ_SIZE 8192
 #define RXQ_SIZE 1024
 #define PROMPT_MAX 64

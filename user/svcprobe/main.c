@@ -211,12 +211,12 @@ int main(void)
         __asm__ volatile("ud2");
         return 1;
     case 6:
-        v_timer_set(60, 10500000);
-        v_signal_wait(1ull << 60, V_TIMEOUT_NEVER);
+        v_timer_set(RT_SIG_TIMER, 10500000);
+        v_signal_wait(1ull << RT_SIG_TIMER, V_TIMEOUT_NEVER);
         return report_and_halt();
     case 2:
-        v_timer_set(60, 3000000);
-        v_signal_wait(1ull << 60, V_TIMEOUT_NEVER);
+        v_timer_set(RT_SIG_TIMER, 3000000);
+        v_signal_wait(1ull << RT_SIG_TIMER, V_TIMEOUT_NEVER);
         __asm__ volatile("ud2");
         return 1;
     case 3: {
@@ -246,11 +246,11 @@ int main(void)
     case 7:
         return reroot_hostile();
     case 8:
-        v_timer_set(60, 1500000);           /* the introducers start after it */
-        v_signal_wait(1ull << 60, V_TIMEOUT_NEVER);
+        v_timer_set(RT_SIG_TIMER, 1500000);           /* the introducers start after it */
+        v_signal_wait(1ull << RT_SIG_TIMER, V_TIMEOUT_NEVER);
         return check_grants();
     default:
-        v_signal_wait(1ull << 59, V_TIMEOUT_NEVER);
+        rt_sleep_us(V_TIMEOUT_NEVER);
         return 0;
     }
 }

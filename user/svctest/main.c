@@ -17,12 +17,12 @@ struct svc svcs[NSVC] = {
 v_handle T, SELF;
 static v_handle SIGF, DEBUG;
 
-#define FAULT_BIT 63
+#define FAULT_BIT RT_SIG_FAULT
 
 void st_sleep_ms(uint64_t ms)
 {
-    v_timer_set(62, ms * 1000);
-    v_signal_wait(1ull << 62, V_TIMEOUT_NEVER);
+    v_timer_set(RT_SIG_TIMER, ms * 1000);
+    v_signal_wait(1ull << RT_SIG_TIMER, V_TIMEOUT_NEVER);
 }
 
 uint64_t st_free(void)
@@ -126,13 +126,13 @@ static int start(int s, unsigned prio, struct rt_bundle_item *extra, unsigned ne
     struct svc *v = &svcs[s];
     if (!v->elf)
         return V_ENOTFOUND;
-    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 3 | 6 << 8, V_SLOT_ANY);
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(3, 6), V_SLOT_ANY);
     if (r.err)
         return (int)r.err;
     v->accept_tx = (v_handle)r.val;
     struct rt_bundle_item items[16];
     unsigned n = 0;
-    items[n++] = (struct rt_bundle_item){"listen", (v_handle)(r.val >> 32), true};
+    items[n++] = (struct rt_bundle_item){"listen", V_RING_RECV_END(r.val), true};
     for (unsigned i = 0; i < nextra && n < 16; i++)
         items[n++] = extra[i];
     struct rt_spawn_args a = {
@@ -171,7 +171,7 @@ static int start_all(bool shell)
         return printf("svctest: cannot start logd: %s\n", rt_errname(e)), e;
 
     struct v_ret io = v_cap_mint(rt_cap("ioports"), V_SLOT_ANY, V_R_READ | V_R_WRITE | V_R_GRANT,
-                                 0x3f8 | 8ull << 16);
+                                 V_IOPORTS(0x3f8, 8));
     struct v_ret irq = v_cap_mint(rt_cap("irq"), V_SLOT_ANY, V_R_CONTROL | V_R_GRANT, 1u << 4);
     if (io.err || irq.err)
         return printf("svctest: cannot mint device capabilities\n"), V_EINVAL;
@@ -190,11 +190,11 @@ static int start_all(bool shell)
         (e = grant_conn(SVC_LOG, "vshell", "log", it + 2, nm[3])) ||
         (e = grant_conn(SVC_TIMER, "vshell", "timer", it + 4, nm[4])))
         return printf("svctest: cannot connect the shell: %d\n", e), e;
-    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 3 | 6 << 8, V_SLOT_ANY);
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(3, 6), V_SLOT_ANY);
     if (r.err)
         return (int)r.err;
     mock_accept_tx = (v_handle)r.val;
-    mock_accept_rx = (v_handle)(r.val >> 32);
+    mock_accept_rx = V_RING_RECV_END(r.val);
     if ((e = grant_conn(-1, "vshell:init", "init", it + 6, nm[5])) ||
         (e = grant_conn(-1, "vshell:naming", "SYS:", it + 8, nm[6])))
         return printf("svctest: cannot connect the shell to the mocks: %d\n", e), e;

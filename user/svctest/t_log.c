@@ -314,11 +314,11 @@ static v_handle accept;
 
 static int store_logd(v_handle store, struct rt_child *child, struct ipc_conn *c)
 {
-    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, 3 | 6 << 8, V_SLOT_ANY);
+    struct v_ret r = v_retype(T, V_TYPE_RING_SEND, V_RING_PARAM(3, 6), V_SLOT_ANY);
     struct v_ret f = v_cap_copy(store, V_SLOT_ANY);
     if (r.err || f.err)
         return -1;
-    struct rt_bundle_item items[] = {{"listen", (v_handle)(r.val >> 32), true},
+    struct rt_bundle_item items[] = {{"listen", V_RING_RECV_END(r.val), true},
                                      {"store", (v_handle)f.val, true}};
     struct rt_spawn_args a = {
         .elf = svcs[SVC_LOG].elf, .elf_len = svcs[SVC_LOG].elf_len, .name = "log2",

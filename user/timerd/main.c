@@ -21,7 +21,7 @@
 #include "rt.h"
 #include "schema/timer.capnp.h"
 
-#define TIMER_BIT 57
+#define TIMER_BIT RT_SIG_TIMER
 #define MAX_SLEEPS (IPC_MAX_CONNS * Timer_maxPending)
 
 static struct pq_item heap_items[MAX_SLEEPS];

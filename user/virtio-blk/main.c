@@ -370,7 +370,7 @@ static void escape_test(void)
     printf("virtio-blk: escape test: asked the device to write 4096 bytes at device address %#llx\n",
            (unsigned long long)target);
     for (int i = 0; i < 200 && reqs.live; i++) {
-        v_signal_wait(0, 10000);
+        rt_sleep_us(10000);
         harvest();
     }
     if (reqs.live)

@@ -26,7 +26,7 @@
 #include "console.h"
 #include "rt.h"
 
-#define BACKOFF_BIT 58
+#define BACKOFF_BIT RT_SIG_TIMER
 
 static void pause_ms(uint64_t ms)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "semver/semver.h"
 #include "schema/store.capnp.h"
 #include "vshell.h"
 
@@ -103,9 +104,27 @@ static void do_ls(void)
         return;
     }
     Store_Capsule_RList l = Store_installed_Results_capsules(r);
-    printf("%-16s %-12s %-9s %-8s %s\n", "capsule", "version", "place", "bytes", "vcid");
-    for (uint32_t i = 0; i < Store_Capsule_RList_len(l); i++) {
+    /* the store lists them in its catalog's order (by VCID); people read
+     * them by name, then newest version first */
+    uint32_t n = Store_Capsule_RList_len(l), order[64];
+    if (n > 64)
+        n = 64;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = i;
         Store_Capsule_R c = Store_Capsule_RList_get(l, i);
+        for (; j > 0; j--) {
+            Store_Capsule_R o = Store_Capsule_RList_get(l, order[j - 1]);
+            int byname = strcmp(Store_Capsule_name(o).str, Store_Capsule_name(c).str);
+            if (byname < 0 ||
+                (byname == 0 && semver_cmp(Store_Capsule_version(o).str, Store_Capsule_version(c).str) >= 0))
+                break;
+            order[j] = order[j - 1];
+        }
+        order[j] = i;
+    }
+    printf("%-16s %-12s %-9s %-8s %s\n", "capsule", "version", "place", "bytes", "vcid");
+    for (uint32_t k = 0; k < n; k++) {
+        Store_Capsule_R c = Store_Capsule_RList_get(l, order[k]);
         sh_clean(Store_Capsule_name(c), 16);
         printf(" ");
         sh_clean(Store_Capsule_version(c), 12);
@@ -115,6 +134,8 @@ static void do_ls(void)
         phex(v.ptr, v.len < 8 ? v.len : 8);
         printf("\n");
     }
+    if (Store_Capsule_RList_len(l) > n)
+        printf("(%u more not shown)\n", (unsigned)(Store_Capsule_RList_len(l) - n));
 }
 
 static void print_gen(const char *what, Store_Generation_R g)

@@ -35,7 +35,7 @@
 #define IPC_REPLY 0x8000u
 #define IPC_CONNECT 0x7f00u          /* on an accept Ring: a new connection */
 #define IPC_ERROR 0x7f01u            /* reply kind: the request was not understood */
-#define IPC_RING_PARAM (2 | 12 << 8) /* 4 slots of 4 KiB */
+#define IPC_RING_PARAM V_RING_PARAM(2, 12) /* 4 slots of 4 KiB */
 #define IPC_PAYLOAD_MAX (4096 - 16)
 #define IPC_MAX_CAPS 4
 #define IPC_NAME 24

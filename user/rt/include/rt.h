@@ -28,6 +28,19 @@ v_handle rt_cap(const char *name);
 const struct v_bundle *rt_bundle(void);
 const char *rt_errname(int64_t err);
 
+/* Signal bits 56..63 are never handed out by rt_bit_alloc (1..55); each
+ * that is used has one meaning in every Task:
+ *   RT_SIG_IRQ    a driver's first interrupt line (v_irq_bind); more count up
+ *   RT_SIG_TIMER  the Task's one kernel timer (v_timer_set)
+ *   RT_SIG_SLEEP  raised by nobody, so a wait on it alone is a sleep (a
+ *                 wait on mask 0 is V_EINVAL at once, not a sleep)
+ *   RT_SIG_FAULT  a child faulted or exited (its fault signal's bit) */
+#define RT_SIG_IRQ   56
+#define RT_SIG_TIMER 57
+#define RT_SIG_SLEEP 62
+#define RT_SIG_FAULT V_SIGNAL_FAULT
+static inline void rt_sleep_us(uint64_t us) { v_signal_wait(1ull << RT_SIG_SLEEP, us); }
+
 /* Map npages fresh zeroed frames at vaddr with rights (V_R_READ|V_R_WRITE..),
  * retyped from reticle (0: the Task's own, "memory" or "reticle0"). The
  * frame handles go to frames[] if given. Returns a V_E* code. */
