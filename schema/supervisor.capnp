@@ -50,6 +50,21 @@ interface Supervisor {
   # running (it is restarting, stopped or failed: ask again later);
   # failed: the connection could not be made.
 
+  # The capsule store (docs/STORE.md, "Install and generations"), when
+  # the system has one (a "store" service): installs and generations that
+  # survive a reboot. source: "fat:/PATH" (the FAT interchange volume),
+  # "boot:MODULE" or a module name (a capsule in the boot image). The
+  # capsule is verified in full under the boot policy before a byte of it
+  # is written. Refusals: notFound (no such source, name or version),
+  # denied (failed verification), badState (already present; an active or
+  # previous version removed; no store), failed (store full, I/O error,
+  # corruption: the message names the store's error).
+  install @18 (source :Text) -> StatusReply;
+  remove @19 (name :Text, version :Text) -> StatusReply;
+  gc @20 () -> StatusReply;
+  generations @21 () -> StatusReply;
+  # The current and previous generation, one line per capsule, in message.
+
   # What every method that takes a name is given, and what every method
   # that answers with a status and a sentence answers: one declaration
   # each, so the shell and init decode them through the same struct (the

@@ -57,13 +57,15 @@ ALL += $(B)/store/eio-blob.conf
 # The interchange volume (tests/scenarios/store_fat.scn): FAT32 made with
 # dosfstools and mtools, holding a capsule not in the store, a text file
 # and a directory with a long name.
-$(B)/store/fat.img: $(CAPS)/demo-1.2.0.vcap sys/store.mk
+$(B)/store/fat.img: $(CAPS)/demo-1.2.0.vcap $(CAPS)/demo-1.3.0.vcap $(CAPS)/bad/tamper-1.0.0.vcap sys/store.mk
 	@mkdir -p $(@D)
 	@rm -f $@ $@.tmp
 	$(Q)mkfs.vfat -F 32 -s 1 -C $@.tmp 40000 > /dev/null
 	$(Q)printf 'Vectra interchange volume\n' > $@.txt
 	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $@.txt ::/README.TXT
 	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $< ::/demo-1.2.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/demo-1.3.0.vcap ::/demo-1.3.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/bad/tamper-1.0.0.vcap ::/tamper-1.0.0.vcap
 	$(Q)MTOOLS_SKIP_CHECK=1 mmd -i $@.tmp '::/capsules-for-later'
 	$(Q)rm -f $@.txt; mv $@.tmp $@
 ALL += $(B)/store/fat.img
@@ -73,3 +75,35 @@ ALL += $(B)/store/fat.img
 $(eval $(call run_system,storefat,,sys/devices.json sys/store.json sys/fat.json,\
     $(DEVICE_MODULES) $(B)/user/store.elf $(B)/user/fatfs.elf))
 $(eval $(call image,storefat,$(storefat_MODULES),test quiet))
+
+# tests/scenarios/store_fallback.scn: generation 1 is demo 1.0.1 (confirmed);
+# generation 2, staged offline, pins demo 1.2.0, which never answers its
+# readiness probe: init must fall back to generation 1 by itself.
+$(B)/store/fallback.img: $(VIMAGE) $(CAPS)/policy.bin $(CAPS)/demo-1.0.1.vcap $(CAPS)/demo-1.2.0.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(Q)$(VIMAGE) make $@ --policy $(CAPS)/policy.bin --size 1024 $(CAPS)/demo-1.0.1.vcap \
+	    --next $(CAPS)/demo-1.2.0.vcap > /dev/null
+ALL += $(B)/store/fallback.img
+
+# tests/scenarios/store_full.scn: a store with room for one more demo capsule
+# but not two (512-byte blocks, 200 KiB).
+$(B)/store/small.img: $(VIMAGE) $(CAPS)/policy.bin $(CAPS)/demo-1.0.1.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(Q)$(VIMAGE) make $@ --policy $(CAPS)/policy.bin --size 150 --block 512 $(CAPS)/demo-1.0.1.vcap > /dev/null
+ALL += $(B)/store/small.img
+
+# scripts/bench's store rows: the storefat system with init in its
+# "storebench" mode (user/init/capstore.c: installs a 64 KiB and a 1 MiB
+# capsule from FAT, reads the 1 MiB blob back, then exits), on a copy of
+# test.img and this FAT volume.
+$(B)/store/benchfat.img: $(CAPS)/bench-1.0.0.vcap $(CAPS)/scale1m-1.0.0.vcap sys/store.mk
+	@mkdir -p $(@D)
+	@rm -f $@ $@.tmp
+	$(Q)mkfs.vfat -F 32 -s 1 -C $@.tmp 40000 > /dev/null
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/bench-1.0.0.vcap ::/bench-1.0.0.vcap
+	$(Q)MTOOLS_SKIP_CHECK=1 mcopy -i $@.tmp $(CAPS)/scale1m-1.0.0.vcap ::/scale1m-1.0.0.vcap
+	$(Q)mv $@.tmp $@
+ALL += $(B)/store/benchfat.img
+$(eval $(call image,storebench,$(storefat_MODULES),test quiet storebench))

@@ -877,20 +877,34 @@ enum store_err store_deactivate(struct store *st, const char *name, size_t name_
     return STORE_E_OK;
 }
 
+/* The previous generation comes back under a new number; the one that
+ * failed is kept as `prev` for inspection. Marking the fallback confirmed
+ * stops two bad generations from alternating. */
+static void fall_back(struct store *st)
+{
+    struct store_root *r = &st->staged;
+    struct store_gen failed = r->cur;
+    r->cur = r->prev;
+    r->cur.number = failed.number + 1;
+    r->prev = failed;
+    r->confirmed = true;
+    r->boot_attempts = 0;
+}
+
+enum store_err store_boot_fallback(struct store *st)
+{
+    if (!st->staged.has_prev)
+        return STORE_E_NO_PREVIOUS;
+    fall_back(st);
+    return STORE_E_OK;
+}
+
 enum store_err store_boot_begin(struct store *st, bool *fell_back)
 {
     struct store_root *r = &st->staged;
     *fell_back = false;
     if (r->has_prev && !r->confirmed && r->boot_max && r->boot_attempts >= r->boot_max) {
-        /* The previous generation comes back under a new number; the one
-         * that failed is kept as `prev` for inspection. Marking the
-         * fallback confirmed stops two bad generations from alternating. */
-        struct store_gen failed = r->cur;
-        r->cur = r->prev;
-        r->cur.number = failed.number + 1;
-        r->prev = failed;
-        r->confirmed = true;
-        r->boot_attempts = 0;
+        fall_back(st);
         *fell_back = true;
         return STORE_E_OK;
     }

@@ -248,6 +248,9 @@ const struct store_pin *store_pin_find(const struct store_root *r, const struct 
  * good. Both stage; the caller commits before starting anything. */
 enum store_err store_boot_begin(struct store *st, bool *fell_back);
 enum store_err store_boot_confirm(struct store *st);
+/* Falls back to the previous generation now, as begin does after boot_max
+ * failures (its services did not reach readiness); NO_PREVIOUS without one. */
+enum store_err store_boot_fallback(struct store *st);
 
 /* ---- references and state volumes ---- */
 

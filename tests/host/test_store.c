@@ -186,6 +186,32 @@ TEST(boot_counting_falls_back_after_boot_max_unconfirmed_boots)
     sim_free(&s);
 }
 
+TEST(fallback_now_when_the_services_are_not_ready)
+{
+    struct sim s;
+    fresh(&s, 512, 1024);
+    CHECK_EQ(store_boot_fallback(&st), STORE_E_NO_PREVIOUS);   /* a fresh store has none */
+    CHECK_EQ(op_install(&st, "svc", "1.0.0", 100, true), STORE_E_OK);
+    CHECK_EQ(store_boot_confirm(&st), STORE_E_OK);
+    CHECK_EQ(store_commit(&st), STORE_E_OK);
+    CHECK_EQ(op_install(&st, "svc", "2.0.0", 100, true), STORE_E_OK);
+    uint64_t failed = st.committed.cur.number;
+    bool fb;
+    CHECK_EQ(store_boot_begin(&st, &fb), STORE_E_OK);
+    CHECK(!fb);
+    CHECK_EQ(store_commit(&st), STORE_E_OK);
+    /* the first attempt did not reach readiness: back now, not after boot_max */
+    CHECK_EQ(store_boot_fallback(&st), STORE_E_OK);
+    CHECK_EQ(store_commit(&st), STORE_E_OK);
+    CHECK_EQ(reopen(&s, NULL), STORE_E_OK);
+    CHECK_MEM(active("svc")->ver, "1.0.0", 5);
+    CHECK_EQ(st.committed.cur.number, failed + 1);
+    CHECK_EQ(st.committed.prev.number, failed);
+    CHECK(st.committed.confirmed);
+    CHECK_EQ(st.committed.boot_attempts, 0);
+    sim_free(&s);
+}
+
 TEST(what_if_the_disk_is_full)
 {
     struct sim s;

@@ -206,6 +206,38 @@ static enum store_err do_fallback(struct store *s)
     return e == STORE_E_OK ? store_commit(s) : e;
 }
 
+/* init's fallback when the generation's services do not reach readiness
+ * (store_boot_fallback, user/init/capstore.c), on a booted, unconfirmed one */
+static enum store_err do_fallback_now(struct store *s)
+{
+    enum store_err e = store_boot_fallback(s);
+    return e == STORE_E_OK ? store_commit(s) : e;
+}
+
+static enum store_err base_booting(struct store *s)
+{
+    enum store_err e = base_upgraded(s);
+    bool fb;
+    if (e == STORE_E_OK)
+        e = store_boot_begin(s, &fb);
+    return e == STORE_E_OK ? store_commit(s) : e;
+}
+
+/* the services reached readiness: confirmed */
+static enum store_err do_confirm(struct store *s)
+{
+    enum store_err e = store_boot_confirm(s);
+    return e == STORE_E_OK ? store_commit(s) : e;
+}
+
+/* capsule remove (the Supervisor's), before gc */
+static enum store_err base_removable(struct store *s)
+{
+    enum store_err e = base(s);
+    return e == STORE_E_OK ? op_install(s, "hello", "1.0.0", 40000, false) : e;
+}
+static enum store_err do_remove(struct store *s) { return op_remove(s, "hello", "1.0.0"); }
+
 static enum store_err do_policy(struct store *s)
 {
     enum store_err e = store_ref_set(s, STORE_REF_POLICY, buf, 6000);
@@ -223,6 +255,9 @@ TEST(crash_during_gc)        { crash_points("gc", base_with_garbage, do_gc); }
 TEST(crash_during_big_install) { crash_points("big-install", base, do_install_big); }
 TEST(crash_during_fallback)  { crash_points("fallback", base_failing, do_fallback); }
 TEST(crash_during_policy)    { crash_points("policy", base, do_policy); }
+TEST(crash_during_fallback_now) { crash_points("fallback-now", base_booting, do_fallback_now); }
+TEST(crash_during_confirm)   { crash_points("confirm", base_booting, do_confirm); }
+TEST(crash_during_remove)    { crash_points("remove", base_removable, do_remove); }
 
 TEST(crash_totals)
 {

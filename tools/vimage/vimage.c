@@ -25,7 +25,7 @@ static const char manual[] =
     "SYNOPSIS\n"
     "    vimage make IMG --policy POLICY.bin [--size KIB] [--block 512|4096]\n"
     "                [--now UNIX] [--generation N] [--boot-max N] [--mkey FILE]\n"
-    "                CAPSULE.vcap...\n"
+    "                CAPSULE.vcap... [--next CAPSULE.vcap...]\n"
     "    vimage inspect IMG [--json]\n"
     "    vimage fsck IMG [--now UNIX]\n"
     "    vimage --help\n"
@@ -55,6 +55,8 @@ static const char manual[] =
     "    --block N          Block size, 512 or 4096 (default 4096).\n"
     "    --now UNIX         Verify certificates as of this time (default: the clock).\n"
     "    --generation N     System generation number to record (default 1).\n"
+    "    --next             The capsules after it are activated in a second, unconfirmed\n"
+    "                       generation (N+1) after the first is committed.\n"
     "    --boot-max N       Unconfirmed boots before falling back (default 3).\n"
     "    --mkey FILE        Sealed Machine key to store (vkey machine new).\n"
     "    --json             Machine-readable output.\n"
@@ -76,6 +78,7 @@ struct opts {
     const char *img;
     const char *caps[MAX_CAPS];
     int ncaps;
+    int next;               /* capsules from this index on: a second generation (0: none) */
 };
 
 static const char *value(int argc, char **argv, int *i)
@@ -99,6 +102,12 @@ static void parse(int argc, char **argv, struct opts *o)
         const char *a = argv[i];
         if (!strcmp(a, "--json")) {
             o->json = 1;
+            continue;
+        }
+        if (!strcmp(a, "--next")) {
+            if (!o->ncaps || o->next)
+                cli_usage("%s", "--next comes once, after the first generation's capsules");
+            o->next = o->ncaps;
             continue;
         }
         if (a[0] == '-') {
@@ -255,6 +264,16 @@ static int cmd_make(const struct opts *o)
         e = store_ref_set(&st, STORE_REF_MKEY, mkey, mlen);
     }
     for (int i = 0; e == STORE_E_OK && i < o->ncaps; i++) {
+        if (o->next && i == o->next) {
+            /* the first generation, committed and confirmed; what follows
+             * is the next one, unconfirmed (an upgrade staged offline) */
+            st.staged.cur.number = (uint64_t)gen;
+            st.staged.confirmed = true;
+            what = o->img;
+            e = store_commit(&st);
+            if (e != STORE_E_OK)
+                break;
+        }
         uint8_t h[32];
         struct capsule_str n = capsule_manifest_name(&man[i]), v = capsule_manifest_ver(&man[i]);
         what = o->caps[i];
@@ -264,7 +283,7 @@ static int cmd_make(const struct opts *o)
         if (e == STORE_E_OK)
             e = store_activate(&st, res[i].vcid);
     }
-    if (e == STORE_E_OK) {
+    if (e == STORE_E_OK && !o->next) {
         /* activation made generation 1; the caller may number it */
         st.staged.cur.number = (uint64_t)gen;
         st.staged.confirmed = true;   /* what the builder verified is the known-good one */

@@ -346,3 +346,35 @@ const void *capsule_system_manifest(size_t *len)
     return p;
 }
 
+
+/* ---- capsules from elsewhere (capstore.c) ------------------------------------ */
+
+int capsule_add(const char *module, const uint8_t *buf, size_t len, char *why, size_t n)
+{
+    if (ncapsules == MAX_CAPSULES) {
+        snprintf(why, n, "TOO_MANY: init's capsule table is full (%d versions)", MAX_CAPSULES);
+        return -1;
+    }
+    /* verified in place: an opened manifest must not move */
+    struct capsule *c = &capsules[ncapsules];
+    memset(c, 0, sizeof *c);
+    snprintf(c->module, sizeof c->module, "%s", module);
+    c->buf = buf;
+    c->len = len;
+    capsule_verify_one(c);
+    if (!c->valid) {
+        snprintf(why, n, "%s", c->reason);
+        memset(c, 0, sizeof *c);
+        return -1;
+    }
+    for (int j = 0; j < ncapsules; j++)
+        if (capsules[j].have_vcid && !memcmp(capsules[j].vcid, c->vcid, 32)) {
+            memset(c, 0, sizeof *c);
+            return j;
+        }
+    char id[65];
+    hex(id, c->vcid, 32);
+    id[16] = 0;
+    event(c->name, "capsule %s verified from %s (vcid %s..)", c->ver, module, id);
+    return ncapsules++;
+}

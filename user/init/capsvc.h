@@ -35,8 +35,9 @@
 
 #include "capsule/capsule.h"
 #include "init.h"
+#include "schema/supervisor.capnp.h"
 
-#define MAX_CAPSULES 16          /* the boot image holds at most 16 modules */
+#define MAX_CAPSULES 32          /* 16 boot modules at most, and those loaded from the store */
 #define CAP_VER 48
 #define MAX_RATES 8
 #define HISTORY 8
@@ -94,6 +95,11 @@ int64_t rtc_now(void);
 /* capsule.c */
 void capsule_boot(void);                     /* verify every *.vcap module */
 void capsule_verify_one(struct capsule *c);  /* c's module, buf and len set */
+/* A capsule from elsewhere (the store, a FAT volume): verified under the
+ * boot policy and, when valid and new, appended to the table (buf must stay
+ * mapped for init's life). Its index; or the index of the same VCID
+ * already there; or -1 with the reason in why. */
+int capsule_add(const char *module, const uint8_t *buf, size_t len, char *why, size_t n);
 int capsule_count(void);
 const struct capsule *capsule_at(int k);     /* 0 <= k < capsule_count() */
 int capsule_system_index(void);              /* the system manifest's, or -1 */
@@ -155,6 +161,31 @@ void upgrade_cancel(struct service *s, const char *why);
 const char *upgrade_note(int k);             /* what last happened to version k */
 void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
 void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+/* Switch s to version `to` with a readiness window, answering c (if not 0)
+ * at its end; 0, or -1 with the refusal (*st, text). */
+int upgrade_begin(struct service *s, int to, struct ipc_conn *c, uint64_t id,
+                  enum Supervisor_Status *st, char *text, size_t n);
+/* Set by capstore.c: a window closed (ok: `to` serves; else back on
+ * `from`); it may add to the answer's text (more, n bytes). */
+extern void (*upgrade_settled_hook)(struct service *s, bool ok, int from, int to, char *more,
+                                    size_t n);
+
+/* capstore.c: the capsule store (user/store) as the Supervisor uses it:
+ * install, remove, gc, generations, persistent upgrade and rollback, and
+ * at boot the store's generation applied with fallback. */
+bool capstore_present(void);                 /* the manifest has a store service */
+void capstore_boot(const char *cmdline);     /* after start_all: apply the generation */
+/* Version `ver` of capsule `name` read from the store, verified and added
+ * to the capsule table: its index, or -1 (why set when it exists but failed). */
+int capstore_load(const char *name, const char *ver, char *why, size_t n);
+/* The store's previous version of what s runs (loaded), or -1 (why set on
+ * an error; empty when the store has none, or no store). */
+int capstore_previous(const struct service *s, char *why, size_t n);
+void capstore_rolled_back(const struct service *s, char *more, size_t n);
+void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_remove(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_gc(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
+void serve_generations(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg);
 
 /* capbench.c */
 void capbench_init(const char *cmdline);

@@ -48,6 +48,7 @@ static typeof(win_tab) win_all(void)
     return win_tab;
 }
 static char notes[MAX_CAPSULES][120];
+void (*upgrade_settled_hook)(struct service *s, bool ok, int from, int to, char *more, size_t n);
 
 const char *upgrade_note(int k) { return notes[k]; }
 
@@ -190,6 +191,10 @@ static void settle(struct service *s, bool ok, const char *why)
                  capsule_at(bad)->ver, why, capsule_at(good)->ver, (unsigned long long)rb);
         st = Supervisor_Status_failed;
     }
+    if (upgrade_settled_hook) {
+        size_t n = strlen(msg);
+        upgrade_settled_hook(s, ok, good, bad, msg + n, sizeof msg - n);
+    }
     if (cs->reply && cs->rc && !cs->rc->closed)
         upgrade_reply(cs->rc, cs->rid, st, cs->switch_cycles, rb, msg);
     cs->reply = false;
@@ -212,6 +217,10 @@ void upgrade_cancel(struct service *s, const char *why)
     capsule_run(s, cs->from);
     snprintf(notes[bad], sizeof notes[0], "upgrade abandoned: %.90s", why);
     event(s->name, "upgrade to %s abandoned: %.50s", capsule_at(bad)->ver, why);
+    if (upgrade_settled_hook) {
+        char none[8];
+        upgrade_settled_hook(s, false, cs->from, bad, none, sizeof none);
+    }
     if (cs->reply && cs->rc && !cs->rc->closed) {
         char msg[160];
         snprintf(msg, sizeof msg, "%s %s %s; the service will start with %s", s->ref.name,
@@ -277,28 +286,47 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     for (int k = 0; ver.str && k < capsule_count(); k++)
         if (!strcmp(capsule_at(k)->name, s->ref.name) && !strcmp(capsule_at(k)->ver, ver.str))
             to = k;
+    char why0[160] = "";
+    if (to < 0 && ver.str)
+        to = capstore_load(s->ref.name, ver.str, why0, sizeof why0);   /* installed on disk */
     if (to < 0) {
-        snprintf(text, sizeof text, "no version '%.40s' of capsule '%s' in the boot image",
-                 ver.str ? ver.str : "", s->ref.name);
+        if (why0[0])
+            snprintf(text, sizeof text, "%s", why0);
+        else
+            snprintf(text, sizeof text, "no version '%.40s' of capsule '%s' in the boot image%s",
+                     ver.str ? ver.str : "", s->ref.name, capstore_present() ? " or the store" : "");
         return upgrade_reply(c, m->hdr.id, Supervisor_Status_notFound, 0, 0, text);
     }
-    if (!capsule_at(to)->valid) {
-        snprintf(text, sizeof text, "%s %s was refused at boot: %s", s->ref.name,
-                 capsule_at(to)->ver, capsule_at(to)->reason);
-        return upgrade_reply(c, m->hdr.id, Supervisor_Status_denied, 0, 0, text);
-    }
-    if (to == capsule_cur(s)) {
-        snprintf(text, sizeof text, "'%s' already runs %s %s", s->name, s->ref.name,
-                 capsule_at(to)->ver);
-        return upgrade_reply(c, m->hdr.id, Supervisor_Status_badState, 0, 0, text);
-    }
+    enum Supervisor_Status rst;
+    if (upgrade_begin(s, to, c, m->hdr.id, &rst, text, sizeof text))
+        return upgrade_reply(c, m->hdr.id, rst, 0, 0, text);
+}
+
+/* Starts the switch of s to version `to` and its readiness window; the
+ * answer goes to c (when not 0) at the window's end. 0, or -1 with the
+ * refusal's status and text. */
+int upgrade_begin(struct service *s, int to, struct ipc_conn *c, uint64_t id,
+                  enum Supervisor_Status *rst, char *text, size_t tn)
+{
+    struct window *cs = &win[s - svcs];
+#define REFUSE(st_, ...) do { *rst = (st_); snprintf(text, tn, __VA_ARGS__); return -1; } while (0)
+    if (cs->probation)
+        REFUSE(Supervisor_Status_badState, "%s %s is still in its readiness window", s->ref.name,
+               capsule_at(capsule_cur(s))->ver);
+    if (s->state != S_RUNNING)
+        REFUSE(Supervisor_Status_badState, "'%s' is %s; start it first", s->name,
+               svc_state_names[s->state]);
+    if (!capsule_at(to)->valid)
+        REFUSE(Supervisor_Status_denied, "%s %s was refused at boot: %s", s->ref.name,
+               capsule_at(to)->ver, capsule_at(to)->reason);
+    if (to == capsule_cur(s))
+        REFUSE(Supervisor_Status_badState, "'%s' already runs %s %s", s->name, s->ref.name,
+               capsule_at(to)->ver);
     char what[96];
-    if (!capsule_at(to)->elf || grants_beyond(s, to, what, sizeof what)) {
-        snprintf(text, sizeof text, "%s %s: %s", s->ref.name, capsule_at(to)->ver,
-                 capsule_at(to)->elf ? "it does not require what the service is granted"
-                                  : "it has no entry program");
-        return upgrade_reply(c, m->hdr.id, Supervisor_Status_denied, 0, 0, text);
-    }
+    if (!capsule_at(to)->elf || grants_beyond(s, to, what, sizeof what))
+        REFUSE(Supervisor_Status_denied, "%s %s: %s", s->ref.name, capsule_at(to)->ver,
+               capsule_at(to)->elf ? "it does not require what the service is granted"
+                                   : "it has no entry program");
     int from = capsule_cur(s);
     /* the new version, ready to run, while the old one still serves */
     struct standby next;
@@ -308,10 +336,9 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     uint64_t prep = rdtsc() - p0;
     if (!warm && switch_can_prepare(s)) {
         snprintf(notes[to], sizeof notes[0], "did not start: %.90s", why);
-        snprintf(text, sizeof text, "%s %s did not start (%s); %s keeps running", s->ref.name,
-                 capsule_at(to)->ver, why, capsule_at(from)->ver);
         event(s->name, "upgrade to %s did not start", capsule_at(to)->ver);
-        return upgrade_reply(c, m->hdr.id, Supervisor_Status_failed, 0, 0, text);
+        REFUSE(Supervisor_Status_failed, "%s %s did not start (%s); %s keeps running", s->ref.name,
+               capsule_at(to)->ver, why, capsule_at(from)->ver);
     }
     uint64_t sw;
     int e = switch_to(s, to, &next, &sw);
@@ -320,12 +347,11 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
         uint64_t rb;
         snprintf(notes[to], sizeof notes[0], "did not start: %.90s", s->reason);
         switch_to(s, from, 0, &rb);
-        snprintf(text, sizeof text, "%s %s did not start (%s); back on %s in %llu cycles",
-                 s->ref.name, capsule_at(to)->ver, notes[to], capsule_at(from)->ver,
-                 (unsigned long long)rb);
         event(s->name, "upgrade to %s failed to start; back on %s", capsule_at(to)->ver,
               capsule_at(from)->ver);
-        return upgrade_reply(c, m->hdr.id, Supervisor_Status_failed, sw, rb, text);
+        REFUSE(Supervisor_Status_failed, "%s %s did not start (%s); back on %s in %llu cycles",
+               s->ref.name, capsule_at(to)->ver, notes[to], capsule_at(from)->ver,
+               (unsigned long long)rb);
     }
     capsule_history_push(s, from);
     notes[to][0] = 0;
@@ -335,8 +361,8 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     cs->switch_cycles = sw;
     cs->task = s->task_id;
     cs->rc = c;
-    cs->rid = m->hdr.id;
-    cs->reply = true;
+    cs->rid = id;
+    cs->reply = c != 0;
     printf("init: switched %s %s -> %s in %llu cycles (%s; prepared in %llu cycles); "
            "readiness window %llu ms\n", s->ref.name, capsule_at(from)->ver, capsule_at(to)->ver,
            (unsigned long long)sw,
@@ -350,6 +376,8 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
     cs->until.fire = window_over;
     deadline_set(&cs->until, now_us() + READY_US);
     poll_arm();
+    return 0;
+#undef REFUSE
 }
 
 void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
@@ -371,12 +399,18 @@ void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     }
     int hist[HISTORY];
     int nh = capsule_history(s, hist);
-    if (!nh) {
+    /* With a store whose generation has what runs: its previous version
+     * (persistent), else the versions this boot ran (in memory). */
+    char swhy[160] = "";
+    int sto = capstore_previous(s, swhy, sizeof swhy);
+    if (sto < 0 && swhy[0])
+        return rollback_reply(c, m, Supervisor_Status_failed, 0, swhy);
+    if (!nh && sto < 0) {
         snprintf(text, sizeof text, "%s %s is the first version '%s' ran: nothing to go back to",
                  s->ref.name, capsule_at(capsule_cur(s))->ver, s->name);
         return rollback_reply(c, m, Supervisor_Status_badState, 0, text);
     }
-    int from = capsule_cur(s), to = hist[nh - 1];
+    int from = capsule_cur(s), to = sto >= 0 ? sto : hist[nh - 1];
     struct standby prev;
     char why[96];
     bool running = s->state == S_RUNNING;
@@ -386,7 +420,8 @@ void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
                  capsule_at(to)->ver, why, capsule_at(from)->ver);
         return rollback_reply(c, m, Supervisor_Status_failed, 0, text);
     }
-    capsule_history_pop(s, -1);
+    if (nh && hist[nh - 1] == to)
+        capsule_history_pop(s, -1);
     uint64_t rb;
     int e = switch_to(s, to, warm ? &prev : 0, &rb);
     if (warm)
@@ -403,6 +438,10 @@ void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_ms
     }
     snprintf(text, sizeof text, "%s %s -> %s in %llu cycles", s->ref.name, capsule_at(from)->ver,
              capsule_at(to)->ver, (unsigned long long)rb);
+    if (sto >= 0) {
+        size_t n = strlen(text);
+        capstore_rolled_back(s, text + n, sizeof text - n);
+    }
     rollback_reply(c, m, Supervisor_Status_ok, rb, text);
 }
 

@@ -31,6 +31,7 @@
 
 #define BUF_PAGES 64                    /* 256 KiB transfer buffer */
 #define MAX_BLOB (4u << 20)
+#define UPLOAD_MAX (2u << 20)           /* the largest capsule install takes */
 #define T_IO 10000000ull
 
 static struct ipc_server srv;
@@ -43,6 +44,10 @@ static struct store_report report;
 static enum store_err open_err = STORE_E_NO_STORE;
 static bool opened;
 static uint8_t *blobbuf;
+/* blobbuf holds this verified blob (until blobbuf is used for anything else) */
+static bool cached;
+static uint8_t cached_hash[32];
+static size_t cached_len;
 static size_t blobcap;
 static uint64_t ios, io_errors;
 
@@ -102,6 +107,13 @@ static int dev_flush(void *ctx)
         return e;
     }
     return 0;
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
 }
 
 static void hash(uint8_t out[32], const void *msg, size_t len) { sha256(out, msg, len); }
@@ -167,7 +179,7 @@ static bool mount(void)
     for (uint32_t i = 0; i < st.committed.nblobs; i++)
         if (st.committed.blobs[i].len > big)
             big = st.committed.blobs[i].len;
-    big = big < STORE_STATE_MAX ? STORE_STATE_MAX : big;
+    big = big < UPLOAD_MAX ? UPLOAD_MAX : big;    /* what an install may add */
     if (big > MAX_BLOB)
         big = MAX_BLOB;
     unsigned pages = (unsigned)((big + st.dev.block_size + V_PAGE_SIZE - 1) / V_PAGE_SIZE);
@@ -208,6 +220,7 @@ static enum Store_Status status_of(enum store_err e)
     case STORE_E_NO_SPACE: return Store_Status_noSpace;
     case STORE_E_TOO_BIG: return Store_Status_tooBig;
     case STORE_E_BAD_NAME: return Store_Status_badRequest;
+    case STORE_E_IN_USE: return Store_Status_inUse;
     default: return Store_Status_refused;
     }
 }
@@ -356,6 +369,7 @@ static void serve_verify(struct ipc_conn *c, const struct ipc_msg *m, struct cap
     if (not_open(c, Store_method_verify, m->hdr.id))
         return;
     const struct store_blob *bad = 0;
+    cached = false;
     enum store_err e = store_verify_all(&st, blobbuf, blobcap, &bad);
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
@@ -394,7 +408,23 @@ static void serve_read(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
     uint8_t name[32];
     memcpy(name, h.ptr, 32);
     size_t len = 0;
-    enum store_err e = store_blob_read(&st, name, blobbuf, blobcap, &len);
+    enum store_err e;
+    if (cached && same(cached_hash, name) && store_blob_find(&st.committed, name)) {
+        /* the blob read and verified last, asked for again at another
+         * offset (a client reading a capsule in maxRead pieces) */
+        e = STORE_E_OK;
+        len = cached_len;
+    } else {
+        cached = false;
+        uint64_t t0 = rdtsc();
+        e = store_blob_read(&st, name, blobbuf, blobcap, &len);
+        Store_read_Results_set_cycles(r, rdtsc() - t0);
+        if (e == STORE_E_OK) {
+            cached = true;
+            memcpy(cached_hash, name, 32);
+            cached_len = len;
+        }
+    }
     SET_ERR(Store_read_Results, r, e);
     if (e == STORE_E_BLOB_CORRUPT || e == STORE_E_IO_READ) {
         char hx[65];
@@ -426,6 +456,7 @@ static void serve_stateRead(struct ipc_conn *c, const struct ipc_msg *m, struct 
     }
     uint32_t schema = 0;
     size_t len = 0;
+    cached = false;
     enum store_err e = store_state_read(&st, name.str, name.len, &schema, blobbuf, blobcap, &len);
     if (e == STORE_E_OK && len > Store_maxRead)
         e = STORE_E_TOO_BIG;
@@ -435,6 +466,24 @@ static void serve_stateRead(struct ipc_conn *c, const struct ipc_msg *m, struct 
         Store_stateRead_Results_set_bytes(r, blobbuf, (uint32_t)len);
     }
     ipc_reply_built(c, Store_method_stateRead, m->hdr.id, &b);
+}
+
+/* Commit what was staged, or forget it; reopen if a superblock write
+ * failed, so what is served is what is on disk. */
+static enum store_err finish(enum store_err e)
+{
+    if (e == STORE_E_OK)
+        e = store_commit(&st);
+    else
+        store_abort(&st);
+    if (e == STORE_E_BROKEN || (e && st.broken)) {
+        enum store_err e2 = store_open(&st, &st.dev, &report);
+        if (e2) {
+            opened = false;
+            open_err = e2;
+        }
+    }
+    return e;
 }
 
 static void serve_stateWrite(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
@@ -453,24 +502,236 @@ static void serve_stateWrite(struct ipc_conn *c, const struct ipc_msg *m, struct
         ipc_reply_built(c, Store_method_stateWrite, m->hdr.id, &b);
         return;
     }
-    enum store_err e = store_state_write(&st, name.str, name.len, schema, d.ptr, d.len);
-    if (e == STORE_E_OK)
-        e = store_commit(&st);
-    else
-        store_abort(&st);
-    if (e == STORE_E_BROKEN || (e && st.broken)) {
-        /* a superblock write failed: only a fresh open knows which root is on disk */
-        enum store_err e2 = store_open(&st, &st.dev, &report);
-        if (e2) {
-            opened = false;
-            open_err = e2;
-        }
-    }
+    enum store_err e = finish(store_state_write(&st, name.str, name.len, schema, d.ptr, d.len));
     SET_ERR(Store_stateWrite_Results, r, e);
     Store_stateWrite_Results_set_seq(r, st.committed.seq);
     rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: state %.*s written: %s", (int)name.len,
            name.str, store_err_name(e));
     ipc_reply_built(c, Store_method_stateWrite, m->hdr.id, &b);
+}
+
+/* ---- changes (init only) ---- */
+
+static uint8_t *upbuf;                  /* the upload buffer, made at the first putBegin */
+static uint64_t up_len, up_have;        /* announced bytes; bytes received so far (in order) */
+static uint8_t up_hash[32];
+static struct ipc_conn *up_conn;        /* the connection uploading, or 0 */
+
+static bool from_init(const struct ipc_conn *c) { return !strcmp(c->peer, "init"); }
+
+/* A Change reply: e (with its name and reason), the committed root. */
+static void change_reply(struct ipc_conn *c, uint16_t method, uint64_t id, enum store_err e,
+                         enum Store_Status override, bool fell_back, uint64_t freed)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Store_Change_B r = Store_Change_build_root(&b);
+    SET_ERR(Store_Change, r, e);
+    if (override)
+        Store_Change_set_status(r, override);
+    if (opened) {
+        Store_Change_set_seq(r, st.committed.seq);
+        Store_Change_set_generation(r, st.committed.cur.number);
+        Store_Change_set_freeBlocks(r, store_free_blocks(&st));
+    }
+    Store_Change_set_fellBack(r, fell_back);
+    Store_Change_set_freed(r, freed);
+    ipc_reply_built(c, method, id, &b);
+}
+
+static void refuse(struct ipc_conn *c, uint16_t method, uint64_t id, enum Store_Status s,
+                   const char *why)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    Store_Change_B r = Store_Change_build_root(&b);
+    Store_Change_set_status(r, s);
+    Store_Change_set_why(r, why, strlen(why));
+    ipc_reply_built(c, method, id, &b);
+}
+
+/* Common gate of every change: the store is open, the caller is init and
+ * the request opened. */
+static bool change_gate(struct ipc_conn *c, uint16_t method, uint64_t id, struct capnp_msg *msg)
+{
+    if (not_open(c, method, id))
+        return false;
+    if (!from_init(c)) {
+        refuse(c, method, id, Store_Status_denied, "only init changes the store");
+        rt_log(RT_LOG_WARN, "store: change refused to '%s': only init changes the store", c->peer);
+        return false;
+    }
+    if (capnp_msg_error(msg)) {
+        refuse(c, method, id, Store_Status_badRequest, "malformed request");
+        return false;
+    }
+    return true;
+}
+
+static void serve_putBegin(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_putBegin, m->hdr.id, msg))
+        return;
+    Store_putBegin_Params_R p = Store_putBegin_Params_read_root(msg);
+    uint64_t n = Store_putBegin_Params_bytes(p);
+    struct capnp_data h = Store_putBegin_Params_sha256(p);
+    if (h.len != 32 || n == 0)
+        return refuse(c, Store_method_putBegin, m->hdr.id, Store_Status_badRequest,
+                      "sha256 must be 32 bytes and the size above 0");
+    if (n > UPLOAD_MAX)
+        return change_reply(c, Store_method_putBegin, m->hdr.id, STORE_E_TOO_BIG, 0, false, 0);
+    if (store_blob_find(&st.committed, h.ptr))
+        return change_reply(c, Store_method_putBegin, m->hdr.id, STORE_E_EXISTS, 0, false, 0);
+    uint64_t need = (n + st.dev.block_size - 1) / st.dev.block_size;
+    if (need > store_free_blocks(&st))
+        return change_reply(c, Store_method_putBegin, m->hdr.id, STORE_E_NO_SPACE, 0, false, 0);
+    if (!upbuf) {
+        unsigned pages = UPLOAD_MAX / V_PAGE_SIZE;
+        uint64_t va = rt_va_alloc((uint64_t)pages * V_PAGE_SIZE);
+        struct v_ret r = v_retype(rt_memory(), V_TYPE_FRAME, pages, V_SLOT_ANY);
+        if (r.err || v_as_map(rt_aspace(), (v_handle)r.val, va, V_R_READ | V_R_WRITE).err)
+            return refuse(c, Store_method_putBegin, m->hdr.id, Store_Status_noSpace,
+                          "no memory for the upload buffer");
+        upbuf = (uint8_t *)va;
+    }
+    up_conn = c;
+    up_len = n;
+    up_have = 0;
+    memcpy(up_hash, h.ptr, 32);
+    change_reply(c, Store_method_putBegin, m->hdr.id, STORE_E_OK, 0, false, 0);
+}
+
+static void serve_putChunk(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_putChunk, m->hdr.id, msg))
+        return;
+    Store_putChunk_Params_R p = Store_putChunk_Params_read_root(msg);
+    uint64_t off = Store_putChunk_Params_offset(p);
+    struct capnp_data d = Store_putChunk_Params_bytes(p);
+    if (up_conn != c)
+        return refuse(c, Store_method_putChunk, m->hdr.id, Store_Status_badRequest,
+                      "no upload begun on this connection");
+    if (off != up_have || d.len > up_len - up_have)
+        return refuse(c, Store_method_putChunk, m->hdr.id, Store_Status_badRequest,
+                      "chunks must come in order and within the announced size");
+    memcpy(upbuf + off, d.ptr, d.len);
+    up_have += d.len;
+    change_reply(c, Store_method_putChunk, m->hdr.id, STORE_E_OK, 0, false, 0);
+}
+
+static void serve_install(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_install, m->hdr.id, msg))
+        return;
+    Store_install_Params_R p = Store_install_Params_read_root(msg);
+    struct capnp_data vcid = Store_install_Params_vcid(p);
+    struct capnp_text name = Store_install_Params_name(p);
+    struct capnp_text ver = Store_install_Params_version(p);
+    bool act = Store_install_Params_activate(p);
+    if (up_conn != c || up_have != up_len || vcid.len != 32)
+        return refuse(c, Store_method_install, m->hdr.id, Store_Status_badRequest,
+                      "no complete upload on this connection, or vcid not 32 bytes");
+    up_conn = 0;
+    uint8_t h[32];
+    sha256(h, upbuf, up_len);
+    if (memcmp(h, up_hash, 32))
+        return refuse(c, Store_method_install, m->hdr.id, Store_Status_corrupt,
+                      "the bytes received do not hash to the announced sha256");
+    enum store_err e = store_capsule_find(&st.committed, vcid.ptr) ? STORE_E_EXISTS : STORE_E_OK;
+    for (uint32_t i = 0; !e && i < st.committed.ncaps; i++) {
+        const struct store_capsule *k = &st.committed.caps[i];
+        if (k->name_len == name.len && k->ver_len == ver.len && !memcmp(k->name, name.str, name.len) &&
+            !memcmp(k->ver, ver.str, ver.len))
+            e = STORE_E_EXISTS;
+    }
+    uint8_t file[32];
+    if (!e)
+        e = store_blob_put(&st, upbuf, up_len, file);
+    if (!e)
+        e = store_capsule_add(&st, vcid.ptr, file, name.str, name.len, ver.str, ver.len);
+    if (!e && act)
+        e = store_activate(&st, vcid.ptr);
+    e = finish(e);
+    rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: install %.*s %.*s: %s", (int)name.len, name.str,
+           (int)ver.len, ver.str, store_err_name(e));
+    change_reply(c, Store_method_install, m->hdr.id, e, 0, false, 0);
+}
+
+static void serve_activate(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_activate, m->hdr.id, msg))
+        return;
+    struct capnp_data v = Store_activate_Params_vcid(Store_activate_Params_read_root(msg));
+    enum store_err e = v.len == 32 ? finish(store_activate(&st, v.ptr)) : STORE_E_NOT_FOUND;
+    rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: activate: %s, generation %llu",
+           store_err_name(e), (unsigned long long)st.committed.cur.number);
+    change_reply(c, Store_method_activate, m->hdr.id, e, 0, false, 0);
+}
+
+static void serve_rollback(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_rollback, m->hdr.id, msg))
+        return;
+    struct capnp_text n = Store_rollback_Params_name(Store_rollback_Params_read_root(msg));
+    enum store_err e = finish(store_rollback(&st, n.str ? n.str : "", n.len));
+    rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: rollback %.*s: %s, generation %llu",
+           (int)n.len, n.str ? n.str : "", store_err_name(e),
+           (unsigned long long)st.committed.cur.number);
+    change_reply(c, Store_method_rollback, m->hdr.id, e, 0, false, 0);
+}
+
+static void serve_remove(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_remove, m->hdr.id, msg))
+        return;
+    struct capnp_data v = Store_remove_Params_vcid(Store_remove_Params_read_root(msg));
+    enum store_err e = v.len == 32 ? finish(store_capsule_remove(&st, v.ptr)) : STORE_E_NOT_FOUND;
+    rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: remove: %s", store_err_name(e));
+    change_reply(c, Store_method_remove, m->hdr.id, e, 0, false, 0);
+}
+
+static void serve_gc(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_gc, m->hdr.id, msg))
+        return;
+    uint64_t freed = 0;
+    enum store_err e = store_gc(&st, &freed);
+    if (e) {
+        store_abort(&st);
+        if (st.broken)
+            finish(e);
+    }
+    rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: gc: %s, %llu blocks freed", store_err_name(e),
+           (unsigned long long)freed);
+    change_reply(c, Store_method_gc, m->hdr.id, e, 0, false, freed);
+}
+
+static void serve_boot(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    if (!change_gate(c, Store_method_boot, m->hdr.id, msg))
+        return;
+    enum Store_BootStep step = Store_boot_Params_step(Store_boot_Params_read_root(msg));
+    bool fell = false;
+    enum store_err e;
+    if (step != Store_BootStep_fallback && step <= Store_BootStep_confirm &&
+        st.committed.confirmed)
+        /* a confirmed generation: nothing to count, nothing to commit */
+        return change_reply(c, Store_method_boot, m->hdr.id, STORE_E_OK, 0, false, 0);
+    if (step == Store_BootStep_begin)
+        e = store_boot_begin(&st, &fell);
+    else if (step == Store_BootStep_confirm)
+        e = store_boot_confirm(&st);
+    else if (step == Store_BootStep_fallback)
+        e = (fell = true, store_boot_fallback(&st));
+    else
+        return refuse(c, Store_method_boot, m->hdr.id, Store_Status_badRequest, "unknown step");
+    e = finish(e);
+    rt_log(e ? RT_LOG_WARN : RT_LOG_INFO, "store: boot %s: %s, generation %llu%s",
+           step == Store_BootStep_begin ? "begin" : step == Store_BootStep_confirm ? "confirm"
+                                                                                   : "fallback",
+           store_err_name(e), (unsigned long long)st.committed.cur.number,
+           fell && !e ? " (fell back)" : "");
+    change_reply(c, Store_method_boot, m->hdr.id, e, 0, fell && !e, 0);
 }
 
 #define ROW(name) IPC_METHOD(Store, name)

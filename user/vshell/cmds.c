@@ -902,10 +902,54 @@ static void capsule_upgrade(const char *cmd, const char *name, const char *ver)
                (unsigned long long)rb);
 }
 
+/* install, remove, gc, generations: a StatusReply (the store's). */
+static void capsule_store(const char *cmd, uint16_t method, const char *a, const char *b2)
+{
+    struct capnp_builder b;
+    capnp_builder_init(&b, out, sizeof out);
+    if (method == Supervisor_method_install) {
+        Supervisor_install_Params_set_source(Supervisor_install_Params_build_root(&b), a,
+                                             strlen(a));
+    } else if (method == Supervisor_method_remove) {
+        Supervisor_remove_Params_B p = Supervisor_remove_Params_build_root(&b);
+        Supervisor_remove_Params_set_name(p, a, strlen(a));
+        Supervisor_remove_Params_set_version(p, b2, strlen(b2));
+    }
+    bool params = method == Supervisor_method_install || method == Supervisor_method_remove;
+    if (params ? !sh_call_built(cmd, "init", method, &b, &rep, T_UPGRADE * 6)
+               : !sh_call(cmd, "init", method, 0, 0, &rep, T_UPGRADE * 6))
+        return;
+    Supervisor_StatusReply_R r = Supervisor_StatusReply_read_root(&rep.msg);
+    enum Supervisor_Status st = Supervisor_StatusReply_status(r);
+    struct capnp_text msg = Supervisor_StatusReply_message(r);
+    if (!sh_reply_ok(cmd, &rep))
+        return;
+    if (method == Supervisor_method_generations && st == Supervisor_Status_ok) {
+        for (uint32_t i = 0, at = 0; i <= msg.len; i++)    /* one line each */
+            if (i == msg.len || msg.str[i] == '\n') {
+                sh_clean_str(msg.str + at, i - at, 0);
+                printf("\n");
+                at = i + 1;
+            }
+        return;
+    }
+    say_status(cmd, a ? a : "store", st, msg);
+}
+
 static void cmd_capsule(int argc, char **argv)
 {
     static const char use[] = "list | info <name> | start <name> | stop <name> | "
-                              "upgrade <name> <version> | rollback <name>";
+                              "upgrade <name> <version> | rollback <name> | install <source> | "
+                              "remove <name> <version> | gc | generations";
+    const char *sub0 = argc > 1 ? argv[1] : "";
+    if (!strcmp(sub0, "install") && argc == 3)
+        return capsule_store("install", Supervisor_method_install, argv[2], 0);
+    if (!strcmp(sub0, "remove") && argc == 4)
+        return capsule_store("remove", Supervisor_method_remove, argv[2], argv[3]);
+    if (!strcmp(sub0, "gc") && argc == 2)
+        return capsule_store("gc", Supervisor_method_gc, 0, 0);
+    if (!strcmp(sub0, "generations") && argc == 2)
+        return capsule_store("generations", Supervisor_method_generations, 0, 0);
     const char *sub = argc > 1 ? argv[1] : "";
     if (!strcmp(sub, "list") && argc == 2)
         return capsule_list("capsule list");
@@ -941,7 +985,8 @@ const struct sh_cmd sh_cmds[] = {
     {"mem", "", "memory: each Reticle's size, use and objects", cmd_mem},
     {"events", "", "the newest supervision events: exits, faults, restarts", cmd_events},
     {"capsule", "<subcommand>",
-     "capsules: list, info N, start N, stop N, upgrade N VER, rollback N", cmd_capsule},
+     "capsules: list, info N, start N, stop N, upgrade N VER, rollback N, install SRC, "
+     "remove N VER, gc, generations", cmd_capsule},
     {"devices", "", "PCI devices: who holds each, its interrupts, DMA mappings and faults",
      cmd_devices},
     {"blk", "<subcommand>", "the disk: info, read SECTOR (hex), write SECTOR TEXT, flush", cmd_blk},
