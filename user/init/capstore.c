@@ -308,7 +308,7 @@ int capstore_load(const char *name, const char *ver, char *why, size_t n)
 
 /* ---- persistence of upgrade and rollback ------------------------------------------ */
 
-static bool capstore_boot_window[MAX_SVC];   /* a boot switch's window is open */
+static bool *capstore_boot_window;  /* per service: a boot switch's window is open (capstore_boot) */
 static int boot_pending;                /* boot windows still open */
 static bool boot_failed, boot_second;   /* a window failed; re-applying after a fallback */
 static char boot_why[160];
@@ -318,7 +318,7 @@ static void boot_done(void);
 static void settled(struct service *s, bool ok, int from, int to, char *more, size_t n)
 {
     (void)from;
-    if (capstore_boot_window[s - svcs]) {
+    if (capstore_boot_window && capstore_boot_window[s - svcs]) {
         capstore_boot_window[s - svcs] = false;
         if (!ok) {
             boot_failed = true;
@@ -825,6 +825,7 @@ void capstore_boot(const char *cmdline)
     upgrade_settled_hook = settled;
     if (!capstore_present())
         return;
+    capstore_boot_window = svc_table(sizeof *capstore_boot_window);
     Store_Change_R ch;
     char why[200];
     if (boot_step(Store_BootStep_begin, &ch, why, sizeof why)) {

@@ -308,7 +308,7 @@ void serve_upgrade(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg
 int upgrade_begin(struct service *s, int to, struct ipc_conn *c, uint64_t id,
                   enum Supervisor_Status *rst, char *text, size_t tn)
 {
-    struct window *cs = &win[s - svcs];
+    struct window *cs = &win_all()[s - svcs];
 #define REFUSE(st_, ...) do { *rst = (st_); snprintf(text, tn, __VA_ARGS__); return -1; } while (0)
     if (cs->probation)
         REFUSE(Supervisor_Status_badState, "%s %s is still in its readiness window", s->ref.name,
