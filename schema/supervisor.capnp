@@ -47,6 +47,13 @@ interface Supervisor {
   # running (it is restarting, stopped or failed: ask again later);
   # failed: the connection could not be made.
 
+  run @18 (name :Text, args :Text) -> StatusReply;
+  # Start a tool (a service whose restart policy is `tool`: not started at
+  # boot, never restarted) with a command line the tool reads back with
+  # args. badState: it is running; denied: not a tool.
+  args @19 () -> (args :Text);
+  # The caller's own command line, as its last run gave it ("" if none).
+
   # What every method that takes a name is given, and what every method
   # that answers with a status and a sentence answers: one declaration
   # each, so the shell and init decode them through the same struct (the

@@ -105,6 +105,6 @@ $(eval $(call image,devices-bad,$(devices-bad_MODULES),test quiet))
 # and the stack on en0 (sys/netdev.json), for tests/scenarios/net_*.scn.
 # QEMU user networking with restrict=on: nothing leaves the machine but
 # the hostfwd/guestfwd rules a scenario names, all on 127.0.0.1.
-NET_DEV_MODULES := $(B)/user/virtio-net.elf $(B)/user/netstack.elf
+NET_DEV_MODULES := $(B)/user/virtio-net.elf $(B)/user/netstack.elf $(B)/user/nettools.elf
 $(eval $(call run_system,netdev,,sys/devices.json sys/netdev.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
 $(eval $(call image,netdev,$(netdev_MODULES),test quiet))

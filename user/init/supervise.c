@@ -273,7 +273,9 @@ void start_all(void)
             if (!ready)
                 continue;
             started[i] = progress = true;
-            if (svc_start(s) == 0)
+            if (s->policy == P_TOOL)
+                s->state = S_STOPPED;   /* the shell runs it (Supervisor.run) */
+            else if (svc_start(s) == 0)
                 event(s->name, "started (task %llu)", (unsigned long long)s->task_id);
         }
     }
