@@ -224,13 +224,19 @@ def run(build, path):
                 time.sleep(0.002)
 
     feed_sends()
+    held_since = 0
     while True:
         # host lines go in between the guest's lines, not inside one
         with host_lock:
-            if host_lines and (not out or out.endswith(b"\n")):
+            if host_lines and not held_since:
+                held_since = time.monotonic()
+            if host_lines and (not out or out.endswith(b"\n") or time.monotonic() - held_since > 1):
+                if out and not out.endswith(b"\n"):
+                    out += b"\n"
                 for ln in host_lines:
                     out += ln
                 host_lines.clear()
+                held_since = 0
         # consume expects already satisfied
         while steps and steps[0][0] == "expect":
             i = out.find(steps[0][1], pos)

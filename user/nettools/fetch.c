@@ -12,7 +12,8 @@
  *   shortBody       the peer closed before Content-Length bytes
  *   longBody        more bytes than Content-Length
  *   tooBig          a body over 16 MiB
- *   timedOut        10 s without a byte, or 30 s in all (slowloris)
+ *   timedOut        headers not done 5 s after connecting (slowloris),
+ *                   10 s without a byte, or 30 s in all
  * Exit 0 on a whole 2xx response, 1 on any other status, 2 on a refusal.
  */
 #include <stdio.h>
@@ -34,6 +35,7 @@ static struct nsock s;
 static char hdr[HDR_MAX + 1];
 static uint8_t buf[4096];
 static uint64_t t_start, t_last;
+static bool in_headers = true;
 
 static int refuse(const char *name, const char *why)
 {
@@ -53,7 +55,7 @@ static int get(void *p, uint32_t len)
             t_last = now;
             return e;
         }
-        if (now - t_last > 10000000 || now - t_start > 30000000)
+        if (now - t_last > 10000000 || now - t_start > 30000000 || (in_headers && now - t_start > 5000000))
             return -1000;
         tool_wait(nsock_bits(&s), 500000);
     }
@@ -126,7 +128,7 @@ int tool_fetch(void)
             return refuse("headersTooLong", "more than 8 KiB of headers");
         e = get(hdr + hn, HDR_MAX - hn);
         if (e == -1000)
-            return refuse("timedOut", "the server is too slow");
+            return refuse("timedOut", "no whole header within 5 s");
         if (e < 0)
             return refuse("recv", nsock_strerror(e));
         if (e == 0)
@@ -137,6 +139,7 @@ int tool_fetch(void)
             return refuse("badStatusLine", "not an HTTP response");
         end = strstr(hdr, "\r\n\r\n");
     }
+    in_headers = false;
     uint32_t body0 = (uint32_t)(end + 4 - hdr);
     *end = 0;
     unsigned code = 0;

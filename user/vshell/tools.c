@@ -3,7 +3,8 @@
  * its own (a service whose restart policy is `tool`: net, ping, fetch,
  * listen, docs/NETWORK.md). The shell asks init to run it with the rest
  * of the line (Supervisor.run), then waits until that service is no
- * longer running: the tool prints on the console itself and exits. Code
+ * longer running (not at all with a last word "&"): the tool prints on
+ * the console itself and exits. Code
  * of the tools is not in the shell.
  */
 #include <string.h>
@@ -44,6 +45,9 @@ bool sh_run_tool(int argc, char **argv)
 {
     char line[128];
     size_t n = 0;
+    bool wait = !(argc > 1 && !strcmp(argv[argc - 1], "&"));  /* "&": do not wait for it */
+    if (!wait)
+        argc--;
     for (int i = 1; i < argc; i++) {
         size_t k = strlen(argv[i]);
         if (n + k + 2 > sizeof line) {
@@ -84,7 +88,7 @@ bool sh_run_tool(int argc, char **argv)
         printf("\n");
         return true;
     }
-    for (unsigned t = 0; t < TOOL_WAIT_S * 10 && running(name); t++)
+    for (unsigned t = 0; wait && t < TOOL_WAIT_S * 10 && running(name); t++)
         nap(100);
     return true;
 }
