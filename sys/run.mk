@@ -108,3 +108,8 @@ $(eval $(call image,devices-bad,$(devices-bad_MODULES),test quiet))
 NET_DEV_MODULES := $(B)/user/virtio-net.elf $(B)/user/netstack.elf $(B)/user/nettools.elf
 $(eval $(call run_system,netdev,,sys/devices.json sys/netdev.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
 $(eval $(call image,netdev,$(netdev_MODULES),test quiet))
+# Two machines on one wire (tests/scenarios/net_pair.scn): the same
+# system with en0 configured statically from the manifest (sys/netpair.json:
+# 10.0.3.<the MAC's last byte>/24).
+$(eval $(call run_system,netpair,,sys/devices.json sys/netpair.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
+$(eval $(call image,netpair,$(netpair_MODULES),test quiet))

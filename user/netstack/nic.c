@@ -101,16 +101,20 @@ static void say_address(struct netif *n)
     rt_log(RT_LOG_INFO, "en0 %s netmask %s gateway %s (%s)", a, m, g, dhcp_on ? "DHCP" : "static");
 }
 
-/* Start argument: 0 = DHCP; else static, bit 63 set, address in bits
- * 0..31, prefix length in bits 32..37, the gateway's last octet in bits
- * 40..47 (the gateway is in the interface's own subnet). */
-static void addresses(uint64_t arg, uint32_t *a, uint32_t *m, uint32_t *g)
+/* Start argument (the manifest's args[0]): 0 = DHCP; else static, bit
+ * 63 set, address in bits 0..31, prefix length in bits 32..37, the
+ * gateway's last octet in bits 40..47 (the gateway is in the interface's
+ * own subnet, 0: none); bit 62: the address's last octet is the MAC's
+ * last byte (one image for several machines). */
+static void addresses(uint64_t arg, const uint8_t mac[6], uint32_t *a, uint32_t *m, uint32_t *g)
 {
     *a = *m = *g = 0;
     if (!(arg >> 63))
         return;
     unsigned prefix = (unsigned)(arg >> 32) & 63;
     *a = (uint32_t)arg;
+    if (arg >> 62 & 1)
+        *a = (*a & ~0xffu) | mac[5];
     *m = prefix ? ~0u << (32 - (prefix > 32 ? 32 : prefix)) : 0;
     *g = (arg >> 40) & 0xff ? (*a & *m) | ((arg >> 40) & 0xff) : 0;
 }
@@ -170,7 +174,7 @@ void nic_start(void)
     for (int i = 0; i < 6; i++)
         hw[i] = (uint8_t)(mac >> (40 - 8 * i));
     uint32_t a, m, g;
-    addresses(rt_arg(), &a, &m, &g);
+    addresses(rt_arg(), hw, &a, &m, &g);
     en0.txbuf = nic_txbuf;
     if (link_add(&en0, hw, a, m, g, nic_tx, 0, true) != ERR_OK) {
         printf("net: cannot add en0\n");
