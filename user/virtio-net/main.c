@@ -86,23 +86,6 @@ static struct {
 
 /* ---- device access ---------------------------------------------------- */
 
-static uint32_t common_read(void *ctx, uint32_t off, unsigned w)
-{
-    volatile uint8_t *p = (volatile uint8_t *)ctx + off;
-    return w == 1 ? *p : w == 2 ? *(volatile uint16_t *)p : *(volatile uint32_t *)p;
-}
-
-static void common_write(void *ctx, uint32_t off, unsigned w, uint32_t v)
-{
-    volatile uint8_t *p = (volatile uint8_t *)ctx + off;
-    if (w == 1)
-        *p = (uint8_t)v;
-    else if (w == 2)
-        *(volatile uint16_t *)p = (uint16_t)v;
-    else
-        *(volatile uint32_t *)p = v;
-}
-
 static void read_config(void *ctx)
 {
     (void)ctx;
@@ -150,7 +133,7 @@ static int device_setup(const char **why)
         *why = virtio_err_name(e);
         goto fail;
     }
-    common_write(regs.ctx, VIRTIO_COMMON_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
+    rt_virtio_common_write(regs.ctx, VIRTIO_COMMON_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
     if (queue_setup(RXQ, why) || queue_setup(TXQ, why))
         goto fail;
     if ((e = virtio_driver_ok(&regs))) {
@@ -276,7 +259,7 @@ static void harvest(void)
         if (!more)
             break;
     }
-    if (common_read(regs.ctx, VIRTIO_COMMON_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET)
+    if (rt_virtio_common_read(regs.ctx, VIRTIO_COMMON_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET)
         restart_device("the device set DEVICE_NEEDS_RESET");
 }
 
@@ -474,7 +457,7 @@ int main(void)
         printf("virtio-net: %s (%s)\n", why, rt_errname(e));
         return 3;
     }
-    regs = (struct virtio_regs){common_read, common_write,
+    regs = (struct virtio_regs){rt_virtio_common_read, rt_virtio_common_write,
                                 (void *)(dev.bar[lay.common.bar].va + lay.common.offset)};
     struct pci_cap_iter it = {0};
     struct pci_cap cap;

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "conn.h"
 #include "rt.h"
 #include "schema/supervisor.capnp.h"
 #include "vshell.h"
@@ -74,8 +75,18 @@ bool sh_run_tool(int argc, char **argv)
         p = Supervisor_run_Params_build_root(&b);
         Supervisor_run_Params_set_name(p, name, strlen(name));
         Supervisor_run_Params_set_args(p, line, n);
-        if (!sh_call_built(argv[0], "init", Supervisor_method_run, &b, &rep, 5000000))
-            return true;
+        /* quietly: a Supervisor without run (an older init, the test mock)
+         * or none at all means there are no tools, and the word is unknown */
+        size_t len;
+        const uint8_t *bytes = capnp_builder_bytes(&b, &len);
+        if (capnp_builder_error(&b) ||
+            rt_conn_call("init", false, Supervisor_method_run, bytes, len, &rep.m, 5000000) ||
+            rep.m.hdr.kind != (Supervisor_method_run | IPC_REPLY) ||
+            capnp_msg_init_flat(&rep.msg, rep.m.data, rep.m.hdr.len))
+            return false;
+        for (unsigned i = 0; i < rep.m.ncaps; i++)
+            v_cap_delete(rep.m.caps[i]);
+        capnp_msg_set_limits(&rep.msg, 4 * (rep.m.hdr.len / 8) + 64, 8);
         r = Supervisor_StatusReply_read_root(&rep.msg);
         st = Supervisor_StatusReply_status(r);
     }
