@@ -32,6 +32,7 @@
 #include "lwip/netif.h"
 #include "netstack.h"
 #include "schema/netif.capnp.h"
+#include "virtio/netpool.h"
 
 #define NRX 64
 #define NTX 64
@@ -43,7 +44,7 @@ enum { B_STACK, B_DRIVER };
 static struct ipc_conn drv;
 static bool up;
 static uint8_t *pool;
-static uint8_t own[NRX + NTX];
+static struct netpool np;         /* owners: B_STACK, B_DRIVER */
 static uint16_t tx_free[NTX];
 static unsigned n_tx_free;
 static uint32_t tx_batch[NTX];
@@ -52,7 +53,6 @@ static uint16_t rx_back[NRX];
 static unsigned n_rx_back;
 static struct link en0;
 static bool dhcp_on;
-static uint32_t bad;
 
 static uint8_t *buf_at(unsigned b) { return pool + (size_t)b * BUFSZ; }
 
@@ -61,7 +61,7 @@ static int nic_tx(void *ctx, const void *frame, uint32_t len)
     (void)ctx;
     (void)frame;        /* already in the buffer nic_txbuf gave */
     unsigned b = tx_free[--n_tx_free];
-    own[b] = B_DRIVER;
+    np.own[b] = B_DRIVER;
     tx_batch[n_tx_batch++] = b << 16 | (Netif_hdrBytes + len);
     return 0;
 }
@@ -166,8 +166,9 @@ void nic_start(void)
     }
     ring_set_sleeping(&drv.in, true);
     ring_set_sleeping(&drv.out, true);
+    netpool_init(&np, NRX, NTX, B_STACK);
     for (unsigned i = 0; i < NRX; i++)
-        own[i] = B_DRIVER;
+        np.own[i] = B_DRIVER;
     for (unsigned i = 0; i < NTX; i++)
         tx_free[n_tx_free++] = (uint16_t)(NRX + NTX - 1 - i);
     uint8_t hw[6];
@@ -206,15 +207,13 @@ static void down(const char *why)
 
 static void on_rx(const struct ipc_msg *m)
 {
-    for (uint32_t i = 0; i + 4 <= m->hdr.len; i += 4) {
-        uint32_t v;
-        memcpy(&v, m->data + i, 4);
-        unsigned b = v >> 16, len = v & 0xffff;
-        if (b >= NRX || own[b] != B_DRIVER || len < Netif_hdrBytes + Netif_minFrame || len > BUFSZ) {
-            bad++;
+    for (uint32_t i = 0; i < netpool_n32(m->hdr.len); i++) {
+        unsigned b;
+        uint32_t len;
+        netpool_get32(m->data, i, &b, &len);
+        if (netpool_take(&np, true, b, B_DRIVER, B_STACK, (int32_t)len, Netif_hdrBytes + Netif_minFrame,
+                         BUFSZ) != NETPOOL_OK)
             continue;
-        }
-        own[b] = B_STACK;
         link_input(&en0, buf_at(b) + Netif_hdrBytes, len - Netif_hdrBytes);
         rx_back[n_rx_back++] = (uint16_t)b;
     }
@@ -222,15 +221,10 @@ static void on_rx(const struct ipc_msg *m)
 
 static void on_tx_done(const struct ipc_msg *m)
 {
-    for (uint32_t i = 0; i + 2 <= m->hdr.len; i += 2) {
-        uint16_t b;
-        memcpy(&b, m->data + i, 2);
-        if (b < NRX || b >= NRX + NTX || own[b] != B_DRIVER) {
-            bad++;
-            continue;
-        }
-        own[b] = B_STACK;
-        tx_free[n_tx_free++] = b;
+    for (uint32_t i = 0; i < netpool_n16(m->hdr.len); i++) {
+        unsigned b = netpool_get16(m->data, i);
+        if (netpool_take(&np, false, b, B_DRIVER, B_STACK, -1, 0, 0) == NETPOOL_OK)
+            tx_free[n_tx_free++] = (uint16_t)b;
     }
 }
 
@@ -254,7 +248,7 @@ bool nic_poll(void)
         else if (m.hdr.kind == Netif_kindTxDone)
             on_tx_done(&m);
         else
-            bad++;
+            np.bad++;
         moved = true;
     }
     return moved;
@@ -271,7 +265,7 @@ void nic_flush(void)
     if (n_rx_back && ring_reserve(&drv.out, &slot) == RING_OK &&
         ipc_send(&drv, Netif_kindRxFree, 0, rx_back, n_rx_back * 2, 0, 0, 0) == IPC_OK) {
         for (unsigned i = 0; i < n_rx_back; i++)
-            own[rx_back[i]] = B_DRIVER;
+            np.own[rx_back[i]] = B_DRIVER;
         n_rx_back = 0;
     }
     if (n_tx_batch && ring_reserve(&drv.out, &slot) == RING_OK &&
@@ -292,6 +286,6 @@ bool nic_info(struct nic_info *out)
     out->mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(&en0.netif)));
     out->gw = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(&en0.netif)));
     out->n = en0.n;
-    out->bad = bad;
+    out->bad = (uint32_t)np.bad;
     return true;
 }

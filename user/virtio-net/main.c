@@ -19,7 +19,7 @@
  *
  * Invariants:
  *   - Every buffer has exactly one owner: the stack, the device, or this
- *     Task's outgoing batch (own[]). A number from the stack is acted on
+ *     Task's outgoing batch (lib/virtio/netpool). A number from the stack is acted on
  *     only if it is in its half of the pool and the stack owns it now,
  *     and a transmit length only if it holds a header and a frame of
  *     14..1514 bytes; anything else is dropped and counted (badNumbers),
@@ -44,6 +44,7 @@
 #include "logc.h"
 #include "rt.h"
 #include "schema/netif.capnp.h"
+#include "virtio/netpool.h"
 #include "virtio/virtio.h"
 
 #define QSIZE 128
@@ -74,14 +75,14 @@ static struct ipc_conn *client;
 static v_handle pool;
 static uint64_t pool_dev;
 static unsigned nrx, ntx, bufsz;
-static uint8_t own[MAXBUF];
+static struct netpool np;         /* owners: enum owner */
 static uint32_t rx_out[MAXBUF];   /* received, not yet told: (buf << 16) | len */
 static unsigned n_rx_out;
 static uint16_t tx_out[MAXBUF];   /* sent, not yet told */
 static unsigned n_tx_out;
 
 static struct {
-    uint64_t rx, tx, rx_dropped, tx_dropped, interrupts, kicks, bad;
+    uint64_t rx, tx, rx_dropped, tx_dropped, interrupts, kicks;
 } cnt;
 
 /* ---- device access ---------------------------------------------------- */
@@ -167,9 +168,9 @@ static void post_rx(unsigned b)
 {
     struct virtq_seg seg = {pool_dev + (uint64_t)b * bufsz, bufsz};
     if (virtq_add(&q[RXQ], &seg, 0, 1, b, 0) == VIRTQ_OK)
-        own[b] = O_DEVICE;
+        np.own[b] = O_DEVICE;
     else
-        own[b] = O_STACK, cnt.rx_dropped++;  /* cannot happen: QSIZE >= nrx; the stack may give it back */
+        np.own[b] = O_STACK, cnt.rx_dropped++;  /* cannot happen: QSIZE >= nrx; the stack may give it back */
 }
 
 /* The device stopped (reset): take the pool back from it, then let it go. */
@@ -186,7 +187,9 @@ static void pool_release(void)
     pool = 0;
     client = 0;
     n_rx_out = n_tx_out = 0;
-    memset(own, 0, sizeof own);
+    uint64_t bad = np.bad;
+    netpool_init(&np, 1, 1, O_STACK);
+    np.bad = bad;
 }
 
 static void restart_device(const char *what)
@@ -210,13 +213,13 @@ static void flush_out(void)
     if (n_rx_out && ring_reserve(&client->out, &slot) == RING_OK &&
         ipc_send(client, Netif_kindRx, 0, rx_out, n_rx_out * 4, 0, 0, 0) == IPC_OK) {
         for (unsigned i = 0; i < n_rx_out; i++)
-            own[rx_out[i] >> 16] = O_STACK;
+            np.own[rx_out[i] >> 16] = O_STACK;
         n_rx_out = 0;
     }
     if (n_tx_out && ring_reserve(&client->out, &slot) == RING_OK &&
         ipc_send(client, Netif_kindTxDone, 0, tx_out, n_tx_out * 2, 0, 0, 0) == IPC_OK) {
         for (unsigned i = 0; i < n_tx_out; i++)
-            own[tx_out[i]] = O_STACK;
+            np.own[tx_out[i]] = O_STACK;
         n_tx_out = 0;
     }
 }
@@ -239,14 +242,14 @@ static void harvest(void)
                 reposted = true;
                 continue;
             }
-            own[b] = O_OUT;
+            np.own[b] = O_OUT;
             rx_out[n_rx_out++] = b << 16 | d.len;
             cnt.rx++;
         }
         if (e != VIRTQ_EMPTY)
             return restart_device("the device broke the receive queue protocol");
         while ((e = virtq_get(&q[TXQ], &d)) == VIRTQ_OK) {
-            own[d.token] = O_OUT;
+            np.own[d.token] = O_OUT;
             tx_out[n_tx_out++] = (uint16_t)d.token;
         }
         if (e != VIRTQ_EMPTY)
@@ -317,6 +320,9 @@ static void do_attach(struct ipc_conn *c, const struct ipc_msg *m)
     nrx = rx;
     ntx = tx;
     bufsz = bs;
+    uint64_t bad = np.bad;
+    netpool_init(&np, nrx, ntx, O_STACK);
+    np.bad = bad;
     ring_set_sleeping(&c->in, true);
     ring_set_sleeping(&c->out, true);
     for (unsigned b = 0; b < nrx; b++)
@@ -328,37 +334,30 @@ static void do_attach(struct ipc_conn *c, const struct ipc_msg *m)
 
 static void do_rx_free(const struct ipc_msg *m)
 {
-    const uint8_t *p = m->data;
-    for (uint32_t i = 0; i + 2 <= m->hdr.len; i += 2) {
-        unsigned b = (unsigned)(p[i] | p[i + 1] << 8);
-        if (b >= nrx || own[b] != O_STACK) {
-            cnt.bad++;
-            continue;
-        }
-        post_rx(b);
+    for (uint32_t i = 0; i < netpool_n16(m->hdr.len); i++) {
+        unsigned b = netpool_get16(m->data, i);
+        if (netpool_take(&np, true, b, O_STACK, O_DEVICE, -1, 0, 0) == NETPOOL_OK)
+            post_rx(b);
     }
     kick(RXQ);
 }
 
 static void do_tx(const struct ipc_msg *m)
 {
-    const uint8_t *p = m->data;
-    for (uint32_t i = 0; i + 4 <= m->hdr.len; i += 4) {
-        uint32_t v = (uint32_t)(p[i] | p[i + 1] << 8 | p[i + 2] << 16 | (uint32_t)p[i + 3] << 24);
-        unsigned b = v >> 16, len = v & 0xffff;
-        if (b < nrx || b >= nrx + ntx || own[b] != O_STACK || len < Netif_hdrBytes + Netif_minFrame ||
-            len > Netif_hdrBytes + Netif_maxFrame) {
-            cnt.bad++;
+    for (uint32_t i = 0; i < netpool_n32(m->hdr.len); i++) {
+        unsigned b;
+        uint32_t len;
+        netpool_get32(m->data, i, &b, &len);
+        if (netpool_take(&np, false, b, O_STACK, O_DEVICE, (int32_t)len, Netif_hdrBytes + Netif_minFrame,
+                         Netif_hdrBytes + Netif_maxFrame) != NETPOOL_OK)
             continue;
-        }
         struct virtq_seg seg = {pool_dev + (uint64_t)b * bufsz, len};
         if (virtq_add(&q[TXQ], &seg, 1, 0, b, 0) != VIRTQ_OK) {
             cnt.tx_dropped++;       /* cannot happen: QSIZE >= ntx; the buffer goes back unsent */
-            own[b] = O_OUT;
+            np.own[b] = O_OUT;
             tx_out[n_tx_out++] = (uint16_t)b;
             continue;
         }
-        own[b] = O_DEVICE;
         cnt.tx++;
     }
     kick(TXQ);
@@ -393,7 +392,7 @@ static void do_counters(struct ipc_conn *c, uint64_t id)
     Netif_counters_Results_set_txDropped(r, cnt.tx_dropped);
     Netif_counters_Results_set_interrupts(r, cnt.interrupts);
     Netif_counters_Results_set_kicks(r, cnt.kicks);
-    Netif_counters_Results_set_badNumbers(r, cnt.bad);
+    Netif_counters_Results_set_badNumbers(r, np.bad);
     ipc_reply_built(c, Netif_method_counters, id, &b);
 }
 
@@ -412,7 +411,7 @@ static void handle(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m)
     case Netif_kindRxFree:
     case Netif_kindTx:
         if (c != client || broken) {
-            cnt.bad++;
+            np.bad++;
             return;
         }
         if (m->hdr.kind == Netif_kindTx)
