@@ -14,7 +14,8 @@
 #include "schema/supervisor.capnp.h"
 #include "vshell.h"
 
-#define TOOL_BIT 59
+#define NAP_BIT 62     /* raised by nobody: a wait on it alone is a sleep (the Task's one
+                        * kernel timer stays the shell's) */
 #define TOOL_WAIT_S 120
 
 static struct sh_reply rep;
@@ -22,8 +23,7 @@ static uint8_t out[512];
 
 static void nap(uint64_t ms)
 {
-    v_timer_set(TOOL_BIT, ms * 1000);
-    v_signal_wait(1ull << TOOL_BIT, V_TIMEOUT_NEVER);
+    v_signal_wait(1ull << NAP_BIT, ms * 1000);
 }
 
 /* Is service `name` running? false also when init cannot say. */
