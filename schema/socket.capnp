@@ -30,9 +30,23 @@ interface Net {
   socket @0 (type :Type) -> (status :NetStatus);
   # A new socket; on ok its two ends ride with the reply.
 
+  info @1 () -> (present :Bool, up :Bool, dhcp :Bool, mac :UInt64, addr :UInt32, mask :UInt32,
+                 gateway :UInt32, rxFrames :UInt64, txFrames :UInt64, rxRunt :UInt64,
+                 rxGiant :UInt64, rxNoMemory :UInt64, rxRefused :UInt64, txFailed :UInt64,
+                 badNumbers :UInt32);
+  # The interface en0 (docs/NETWORK.md): present only with a driver; its
+  # address (host byte order; 0 until DHCP has bound) and the stack's
+  # counters of it: frames in and out, dropped by reason, and buffer
+  # numbers from the driver that were refused.
+
   enum Type {
     tcp @0;
     udp @1;
+    icmp @2;
+    # ICMP echo: connect sets the peer; send's raw payload is a 16-bit
+    # little-endian sequence number and the echo data (at most 1400
+    # bytes); each echo reply from the peer to this socket arrives as
+    # kindData in the same form.
   }
 
   const maxSocketsPerClient :UInt32 = 8;

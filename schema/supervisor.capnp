@@ -64,6 +64,12 @@ interface Supervisor {
   gc @20 () -> StatusReply;
   generations @21 () -> StatusReply;
   # The current and previous generation, one line per capsule, in message.
+  run @22 (name :Text, args :Text) -> StatusReply;
+  # Start a tool (a service whose restart policy is `tool`: not started at
+  # boot, never restarted) with a command line the tool reads back with
+  # args. badState: it is running; denied: not a tool.
+  args @23 () -> (args :Text);
+  # The caller's own command line, as its last run gave it ("" if none).
 
   # What every method that takes a name is given, and what every method
   # that answers with a status and a sentence answers: one declaration

@@ -90,5 +90,7 @@ struct SystemManifest {
     never @0;      # leave it stopped
     onFailure @1;  # restart if it exits with an error or faults
     always @2;     # restart whenever it exits
+    tool @3;       # a program the shell runs (Supervisor.run): not
+                   # started at boot, never restarted
   }
 }

@@ -21,6 +21,14 @@ A scenario is a small text file in tests/scenarios/, one directive a line:
                          fresh zeros of PATH's size unless disk: says
     boots:   N           boot up to N times in a row (the same disk): when
                          QEMU exits with steps left, it starts again
+    host:    CMD         start CMD on the host (from the repository root)
+                         once the expect before it has matched; each line
+                         it prints joins the transcript as "[host] LINE";
+                         it is killed when the run ends (servers and
+                         clients of the network scenarios, on 127.0.0.1)
+
+"@PORT1@" .. "@PORT9@" in qemu, send, expect and host lines become free
+TCP ports of 127.0.0.1, chosen for this run.
 
 Every scenario also fails on a line containing "PANIC" or "triple fault"
 unless it says "allow-panic: yes". The transcript goes to
@@ -75,6 +83,8 @@ def parse(path):
                 sc["disk"] = int(val)
             elif key == "diskfile":
                 sc["diskfile"] = val
+            elif key == "host":
+                sc["steps"].append(("host", val))
             elif key == "boots":
                 sc["boots"] = int(val)
             elif key == "allow-panic":
@@ -112,8 +122,50 @@ QEMU = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-m", "256M",
         "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
+def free_ports(n):
+    import socket
+    socks, ports = [], []
+    for _ in range(n):
+        k = socket.socket()
+        k.bind(("127.0.0.1", 0))
+        socks.append(k)
+        ports.append(k.getsockname()[1])
+    for k in socks:
+        k.close()
+    return ports
+
+
+def with_ports(sc):
+    ports = free_ports(9)
+    def sub(x):
+        if isinstance(x, bytes):
+            for i, p in enumerate(ports, 1):
+                x = x.replace(b"@PORT%d@" % i, str(p).encode())
+            return x
+        if isinstance(x, str):
+            for i, p in enumerate(ports, 1):
+                x = x.replace("@PORT%d@" % i, str(p))
+        return x
+    sc["qemu"] = [sub(a) for a in sc["qemu"]]
+    sc["steps"] = [(k, sub(v)) for k, v in sc["steps"]]
+
+
 def run(build, path):
     sc = parse(path)
+    with_ports(sc)
+    import threading
+    helpers, host_lines, host_lock = [], [], threading.Lock()
+
+    def start_host(cmd):
+        h = subprocess.Popen(shlex.split(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, cwd=ROOT)
+        helpers.append(h)
+
+        def pump():
+            for ln in h.stdout:
+                with host_lock:
+                    host_lines.append(b"[host] " + ln)
+        threading.Thread(target=pump, daemon=True).start()
     logdir = os.path.join(build, "test-logs")
     os.makedirs(logdir, exist_ok=True)
     qemu_args = sc["qemu"]
@@ -131,6 +183,14 @@ def run(build, path):
             shutil.copyfile(src, disk)
         qemu_args = [a.replace("@DISK@", disk) for a in qemu_args]
     cmd = QEMU + image_args(build, sc["image"]) + qemu_args
+    # host lines before the first expect start before QEMU (servers a
+    # guestfwd rule names), with a moment to bind
+    early = False
+    while sc["steps"] and sc["steps"][0][0] == "host":
+        start_host(sc["steps"].pop(0)[1])
+        early = True
+    if early:
+        time.sleep(0.5)
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=ROOT)
     boots = 1
@@ -145,8 +205,11 @@ def run(build, path):
 
     def feed_sends():
         nonlocal steps
-        while steps and steps[0][0] in ("send", "sendfile"):
+        while steps and steps[0][0] in ("send", "sendfile", "host"):
             kind, val = steps.pop(0)
+            if kind == "host":
+                start_host(val)
+                continue
             data = val
             if kind == "sendfile":
                 with open(os.path.join(ROOT, val[0]) if not os.path.isabs(val[0]) else val[0], "rb") as f:
@@ -161,7 +224,19 @@ def run(build, path):
                 time.sleep(0.002)
 
     feed_sends()
+    held_since = 0
     while True:
+        # host lines go in between the guest's lines, not inside one
+        with host_lock:
+            if host_lines and not held_since:
+                held_since = time.monotonic()
+            if host_lines and (not out or out.endswith(b"\n") or time.monotonic() - held_since > 1):
+                if out and not out.endswith(b"\n"):
+                    out += b"\n"
+                for ln in host_lines:
+                    out += ln
+                host_lines.clear()
+                held_since = 0
         # consume expects already satisfied
         while steps and steps[0][0] == "expect":
             i = out.find(steps[0][1], pos)
@@ -201,6 +276,14 @@ def run(build, path):
                 chunk = b""
             if chunk:
                 out += chunk
+    for h in helpers:
+        if h.poll() is None:
+            h.kill()
+        h.wait()
+    time.sleep(0.05)
+    with host_lock:
+        for ln in host_lines:
+            out += ln
     # final pass over expects (output read after exit)
     while steps and steps[0][0] == "expect":
         i = out.find(steps[0][1], pos)

@@ -100,3 +100,16 @@ $(eval $(call image,blkbench,$(blkbench_MODULES),test quiet))
 # Device grants that must be refused (tests/scenarios/devices_badgrants.scn).
 $(eval $(call run_system,devices-bad,,sys/devices.json tests/manifests/devices-bad.json,$(DEVICE_MODULES)))
 $(eval $(call image,devices-bad,$(devices-bad_MODULES),test quiet))
+
+# The network (docs/NETWORK.md): the devices system, the virtio-net driver
+# and the stack on en0 (sys/netdev.json), for tests/scenarios/net_*.scn.
+# QEMU user networking with restrict=on: nothing leaves the machine but
+# the hostfwd/guestfwd rules a scenario names, all on 127.0.0.1.
+NET_DEV_MODULES := $(B)/user/virtio-net.elf $(B)/user/netstack.elf $(B)/user/nettools.elf
+$(eval $(call run_system,netdev,,sys/devices.json sys/netdev.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
+$(eval $(call image,netdev,$(netdev_MODULES),test quiet))
+# Two machines on one wire (tests/scenarios/net_pair.scn): the same
+# system with en0 configured statically from the manifest (sys/netpair.json:
+# 10.0.3.<the MAC's last byte>/24).
+$(eval $(call run_system,netpair,,sys/devices.json sys/netpair.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
+$(eval $(call image,netpair,$(netpair_MODULES),test quiet))

@@ -136,8 +136,10 @@ TEST(reflect_interfaces_list_methods_in_order)
     CHECK_STR(Log_REFLECT.methods[Log_method_query].name, "query");
     CHECK(Log_REFLECT.methods[Log_method_query].params == &Log_query_Params_REFLECT);
     CHECK(Log_REFLECT.methods[Log_method_query].results == &Log_query_Results_REFLECT);
-    CHECK_EQ(Supervisor_REFLECT.nmethods, Supervisor_method_generations + 1);
+    CHECK_EQ(Supervisor_REFLECT.nmethods, Supervisor_method_args + 1);
     CHECK_STR(Supervisor_REFLECT.methods[Supervisor_method_reroot].name, "reroot");
+    CHECK_STR(Supervisor_REFLECT.methods[Supervisor_method_generations].name, "generations");
+    CHECK_STR(Supervisor_REFLECT.methods[Supervisor_method_run].name, "run");
     CHECK_STR(Supervisor_REFLECT.methods[Supervisor_method_kill].name, "kill");
     CHECK_EQ(Supervisor_REFLECT.methods[Supervisor_method_halt].params->nfields, 0);
 }

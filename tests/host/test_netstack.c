@@ -538,7 +538,11 @@ TEST(decoder_names_every_refusal)
     CHECK_EQ(dec(SOCK_CHAN_SOCKET, Socket_method_send, 0, 0, 0, &r, &why), NetStatus_badRequest);
     CHECK_EQ(dec(SOCK_CHAN_SOCKET, 99, 0, 0, 0, &r, &why), NetStatus_badRequest);
     CHECK(strstr(why, "unknown socket method"));
-    CHECK_EQ(dec(SOCK_CHAN_NET, 1, 0, 0, 0, &r, &why), NetStatus_badRequest);
+    CHECK_EQ(dec(SOCK_CHAN_NET, 7, 0, 0, 0, &r, &why), NetStatus_badRequest);
+    CHECK(strstr(why, "unknown Net method"));
+    CHECK_EQ(dec(SOCK_CHAN_NET, Net_method_info, 0, 0, 0, &r, &why), NetStatus_ok);
+    CHECK_EQ(r.op, SOCK_OP_INFO);
+    CHECK_EQ(dec(SOCK_CHAN_NET, Net_method_info, 0, 0, 1, &r, &why), NetStatus_badRequest);
     capnp_builder_init(&b, mem, sizeof mem);
     Net_socket_Params_set_type(Net_socket_Params_build_root(&b), (enum Net_Type)9);
     p = capnp_builder_bytes(&b, &len);

@@ -22,7 +22,7 @@
 #define HALT_PORT 0x501   /* mk/config.mk QEMU_RUN's second isa-debug-exit */
 static const char *const task_states[] = {"inactive", "runnable", "blocked", "suspended",
                                           "faulted", "dead"};
-static const char *const policy_names[] = {"never", "on-failure", "always"};
+static const char *const policy_names[] = {"never", "on-failure", "always", "tool"};
 static const char *const type_names[] = {"null", "reticle", "task", "captable", "aspace",
                                          "frame", "ring-send", "ring-recv", "signal", "irq",
                                          "ioport", "debug"};
@@ -323,6 +323,40 @@ static void serve_start(struct ipc_conn *c, const struct ipc_msg *m, struct capn
         return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
                             svc_state_names[s->state]);
     start_reply(c, m, s, "started", svc_start_fresh(s));
+}
+
+/* run: a tool with a command line; it asks for the line with args. */
+static void serve_run(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    Supervisor_run_Params_R p = Supervisor_run_Params_read_root(msg);
+    struct capnp_text n = Supervisor_run_Params_name(p), a = Supervisor_run_Params_args(p);
+    int i = capnp_msg_error(msg) || !n.str ? -1 : svc_find(n.str);
+    if (i < 0)
+        return status_reply(c, m, Supervisor_Status_notFound, "no such tool");
+    struct service *s = &svcs[i];
+    if (s->policy != P_TOOL)
+        return status_reply(c, m, Supervisor_Status_denied, "'%s' is not a tool", s->name);
+    if (s->state == S_RUNNING || s->state == S_REFUSED)
+        return status_reply(c, m, Supervisor_Status_badState, "'%s' is %s", s->name,
+                            svc_state_names[s->state]);
+    if (a.len >= sizeof s->cmdline)
+        return status_reply(c, m, Supervisor_Status_failed, "the command line is longer than %u bytes",
+                            (unsigned)sizeof s->cmdline - 1);
+    memcpy(s->cmdline, a.str ? a.str : "", a.len);
+    s->cmdline[a.len] = 0;
+    start_reply(c, m, s, "started", svc_start_fresh(s));
+}
+
+static void serve_args(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
+{
+    (void)msg;
+    struct service *s = svc_of_conn(c);
+    uint8_t buf[256];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    const char *line = s ? s->cmdline : "";
+    Supervisor_args_Results_set_args(Supervisor_args_Results_build_root(&b), line, strlen(line));
+    ipc_reply_built(c, Supervisor_method_args, m->hdr.id, &b);
 }
 
 static void serve_stop(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)

@@ -42,7 +42,7 @@
 
 enum grant_type { G_SERVICE, G_MEMORY, G_IRQ, G_IOPORT, G_CONSOLE, G_INTRODUCE, G_DEVICE,
                   G_PLATFORM };
-enum policy { P_NEVER, P_ON_FAILURE, P_ALWAYS };
+enum policy { P_NEVER, P_ON_FAILURE, P_ALWAYS, P_TOOL };
 enum svc_state { S_WAITING, S_RUNNING, S_STOPPED, S_EXITED, S_FAILED, S_REFUSED,
                  S_QUARANTINED };
 extern const char *const svc_state_names[];
@@ -81,6 +81,7 @@ struct service {
     unsigned prio;
     uint64_t memory;
     uint64_t arg;               /* start argument: args[0] as a number */
+    char cmdline[128];          /* a tool's command line (Supervisor.run) */
 
     /* the lifecycle's */
     const void *elf;            /* what the next start runs */

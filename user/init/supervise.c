@@ -340,7 +340,9 @@ void start_all(void)
     for (int k = 0; k < nstart; k++) {
         struct service *s = &svcs[order[k]];
         started[order[k]] = true;
-        if (svc_start(s) == 0)
+        if (s->policy == P_TOOL)
+            s->state = S_STOPPED;       /* the shell runs it (Supervisor.run) */
+        else if (svc_start(s) == 0)
             event(s->name, "started (task %llu)", (unsigned long long)s->task_id);
     }
     free(order);

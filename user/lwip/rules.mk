@@ -12,7 +12,7 @@ LWIP_STAMP := $(LWIP_DIR)/.vectra-fetched
 LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
               core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c \
               core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
-              core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
+              core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
               core/ipv4/ip4_frag.c netif/ethernet.c
 LWIP_LIBC  := memcpy memmove memset memcmp strlen strncmp atoi vprintf
 LWIP_INC   := -Iuser/lwip/include -I$(LWIP_DIR)/src/include
@@ -65,7 +65,7 @@ ALL += $(LWIP_LIB) $(LWIP_LIB_HOST)
 # ---- the netstack Task (user/netstack, a program: no rules.mk of its own) ----
 USER_EXTRA_LIBS_netstack := $(LWIP_LIB)
 $(B)/user/netstack/%.o: USER_CFLAGS += $(LWIP_INC)
-$(B)/user/netstack/main.o $(B)/user/netstack/sock.o $(B)/user/netstack/link.o $(B)/user/netstack/sockproto.o: $(LWIP_STAMP) $(B)/gen/schema/socket.capnp.h
+$(B)/user/netstack/main.o $(B)/user/netstack/sock.o $(B)/user/netstack/link.o $(B)/user/netstack/sockproto.o $(B)/user/netstack/nic.o: $(LWIP_STAMP) $(B)/gen/schema/socket.capnp.h $(B)/gen/schema/netif.capnp.h
 
 # Host builds of the netstack's pure parts, for the tests and the fuzzer.
 NETSTACK_HCFLAGS := $(HOST_CFLAGS) $(LWIP_INC) -I$(B)/gen -Iuser/netstack

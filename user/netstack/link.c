@@ -12,11 +12,12 @@
 static err_t link_output(struct netif *n, struct pbuf *p)
 {
     struct link *l = n->state;
-    if (p->tot_len > LINK_FRAME_MAX || pbuf_copy_partial(p, l->buf, p->tot_len, 0) != p->tot_len) {
+    uint8_t *to = p->tot_len > LINK_FRAME_MAX ? 0 : l->txbuf ? l->txbuf(l->ctx, p->tot_len) : l->buf;
+    if (!to || pbuf_copy_partial(p, to, p->tot_len, 0) != p->tot_len) {
         l->n.tx_failed++;
         return ERR_BUF;
     }
-    if (l->tx(l->ctx, l->buf, p->tot_len)) {
+    if (l->tx(l->ctx, to, p->tot_len)) {
         l->n.tx_failed++;
         return ERR_IF;
     }
@@ -40,7 +41,7 @@ int link_add(struct link *l, const uint8_t mac[6], uint32_t addr, uint32_t mask,
              link_tx_fn *tx, void *ctx, bool dflt)
 {
     memset(&l->n, 0, sizeof l->n);
-    l->tx = tx;
+    l->tx = tx;      /* l->txbuf: the caller's, untouched */
     l->ctx = ctx;
     ip4_addr_t a, m, g;
     ip4_addr_set_u32(&a, lwip_htonl(addr));

@@ -30,10 +30,15 @@ struct link_counters {
 
 /* Returns 0 when the frame was taken; anything else counts as tx_failed. */
 typedef int link_tx_fn(void *ctx, const void *frame, uint32_t len);
+/* Optional: where to flatten a frame of len bytes (a transmit buffer the
+ * device reads, so nothing is copied again); 0: none free, the frame is
+ * dropped and counted. Without it frames are flattened into buf. */
+typedef void *link_txbuf_fn(void *ctx, uint32_t len);
 
 struct link {
     struct netif netif;
     link_tx_fn *tx;
+    link_txbuf_fn *txbuf;           /* optional: set it before link_add, which keeps it */
     void *ctx;
     struct link_counters n;
     uint8_t buf[LINK_FRAME_MAX];

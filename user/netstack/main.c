@@ -58,13 +58,17 @@ static void run_loopback(void)
 void pump(void)
 {
     for (int round = 0; round < 64; round++) {
+        bool moved = nic_poll();
         run_loopback();
-        if (!socks_service())
+        moved |= socks_service();
+        nic_flush();
+        if (!moved)
             break;
     }
     sys_check_timeouts();
     run_loopback();
     socks_service();
+    nic_flush();
     uint32_t ms = sys_timeouts_sleeptime();
     v_timer_set(TIMER_BIT, ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? 0 : (uint64_t)(ms ? ms : 1) * 1000);
 }
@@ -100,6 +104,7 @@ int main(void)
     srv.on_close = on_close;
     srv.extra_bits = 1ull << TIMER_BIT;
     rt_log(RT_LOG_INFO, "network stack started: lwIP %s, loopback 127.0.0.1", LWIP_VERSION_STRING);
+    nic_start();
     pump();
     ipc_serve(&srv, V_TIMEOUT_NEVER);
     return 0;

@@ -19,4 +19,19 @@ bool socks_service(void);
 /* The control connection c is gone: its sockets live on, owned by nobody. */
 void socks_orphan(struct ipc_conn *c);
 
+/* en0 over the virtio-net driver (nic.c): attach the pool, add the netif,
+ * DHCP or the static address of the start argument; nothing without a
+ * "nic" connection. */
+void nic_start(void);
+bool nic_poll(void);     /* frames from the driver into lwIP; true if any */
+void nic_flush(void);    /* batches to the driver */
+#include "link.h"
+struct nic_info {
+    bool up, dhcp;
+    uint64_t mac;
+    uint32_t addr, mask, gw, bad;
+    struct link_counters n;
+};
+bool nic_info(struct nic_info *out);   /* false: no interface */
+
 #endif

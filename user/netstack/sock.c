@@ -18,8 +18,11 @@
 
 #include "capnp/capnp.h"
 #include "logc.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "netstack.h"
@@ -46,6 +49,8 @@ struct sock {
     struct ipc_conn *owner;         /* the control connection that made it (0: gone) */
     struct tcp_pcb *tcp;
     struct udp_pcb *udp;
+    struct raw_pcb *raw;            /* icmp: echo requests and their replies */
+    ip_addr_t peer;
     struct pbuf *rxq;
     uint64_t connect_id;            /* the connect request waiting for its reply */
     enum NetStatus connect_status;
@@ -200,6 +205,8 @@ static void sock_free(struct sock *s)
     }
     if (s->udp)
         udp_remove(s->udp);
+    if (s->raw)
+        raw_remove(s->raw);
     if (s->rxq)
         pbuf_free(s->rxq);
     srv.extra_bits &= ~ipc_bits(&s->c);
@@ -308,6 +315,55 @@ static void on_udp(void *arg, struct udp_pcb *u, struct pbuf *b, const ip_addr_t
     pbuf_free(b);
 }
 
+/* An ICMP packet (IP header first): an echo reply from the peer to this
+ * socket (identifier = its slot) is delivered as [seq][data] and eaten;
+ * anything else is left to lwIP. */
+#define ICMP_DATA_MAX 1400
+static u8_t on_raw(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *a)
+{
+    struct sock *s = arg;
+    uint8_t buf[2 + ICMP_DATA_MAX];
+    struct icmp_echo_hdr h;
+    uint8_t ver;
+    if (pbuf_copy_partial(p, &ver, 1, 0) != 1)
+        return 0;
+    uint16_t ihl = (uint16_t)((ver & 0xf) * 4);
+    if (ihl < 20 || p->tot_len < ihl + sizeof h || !ip_addr_cmp(a, &s->peer) ||
+        pbuf_copy_partial(p, &h, sizeof h, ihl) != sizeof h || h.type != ICMP_ER ||
+        lwip_ntohs(h.id) != 0x5600 + sock_index(s))
+        return 0;
+    uint32_t n = p->tot_len - ihl - sizeof h;
+    if (n <= ICMP_DATA_MAX && has_room(s)) {
+        uint16_t seq = lwip_ntohs(h.seqno);
+        buf[0] = (uint8_t)seq;
+        buf[1] = (uint8_t)(seq >> 8);
+        pbuf_copy_partial(p, buf + 2, (u16_t)n, (u16_t)(ihl + sizeof h));
+        ipc_send(&s->c, Socket_kindData, 0, buf, 2 + n, 0, 0, 0);
+    }
+    pbuf_free(p);
+    return 1;
+}
+
+static enum NetStatus icmp_send(struct sock *s, const uint8_t *d, uint32_t len)
+{
+    if (len < 2 || len > 2 + ICMP_DATA_MAX)
+        return NetStatus_badRequest;
+    struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)(sizeof(struct icmp_echo_hdr) + len - 2), PBUF_RAM);
+    if (!p)
+        return NetStatus_noMemory;
+    struct icmp_echo_hdr *h = p->payload;
+    h->type = ICMP_ECHO;
+    h->code = 0;
+    h->chksum = 0;
+    h->id = lwip_htons((u16_t)(0x5600 + sock_index(s)));
+    h->seqno = lwip_htons((u16_t)(d[0] | d[1] << 8));
+    memcpy(h + 1, d + 2, len - 2);
+    h->chksum = inet_chksum(h, p->len);
+    err_t e = raw_sendto(s->raw, p, &s->peer);
+    pbuf_free(p);
+    return e == ERR_OK || e == ERR_MEM ? NetStatus_ok : from_err(e);
+}
+
 /* ---- requests on a socket ---- */
 
 /* A send failed: the client learns it from the socket's end event (sent
@@ -328,6 +384,18 @@ static void do_connect(struct sock *s, const struct sock_req *r)
     }
     ip_addr_t a;
     ip_addr_set_ip4_u32(&a, lwip_htonl(r->u.connect.addr));
+    if (s->type == Net_Type_icmp) {
+        s->raw = raw_new(IP_PROTO_ICMP);
+        if (!s->raw) {
+            reply_status(s, Socket_method_connect, r->id, NetStatus_noMemory);
+            return;
+        }
+        s->peer = a;
+        raw_recv(s->raw, on_raw, s);
+        s->state = S_CONNECTED;
+        reply_status(s, Socket_method_connect, r->id, NetStatus_ok);
+        return;
+    }
     if (s->type == Net_Type_udp) {
         struct udp_pcb *u = s->udp ? s->udp : udp_new();
         err_t e = u ? udp_connect(u, &a, r->u.connect.port) : ERR_MEM;
@@ -370,7 +438,7 @@ static void reply_listen(struct sock *s, uint64_t id, enum NetStatus st, uint16_
 
 static void do_listen(struct sock *s, const struct sock_req *r)
 {
-    if (s->state != S_NEW) {
+    if (s->state != S_NEW || s->type == Net_Type_icmp) {
         reply_listen(s, r->id, NetStatus_badState, 0);
         return;
     }
@@ -440,7 +508,7 @@ static void do_setopt(struct sock *s, const struct sock_req *r)
  * taken whole or left where it is. */
 static bool send_fits(struct sock *s, uint32_t len)
 {
-    if (s->type == Net_Type_udp || s->state != S_CONNECTED || !s->tcp)
+    if (s->type != Net_Type_tcp || s->state != S_CONNECTED || !s->tcp)
         return true;    /* refused or sent at once: never held */
     return tcp_sndbuf(s->tcp) >= len && tcp_sndqueuelen(s->tcp) + 4 < TCP_SND_QUEUELEN;
 }
@@ -450,7 +518,10 @@ static void do_send(struct sock *s, const struct sock_req *r)
     enum NetStatus st = NetStatus_ok;
     if (s->state != S_CONNECTED || s->wr_shut)
         st = s->state == S_DONE ? NetStatus_closed : NetStatus_badState;
-    else if (s->type == Net_Type_udp) {
+    else if (s->type == Net_Type_icmp) {
+        if ((st = icmp_send(s, r->u.send.data, r->u.send.len)) == NetStatus_ok)
+            return;
+    } else if (s->type == Net_Type_udp) {
         struct pbuf *b = pbuf_alloc(PBUF_TRANSPORT, (u16_t)r->u.send.len, PBUF_RAM);
         st = b ? NetStatus_ok : NetStatus_noMemory;
         if (b) {
@@ -494,7 +565,8 @@ static void sock_request(struct sock *s, struct ipc_msg *m)
     case SOCK_OP_SEND: do_send(s, &r); break;
     case SOCK_OP_SHUTDOWN: do_shutdown(s, &r); break;
     case SOCK_OP_SETOPT: do_setopt(s, &r); break;
-    case SOCK_OP_SOCKET: break;     /* not on this channel (the decoder never says so) */
+    case SOCK_OP_SOCKET:
+    case SOCK_OP_INFO: break;       /* not on this channel (the decoder never says so) */
     }
 }
 
@@ -582,6 +654,35 @@ bool socks_service(void)
 
 /* ---- the control connection ---- */
 
+static void net_info(struct ipc_conn *c, uint64_t id)
+{
+    struct nic_info n;
+    uint64_t buf[32];
+    struct capnp_builder b;
+    capnp_builder_init(&b, buf, sizeof buf);
+    Net_info_Results_B r = Net_info_Results_build_root(&b);
+    if (nic_info(&n)) {
+        Net_info_Results_set_present(r, true);
+        Net_info_Results_set_up(r, n.up);
+        Net_info_Results_set_dhcp(r, n.dhcp);
+        Net_info_Results_set_mac(r, n.mac);
+        Net_info_Results_set_addr(r, n.addr);
+        Net_info_Results_set_mask(r, n.mask);
+        Net_info_Results_set_gateway(r, n.gw);
+        Net_info_Results_set_rxFrames(r, n.n.rx);
+        Net_info_Results_set_txFrames(r, n.n.tx);
+        Net_info_Results_set_rxRunt(r, n.n.rx_runt);
+        Net_info_Results_set_rxGiant(r, n.n.rx_giant);
+        Net_info_Results_set_rxNoMemory(r, n.n.rx_nomem);
+        Net_info_Results_set_rxRefused(r, n.n.rx_refused);
+        Net_info_Results_set_txFailed(r, n.n.tx_failed);
+        Net_info_Results_set_badNumbers(r, n.bad);
+    }
+    size_t len;
+    const uint8_t *p = capnp_builder_bytes(&b, &len);
+    ipc_send(c, (uint16_t)(Net_method_info | IPC_REPLY), id, p, (uint32_t)len, 0, 0, 0);
+}
+
 void net_request(struct ipc_conn *c, struct ipc_msg *m)
 {
     struct sock_req r;
@@ -590,6 +691,8 @@ void net_request(struct ipc_conn *c, struct ipc_msg *m)
                                          m->ncaps, &r, &why);
     for (unsigned i = 0; i < m->ncaps; i++)
         v_cap_delete(m->caps[i]);
+    if (st == NetStatus_ok && r.op == SOCK_OP_INFO)
+        return net_info(c, m->hdr.id);
     v_handle client[2];
     unsigned ncaps = 0;
     if (st == NetStatus_ok && sock_new(c, r.u.type, client, &st))

@@ -123,13 +123,17 @@ enum NetStatus sockproto_decode(enum sock_chan chan, uint16_t kind, uint64_t id,
         return bad(why, "payload is no flat Cap'n Proto message");
     if (chan == SOCK_CHAN_SOCKET)
         return decode_socket(kind, &m, r, why);
+    if (kind == Net_method_info) {
+        r->op = SOCK_OP_INFO;
+        return NetStatus_ok;
+    }
     if (kind != Net_method_socket)
         return bad(why, "unknown Net method");
     r->op = SOCK_OP_SOCKET;
     r->u.type = Net_socket_Params_type(Net_socket_Params_read_root(&m));
     if (capnp_msg_error(&m))
         return bad(why, "socket: malformed parameters");
-    if (r->u.type != Net_Type_tcp && r->u.type != Net_Type_udp)
+    if (r->u.type != Net_Type_tcp && r->u.type != Net_Type_udp && r->u.type != Net_Type_icmp)
         return bad(why, "socket: unknown type");
     return NetStatus_ok;
 }

@@ -27,6 +27,7 @@ enum sock_op {
     SOCK_OP_SEND,
     SOCK_OP_SHUTDOWN,
     SOCK_OP_SETOPT,
+    SOCK_OP_INFO,       /* Net.info */
 };
 
 struct sock_req {

@@ -6,13 +6,13 @@
 #include "dev.h"
 #include "ipc.h"
 
-static uint32_t common_read(void *ctx, uint32_t off, unsigned w)
+uint32_t rt_virtio_common_read(void *ctx, uint32_t off, unsigned w)
 {
     volatile uint8_t *p = (volatile uint8_t *)ctx + off;
     return w == 1 ? *p : w == 2 ? *(volatile uint16_t *)p : *(volatile uint32_t *)p;
 }
 
-static void common_write(void *ctx, uint32_t off, unsigned w, uint32_t v)
+void rt_virtio_common_write(void *ctx, uint32_t off, unsigned w, uint32_t v)
 {
     volatile uint8_t *p = (volatile uint8_t *)ctx + off;
     if (w == 1)
@@ -30,7 +30,7 @@ volatile uint8_t *rt_virtio_region(const struct rt_virtio *v, const struct pci_v
 
 uint8_t rt_virtio_status(const struct rt_virtio *v)
 {
-    return (uint8_t)common_read(v->regs.ctx, VIRTIO_COMMON_STATUS, 1);
+    return (uint8_t)rt_virtio_common_read(v->regs.ctx, VIRTIO_COMMON_STATUS, 1);
 }
 
 int rt_virtio_open(struct rt_virtio *v, const char *name, uint16_t type, unsigned bit,
@@ -44,7 +44,8 @@ int rt_virtio_open(struct rt_virtio *v, const char *name, uint16_t type, unsigne
         *why = pe ? pci_err_name(pe) : "not the virtio device type this driver drives";
         return V_EINVAL;
     }
-    v->regs = (struct virtio_regs){common_read, common_write, (void *)rt_virtio_region(v, &v->lay.common)};
+    v->regs = (struct virtio_regs){rt_virtio_common_read, rt_virtio_common_write,
+                                   (void *)rt_virtio_region(v, &v->lay.common)};
     v->slots = slots;
     if ((e = rt_dev_dma_alloc(&v->dev, 1, V_R_READ | V_R_WRITE, &v->ring_va, &v->ring_dev, 0))) {
         *why = "no DMA memory for the queue";
@@ -79,7 +80,7 @@ int rt_virtio_setup(struct rt_virtio *v, uint64_t supported, uint16_t qsize, con
         goto fail;
     }
     v->notify = (volatile uint16_t *)(v->dev.bar[v->lay.notify.bar].va + at);
-    common_write(v->regs.ctx, VIRTIO_COMMON_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
+    rt_virtio_common_write(v->regs.ctx, VIRTIO_COMMON_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
     if ((e = virtio_queue_enable(&v->regs, 0, qi.size, v->ring_dev + l.desc_off,
                                  v->ring_dev + l.avail_off, v->ring_dev + l.used_off,
                                  v->line >= 0 ? 0 : VIRTIO_MSI_NO_VECTOR)) ||

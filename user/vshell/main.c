@@ -284,6 +284,8 @@ static void run(char *line)
             sh_cmds[i].run(argc, argv);
             return;
         }
+    if (sh_run_tool(argc, argv))
+        return;
     printf("vshell: unknown command '");
     sh_clean_str(argv[0], strlen(argv[0]), 0);
     printf("' (try 'help')\n");

@@ -63,6 +63,9 @@ int sh_call_raw(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
                 struct ipc_msg *reply, uint64_t timeout_us);
 /* `call SERVICE [METHOD [FIELD=VALUE ...]]` by schema (call.c). */
 void sh_call_schema(int argc, char **argv);
+/* A tool (tools.c): run argv[0] through the Supervisor with the rest of
+ * the line and wait for it to end; false if there is no such tool. */
+bool sh_run_tool(int argc, char **argv);
 /* After reading a reply: false (and a message) if it was malformed. */
 bool sh_reply_ok(const char *cmd, struct sh_reply *r);
 

@@ -88,6 +88,11 @@ int rt_virtio_open(struct rt_virtio *v, const char *name, uint16_t type, unsigne
  * offered), queue 0 of at most qsize entries on entry 0, DRIVER_OK. Also
  * after the device was lost. 0, or -1 with *why. */
 int rt_virtio_setup(struct rt_virtio *v, uint64_t supported, uint16_t qsize, const char **why);
+/* Accesses to a common configuration region mapped at ctx (width 1, 2,
+ * 4): the accessor pair of struct virtio_regs, for drivers with more
+ * queues than rt_virtio's one (virtio-net). */
+uint32_t rt_virtio_common_read(void *ctx, uint32_t off, unsigned w);
+void rt_virtio_common_write(void *ctx, uint32_t off, unsigned w, uint32_t v);
 volatile uint8_t *rt_virtio_region(const struct rt_virtio *v, const struct pci_virtio_region *r);
 uint8_t rt_virtio_status(const struct rt_virtio *v);
 void rt_virtio_kick(struct rt_virtio *v);     /* notify if the queue wants it */
