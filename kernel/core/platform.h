@@ -26,6 +26,13 @@ struct platform {
      * device is not confined). */
     uint32_t nscope;
     uint16_t scope[PLATFORM_MAX_SCOPE];
+    /* The source id the remapping unit sees on the I/O APIC's interrupt
+     * messages (the DMAR's I/O APIC scope for the I/O APIC at GSI 0),
+     * when has_ioapic_source. */
+    bool has_ioapic_source;
+    uint16_t ioapic_source;
+    /* The HPET's registers (ACPI "HPET" table, memory space), or 0. */
+    paddr_t hpet_base;
 };
 
 extern struct platform platform;

@@ -12,9 +12,15 @@ static uint32_t nonempty;           /* bit i: level i has a Task */
 struct task *sched_cur;             /* last Task resumed, or 0 in idle */
 bool sched_changed;                 /* a queue changed since sched_cur was resumed */
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
-static unsigned quantum_left = SCHED_QUANTUM;
+static unsigned quantum_left = SCHED_QUANTUM;   /* periodic */
 uint64_t sched_tick_count;
 #define ticks sched_tick_count
+bool sched_tickless;
+uint64_t sched_timer_irqs;
+#define QUANTUM_NS (SCHED_QUANTUM * SCHED_NS_PER_TICK)
+#define NEVER (~0ull)
+static uint64_t quantum_start;      /* tickless: the clock when sched_cur was resumed */
+static uint64_t armed = NEVER;      /* tickless: the deadline armed, ns */
 
 
 void sched_make_runnable(struct task *t)
@@ -103,14 +109,75 @@ void sched_forget(struct task *t)
         fpu_owner = 0;
 }
 
+void sched_timer_start(void)
+{
+    sched_tickless = arch_timer_init(SCHED_HZ);
+}
+
+/* Arm the timer for ns unless it is armed for no later; a deadline that
+ * passed while being armed becomes an interrupt as soon as can be: 10 us
+ * on, then twice as far each time that too passes before it is written
+ * (an emulated timer's register writes can take that long). */
+static void arm(uint64_t ns)
+{
+    if (ns >= armed)
+        return;
+    armed = ns;
+    for (uint64_t margin = 10000; !arch_timer_arm(ns); margin *= 2)
+        ns = arch_timer_ns() + margin;
+}
+
+static uint64_t first_deadline_ns(void)
+{
+    uint64_t d = signal_first_deadline();
+    return d ? d * SCHED_NS_PER_TICK : NEVER;
+}
+
+void sched_deadline(uint64_t tick)
+{
+    if (sched_tickless)
+        arm(tick * SCHED_NS_PER_TICK);
+}
+
 void sched_tick(void)
 {
-    ticks++;
-    signal_tick(ticks);
-    if (sched_cur && --quantum_left == 0) {
-        quantum_left = SCHED_QUANTUM;
-        sched_yield(sched_cur);
+    sched_timer_irqs++;
+    if (!sched_tickless) {
+        ticks++;
+        signal_tick(ticks);
+        if (sched_cur && --quantum_left == 0) {
+            quantum_left = SCHED_QUANTUM;
+            sched_yield(sched_cur);
+        }
+        return;
     }
+    armed = NEVER;
+    uint64_t now = arch_timer_ns();
+    signal_tick(now / SCHED_NS_PER_TICK);
+    uint64_t next = first_deadline_ns();
+    if (sched_cur) {
+        if (now - quantum_start >= QUANTUM_NS) {
+            quantum_start = now;
+            sched_yield(sched_cur);
+        }
+        if (quantum_start + QUANTUM_NS < next)
+            next = quantum_start + QUANTUM_NS;
+    }
+    if (next != NEVER)
+        arm(next);
+}
+
+/* Going idle: no quantum runs, so only a deadline may interrupt. */
+static void idle_timer(void)
+{
+    uint64_t next = first_deadline_ns();
+    if (armed == next)
+        return;
+    armed = NEVER;
+    if (next == NEVER)
+        arch_timer_arm(NEVER);
+    else
+        arm(next);
 }
 
 /* See cap.h. Ticks and wake-ups that were pending are taken here; then
@@ -131,7 +198,12 @@ static NORETURN void resume(struct task *t)
     sched_changed = false;
     if (t != sched_cur) {
         sched_cur = t;
-        quantum_left = SCHED_QUANTUM;
+        if (sched_tickless) {
+            quantum_start = arch_timer_ns();
+            arm(quantum_start + QUANTUM_NS);
+        } else {
+            quantum_left = SCHED_QUANTUM;
+        }
     }
     if (t != fpu_owner) {
         arch_fpu_switch(fpu_owner ? fpu_owner->fpu : 0, t->fpu);
@@ -150,6 +222,8 @@ void sched_run(void)
             resume(rq[level].head);
         }
         sched_cur = 0;
+        if (sched_tickless)
+            idle_timer();
         arch_wait_for_interrupt();
     }
 }

@@ -6,6 +6,13 @@
  * TASK_RUNNABLE and not suspended; the Task that runs is the head of the
  * highest non-empty level (sched_run makes it so). A blocked Task is on
  * no queue and costs nothing until a signal makes it runnable.
+ *
+ * Time: the kernel counts in ticks of 1/SCHED_HZ s. Tickless (a one-shot
+ * timer over a clock, when the platform has one) the tick is the clock
+ * read, and the timer is armed for the earliest of the first signal
+ * deadline and, while a Task runs, the end of its quantum; idle with no
+ * deadline, nothing is armed and no timer interrupt comes. Otherwise a
+ * periodic interrupt counts the ticks, as before.
  */
 #ifndef CORE_SCHED_H
 #define CORE_SCHED_H
@@ -28,9 +35,21 @@ extern struct task *sched_cur;              /* the Task resumed last, or 0 in id
 extern bool sched_changed;                  /* queues changed since it was resumed */
 static inline struct task *sched_current(void) { return sched_cur; }
 NORETURN void sched_run(void);              /* resume the right Task, or idle */
-void sched_tick(void);
-extern uint64_t sched_tick_count;   /* written by the tick only */
-static inline uint64_t sched_ticks(void) { return sched_tick_count; }
+void sched_tick(void);              /* the timer's interrupt */
+void sched_timer_start(void);       /* at boot: the timer, tickless or periodic */
+void sched_deadline(uint64_t tick); /* signal.c: the first deadline is now tick */
+extern bool sched_tickless;
+extern uint64_t sched_tick_count;   /* periodic: written by the tick only */
+extern uint64_t sched_timer_irqs;   /* timer interrupts taken since boot */
+#define SCHED_NS_PER_TICK (1000000000ull / SCHED_HZ)
+static inline uint64_t sched_ticks(void)
+{
+    return sched_tickless ? arch_timer_ns() / SCHED_NS_PER_TICK : sched_tick_count;
+}
+static inline uint64_t sched_clock_us(void)
+{
+    return sched_tickless ? arch_timer_ns() / 1000 : sched_tick_count * (1000000 / SCHED_HZ);
+}
 void kernel_irq(unsigned line);
 
 #endif
