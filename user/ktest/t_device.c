@@ -225,7 +225,9 @@ KCASE(DEV0013, 1, "what if dma_create is given no configuration page, a page wit
 {
     v_handle cfg = cfg_page(0);
     if (!cfg) {
-        K_ERR(v_dma_create(T, kt_frame(), V_SLOT_ANY), V_EINVAL);   /* plain pc: no ECAM */
+        v_handle f = kt_frame();
+        K_ERR(v_dma_create(T, f, V_SLOT_ANY), V_EINVAL);   /* plain pc: no ECAM */
+        K_OK(v_cap_delete(f));
         return;
     }
     uint64_t f0 = kt_free(T);

@@ -17,7 +17,8 @@
  * clock it was computed on. docs/DECISIONS.md has the rest.
  *
  * Invariants: the counter only runs forward from 0 (never written after
- * arch_timer_init); conversions round a deadline up to the next count, so
+ * arch_timer_init) and is read so that a carry between its halves never
+ * shows; conversions round a deadline up to the next count, so
  * the interrupt is never before the time asked; a comparator already
  * passed is refused rather than written (a 64-bit comparator behind the
  * counter would not match for 2^64 counts).
@@ -47,6 +48,21 @@ static uint64_t period_fs;              /* one count, in femtoseconds */
 
 static uint64_t hpet_rd(unsigned r) { return hpet[r / 8]; }
 static void hpet_wr(unsigned r, uint64_t v) { hpet[r / 8] = v; }
+
+/* The main counter, read as two 32-bit halves (an emulated HPET may
+ * split a 64-bit read into two, and the low half can carry between
+ * them): high, low, high again until both highs agree. */
+static uint64_t hpet_counter(void)
+{
+    volatile const uint32_t *c = (volatile const uint32_t *)hpet + HPET_COUNTER / 4;
+    uint32_t hi = c[1];
+    for (;;) {
+        uint32_t lo = c[0], hi2 = c[1];
+        if (hi == hi2)
+            return (uint64_t)hi << 32 | lo;
+        hi = hi2;
+    }
+}
 
 /* a * b / c, the product 128 bits wide (one mul, one div); *rem the
  * remainder. The quotient must fit 64 bits (callers' ranges make it). */
@@ -105,7 +121,7 @@ bool arch_timer_init(unsigned hz)
 uint64_t arch_timer_ns(void)
 {
     uint64_t rem;
-    return hpet ? muldiv(hpet_rd(HPET_COUNTER), period_fs, 1000000, &rem) : 0;
+    return hpet ? muldiv(hpet_counter(), period_fs, 1000000, &rem) : 0;
 }
 
 bool arch_timer_arm(uint64_t ns)
@@ -118,7 +134,7 @@ bool arch_timer_arm(uint64_t ns)
     uint64_t count = muldiv(ns, 1000000, period_fs, &rem);
     count += rem != 0;           /* never before ns */
     hpet_wr(HPET_T0_CMP, count);
-    if (hpet_rd(HPET_COUNTER) < count)
+    if (hpet_counter() < count)
         return true;
     hpet_wr(HPET_T0_CMP, ~0ull); /* passed while being written: the caller runs it now */
     return false;
