@@ -127,7 +127,9 @@ uint64_t arch_timer_ns(void);         /* the clock: nanoseconds since arch_timer
 /* Interrupt once the clock reaches ns (replacing the deadline armed
  * before); false, and nothing armed, if it already has. ns = ~0: disarm. */
 bool arch_timer_arm(uint64_t ns);
-static inline uint64_t arch_cycles(void) { return arch_read_cycles(); }  /* free-running (boot timing) */
+static inline uint64_t arch_cycles(void) { return arch_read_cycles(); }  /* free-running (boot timing, quanta) */
+/* arch_muldiv(a, b, c) (arch_defs.h, inline): a * b / c, the product
+ * 128 bits wide; the quotient must fit 64 bits. */
 void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
 void arch_irq_window(void);           /* sti; nop; cli: take what is pending, if anything */
 void arch_irq_eoi(unsigned line);

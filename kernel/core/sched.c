@@ -19,8 +19,16 @@ bool sched_tickless;
 uint64_t sched_timer_irqs;
 #define QUANTUM_NS (SCHED_QUANTUM * SCHED_NS_PER_TICK)
 #define NEVER (~0ull)
-static uint64_t quantum_start;      /* tickless: the clock when sched_cur was resumed */
+/* Tickless, a quantum is measured in CPU cycles (arch_cycles: one cheap
+ * instruction when a Task is resumed after another), converted through a
+ * rate measured against the clock at the timer's interrupts. The timer
+ * is always armed no later than the running Task's quantum end: from the
+ * interrupt, and when a Task is resumed from idle. */
+static uint64_t quantum_start;      /* tickless: arch_cycles() when sched_cur was resumed */
 static uint64_t armed = NEVER;      /* tickless: the deadline armed, ns */
+static uint64_t cal_ns, cal_cyc;    /* the clock and the cycle counter, read together */
+static uint64_t quantum_cyc = QUANTUM_NS;   /* cycles a quantum (1 a ns until measured) */
+static bool calibrated;
 
 
 void sched_make_runnable(struct task *t)
@@ -112,6 +120,30 @@ void sched_forget(struct task *t)
 void sched_timer_start(void)
 {
     sched_tickless = arch_timer_init(SCHED_HZ);
+    cal_ns = arch_timer_ns();
+    cal_cyc = arch_cycles();
+}
+
+/* The cycle rate, from the clock: first over the first millisecond, then
+ * over windows of at least a second. */
+static void calibrate(uint64_t now, uint64_t cyc)
+{
+    uint64_t dn = now - cal_ns;
+    if (dn < (calibrated ? 1000000000ull : 1000000ull) || cyc <= cal_cyc)
+        return;
+    uint64_t q = arch_muldiv(cyc - cal_cyc, QUANTUM_NS, dn);
+    if (q)
+        quantum_cyc = q;
+    calibrated = true;
+    cal_ns = now;
+    cal_cyc = cyc;
+}
+
+/* The clock, estimated from the cycle counter (no device read): only to
+ * arm a quantum's end, which the interrupt checks in cycles anyway. */
+static uint64_t estimated_ns(uint64_t cyc)
+{
+    return cal_ns + arch_muldiv(cyc - cal_cyc, QUANTUM_NS, quantum_cyc);
 }
 
 /* Arm the timer for ns unless it is armed for no later; a deadline that
@@ -152,16 +184,20 @@ void sched_tick(void)
         return;
     }
     armed = NEVER;
-    uint64_t now = arch_timer_ns();
+    uint64_t now = arch_timer_ns(), cyc = arch_cycles();
+    calibrate(now, cyc);
     signal_tick(now / SCHED_NS_PER_TICK);
     uint64_t next = first_deadline_ns();
     if (sched_cur) {
-        if (now - quantum_start >= QUANTUM_NS) {
-            quantum_start = now;
+        uint64_t ran = cyc - quantum_start;
+        if (ran >= quantum_cyc) {
+            quantum_start = cyc;
+            ran = 0;
             sched_yield(sched_cur);
         }
-        if (quantum_start + QUANTUM_NS < next)
-            next = quantum_start + QUANTUM_NS;
+        uint64_t end = now + arch_muldiv(quantum_cyc - ran, QUANTUM_NS, quantum_cyc);
+        if (end < next)
+            next = end;
     }
     if (next != NEVER)
         arm(next);
@@ -197,13 +233,14 @@ static NORETURN void resume(struct task *t)
 {
     sched_changed = false;
     if (t != sched_cur) {
-        sched_cur = t;
         if (sched_tickless) {
-            quantum_start = arch_timer_ns();
-            arm(quantum_start + QUANTUM_NS);
+            quantum_start = arch_cycles();
+            if (!sched_cur)         /* from idle: nothing may be armed */
+                arm(estimated_ns(quantum_start) + QUANTUM_NS);
         } else {
             quantum_left = SCHED_QUANTUM;
         }
+        sched_cur = t;
     }
     if (t != fpu_owner) {
         arch_fpu_switch(fpu_owner ? fpu_owner->fpu : 0, t->fpu);

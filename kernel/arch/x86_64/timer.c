@@ -64,8 +64,7 @@ static uint64_t hpet_counter(void)
     }
 }
 
-/* a * b / c, the product 128 bits wide (one mul, one div); *rem the
- * remainder. The quotient must fit 64 bits (callers' ranges make it). */
+/* a * b / c and its remainder (arch_muldiv's, with the remainder). */
 static inline uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c, uint64_t *rem)
 {
     uint64_t q, r;
@@ -120,8 +119,7 @@ bool arch_timer_init(unsigned hz)
 
 uint64_t arch_timer_ns(void)
 {
-    uint64_t rem;
-    return hpet ? muldiv(hpet_counter(), period_fs, 1000000, &rem) : 0;
+    return hpet ? arch_muldiv(hpet_counter(), period_fs, 1000000) : 0;
 }
 
 bool arch_timer_arm(uint64_t ns)
