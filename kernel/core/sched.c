@@ -14,6 +14,7 @@ bool sched_changed;                 /* a queue changed since sched_cur was resum
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
 static unsigned quantum_left = SCHED_QUANTUM;   /* periodic */
 uint64_t sched_tick_count;
+uint64_t sched_tick_cyc0, sched_tick_cyc = ~0ull;   /* periodic: never read */
 #define ticks sched_tick_count
 bool sched_tickless;
 uint64_t sched_timer_irqs;
@@ -27,7 +28,9 @@ uint64_t sched_timer_irqs;
 static uint64_t quantum_start;      /* tickless: arch_cycles() when sched_cur was resumed */
 static uint64_t armed = NEVER;      /* tickless: the deadline armed, ns */
 static uint64_t cal_ns, cal_cyc;    /* the clock and the cycle counter, read together */
-static uint64_t quantum_cyc = QUANTUM_NS;   /* cycles a quantum (1 a ns until measured) */
+/* cycles a quantum: until measured, as if at 100 MHz (a faster counter
+ * then only reads the clock more often than it needs to) */
+static uint64_t quantum_cyc = QUANTUM_NS / 10;
 static bool calibrated;
 
 
@@ -122,6 +125,17 @@ void sched_timer_start(void)
     sched_tickless = arch_timer_init(SCHED_HZ);
     cal_ns = arch_timer_ns();
     cal_cyc = arch_cycles();
+    if (sched_tickless) {
+        sched_tick_cyc = quantum_cyc / SCHED_QUANTUM;
+        sched_ticks_read(cal_cyc);
+    }
+}
+
+uint64_t sched_ticks_read(uint64_t cyc)
+{
+    sched_tick_count = arch_timer_ns() / SCHED_NS_PER_TICK;
+    sched_tick_cyc0 = cyc;
+    return sched_tick_count;
 }
 
 /* The cycle rate, from the clock: first over the first millisecond, then
@@ -132,8 +146,10 @@ static void calibrate(uint64_t now, uint64_t cyc)
     if (dn < (calibrated ? 1000000000ull : 1000000ull) || cyc <= cal_cyc)
         return;
     uint64_t q = arch_muldiv(cyc - cal_cyc, QUANTUM_NS, dn);
-    if (q)
+    if (q) {
         quantum_cyc = q;
+        sched_tick_cyc = q / SCHED_QUANTUM ? q / SCHED_QUANTUM : 1;
+    }
     calibrated = true;
     cal_ns = now;
     cal_cyc = cyc;
@@ -186,7 +202,9 @@ void sched_tick(void)
     armed = NEVER;
     uint64_t now = arch_timer_ns(), cyc = arch_cycles();
     calibrate(now, cyc);
-    signal_tick(now / SCHED_NS_PER_TICK);
+    sched_tick_count = now / SCHED_NS_PER_TICK;
+    sched_tick_cyc0 = cyc;
+    signal_tick(sched_tick_count);
     uint64_t next = first_deadline_ns();
     if (sched_cur) {
         uint64_t ran = cyc - quantum_start;

@@ -39,16 +39,21 @@ void sched_tick(void);              /* the timer's interrupt */
 void sched_timer_start(void);       /* at boot: the timer, tickless or periodic */
 void sched_deadline(uint64_t tick); /* signal.c: the first deadline is now tick */
 extern bool sched_tickless;
-extern uint64_t sched_tick_count;   /* periodic: written by the tick only */
 extern uint64_t sched_timer_irqs;   /* timer interrupts taken since boot */
 #define SCHED_NS_PER_TICK (1000000000ull / SCHED_HZ)
+/* The tick count. Periodic: counted by the tick. Tickless: the clock's
+ * tick as read at cycle sched_tick_cyc0, read again (sched_ticks_read)
+ * once a tick's worth of cycles has passed since, so it lags the clock by
+ * at most one tick, as the periodic count does, at the cost of one rdtsc
+ * (reading the clock is three device reads and a division). */
+extern uint64_t sched_tick_count, sched_tick_cyc0, sched_tick_cyc;
+uint64_t sched_ticks_read(uint64_t cyc);
 static inline uint64_t sched_ticks(void)
 {
-    return sched_tickless ? arch_timer_ns() / SCHED_NS_PER_TICK : sched_tick_count;
-}
-static inline uint64_t sched_clock_us(void)
-{
-    return sched_tickless ? arch_timer_ns() / 1000 : sched_tick_count * (1000000 / SCHED_HZ);
+    uint64_t c = arch_cycles();
+    if (__builtin_expect(c - sched_tick_cyc0 >= sched_tick_cyc, 0))
+        return sched_ticks_read(c);
+    return sched_tick_count;
 }
 void kernel_irq(unsigned line);
 

@@ -64,5 +64,5 @@ struct v_ret sys_yield(struct task *self, const struct sys_args *a)
 
 struct v_ret sys_clock(struct task *self, const struct sys_args *a)
 {
-    return sys_ok(sched_clock_us());
+    return sys_ok(sched_ticks() * (1000000 / SCHED_HZ));
 }
