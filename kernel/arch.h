@@ -9,7 +9,7 @@
  *   paging       arch_pt_* / arch_as_*   page tables of one address space
  *   traps        arch_trap_init          exceptions and the syscall entry
  *   interrupts   arch_irq_*              device lines to the kernel
- *   timer        arch_timer_*            the periodic tick and a clock
+ *   timer        arch_timer_*            a one-shot deadline over a clock, or a periodic tick
  *   context      arch_regs_* / arch_resume  user register state, entering user mode
  *   user-copy    arch_copy_{from,to}_user   faults become V_EFAULT
  *   CPU-local    arch_cpu_init           per-CPU tables (GDT, TSS, stacks)
@@ -116,15 +116,29 @@ void arch_dump_regs(const struct regs *r);
 
 /* ---- interrupts / timer ---- */
 void arch_irq_init(void);
+bool arch_irq_via_ioapic(void);       /* legacy lines through an I/O APIC, the PICs masked */
 void arch_irq_unmask(unsigned line);
 void arch_irq_mask(unsigned line);
-void arch_timer_init(unsigned hz);
-static inline uint64_t arch_cycles(void) { return arch_read_cycles(); }  /* free-running (boot timing) */
+/* Start the timer, whose interrupt is line 0: true if it is a one-shot
+ * deadline timer over a free-running clock (tickless; arch_timer_ns and
+ * arch_timer_arm work), false if it ticks periodically at hz. */
+bool arch_timer_init(unsigned hz);
+uint64_t arch_timer_ns(void);         /* the clock: nanoseconds since arch_timer_init */
+/* Interrupt once the clock reaches ns (replacing the deadline armed
+ * before); false, and nothing armed, if it already has. ns = ~0: disarm. */
+bool arch_timer_arm(uint64_t ns);
+static inline uint64_t arch_cycles(void) { return arch_read_cycles(); }  /* free-running (boot timing, quanta) */
+/* arch_muldiv(a, b, c) (arch_defs.h, inline): a * b / c, the product
+ * 128 bits wide; the quotient must fit 64 bits. */
 void arch_wait_for_interrupt(void);   /* sti; hlt; cli: returns after one interrupt */
 void arch_irq_window(void);           /* sti; nop; cli: take what is pending, if anything */
 void arch_irq_eoi(unsigned line);
 /* The message an MSI line's device writes: data | address << 32. */
 uint64_t arch_msi_message(unsigned line);
+/* Only the PCI function source (bus << 8 | devfn) may raise the MSI line
+ * from now on, or any device if source < 0; where interrupts are not
+ * remapped nothing can check it, and this does nothing. */
+void arch_msi_source(unsigned line, int32_t source);
 
 /* ---- user copy ---- */
 int arch_copy_from_user(void *dst, uint64_t usrc, size_t n);

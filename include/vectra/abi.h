@@ -91,7 +91,7 @@
     /* Bundle */                                                         \
     X(29, bundle_add,    5, TASK  )   /* (task, name, len, h, flags) -> child handle */ \
     /* devices */                                                        \
-    X(30, irq_bind,      3, DEVICE)   /* (irq, line, bit)                    */   \
+    X(30, irq_bind,      4, DEVICE)   /* (irq, line, bit, cfg)               */   \
     X(31, irq_ack,       2, DEVICE)   /* (irq, line)                         */   \
     X(32, io_in,         3, DEVICE)   /* (ioport, port, width) -> value      */   \
     X(33, io_out,        4, DEVICE)   /* (ioport, port, width, value)        */   \
@@ -338,6 +338,8 @@ struct v_bootmod {
 #define V_PLATFORM_IOMMU 2u       /* an IOMMU confines DMA (VT-d, translation on) */
 #define V_PLATFORM_PCAT  4u       /* a pair of 8259s is present */
 #define V_PLATFORM_INTREMAP 8u    /* ... and remaps interrupts: devices raise only MSI lines */
+#define V_PLATFORM_IOAPIC 16u     /* the legacy lines come through an I/O APIC, the 8259s masked */
+#define V_PLATFORM_TICKLESS 32u   /* a one-shot timer: no timer interrupts while idle */
 struct v_ecam {
     uint64_t base;                /* physical address of start_bus's configuration space */
     uint16_t segment;

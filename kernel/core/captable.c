@@ -8,6 +8,7 @@
 #include "core/object.h"
 #include "core/reticle.h"
 #include "core/ring.h"
+#include "core/sched.h"
 #include "core/syscall.h"
 #include "core/task.h"
 
@@ -59,6 +60,10 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
     }
     case V_TYPE_DMA:
         dma_info(c, &info);
+        break;
+    case V_TYPE_DEBUG:
+        info.arg = c->arg;
+        info.size = sched_timer_irqs;
         break;
     default:
         info.arg = c->arg;

@@ -2,6 +2,7 @@
  * device.c: see device.h.
  */
 #include "core/device.h"
+#include "core/dma.h"
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/syscall.h"
@@ -72,7 +73,8 @@ static int lookup_line(struct task *self, uint64_t h, uint64_t line)
     return V_OK;
 }
 
-/* irq_bind(irq, line, bit) */
+/* irq_bind(irq, line, bit, cfg): cfg, if not 0, is the configuration
+ * page of the only PCI function that may raise the (MSI) line. */
 struct v_ret sys_irq_bind(struct task *self, const struct sys_args *a)
 {
     int e = lookup_line(self, a->a[0], a->a[1]);
@@ -81,8 +83,19 @@ struct v_ret sys_irq_bind(struct task *self, const struct sys_args *a)
     if (a->a[2] > 63)
         return sys_err(V_EINVAL);
     unsigned l = (unsigned)a->a[1];
+    int32_t source = -1;
+    if (a->a[3]) {
+        struct cap *fc;
+        uint16_t s;
+        if ((e = cap_lookup(task_table(self), a->a[3], V_TYPE_FRAME, V_R_CONTROL, &fc)))
+            return sys_err(e);
+        if (l < V_IRQ_MSI_FIRST || !dma_config_source(fc, &s))
+            return sys_err(V_EINVAL);
+        source = s;
+    }
     if (lines[l].task && lines[l].task != self && lines[l].task->state != TASK_DEAD)
         return sys_err(V_EBUSY);
+    arch_msi_source(l, source);
     lines[l].task = self;
     lines[l].bit = (uint8_t)a->a[2];
     lines[l].awaiting_ack = 0;

@@ -7,10 +7,13 @@
  *   DEBUG   the kernel console (debug_write).
  * MMIO is a device Reticle: retype gives uncached FRAME capabilities.
  *
- * Lines 0..15 are the PIC's; the rest are message-signalled (MSI, MSI-X):
- * irq_bind returns the message the device must send, and since only the
- * device can mask such a line, the kernel latches one that arrives while
- * the last is unacknowledged and raises the bit again at the ack.
+ * Lines 0..15 are the legacy (ISA) lines, through the I/O APIC or the
+ * PICs; the rest are message-signalled (MSI, MSI-X): irq_bind returns the
+ * message the device must send and, given the device's configuration
+ * page, has the IOMMU accept that message from that device only; since
+ * only the device can mask such a line, the kernel latches one that
+ * arrives while the last is unacknowledged and raises the bit again at
+ * the ack.
  *
  * Invariant: lines[l].task, when set, is a live Task that bound line l
  * and still holds an IRQ capability for it; a legacy line is unmasked

@@ -52,7 +52,7 @@ void dma_init(void)
 }
 
 /* The function whose configuration page this frame is, if it is one. */
-static bool config_source(const struct cap *fc, uint16_t *source)
+bool dma_config_source(const struct cap *fc, uint16_t *source)
 {
     if (!(fc->arg2 & FRAME_DEVICE) || frame_pages(fc) != 1)
         return false;
@@ -82,7 +82,7 @@ struct v_ret sys_dma_create(struct task *self, const struct sys_args *a)
     if (r->dead)
         return sys_err(V_ESTATE);
     uint16_t source;
-    if (r->device || !config_source(fc, &source))
+    if (r->device || !dma_config_source(fc, &source))
         return sys_err(V_EINVAL);
     bool confined = confining && platform_iommu_scope(source);
     if (confined && !arch_iommu_bus_ok(source >> 8))

@@ -45,4 +45,9 @@ void dma_fault(uint16_t source, uint64_t addr, unsigned reason, bool write);
 void dma_info(const struct cap *c, struct v_capinfo *info);
 bool dma_confining(void);
 
+/* The PCI function (bus << 8 | devfn, segment 0) whose configuration
+ * page the FRAME capability fc is, if it is one (dma_create's authority
+ * over a device, and irq_bind's). */
+bool dma_config_source(const struct cap *fc, uint16_t *source);
+
 #endif

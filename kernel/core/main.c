@@ -60,6 +60,7 @@ void kmain(uint32_t magic, uint32_t info)
     platform_init(bi);
     arch_irq_init();
     dma_init();
+    sched_timer_start();
 
     struct task *root = root_create(bi, t0);
     if (!root)
@@ -67,7 +68,6 @@ void kmain(uint32_t magic, uint32_t info)
     root_give_memory(bi);
     kprintf("boot: %lu KiB of RAM given to the root task as Reticles\n",
             pmem_free_bytes() >> 10);
-    arch_timer_init(SCHED_HZ);
     uint64_t t1 = arch_cycles();
     root_set_start_tsc(t1);
     kprintf("boot: starting root task '%s' at tsc +%lu\n", root->name, t1 - t0);

@@ -68,9 +68,30 @@ static void read_scope(const struct acpi_mem *mem, const struct acpi_root *root)
                 if (cfg)
                     platform.bridge[platform.nbridge++] = (typeof(platform.bridge[0])){bdf, cfg};
             }
+            for (uint32_t i = 0; i < platform.acpi.nioapics; i++)
+                if (s.type == ACPI_SCOPE_IOAPIC && platform.acpi.ioapic[i].gsi_base == 0 &&
+                    platform.acpi.ioapic[i].id == s.enum_id) {
+                    platform.has_ioapic_source = true;
+                    platform.ioapic_source = bdf;
+                }
         }
         return;                 /* the first unit's only */
     }
+}
+
+/* The HPET table (IA-PC HPET specification 1.0a, table 3): the event
+ * timer block's registers at offset 44 of a generic address in memory
+ * space (id 0). A table too short, or naming another space, is ignored. */
+static void read_hpet(const struct acpi_mem *mem, const struct acpi_root *root)
+{
+    struct acpi_table t;
+    if (acpi_find(mem, root, "HPET", 0, &t) != ACPI_OK || t.len < 56 || t.p[40] != 0)
+        return;
+    uint64_t base = 0;
+    for (unsigned i = 0; i < 8; i++)
+        base |= (uint64_t)t.p[44 + i] << (8 * i);
+    if (base && !(base & 0xfff))
+        platform.hpet_base = base;
 }
 
 void platform_init(const struct boot_info *bi)
@@ -97,6 +118,7 @@ void platform_init(const struct boot_info *bi)
     platform.has_acpi = true;
     const struct acpi_platform *p = &platform.acpi;
     read_scope(&mem, &root);
+    read_hpet(&mem, &root);
     if (!kopt_quiet || !p->has_dmar)
         kprintf("platform: ACPI %u: %u CPUs, %u I/O APICs, %u ECAM windows, %s\n",
                 rsdp.revision, p->ncpus, p->nioapics, p->necam,

@@ -35,6 +35,13 @@ struct platform {
         uint16_t bdf;
         volatile const uint8_t *cfg;    /* its ECAM page, mapped uncached */
     } bridge[PLATFORM_MAX_BRIDGE];
+    /* The source id the remapping unit sees on the I/O APIC's interrupt
+     * messages (the DMAR's I/O APIC scope for the I/O APIC at GSI 0),
+     * when has_ioapic_source. */
+    bool has_ioapic_source;
+    uint16_t ioapic_source;
+    /* The HPET's registers (ACPI "HPET" table, memory space), or 0. */
+    paddr_t hpet_base;
 };
 
 /* Does the first remapping unit take requests from this source id? */

@@ -254,7 +254,9 @@ void root_give_memory(const struct boot_info *bi)
     struct v_platform *vp = &bootinfo->platform;
     vp->flags = (platform.has_acpi ? V_PLATFORM_ACPI : 0) | (dma_confining() ? V_PLATFORM_IOMMU : 0) |
                 (dma_confining() && arch_iommu_remaps_interrupts() ? V_PLATFORM_INTREMAP : 0) |
-                (p->pcat_compat ? V_PLATFORM_PCAT : 0);
+                (p->pcat_compat ? V_PLATFORM_PCAT : 0) |
+                (arch_irq_via_ioapic() ? V_PLATFORM_IOAPIC : 0) |
+                (sched_tickless ? V_PLATFORM_TICKLESS : 0);
     paddr_t lo[ACPI_MAX_ECAM], hi[ACPI_MAX_ECAM];
     unsigned ne = 0;
     for (unsigned i = 0; i < p->necam && ne < ARRAY_LEN(vp->ecam); i++) {

@@ -6,6 +6,13 @@
  * TASK_RUNNABLE and not suspended; the Task that runs is the head of the
  * highest non-empty level (sched_run makes it so). A blocked Task is on
  * no queue and costs nothing until a signal makes it runnable.
+ *
+ * Time: the kernel counts in ticks of 1/SCHED_HZ s. Tickless (a one-shot
+ * timer over a clock, when the platform has one) the tick is the clock
+ * read, and the timer is armed for the earliest of the first signal
+ * deadline and, while a Task runs, the end of its quantum; idle with no
+ * deadline, nothing is armed and no timer interrupt comes. Otherwise a
+ * periodic interrupt counts the ticks, as before.
  */
 #ifndef CORE_SCHED_H
 #define CORE_SCHED_H
@@ -28,9 +35,26 @@ extern struct task *sched_cur;              /* the Task resumed last, or 0 in id
 extern bool sched_changed;                  /* queues changed since it was resumed */
 static inline struct task *sched_current(void) { return sched_cur; }
 NORETURN void sched_run(void);              /* resume the right Task, or idle */
-void sched_tick(void);
-extern uint64_t sched_tick_count;   /* written by the tick only */
-static inline uint64_t sched_ticks(void) { return sched_tick_count; }
+void sched_tick(void);              /* the timer's interrupt */
+void sched_timer_start(void);       /* at boot: the timer, tickless or periodic */
+void sched_deadline(uint64_t tick); /* signal.c: the first deadline is now tick */
+extern bool sched_tickless;
+extern uint64_t sched_timer_irqs;   /* timer interrupts taken since boot */
+#define SCHED_NS_PER_TICK (1000000000ull / SCHED_HZ)
+/* The tick count. Periodic: counted by the tick. Tickless: the clock's
+ * tick as read at cycle sched_tick_cyc0, read again (sched_ticks_read)
+ * once a tick's worth of cycles has passed since, so it lags the clock by
+ * at most one tick, as the periodic count does, at the cost of one rdtsc
+ * (reading the clock is three device reads and a division). */
+extern uint64_t sched_tick_count, sched_tick_cyc0, sched_tick_cyc;
+uint64_t sched_ticks_read(uint64_t cyc);
+static inline uint64_t sched_ticks(void)
+{
+    uint64_t c = arch_cycles();
+    if (__builtin_expect(c - sched_tick_cyc0 >= sched_tick_cyc, 0))
+        return sched_ticks_read(c);
+    return sched_tick_count;
+}
 void kernel_irq(unsigned line);
 
 #endif

@@ -32,6 +32,13 @@ static void tq_insert(struct tnode *n, uint64_t deadline)
     n->prev = p->prev;
     p->prev->next = n;
     p->prev = n;
+    if (deadlines.next == n)
+        sched_deadline(deadline);
+}
+
+uint64_t signal_first_deadline(void)
+{
+    return deadlines.next && deadlines.next != &deadlines ? deadlines.next->deadline : 0;
 }
 
 /* Microseconds to a tick deadline, rounding up and adding the tick in

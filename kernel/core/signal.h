@@ -20,6 +20,7 @@ bool signal_deliver(struct task *t, uint64_t bits);
 /* Stop any wait or timer of t (t is leaving: killed, faulted, destroyed). */
 void signal_cancel(struct task *t);
 void signal_tick(uint64_t now);
+uint64_t signal_first_deadline(void);   /* the earliest deadline's tick, or 0: none */
 /* Raise bits on peer, then wait for mask, handing the CPU straight to the
  * peer when it waits for them at self's priority (signal_call, ring_call);
  * or only wait. Both return as a system call does (SYS_DEFER if blocked). */

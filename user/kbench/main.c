@@ -793,7 +793,7 @@ static void bench_irq_wake(void)
         fail("spawning kbpeer for irq_wake: %s", rt_errname(e));
     v_handle to_child = (v_handle)CHECK(v_signal_mint(c.task, BIT(KB_BIT_REQ), V_SLOT_ANY));
     CHECK(v_io_out(ports, KB_COM1 + 1, 1, 0));
-    CHECK(v_irq_bind(irq, 4, KB_BIT_IRQ));
+    CHECK(v_irq_bind(irq, 4, KB_BIT_IRQ, 0));
     for (size_t i = 0; i < n_pingpong + warm(n_pingpong); i++) {
         CHECK(v_signal_raise(to_child, BIT(KB_BIT_REQ)));
         CHECK(v_signal_wait(BIT(KB_BIT_IRQ), SECOND));

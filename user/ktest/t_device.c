@@ -33,7 +33,7 @@ KCASE(DEV0003, 1, "what if port calls use a capability without the right, or of 
 
 KCASE(DEV0004, 0, "an interrupt arrives as a Signal bit and the line waits for its acknowledgement")
 {
-    K_OK(v_irq_bind(IRQ, 4, 30));
+    K_OK(v_irq_bind(IRQ, 4, 30, 0));
     v_signal_wait(1ull << 30, 0);
     K_OK(v_io_out(IOPORTS, COM1 + 1, 1, 0x02));      /* THR-empty interrupt: fires at once */
     uint64_t got = K_OK(v_signal_wait(1ull << 30, 500000));
@@ -46,12 +46,12 @@ KCASE(DEV0004, 0, "an interrupt arrives as a Signal bit and the line waits for i
 KCASE(DEV0005, 1, "what if a Task binds a line outside its capability, the timer, or past the last line?")
 {
     v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 3));
-    K_ERR(v_irq_bind(one, 4, 1), V_ERIGHTS);
-    K_ERR(v_irq_bind(IRQ, 0, 1), V_ERIGHTS);
-    K_ERR(v_irq_bind(IRQ, 2, 1), V_ERIGHTS);
-    K_ERR(v_irq_bind(IRQ, V_IRQ_LINES, 1), V_ERANGE);
-    K_ERR(v_irq_bind(IRQ, ~0ull, 1), V_ERANGE);
-    K_ERR(v_irq_bind(IRQ, 3, 64), V_EINVAL);
+    K_ERR(v_irq_bind(one, 4, 1, 0), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, 0, 1, 0), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, 2, 1, 0), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, V_IRQ_LINES, 1, 0), V_ERANGE);
+    K_ERR(v_irq_bind(IRQ, ~0ull, 1, 0), V_ERANGE);
+    K_ERR(v_irq_bind(IRQ, 3, 64, 0), V_EINVAL);
     K_ERR(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u), V_EWIDEN);
     K_OK(v_cap_delete(one));
 }
@@ -87,13 +87,13 @@ KCASE(DEV0008, 1, "what if a port number is far above 0xffff?")
 KCASE(DEV0009, 1, "what if the IRQ capability that bound a line is deleted while another covers it?")
 {
     v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 3));
-    K_OK(v_irq_bind(one, 3, 31));
+    K_OK(v_irq_bind(one, 3, 31, 0));
     K_OK(v_irq_ack(one, 3));
     K_OK(v_cap_delete(one));
     /* we still hold the root IRQ capability, which covers line 3: bound */
     K_OK(v_irq_ack(IRQ, 3));
     v_handle two = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1u << 5));
-    K_OK(v_irq_bind(two, 5, 31));
+    K_OK(v_irq_bind(two, 5, 31, 0));
     K_OK(v_cap_delete(two));
     K_OK(v_irq_ack(IRQ, 5));           /* the root capability still covers it */
 }
@@ -158,7 +158,7 @@ KCASE(DEV0011, 1, "an MSI line's bind returns the message to program; what if it
 {
     unsigned l = V_IRQ_MSI_FIRST + 3;
     K_ERR(v_irq_ack(IRQ, l), V_ESTATE);
-    uint64_t m = K_OK(v_irq_bind(IRQ, l, 29));
+    uint64_t m = K_OK(v_irq_bind(IRQ, l, 29, 0));
     const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
     K_EQ((m >> 32) & 0xfff00000u, 0xfee00000u);       /* the local APIC's window */
     if (bi->platform.flags & V_PLATFORM_INTREMAP) {
@@ -167,11 +167,11 @@ KCASE(DEV0011, 1, "an MSI line's bind returns the message to program; what if it
     } else {
         K_EQ(m & 0xffffffffu, 32u + l);               /* fixed delivery, its own vector */
     }
-    K_EQ(K_OK(v_irq_bind(IRQ, 4, 29)), 0);            /* a legacy line: no message */
+    K_EQ(K_OK(v_irq_bind(IRQ, 4, 29, 0)), 0);            /* a legacy line: no message */
     K_OK(v_irq_ack(IRQ, l));                          /* nothing came: ack re-arms */
     v_handle one = (v_handle)K_OK(v_cap_mint(IRQ, V_SLOT_ANY, V_R_CONTROL, 1ull << (l + 1)));
-    K_ERR(v_irq_bind(one, l, 28), V_ERIGHTS);         /* another line's capability */
-    K_EQ(K_OK(v_irq_bind(one, l + 1, 28)) == 0, 0);
+    K_ERR(v_irq_bind(one, l, 28, 0), V_ERIGHTS);         /* another line's capability */
+    K_EQ(K_OK(v_irq_bind(one, l + 1, 28, 0)) == 0, 0);
     K_OK(v_cap_delete(one));                          /* the root's still covers it */
     K_OK(v_irq_ack(IRQ, l + 1));
     K_ERR(v_signal_wait((1ull << 29) | (1ull << 28), 0), V_ETIMEOUT);   /* nothing raised */
@@ -225,7 +225,9 @@ KCASE(DEV0013, 1, "what if dma_create is given no configuration page, a page wit
 {
     v_handle cfg = cfg_page(0);
     if (!cfg) {
-        K_ERR(v_dma_create(T, kt_frame(), V_SLOT_ANY), V_EINVAL);   /* plain pc: no ECAM */
+        v_handle f = kt_frame();
+        K_ERR(v_dma_create(T, f, V_SLOT_ANY), V_EINVAL);   /* plain pc: no ECAM */
+        K_OK(v_cap_delete(f));
         return;
     }
     uint64_t f0 = kt_free(T);
@@ -363,4 +365,31 @@ KCASE(DEV0015, 1, "what if a DMA space's tables exhaust the Reticle that pays fo
     K_OK(v_cap_delete(small));
     K_OK(v_cap_delete(cfg));
     K_EQ(kt_free(T), f0);
+}
+
+KCASE(DEV0016, 1, "an MSI line tied to its device's configuration page; what if the page is of another type, lacks control, is RAM, or the line is legacy?")
+{
+    unsigned l = V_IRQ_MSI_FIRST + 6;
+    v_handle cfg = cfg_page(0);
+    K_ERR(v_irq_bind(IRQ, l, 27, DEBUG), V_ETYPE);
+    K_ERR(v_irq_bind(IRQ, l, 27, 0xffff), V_EHANDLE);
+    v_handle ram = kt_frame();
+    K_ERR(v_irq_bind(IRQ, l, 27, ram), V_EINVAL);          /* not configuration space */
+    K_OK(v_cap_delete(ram));
+    K_ERR(v_irq_bind(IRQ, l, 27, ram), V_ESTALE);
+    if (!cfg)
+        return;                                          /* plain pc: no ECAM, nothing to tie to */
+    v_handle ro = (v_handle)K_OK(v_cap_mint(cfg, V_SLOT_ANY, V_R_READ, 0));
+    K_ERR(v_irq_bind(IRQ, l, 27, ro), V_ERIGHTS);
+    K_ERR(v_irq_bind(IRQ, 4, 27, cfg), V_EINVAL);         /* the I/O APIC's line: the kernel ties it */
+    K_ERR(v_irq_bind(IRQ, l, 64, cfg), V_EINVAL);         /* the bit is checked first */
+    K_ERR(v_irq_ack(IRQ, l), V_ESTATE);                   /* nothing above bound it */
+    uint64_t m = K_OK(v_irq_bind(IRQ, l, 27, cfg));        /* 00:00.0 alone may raise it */
+    K_EQ((m >> 32) & 0xfff00000u, 0xfee00000u);
+    K_OK(v_irq_ack(IRQ, l));
+    K_OK(v_irq_bind(IRQ, l, 27, 0));                      /* untied again: any device */
+    K_OK(v_irq_ack(IRQ, l));
+    K_ERR(v_signal_wait(1ull << 27, 0), V_ETIMEOUT);      /* nothing raised */
+    K_OK(v_cap_delete(ro));
+    K_OK(v_cap_delete(cfg));
 }

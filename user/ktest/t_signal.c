@@ -111,3 +111,43 @@ KCASE(SIG0011, 0, "the clock advances")
     kt_sleep_ms(3);
     K_TRUE(K_OK(v_clock()) > t0);
 }
+
+/* Timer interrupts so far: cap_info of the debug capability reports them. */
+static uint64_t timer_irqs(void)
+{
+    struct v_capinfo i;
+    v_cap_info(DEBUG, (uint64_t)&i);
+    return i.size;
+}
+
+KCASE(SIG0012, 0, "tickless: idle for 200 ms takes at most 2 timer interrupts, and sleeps still wake no sooner than asked, each on its own deadline")
+{
+    const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
+    uint64_t n0 = timer_irqs(), t0 = K_OK(v_clock());
+    K_ERR(v_signal_wait(1ull << 10, 200000), V_ETIMEOUT);
+    uint64_t n1 = timer_irqs(), t1 = K_OK(v_clock());
+    K_TRUE(t1 - t0 >= 200000);
+    printf("KTEST NOTE SIG0012 200 ms idle: %lu timer interrupts (%s)\n",
+           (unsigned long)(n1 - n0), bi->platform.flags & V_PLATFORM_TICKLESS ? "tickless" : "periodic");
+    if (!(bi->platform.flags & V_PLATFORM_TICKLESS))
+        return;                        /* no HPET: the 1 kHz tick, as before */
+    /* the wake-up's own deadline, and at most one quantum's end armed
+     * before the system went idle */
+    K_TRUE(n1 - n0 >= 1 && n1 - n0 <= 2);
+    /* 20 sleeps of 1 ms: each no sooner than asked, each one deadline */
+    for (int i = 0; i < 20; i++) {
+        uint64_t a = K_OK(v_clock());
+        K_ERR(v_signal_wait(1ull << 10, 1000), V_ETIMEOUT);
+        K_TRUE(K_OK(v_clock()) - a >= 1000);
+    }
+    uint64_t n2 = timer_irqs();
+    K_TRUE(n2 - n1 >= 20 && n2 - n1 <= 40);
+    /* the one-shot timer's bit, set ahead and disarmed: the deadline
+     * armed for it may still interrupt once (finding nothing due), then
+     * nothing more than the wait's own */
+    K_OK(v_timer_set(21, 100000));
+    K_OK(v_timer_set(21, 0));
+    uint64_t n3 = timer_irqs();
+    K_ERR(v_signal_wait(1ull << 21, 150000), V_ETIMEOUT);
+    K_TRUE(timer_irqs() - n3 <= 2);
+}

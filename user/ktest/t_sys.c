@@ -148,6 +148,7 @@ KCASE(SYS0009, 1, "what if a call is given a valid handle of the right type with
             {V_SYS_bundle_add, {task | H, SCRATCH_VA, 1, f, 0}},
             {V_SYS_bundle_add, {task, SCRATCH_VA, 1, f | H, 0}},
             {V_SYS_irq_bind, {IRQ | H, 5, 40}},
+            {V_SYS_irq_bind, {IRQ, V_IRQ_MSI_FIRST + 5, 40, f | H}},
             {V_SYS_irq_ack, {IRQ | H, 5}},
             {V_SYS_io_in, {IOPORTS | H, 0x80, 1}},
             {V_SYS_io_out, {IOPORTS | H, 0x80, 1, 0}},

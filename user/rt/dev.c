@@ -132,7 +132,7 @@ int rt_dev_msix(struct rt_dev *d, const struct pci_msix *mx, unsigned entry, int
     uint64_t at = (uint64_t)mx->table_off + (uint64_t)entry * PCI_MSIX_ENTRY_SIZE;
     if (!b->frame || entry >= mx->table_size || at + PCI_MSIX_ENTRY_SIZE > b->size)
         return V_ERANGE;
-    struct v_ret r = v_irq_bind(d->irq, (uint64_t)line, bit);
+    struct v_ret r = v_irq_bind(d->irq, (uint64_t)line, bit, d->cfg_frame);
     if (r.err)
         return (int)r.err;
     volatile uint32_t *e = (volatile uint32_t *)(b->va + at);

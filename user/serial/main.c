@@ -408,7 +408,7 @@ int main(void)
         rt_log(RT_LOG_ERROR, "no 16550 at %#x: %s", UART_BASE, rt_errname(e));
         return 3;
     }
-    struct v_ret r = v_irq_bind(irq, IRQ_LINE, IRQ_BIT);
+    struct v_ret r = v_irq_bind(irq, IRQ_LINE, IRQ_BIT, 0);
     if (r.err) {
         rt_log(RT_LOG_ERROR, "cannot bind IRQ %d: %s", IRQ_LINE, rt_errname(r.err));
         return 4;

@@ -70,7 +70,20 @@ static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, 
 static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 #define arch_read_cycles rdtsc  /* arch.h's arch_cycles: inline, so kmain's rdtsc stays in kmain */
-static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+static inline uint64_t rdtsc(void)
+{
+    uint64_t v;   /* rdtsc zeroes the high halves of rax and rdx: three instructions in all */
+    __asm__ volatile("rdtsc\n\tshl $32, %%rdx\n\tor %%rdx, %%rax" : "=a"(v) : : "rdx");
+    return v;
+}
+/* a * b / c with a 128-bit product (one mul, one div: the quotient must
+ * fit 64 bits); arch.h's arch_muldiv. */
+static inline uint64_t arch_muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t q, r;
+    __asm__("mulq %2\n\tdivq %3" : "=a"(q), "=&d"(r) : "rm"(b), "rm"(c), "0"(a) : "cc");
+    return q;
+}
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
 static inline void wrmsr(uint32_t msr, uint64_t v) { __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))); }

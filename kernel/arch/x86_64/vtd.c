@@ -4,11 +4,15 @@
  * invalidation (queued where the unit has it, else through registers),
  * fault recording, and interrupt remapping where the unit offers it.
  *
- * Interrupt remapping: the table has one entry per MSI line, made at boot
+ * Interrupt remapping: the table has one entry per line, made at boot
  * (the line's vector, fixed delivery, to this CPU), and nothing else is
  * present; interrupts in the old compatibility format are blocked. So a
- * device, whatever its driver programs into it, can raise only MSI lines'
- * vectors: never an NMI, an INIT or an exception's vector.
+ * device, whatever its driver programs into it, can raise only the lines'
+ * vectors: never an NMI, an INIT or an exception's vector. Entries 0..15
+ * are the legacy lines, which only the I/O APIC may raise (source-id
+ * verified against the DMAR's I/O APIC scope); an MSI line's entry is tied
+ * to the source id of the device its driver named at irq_bind, so no
+ * other device can raise it (untied, any device may: the binder's choice).
  *
  * Invariants:
  *   - once translation is on, a device reaches memory only through a
@@ -27,6 +31,7 @@
 #include "arch.h"
 #include "vtd.h"
 #include "core/dma.h"
+#include "core/platform.h"
 
 #define VTD_BUSES 8
 
@@ -171,16 +176,44 @@ bool vtd_msi_message(unsigned line, uint64_t *msg)
     return true;
 }
 
+#define IRTE_TM      (1ull << 4)        /* level-triggered */
+#define IRTE_SVT_SID (1ull << 18)       /* verify the full source id (SQ 0) */
+
+/* An entry's source check changed: the unit's copy of it goes. */
+static void flush_irte(unsigned index)
+{
+    qi_put(4 | 1u << 4 | (uint64_t)index << 32, 0);     /* interrupt entry cache, one index */
+    qi_sync();
+}
+
+void arch_msi_source(unsigned line, int32_t source)
+{
+    if (!irt || line < V_IRQ_MSI_FIRST || line >= V_IRQ_LINES)
+        return;
+    uint64_t hi = source < 0 ? 0 : IRTE_SVT_SID | (uint16_t)source;
+    if (irt[2 * line + 1] == hi)
+        return;
+    irt[2 * line + 1] = hi;
+    flush_entry(&irt[2 * line]);
+    flush_irte(line);
+}
+
 static bool remap_interrupts(void)
 {
     paddr_t p = arch_boot_page();
     if (!p)
         return false;
     uint64_t *t = arch_phys_to_virt(p);
-    for (unsigned l = V_IRQ_MSI_FIRST; l < V_IRQ_LINES; l++) {
-        /* present, physical destination, fixed delivery, edge */
+    for (unsigned l = 0; l < V_IRQ_LINES; l++) {
+        /* present, physical destination, fixed delivery, edge unless the
+         * I/O APIC's pin is level-triggered */
         t[2 * l] = 1 | (uint64_t)(VEC_IRQ_BASE + l) << 16 | (uint64_t)lapic_apic_id() << 40;
         t[2 * l + 1] = 0;
+        if (l < V_IRQ_LEGACY_LINES) {
+            t[2 * l] |= ioapic_line_level(l) ? IRTE_TM : 0;
+            if (platform.has_ioapic_source)
+                t[2 * l + 1] = IRTE_SVT_SID | platform.ioapic_source;
+        }
         flush_entry(&t[2 * l]);
     }
     wr64(REG_IRTA, p | 7);                               /* 2^(7+1) entries, xAPIC */

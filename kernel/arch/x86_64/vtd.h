@@ -10,5 +10,6 @@ void vtd_fault_event(void);
  * remapped (else false: the compatibility format is the message). */
 bool vtd_msi_message(unsigned line, uint64_t *msg);
 uint32_t lapic_apic_id(void);       /* irq.c */
+bool ioapic_line_level(unsigned line);   /* irq.c: the legacy line's pin is level-triggered */
 
 #endif
