@@ -21,13 +21,17 @@
 
 /* A new frame of npages in the child's Reticle holding src's n bytes at
  * off (zero elsewhere), mapped in the child at va and handed to it. */
+static uint64_t spawn_label;    /* the label of the child being made */
+
 static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
                        const uint8_t *src, size_t n, size_t off)
 {
     struct v_ret f = v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY);
     if (f.err)
         return (int)f.err;
-    int e = (int)v_as_map(c->aspace, f.val, va, rights).err;
+    int e = spawn_label ? (int)v_label_set(f.val, spawn_label).err : 0;
+    if (!e)
+        e = (int)v_as_map(c->aspace, f.val, va, rights).err;
     if (!e)
         e = (int)v_cap_grant(c->table, f.val, V_SLOT_ANY, V_MOVE).err;
     if (e)
@@ -87,6 +91,14 @@ int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
     TRY(v_retype(c.reticle, V_TYPE_ASPACE, 0, V_SLOT_ANY), aspace);
     TRY(v_retype(c.reticle, V_TYPE_FRAME, 0, V_SLOT_ANY), bundle);
 #undef TRY
+    /* A labelled child: its space and every frame it writes carry the
+     * label (a label only rises: memory made at a lower one could not be
+     * written by it), and a LabelCap it owns is bound before anything is
+     * mapped. */
+    spawn_label = a->label;
+    if ((a->label && (e = (int)v_label_set(c.aspace, a->label).err)) ||
+        (a->own && (e = (int)v_label_own(c.aspace, a->own).err)))
+        goto fail;
     if ((e = load(&c, a->elf, &img)))
         goto fail;
     if ((e = child_frame(&c, V_STACK_TOP - 4096ull * stack_pages, stack_pages,
