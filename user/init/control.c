@@ -56,6 +56,8 @@ static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct 
     Supervisor_TaskInfo_set_priority(t, (uint8_t)ti.prio);
     Supervisor_TaskInfo_set_memory(t, reticle_used(init_memory));
     Supervisor_TaskInfo_set_service(t, "init", 4);
+    Supervisor_TaskInfo_set_label(t, ti.label);
+    Supervisor_TaskInfo_set_own(t, ti.own);
     unsigned k = 1;
     for (int i = 0; i < nsvc; i++) {
         struct service *s = &svcs[i];
@@ -71,6 +73,8 @@ static void serve_listTasks(struct ipc_conn *c, const struct ipc_msg *m, struct 
         Supervisor_TaskInfo_set_restarts(t, s->restarts);
         Supervisor_TaskInfo_set_faults(t, ti.faults);
         Supervisor_TaskInfo_set_service(t, s->name, strlen(s->name));
+        Supervisor_TaskInfo_set_label(t, ti.label);
+        Supervisor_TaskInfo_set_own(t, ti.own);
     }
     ipc_reply_caps(c, m->hdr.kind, m->hdr.id, &b, 0, 0);
 }
