@@ -43,9 +43,11 @@ static inline uint64_t task_lr(const struct task *t)
 {
     return cap_empty(&t->aspace) ? ~0ull : aspace_of(t->aspace.obj)->lr;
 }
+/* Unlabelled writers (every Task, until labels are used) pay one load. */
 static inline bool task_flows(const struct task *from, const struct task *to)
 {
-    return label_flows(task_lw(from), task_lr(to));
+    uint64_t lw = task_lw(from);
+    return !lw || label_flows(lw, task_lr(to));
 }
 
 /* Boot: the per-page label words for the RAM that can become frames. */
