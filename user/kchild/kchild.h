@@ -15,7 +15,11 @@ enum {
                          * then write shared: must fault (77: it did not) */
     LABEL_REVOKED,      /* map shared, bind tx, say ready, wait for go, write
                          * shared: must fault once ownership was revoked */
+    LABEL_CONTROL,      /* with "table" (a lower Task's table), "task" (a lower
+                         * Task) and "ports": grant, bundle_add, kill and
+                         * io_out; exit code as LABEL_LEAK's (LC_*) */
 };
+enum { LC_GRANT, LC_BUNDLE, LC_KILL, LC_PORT, LC_COUNT };
 #define LABEL_STEP(code, k) (((code) >> (5 * (k))) & 31)
 enum { LS_READ, LS_BIND, LS_SHARED, LS_SENDCAP, LS_SIGNAL, LS_CONSOLE, LS_COUNT };
 #define LABEL_SECRET_VA 0x60000000ull

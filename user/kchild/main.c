@@ -168,6 +168,18 @@ static int64_t label_child(uint64_t variant)
             code |= (e[k] & 31) << (5 * k);
         return code;
     }
+    if (variant == LABEL_CONTROL) {
+        int64_t e[LC_COUNT];
+        v_handle table = rt_cap("table"), task = rt_cap("task");
+        struct v_ret f = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+        e[LC_GRANT] = f.err ? f.err : v_cap_grant(table, f.val, V_SLOT_ANY, 0).err;
+        e[LC_BUNDLE] = v_bundle_add(task, (uint64_t)"x", 1, 0, 0).err;
+        e[LC_KILL] = v_task_kill(task).err;
+        e[LC_PORT] = v_io_out(rt_cap("ports"), 0x3ff, 1, 0x5a).err;    /* COM1 scratch */
+        for (int k = 0; k < LC_COUNT; k++)
+            code |= (e[k] & 31) << (5 * k);
+        return code;
+    }
     if (v_as_map(as, shared, LABEL_SHARED_VA, V_R_READ | V_R_WRITE).err)
         return 1;
     if (v_ring_bind(tx, LABEL_TX_VA, 5).err)

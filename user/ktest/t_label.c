@@ -306,6 +306,49 @@ KCASE(LAB0006, 0, "with the LabelCap for its category the same Task may send by 
     v_cap_delete(lc);
 }
 
+KCASE(LAB0009, 1, "what if a labelled Task grants into, adds to the Bundle of, or kills a lower Task, or writes a port?")
+{
+    /* the lower Task: configured, never started, in an unlabelled space */
+    v_handle t = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
+    v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 5, V_SLOT_ANY));
+    v_handle s = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    v_handle b = kt_frame();
+    K_OK(v_task_config(t, tab, s, 0, 0, b));
+    v_handle ports = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_ALL, 0x3f8 | 8ull << 16));
+    struct rt_bundle_item it[3] = {{"table", (v_handle)v_cap_copy(tab, V_SLOT_ANY).val, true},
+                                   {"task", (v_handle)v_cap_copy(t, V_SLOT_ANY).val, true},
+                                   {"ports", (v_handle)v_cap_copy(ports, V_SLOT_ANY).val, true}};
+    struct rt_child c;
+    kt_spawn_label = C;
+    int e = kt_spawn(M_LABEL, LABEL_CONTROL, 1, it, 3, &c);
+    kt_spawn_label = 0;
+    if (e) {
+        kt_fail(__LINE__, "spawn: %s", rt_errname(e));
+        return;
+    }
+    struct v_taskinfo i;
+    WAIT(&c, &i);
+    v_handle lc = label_cap(C, V_R_ALL);
+    K_OK(v_label_own(AS, lc));              /* to read its verdict */
+    K_OK(v_task_info(c.task, (uint64_t)&i));
+    K_OK(v_label_own(AS, 0));
+    K_EQ(i.state, V_TASK_DEAD);
+    for (int k = 0; k < LC_COUNT; k++)
+        K_EQ(LABEL_STEP(i.exit_code, k), V_EFLOW);
+    struct v_capinfo ti;
+    K_OK(v_cap_info(tab, (uint64_t)&ti));
+    K_EQ(ti.free, 31);                      /* nothing was granted */
+    K_OK(v_task_info(t, (uint64_t)&i));
+    K_EQ(i.state, V_TASK_INACTIVE);         /* nor was it killed */
+    K_EQ(rt_child_destroy(&c), 0);
+    K_OK(v_cap_delete(lc));
+    K_OK(v_cap_delete(ports));
+    K_OK(v_cap_delete(t));
+    K_OK(v_cap_delete(tab));
+    K_OK(v_cap_delete(s));
+    K_OK(v_cap_delete(b));
+}
+
 KCASE(LAB0007, 1, "what if a Task raises its label while it has a Ring and a shared frame to a lower one?")
 {
     struct world w;
