@@ -102,6 +102,14 @@ void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, p
 /* Hand every user-half page-table page below root to release, and
  * empty the root's user half. */
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx);
+/* Visit every present user leaf below root (tombstones excepted) with its
+ * physical page, whether it is writable and whether it is uncached
+ * (device memory); fn says what becomes of it: PT_KEEP, PT_READONLY
+ * (write cleared) or PT_UNMAP. The TLB is flushed if anything changed
+ * in the current space. Used when a label changes (core/label.c). */
+enum { PT_KEEP, PT_READONLY, PT_UNMAP };
+void arch_pt_filter(paddr_t root, unsigned (*fn)(paddr_t pa, bool writable, bool device, void *ctx),
+                    void *ctx);
 
 /* ---- traps / context ---- */
 struct regs;

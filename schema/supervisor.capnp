@@ -103,6 +103,8 @@ interface Supervisor {
     restarts @5 :UInt32;
     faults @6 :UInt64;
     service @7 :Text;        # the service it runs, if any
+    label @8 :UInt64;        # its secrecy label (docs/LABELS.md)
+    own @9 :UInt64;          # the categories it owns (may declassify)
   }
 
   struct ServiceInfo {

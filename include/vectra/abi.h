@@ -46,7 +46,8 @@
     X(V_ENOTFOUND,     21, "no such entry")                                      \
     X(V_ETOOBIG,       22, "size exceeds a limit")                               \
     X(V_EWX,           23, "a mapping may not be both writable and executable")  \
-    X(V_EPENDING,      24, "batch result: the call blocked; its result comes when it ends")
+    X(V_EPENDING,      24, "batch result: the call blocked; its result comes when it ends") \
+    X(V_EFLOW,         25, "information would flow to a lower label (docs/LABELS.md)")
 
 /* ---- system calls: X(number, name, argument count) --------------------
  * Grouped by primitive; docs/ABI.md documents each one (arguments,
@@ -103,7 +104,10 @@
     X(36, ring_call,     3, RING  )   /* (end, mask, timeout_us) -> bits     */ \
     /* DMA spaces: what a device may reach */                            \
     X(37, dma_create,    3, DEVICE)   /* (reticle, cfg frame, dst) -> handle */   \
-    X(38, dma_map,       4, DEVICE)   /* (dma, frame, iova, rights) -> device address */
+    X(38, dma_map,       4, DEVICE)   /* (dma, frame, iova, rights) -> device address */ \
+    /* information-flow labels (docs/LABELS.md) */                       \
+    X(39, label_set,     2, TASK  )   /* (aspace or fresh frame, label)      */   \
+    X(40, label_own,     2, TASK  )   /* (aspace, label cap or 0)            */
 
 /* ---- object (capability) types: X(name, value) ------------------------ */
 #define V_TYPES(X)              \
@@ -119,7 +123,8 @@
     X(V_TYPE_IRQ,       9)      \
     X(V_TYPE_IOPORT,    10)     \
     X(V_TYPE_DEBUG,     11)     \
-    X(V_TYPE_DMA,       12)
+    X(V_TYPE_DMA,       12)     \
+    X(V_TYPE_LABEL,     13)
 
 /* ---- rights ------------------------------------------------------------ */
 #define V_RIGHTS(X)                                                        \
@@ -237,6 +242,8 @@ struct v_capinfo {
                                      ASPACE: page-table pages in use; RING: free queue slots */
     uint64_t phys;                /* FRAME: physical address (for DMA); RETICLE: base */
     uint64_t mapped;              /* FRAME: mapped vaddr or 0; RETICLE: live objects */
+    uint64_t label;               /* FRAME, ASPACE: secrecy label (docs/LABELS.md) */
+    uint64_t own;                 /* ASPACE: categories it owns (its bound LabelCap) */
 };
 
 enum v_task_state {
@@ -273,6 +280,9 @@ struct v_taskinfo {
     uint64_t retyped;             /* bytes retyped by this Task */
     uint64_t signals;             /* signals raised by this Task */
     char name[32];
+    uint64_t label, own;          /* its address space's label and ownership; exit_code,
+                                     fault and counters read as 0 when the Task's label
+                                     may not flow to the caller (docs/LABELS.md) */
 };
 
 /* batch: a submission array of calls (read by the kernel) and a

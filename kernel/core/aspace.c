@@ -2,7 +2,9 @@
  * aspace.c: see aspace.h.
  */
 #include "core/aspace.h"
+#include "core/label.h"
 #include "core/object.h"
+#include "core/ring.h"
 #include "core/sched.h"
 #include "core/syscall.h"
 
@@ -22,6 +24,7 @@ void aspace_create(void *obj, struct reticle *pt_reticle)
     struct aspace *as = aspace_of(obj);
     as->root = arch_virt_to_phys(obj);
     as->pt_reticle = pt_reticle;
+    cap_place(&as->own, 1, CAP_IN_ASPACE);
     arch_as_init(as->root);
     for (uint32_t i = 1; i < V_MAX_ASPACES; i++)
         if (!asids[i]) {
@@ -50,6 +53,13 @@ void aspace_destroy(void *obj)
     struct aspace *as = aspace_of(obj);
     if (arch_as_current() == as->root)
         arch_as_switch(arch_kernel_root());
+    /* no label enforcement while it goes: its bindings are forgotten
+     * here (their Rings may outlive it) and its LabelCap slot emptied */
+    as->dying = 1;
+    ring_forget_space(as->rings);
+    as->rings = 0;
+    if (!cap_empty(&as->own))
+        cap_delete_leaf(&as->own);
     asids[as->asid] = 0;
     if (as->pt_reticle && !as->pt_reticle->dead) {
         if (!as->boot)
@@ -118,6 +128,11 @@ void aspace_revoke_mapping(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa,
         arch_pt_unmap(as->root, va, pa, npages);
         return;
     }
+    aspace_tombstone(as, va, pa, npages);
+}
+
+void aspace_tombstone(struct aspace *as, uint64_t va, paddr_t pa, unsigned npages)
+{
     if (!as->tomb_ready) {
         struct v_ring_ctl *ctl = arch_phys_to_virt(as->tomb);
         memset(ctl, 0, PAGE_SIZE);
@@ -146,6 +161,13 @@ struct v_ret sys_as_map(struct task *self, const struct sys_args *a)
     if (fc->arg)
         return sys_err(V_EEXIST);       /* this capability is already mapped */
     struct aspace *as = aspace_of(asc->obj);
+    /* Labels (core/label.h): reading needs the frame's label within the
+     * space's read label, writing needs the space's write label within
+     * the frame's; mapping into another's space is a flow to it. */
+    uint64_t fl = label_of_frame(fc);
+    if (!label_flows(fl, as->lr) || ((rights & V_R_WRITE) && !label_flows(as->lw, fl)) ||
+        !label_flows(task_lw(self), as->lr))
+        return sys_err(V_EFLOW);
     unsigned n = frame_pages(fc);
     struct map_plan plan;
     if ((e = aspace_can_map(as, va, n, &plan)))

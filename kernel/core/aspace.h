@@ -37,6 +37,8 @@
 #include "core/task.h"
 #include "core/dma.h"
 
+struct ring_end;
+
 struct aspace {
     paddr_t root;               /* immutable: the first page of the object */
     struct reticle *pt_reticle; /* immutable: where page tables come from (0: boot memory) */
@@ -46,7 +48,20 @@ struct aspace {
     uint8_t boot;               /* immutable: the root's, whose early tables are boot memory */
     uint8_t tomb_ready;         /* tomb has been zeroed and marked closed */
     paddr_t tomb;               /* where revoked mappings point, or 0 before any map */
+    /* Information-flow label of every Task running in this space
+     * (core/label.h, docs/LABELS.md): changed by label_set and label_own
+     * only, each change enforced on the mappings and Ring bindings below
+     * before the call returns; lr and lw are derived (label | owned,
+     * label & ~owned) and kept with them for the hot paths. */
+    uint64_t label, lr, lw;
+    struct cap own;             /* the LabelCap bound by label_own (CAP_IN_ASPACE), or empty */
+    struct ring_end *rings;     /* Ring ends bound into this space */
+    uint8_t dying;              /* being destroyed: no enforcement */
 };
+static inline struct aspace *aspace_of_slot(struct cap *slot)
+{
+    return (struct aspace *)ALIGN_DOWN((uint64_t)slot, (uint64_t)PAGE_SIZE);
+}
 
 static inline struct aspace *aspace_of(void *obj)
 {
@@ -78,6 +93,8 @@ void aspace_unmap(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa, unsigned
 /* A capability behind the mapping went: tombstone it (see above). */
 void aspace_revoke_mapping(uint32_t asid, uint64_t gen, uint64_t va, paddr_t pa,
                            unsigned npages);
+/* Point the run's leaves at the space's tomb page (which must exist). */
+void aspace_tombstone(struct aspace *as, uint64_t va, paddr_t pa, unsigned npages);
 struct aspace *aspace_by_asid(uint32_t asid);
 /* FRAME capability bookkeeping: a frame is 1 .. V_FRAME_MAX_PAGES pages
  * of contiguous memory, mapped whole or not at all. arg = vaddr | ASID

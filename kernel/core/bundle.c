@@ -10,6 +10,7 @@
  */
 #include "core/aspace.h"
 #include "core/object.h"
+#include "core/label.h"
 #include "core/syscall.h"
 #include "core/task.h"
 
@@ -28,6 +29,8 @@ struct v_ret sys_bundle_add(struct task *self, const struct sys_args *a)
     char name[V_BUNDLE_NAME];
     uint64_t len = a->a[2];
     int e = cap_lookup(tab, a->a[0], V_TYPE_TASK, V_R_CONTROL, &tc);
+    if (!e && !task_flows(self, tc->obj))
+        e = V_EFLOW;                /* a Bundle entry tells the child something */
     if (e || (a->a[3] && (e = cap_lookup(tab, a->a[3], 0, V_R_GRANT, &src))))
         return sys_err(e);
     struct task *t = tc->obj;

@@ -41,7 +41,7 @@ enum {
     CAP_TBITS_MASK = 7 << 5,
     CAP_PLACE_MASK = CAP_WHERE_MASK | CAP_TBITS_MASK,
 };
-enum { CAP_IN_TABLE = 0, CAP_IN_TASK = 1, CAP_IN_RING = 2 };
+enum { CAP_IN_TABLE = 0, CAP_IN_TASK = 1, CAP_IN_RING = 2, CAP_IN_ASPACE = 3 };
 
 struct cap {
     uint8_t type;               /* enum v_type */

@@ -5,6 +5,7 @@
 #include "core/aspace.h"
 #include "core/cap.h"
 #include "core/dma.h"
+#include "core/label.h"
 #include "core/object.h"
 #include "core/reticle.h"
 #include "core/ring.h"
@@ -39,6 +40,7 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
         info.size = (uint64_t)frame_pages(c) * V_SIZE_FRAME;
         info.phys = frame_phys(c);
         info.mapped = c->arg & ~PAGE_MASK;
+        info.label = label_of_frame(c);
         break;
     case V_TYPE_TASK:
         info.size = V_SIZE_TASK;
@@ -46,6 +48,8 @@ struct v_ret sys_cap_info(struct task *self, const struct sys_args *a)
     case V_TYPE_ASPACE:
         info.size = V_SIZE_ASPACE;
         info.free = aspace_of(c->obj)->ntables;
+        info.label = aspace_of(c->obj)->label;
+        info.own = aspace_of(c->obj)->lr & ~aspace_of(c->obj)->lw;
         break;
     case V_TYPE_RING_SEND:
     case V_TYPE_RING_RECV: {
@@ -80,6 +84,7 @@ static int narrow_arg(const struct cap *c, uint64_t arg, uint64_t *out)
     switch (c->type) {
     case V_TYPE_SIGNAL:
     case V_TYPE_IRQ:
+    case V_TYPE_LABEL:
         if (arg & ~c->arg)
             return V_EWIDEN;
         *out = arg;
@@ -195,6 +200,10 @@ struct v_ret sys_cap_grant(struct task *self, const struct sys_args *a)
     if (src->type == V_TYPE_CAPTABLE && src->obj == tc->obj)
         return sys_err(V_EINVAL);   /* a table may not hold itself */
     struct captable *to = tc->obj;
+    /* A table does not know whose it is: a Task whose writes carry a
+     * label grants only into its own (docs/LABELS.md). */
+    if (task_lw(self) && to != task_table(self))
+        return sys_err(V_EFLOW);
     if ((e = cap_dest(to, a->a[2], &dst)))
         return sys_err(e);
     obj_transfer(dst, src, a->a[3] & V_MOVE);

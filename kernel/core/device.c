@@ -3,6 +3,7 @@
  */
 #include "core/device.h"
 #include "core/dma.h"
+#include "core/label.h"
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/syscall.h"
@@ -153,6 +154,8 @@ struct v_ret sys_io_out(struct task *self, const struct sys_args *a)
     int e = lookup_port(self, a->a[0], V_R_WRITE, a->a[1], a->a[2]);
     if (e)
         return sys_err(e);
+    if (task_lw(self))
+        return sys_err(V_EFLOW);    /* a port is the world outside */
     arch_io_out((uint16_t)a->a[1], (unsigned)a->a[2], (uint32_t)a->a[3]);
     return sys_ok(0);
 }
@@ -165,6 +168,8 @@ struct v_ret sys_debug_write(struct task *self, const struct sys_args *a)
     int e = cap_lookup(task_table(self), a->a[0], V_TYPE_DEBUG, V_R_WRITE, &c);
     if (e)
         return sys_err(e);
+    if (task_lw(self))
+        return sys_err(V_EFLOW);    /* the console is the world outside */
     uint64_t ptr = a->a[1], len = a->a[2];
     char buf[4096];     /* copied whole first: a bad pointer prints nothing */
     if (len > sizeof buf)

@@ -3,6 +3,7 @@
  * space's deletion, and the IOMMU's fault reports.
  */
 #include "core/dma.h"
+#include "core/label.h"
 #include "core/aspace.h"
 #include "core/platform.h"
 #include "core/reticle.h"
@@ -147,6 +148,10 @@ struct v_ret sys_dma_map(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);
     if ((fc->rights & rights) != rights)
         return sys_err(V_ERIGHTS);
+    /* a device is the world outside: it may be given only what is
+     * unlabelled or declassified by the caller's ownership */
+    if (task_lw(self) || (label_of_frame(fc) & ~(task_lr(self) & ~task_lw(self))))
+        return sys_err(V_EFLOW);
     if (fc->arg2 & FRAME_DEVICE)
         return sys_err(V_EINVAL);       /* device to device: not offered */
     if (fc->arg)

@@ -9,6 +9,7 @@
 #include "core/sched.h"
 #include "core/device.h"
 #include "core/dma.h"
+#include "core/label.h"
 #include "core/platform.h"
 
 bool kopt_test, kopt_quiet;
@@ -57,6 +58,7 @@ void kmain(uint32_t magic, uint32_t info)
     pmem_init(bi);
     arch_cpu_init();
     arch_paging_init(bi, pmem_alloc_page, 0);
+    label_init();
     platform_init(bi);
     arch_irq_init();
     dma_init();

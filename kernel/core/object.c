@@ -12,6 +12,7 @@
 #include "core/task.h"
 #include "core/device.h"
 #include "core/dma.h"
+#include "core/label.h"
 #include "core/syscall.h"
 
 static struct reticle *parent_reticle(const struct cap *orig)
@@ -33,8 +34,11 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
 {
     if (gone->type == V_TYPE_FRAME)
         frame_mapping_gone(gone);
-    if (((slot->flags & CAP_WHERE_MASK) >> CAP_WHERE_SHIFT) == CAP_IN_TASK)
+    unsigned where = (slot->flags & CAP_WHERE_MASK) >> CAP_WHERE_SHIFT;
+    if (where == CAP_IN_TASK)
         task_slot_gone(task_of_slot(slot), slot);
+    else if (where == CAP_IN_ASPACE)
+        label_own_gone(aspace_of_slot(slot));
     if (gone->type == V_TYPE_IRQ)
         irq_cap_gone(gone);
     if (!(gone->flags & CAP_ORIGINAL))
@@ -68,6 +72,7 @@ void obj_cap_gone(const struct cap *gone, struct cap *slot)
         reticle_release(r, at, V_SIZE_ASPACE);
         break;
     case V_TYPE_FRAME:
+        label_frame_gone(frame_phys(gone), (uint64_t)frame_pages(gone) * V_SIZE_FRAME);
         reticle_release(r, frame_phys(gone), (uint64_t)frame_pages(gone) * V_SIZE_FRAME);
         break;
     case V_TYPE_RING_SEND:
@@ -195,8 +200,11 @@ struct v_ret sys_retype(struct task *self, const struct sys_args *a)
         break;
     case V_TYPE_ASPACE:
         aspace_create(obj, r);
+        label_aspace_born(aspace_of(obj), task_lw(self));
         break;
     case V_TYPE_FRAME:
+        if (!r->device)
+            label_frame_born(at, size, task_lw(self));
         cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0, frame_arg2(at, size, r->device), flags);
         return sys_ok(cap_handle(tab, dst));
     case V_TYPE_RING_SEND:
@@ -248,6 +256,7 @@ struct v_ret sys_frame_load(struct task *self, const struct sys_args *a)
     memset(p, 0, off);
     memset(p + off + len, 0, size - off - len);
     self->ctr_retyped += size;
+    label_frame_born(at, size, task_lw(self));
     cap_insert(dst, rc, V_TYPE_FRAME, V_R_ALL, 0, 0, frame_arg2(at, size, false), CAP_ORIGINAL);
     return sys_ok(cap_handle(tab, dst));
 }

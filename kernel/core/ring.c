@@ -3,6 +3,7 @@
  */
 #include "core/ring.h"
 #include "core/aspace.h"
+#include "core/label.h"
 #include "core/object.h"
 #include "core/signal.h"
 #include "core/syscall.h"
@@ -50,12 +51,21 @@ void ring_create(void *obj, uint64_t param, struct reticle *ret)
     rg->reap.n = V_RING_XQ;
     rg->reap.finish = ring_finish;
     cap_place(rg->xq, V_RING_XQ, CAP_IN_RING);
+    rg->end[RING_SEND].ring = rg->end[RING_RECV].ring = rg;
     struct v_ring_ctl *ctl = arch_phys_to_virt(rg->shared);
     ctl->slots = rg->slots;
     ctl->slot_size = rg->slot_size;
 }
 
-static void unbind(struct ring *rg, unsigned e)
+struct aspace *ring_end_space(const struct ring_end *e)
+{
+    struct aspace *as = e->asid ? aspace_by_asid(e->asid) : 0;
+    return as && as->gen == e->gen ? as : 0;
+}
+
+/* Undo a binding: off its Task's list and its space's, and its mapping
+ * tombstoned (cut, or not the caller's own) or unmapped. */
+static void unbind_as(struct ring *rg, unsigned e, bool cut)
 {
     struct ring_end *end = &rg->end[e];
     if (end->task) {
@@ -67,8 +77,45 @@ static void unbind(struct ring *rg, unsigned e)
         end->task = 0;
     }
     if (end->asid) {
-        aspace_revoke_mapping(end->asid, end->gen, end->vaddr, rg->shared, rg->shared_pages);
+        struct aspace *as = ring_end_space(end);
+        if (as) {
+            struct ring_end **pp = &as->rings;
+            while (*pp && *pp != end)
+                pp = &(*pp)->as_next;
+            if (*pp)
+                *pp = end->as_next;
+        }
+        end->as_next = 0;
+        if (cut && as && as->tomb)
+            aspace_tombstone(as, end->vaddr, rg->shared, rg->shared_pages);
+        else
+            aspace_revoke_mapping(end->asid, end->gen, end->vaddr, rg->shared,
+                                  rg->shared_pages);
         end->asid = 0;
+    }
+}
+
+static void unbind(struct ring *rg, unsigned e) { unbind_as(rg, e, false); }
+
+void ring_cut(struct ring *rg)
+{
+    struct v_ring_ctl *ctl = arch_phys_to_virt(rg->shared);
+    ctl->closed = 1;
+    rg->cut = 1;
+    for (unsigned e = 0; e < 2; e++) {
+        struct task *t = rg->end[e].task;
+        unbind_as(rg, e, true);
+        if (t)
+            signal_deliver(t, 1ull << rg->end[e].bit);
+    }
+}
+
+void ring_forget_space(struct ring_end *list)
+{
+    for (struct ring_end *e = list, *next; e; e = next) {
+        next = e->as_next;
+        e->as_next = 0;
+        e->asid = 0;
     }
 }
 
@@ -121,8 +168,11 @@ static void xq_compact(struct ring *rg)
         struct cap *from = &rg->xq[(rg->xq_head + k) % V_RING_XQ];
         if (cap_empty(from))
             continue;
-        if (w != k)
+        if (w != k) {
             cap_move_slot(&rg->xq[(rg->xq_head + w) % V_RING_XQ], from);
+            rg->xq_label[(rg->xq_head + w) % V_RING_XQ] =
+                rg->xq_label[(rg->xq_head + k) % V_RING_XQ];
+        }
         w++;
     }
     rg->xq_count = w;
@@ -157,13 +207,18 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
         return sys_err(err);
     if (a->a[2] > 63)
         return sys_err(V_EINVAL);
-    if (rg->end[0].closed || rg->end[1].closed)
+    if (rg->end[0].closed || rg->end[1].closed || rg->cut)
         return sys_err(V_EDISCONNECTED);
     /* An end stays bound while its Task lives; after that Task is gone a
      * successor (a restarted service) may bind it again. */
     if (rg->end[e].bound && rg->end[e].task)
         return sys_err(V_EEXIST);
     struct aspace *as = aspace_of(self->aspace.obj);
+    /* The shared memory carries bytes both ways (the consumer's head
+     * goes back to the producer), so both flows must be allowed. */
+    struct aspace *peer = ring_end_space(&rg->end[1 - e]);
+    if (peer && (!label_flows(as->lw, peer->lr) || !label_flows(peer->lw, as->lr)))
+        return sys_err(V_EFLOW);
     struct map_plan plan;
     if ((err = aspace_can_map(as, a->a[1], rg->shared_pages, &plan)))
         return sys_err(err);
@@ -178,6 +233,8 @@ struct v_ret sys_ring_bind(struct task *self, const struct sys_args *a)
     end->bound = 1;
     end->bind_next = self->bindings;
     self->bindings = end;
+    end->as_next = as->rings;
+    as->rings = end;
     return sys_ok(rg->shared_pages * PAGE_SIZE);
 }
 
@@ -196,6 +253,8 @@ struct v_ret sys_ring_notify(struct task *self, const struct sys_args *a)
         return sys_err(V_EDISCONNECTED);
     if (!peer->task)
         return sys_ok(0);
+    if (!task_flows(self, peer->task))
+        return sys_err(V_EFLOW);
     self->ctr_signals++;
     signal_deliver(peer->task, 1ull << peer->bit);
     return sys_ok(1);
@@ -221,6 +280,8 @@ struct v_ret sys_ring_call(struct task *self, const struct sys_args *a)
         return sys_err(V_EDISCONNECTED);
     if (!peer->task)
         return signal_wait_self(self, a->a[1], a->a[2]);
+    if (!task_flows(self, peer->task))
+        return sys_err(V_EFLOW);
     return signal_call_task(self, peer->task, 1ull << peer->bit, a->a[1], a->a[2]);
 }
 
@@ -242,13 +303,15 @@ struct v_ret sys_ring_send_cap(struct task *self, const struct sys_args *a)
         return sys_err(V_EINVAL);
     if (src->obj == rg && (src->type == V_TYPE_RING_SEND || src->type == V_TYPE_RING_RECV))
         return sys_err(V_EINVAL);   /* a Ring may not carry its own ends */
-    if (rg->end[RING_RECV].closed)
+    if (rg->end[RING_RECV].closed || rg->cut)
         return sys_err(V_EDISCONNECTED);
     if (rg->xq_count == V_RING_XQ)
         xq_compact(rg);
     if (rg->xq_count == V_RING_XQ)
         return sys_err(V_EFULL);
-    struct cap *slot = &rg->xq[(rg->xq_head + rg->xq_count) % V_RING_XQ];
+    uint32_t at = (rg->xq_head + rg->xq_count) % V_RING_XQ;
+    struct cap *slot = &rg->xq[at];
+    rg->xq_label[at] = task_lw(self);   /* checked against the receiver's Lr */
     obj_transfer(slot, src, a->a[2] & V_MOVE);
     rg->xq_count++;
     return sys_ok(rg->xq_count);
@@ -269,6 +332,8 @@ struct v_ret sys_ring_recv_cap(struct task *self, const struct sys_args *a)
     xq_skip_revoked(rg);
     if (rg->xq_count == 0)
         return sys_err(V_EEMPTY);
+    if (!label_flows(rg->xq_label[rg->xq_head], task_lr(self)))
+        return sys_err(V_EFLOW);        /* it stays queued */
     if ((err = cap_dest(tab, a->a[1], &dst)))
         return sys_err(err);
     cap_move_slot(dst, &rg->xq[rg->xq_head]);

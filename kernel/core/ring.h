@@ -32,9 +32,13 @@
 
 enum { RING_SEND = 0, RING_RECV = 1 };
 
+struct ring;
+
 struct ring_end {
     struct task *task;          /* bound Task, or 0 */
     struct ring_end *bind_next; /* that Task's list of bound ends */
+    struct ring_end *as_next;   /* the list of ends bound into the space asid names */
+    struct ring *ring;          /* immutable: the Ring this end belongs to */
     uint64_t vaddr;             /* where it is mapped */
     uint32_t asid;
     uint64_t gen;
@@ -54,6 +58,8 @@ struct ring {
     struct ring_end end[2];
     uint32_t xq_head, xq_count;
     struct cap xq[V_RING_XQ];   /* CAP_IN_RING */
+    uint64_t xq_label[V_RING_XQ];   /* the sender's write label, per queued capability */
+    uint8_t cut;                /* closed by a label change (core/label.c): never bound again */
 };
 _Static_assert(sizeof(struct ring) <= PAGE_SIZE, "ring header fits its page");
 
@@ -63,5 +69,12 @@ void ring_create(void *obj, uint64_t param, struct reticle *r);
 void ring_end_gone(struct ring *rg, unsigned e);
 /* Task t is going away: forget its bindings. */
 void ring_unbind_task(struct task *t);
+/* A label change broke the flow through rg (core/label.c): close it for
+ * good, tombstone every binding of it and wake both ends. */
+void ring_cut(struct ring *rg);
+/* The space bound ends are in is being destroyed: forget them there. */
+void ring_forget_space(struct ring_end *list);
+/* The aspace end e is bound in, or 0. */
+struct aspace *ring_end_space(const struct ring_end *e);
 
 #endif

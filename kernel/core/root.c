@@ -201,6 +201,7 @@ struct task *root_create(const struct boot_info *bi, uint64_t tsc_entry)
     give("debug", V_TYPE_DEBUG, V_R_ALL, 0, 0);
     give("irq", V_TYPE_IRQ, V_R_ALL, 0, ((1ull << V_IRQ_LINES) - 1) & ~IRQ_KERNEL_LINES);
     give("ioports", V_TYPE_IOPORT, V_R_ALL, 0, V_IOPORTS(0x100, 0x10000ull - 0x100));
+    give("labels", V_TYPE_LABEL, V_R_ALL, 0, ~0ull);   /* owns every category */
     give("rtc", V_TYPE_IOPORT, V_R_ALL, 0, V_IOPORTS(0x70, 2));    /* CMOS clock: wall time */
     arch_regs_init_user(&root->regs, img.entry, V_STACK_TOP, V_BUNDLE_ADDR);
     return root;

@@ -3,6 +3,7 @@
  * so a tick costs one comparison unless something expires.
  */
 #include "core/signal.h"
+#include "core/label.h"
 #include "core/object.h"
 #include "core/sched.h"
 #include "core/syscall.h"
@@ -130,6 +131,8 @@ static inline __attribute__((always_inline)) int check_signal_cap(struct task *s
         return V_EINVAL;
     if (bits & ~(*out)->arg)
         return V_ERIGHTS;
+    if (!task_flows(self, (*out)->obj))
+        return V_EFLOW;             /* signal bits carry bits (docs/LABELS.md) */
     return V_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "core/task.h"
 #include "core/aspace.h"
 #include "core/device.h"
+#include "core/label.h"
 #include "core/object.h"
 #include "core/ring.h"
 #include "core/sched.h"
@@ -114,9 +115,13 @@ static int lookup_task(struct task *self, uint64_t h, uint32_t rights, struct ta
 {
     struct cap *c;
     int e = cap_lookup(task_table(self), h, V_TYPE_TASK, rights, &c);
-    if (!e)
-        *out = c->obj;
-    return e;
+    if (e)
+        return e;
+    /* controlling a Task (its registers, its state) is telling it things */
+    if ((rights & V_R_CONTROL) && !task_flows(self, c->obj))
+        return V_EFLOW;
+    *out = c->obj;
+    return V_OK;
 }
 
 /* task_config(task, table, aspace, prio, fault signal or 0, bundle frame or 0) */
@@ -141,6 +146,8 @@ struct v_ret sys_task_config(struct task *self, const struct sys_args *a)
         !cap_empty(&t->faultsig) || !cap_empty(&t->bundle))
         return sys_err(V_ESTATE);
     struct aspace *as = aspace_of(ac->obj);
+    if (!label_flows(task_lw(self), as->lr) || (bc && !label_flows(label_of_frame(bc), as->lr)))
+        return sys_err(V_EFLOW);
     struct map_plan plan;
     if (bc) {
         if ((bc->arg2 & FRAME_DEVICE) || frame_pages(bc) != 1)
@@ -250,6 +257,20 @@ struct v_ret sys_task_info(struct task *self, const struct sys_args *a)
     };
     memcpy(info.syscalls, t->ctr_class, sizeof info.syscalls);
     memcpy(info.name, t->name, sizeof info.name);
+    if (!cap_empty(&t->aspace)) {
+        struct aspace *as = aspace_of(t->aspace.obj);
+        info.label = as->label;
+        info.own = as->lr & ~as->lw;
+    }
+    /* What the Task did is its data: a caller it may not flow to sees
+     * only that it is, and in which state (docs/LABELS.md: covert). */
+    if (!task_flows(t, self)) {
+        info.exit_code = 0;
+        info.faults = 0;
+        info.retyped = info.signals = 0;
+        memset(&info.fault, 0, sizeof info.fault);
+        memset(info.syscalls, 0, sizeof info.syscalls);
+    }
     if (arch_copy_to_user(a->a[1], &info, sizeof info))
         return sys_err(V_EFAULT);
     return sys_ok(0);

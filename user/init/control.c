@@ -76,6 +76,8 @@ static void build_tasks(struct capnp_builder *b, uint32_t from, uint32_t n, uint
         Supervisor_TaskInfo_set_priority(t, (uint8_t)ti.prio);
         Supervisor_TaskInfo_set_memory(t, reticle_used(init_memory));
         Supervisor_TaskInfo_set_service(t, "init", 4);
+        Supervisor_TaskInfo_set_label(t, ti.label);
+        Supervisor_TaskInfo_set_own(t, ti.own);
     }
     for (uint32_t p = from ? from : 1; p < from + n; p++) {
         struct service *s = &svcs[p - 1];
@@ -91,6 +93,8 @@ static void build_tasks(struct capnp_builder *b, uint32_t from, uint32_t n, uint
         Supervisor_TaskInfo_set_restarts(t, s->restarts);
         Supervisor_TaskInfo_set_faults(t, ti.faults);
         Supervisor_TaskInfo_set_service(t, s->name, strlen(s->name));
+        Supervisor_TaskInfo_set_label(t, ti.label);
+        Supervisor_TaskInfo_set_own(t, ti.own);
     }
 }
 

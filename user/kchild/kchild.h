@@ -3,7 +3,31 @@
 #define KCHILD_H
 
 enum { M_EXIT = 1, M_FAULT, M_SPIN, M_PONG, M_FUZZ, M_HOG, M_BUNDLE, M_READSHARED, M_ECHO,
-       M_WAITFOREVER, M_REVOKER, M_ACCEPT, M_DRAINER };
+       M_WAITFOREVER, M_REVOKER, M_ACCEPT, M_DRAINER, M_LABEL };
+/* M_LABEL (user/ktest/t_label.c): a Task that tries every way out.
+ * Bundle: "tx" a Ring's send end (the receive end bound by the parent),
+ * "secret" a labelled frame, "shared" an unlabelled frame the parent
+ * maps too, "sig" a signal on the parent. Variants (the parameter): */
+enum {
+    LABEL_LEAK = 1,     /* read the secret, then try each way out; exit code:
+                         * each attempt's error, 5 bits each (LABEL_STEP) */
+    LABEL_RAISE,        /* map shared writable and bind tx, raise own label,
+                         * then write shared: must fault (77: it did not) */
+    LABEL_REVOKED,      /* map shared, bind tx, say ready, wait for go, write
+                         * shared: must fault once ownership was revoked */
+    LABEL_CONTROL,      /* with "table" (a lower Task's table), "task" (a lower
+                         * Task) and "ports": grant, bundle_add, kill and
+                         * io_out; exit code as LABEL_LEAK's (LC_*) */
+};
+enum { LC_GRANT, LC_BUNDLE, LC_KILL, LC_PORT, LC_COUNT };
+#define LABEL_STEP(code, k) (((code) >> (5 * (k))) & 31)
+enum { LS_READ, LS_BIND, LS_SHARED, LS_SENDCAP, LS_SIGNAL, LS_CONSOLE, LS_COUNT };
+#define LABEL_SECRET_VA 0x60000000ull
+#define LABEL_SHARED_VA 0x60100000ull
+#define LABEL_TX_VA     0x60200000ull
+#define LABEL_OWN_VA    0x60300000ull
+#define LABEL_READY_BIT 41      /* on the parent */
+#define LABEL_GO_BIT    42      /* on the child */
 /* M_ACCEPT: a server of many connections. Each arrives on the "ctl" Ring
  * as a message of kind ACCEPT_CONNECT carrying two capabilities (the
  * request Ring's receive end, then the reply Ring's send end); requests

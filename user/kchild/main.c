@@ -71,17 +71,20 @@ static int fuzz(uint64_t seed, uint64_t calls)
 {
     rng = seed | 1;
     v_handle mem = rt_cap("memory");
-    v_handle live[16];
+    v_handle live[16], made_as = 0;
     unsigned nlive = 0;
     static const struct { unsigned type; uint64_t param; } kinds[] = {
         {V_TYPE_FRAME, 0}, {V_TYPE_FRAME, 2}, {V_TYPE_RING_SEND, V_RING_PARAM(2, 6)},
         {V_TYPE_CAPTABLE, 5}, {V_TYPE_RETICLE, 16384}, {V_TYPE_TASK, 0},
+        {V_TYPE_ASPACE, 0},
     };
     for (unsigned k = 0; mem && k < sizeof kinds / sizeof kinds[0]; k++) {
         struct v_ret r = v_retype(mem, kinds[k].type, kinds[k].param, V_SLOT_ANY);
         if (r.err)
             continue;
         live[nlive++] = (v_handle)r.val;
+        if (kinds[k].type == V_TYPE_ASPACE)
+            made_as = (v_handle)r.val;
         if (kinds[k].type == V_TYPE_RING_SEND)
             live[nlive++] = V_RING_RECV_END(r.val);
     }
@@ -89,6 +92,8 @@ static int fuzz(uint64_t seed, uint64_t calls)
         live[nlive++] = mem;
     if (rt_aspace())
         live[nlive++] = rt_aspace();
+    if (rt_cap("labels"))
+        live[nlive++] = rt_cap("labels");       /* a LabelCap (label_own, cap_mint) */
     /* Slots below the first object made here hold this Task's own code,
      * data and stack frames (and its Bundle's capabilities): a call that
      * deleted one would only fault the fuzzer itself, ending the run
@@ -119,9 +124,76 @@ static int fuzz(uint64_t seed, uint64_t calls)
             a[1] %= 200;                                         /* at most 0.2 ms */
         if (n == V_SYS_signal_call)
             a[3] %= 200;
+        /* Raising its own space's label (through any copy of its handle)
+         * would take the write right from its own unlabelled stack: the
+         * fuzzer would fault itself. The space it made, and any fresh
+         * frame, gets a random label. */
+        struct v_capinfo ci;
+        if (n == V_SYS_label_set && a[0] != made_as && !v_cap_info(a[0], (uint64_t)&ci).err &&
+            ci.type == V_TYPE_ASPACE)
+            a[1] = 0;
         v_syscall6(n, a[0], a[1], a[2], a[3], a[4], a[5]);
     }
     return 0;
+}
+
+/* M_LABEL: see kchild.h. */
+static int64_t label_child(uint64_t variant)
+{
+    v_handle as = rt_cap("aspace"), mem = rt_cap("memory"), tx = rt_cap("tx");
+    v_handle shared = rt_cap("shared"), sig = rt_cap("sig");
+    int64_t code = 0;
+    if (variant == LABEL_LEAK) {
+        int64_t e[LS_COUNT];
+        uint8_t s = 0;
+        e[LS_READ] = v_as_map(as, rt_cap("secret"), LABEL_SECRET_VA, V_R_READ).err;
+        if (!e[LS_READ])
+            s = *(volatile uint8_t *)LABEL_SECRET_VA;
+        e[LS_BIND] = v_ring_bind(tx, LABEL_TX_VA, 5).err;
+        e[LS_SHARED] = v_as_map(as, shared, LABEL_SHARED_VA, V_R_READ | V_R_WRITE).err;
+        if (!e[LS_SHARED])
+            *(volatile uint8_t *)LABEL_SHARED_VA = s;
+        /* a frame of its own, holding the secret, handed over */
+        struct v_ret f = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+        e[LS_SENDCAP] = f.err;
+        if (!f.err && !(e[LS_SENDCAP] = v_as_map(as, f.val, LABEL_OWN_VA,
+                                                 V_R_READ | V_R_WRITE).err)) {
+            *(volatile uint8_t *)LABEL_OWN_VA = s;
+            e[LS_SENDCAP] = v_ring_send_cap(tx, f.val, V_MOVE).err;
+        }
+        e[LS_SIGNAL] = v_signal_raise(sig, 1ull << LABEL_READY_BIT).err;
+        static const char msg[] = "kchild: a labelled child wrote this\n";
+        e[LS_CONSOLE] = v_debug_write(rt_cap("debug"), (uint64_t)msg, sizeof msg - 1).err;
+        for (int k = 0; k < LS_COUNT; k++)
+            code |= (e[k] & 31) << (5 * k);
+        return code;
+    }
+    if (variant == LABEL_CONTROL) {
+        int64_t e[LC_COUNT];
+        v_handle table = rt_cap("table"), task = rt_cap("task");
+        struct v_ret f = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+        e[LC_GRANT] = f.err ? f.err : v_cap_grant(table, f.val, V_SLOT_ANY, 0).err;
+        e[LC_BUNDLE] = v_bundle_add(task, (uint64_t)"x", 1, 0, 0).err;
+        e[LC_KILL] = v_task_kill(task).err;
+        e[LC_PORT] = v_io_out(rt_cap("ports"), 0x3ff, 1, 0x5a).err;    /* COM1 scratch */
+        for (int k = 0; k < LC_COUNT; k++)
+            code |= (e[k] & 31) << (5 * k);
+        return code;
+    }
+    if (v_as_map(as, shared, LABEL_SHARED_VA, V_R_READ | V_R_WRITE).err)
+        return 1;
+    if (v_ring_bind(tx, LABEL_TX_VA, 5).err)
+        return 2;
+    if (variant == LABEL_RAISE) {
+        if (v_label_set(as, 1).err)
+            return 3;
+    } else {
+        if (v_signal_raise(sig, 1ull << LABEL_READY_BIT).err)
+            return 4;
+        v_signal_wait(1ull << LABEL_GO_BIT, V_TIMEOUT_NEVER);
+    }
+    *(volatile uint8_t *)LABEL_SHARED_VA = 0x5a;    /* must fault */
+    return 77;
 }
 
 static int hog(void)
@@ -424,6 +496,7 @@ int main(void)
     case M_WAITFOREVER: v_signal_wait(1ull << 40, V_TIMEOUT_NEVER); return 0;
     case M_REVOKER: return revoker(param);
     case M_DRAINER: return drainer(param);
+    case M_LABEL: return label_child(param);
     case M_ACCEPT: return accept_server();
     }
     return 98;

@@ -11,7 +11,9 @@ uint64_t kt_fuzz_calls = 100000;
 uint64_t kt_soak_cycles = 100;
 bool kt_revoke_strict;
 #define ALIGN_UP_PAGE(x) (((x) + 4095) & ~4095ull)
-v_handle T, SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
+v_handle T, SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO, LABELS;
+uint64_t kt_spawn_label;
+v_handle kt_spawn_own;
 const void *child_elf;
 size_t child_len;
 
@@ -48,6 +50,7 @@ int kt_spawn(unsigned mode, uint64_t param, unsigned prio, const struct rt_bundl
         .elf = child_elf, .elf_len = child_len, .name = "kchild", .reticle = T,
         .memory = 256 * 1024, .prio = prio, .fault_signal = SIGF,
         .arg = mode | param << 8, .items = all, .nitems = k, .give_memory = true,
+        .label = kt_spawn_label, .own = kt_spawn_own,
     };
     return rt_spawn(&a, c);
 }
@@ -109,6 +112,7 @@ int main(void)
     IRQ = rt_cap("irq");
     IOPORTS = rt_cap("ioports");
     MMIO = rt_cap("mmio0");
+    LABELS = rt_cap("labels");
     SIGF = (v_handle)v_signal_mint(SELF, 1ull << FAULT_BIT, V_SLOT_ANY).val;
     const char *sk = strstr(bi->cmdline, "soak=");
     if (sk)

@@ -46,7 +46,9 @@
     })
 /* The environment every case may use. */
 extern v_handle T;          /* the test Reticle: every case allocates from here */
-extern v_handle SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO;
+extern v_handle SELF, TAB, AS, DEBUG, IRQ, IOPORTS, SIGF, MMIO, LABELS;
+extern uint64_t kt_spawn_label;     /* kt_spawn: the child's label (0: none) */
+extern v_handle kt_spawn_own;       /* ... and a LabelCap its space owns (0: none) */
 #define FAULT_BIT RT_SIG_FAULT
 #define SCRATCH_VA 0x30000000ull
 extern uint64_t kt_fuzz_calls;      /* SYS0002: "fuzz=N" on the command line */

@@ -18,7 +18,10 @@ KCASE(SYS0002, 1, "what if children make 100 000 system calls with random argume
     uint64_t made = 0;
     for (uint64_t seed = 1; seed <= 8; seed++) {
         struct rt_child c;
-        SPAWN(M_FUZZ, (seed * 7919 & 0xffffff) | (kt_fuzz_calls / 8) << 24, 1, 0, 0, &c);
+        /* a LabelCap of its own, so label_own and LabelCap minting are reached */
+        v_handle lab = (v_handle)v_cap_mint(LABELS, V_SLOT_ANY, V_R_ALL, 0xff).val;
+        struct rt_bundle_item it[1] = {{"labels", lab, true}};
+        SPAWN(M_FUZZ, (seed * 7919 & 0xffffff) | (kt_fuzz_calls / 8) << 24, 1, it, 1, &c);
         struct v_taskinfo i;
         for (int w = 0; w < 100 && !kt_wait(&c, &i); w++)
             ;

@@ -27,8 +27,8 @@
 #include "elf/elf.h"
 #include "rt.h"
 
-/* A new frame of npages in the child's Reticle holding src's n bytes at
- * off (zero elsewhere), mapped in the child at va and handed to it. */
+static uint64_t spawn_label;    /* the label of the child being made */
+
 /* The frame capability f (just made in our table) mapped in the child at
  * va and moved to the child's table; deleted if either fails. */
 static int give(const struct rt_child *c, struct v_ret f, uint64_t va, unsigned rights)
@@ -43,11 +43,22 @@ static int give(const struct rt_child *c, struct v_ret f, uint64_t va, unsigned 
     return e;
 }
 
+/* A new frame of npages in the child's Reticle holding src's n bytes at
+ * off (zero elsewhere), mapped in the child at va and handed to it. A
+ * labelled child's own frames carry its label (a fresh original may be
+ * raised; shared image frames keep the preparer's, which it only reads). */
 static int child_frame(const struct rt_child *c, uint64_t va, unsigned npages, unsigned rights,
                        const uint8_t *src, size_t n, size_t off)
 {
-    return give(c, v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY), va,
-                rights);
+    struct v_ret f = v_frame_load(c->reticle, npages, off, (uint64_t)src, n, V_SLOT_ANY);
+    if (!f.err && spawn_label) {
+        int e = (int)v_label_set(f.val, spawn_label).err;
+        if (e) {
+            v_cap_delete(f.val);
+            return e;
+        }
+    }
+    return give(c, f, va, rights);
 }
 
 /* A prepared frame shared: a capability minted from it with only the
@@ -178,6 +189,14 @@ int rt_spawn(const struct rt_spawn_args *a, struct rt_child *out)
     TRY(v_retype(c.reticle, V_TYPE_ASPACE, 0, V_SLOT_ANY), aspace);
     TRY(v_retype(c.reticle, V_TYPE_FRAME, 0, V_SLOT_ANY), bundle);
 #undef TRY
+    /* A labelled child: its space and every frame it writes carry the
+     * label (a label only rises: memory made at a lower one could not be
+     * written by it), and a LabelCap it owns is bound before anything is
+     * mapped. */
+    spawn_label = a->label;
+    if ((a->label && (e = (int)v_label_set(c.aspace, a->label).err)) ||
+        (a->own && (e = (int)v_label_own(c.aspace, a->own).err)))
+        goto fail;
     struct load_ctx l = {.c = &c, .image = a->image};
     if ((e = each_chunk(elf, &img, load_chunk, &l)))
         goto fail;

@@ -143,6 +143,28 @@ static bool sup_page(const char *cmd, uint16_t method, uint32_t from)
     return sh_call_built(cmd, "init", method, &b, &rep, T_SUP);
 }
 
+/* A label as its categories, "{}" when empty, and what is owned after
+ * "own": "{0,5} own {5}" (docs/LABELS.md). */
+static void sh_cats(uint64_t set)
+{
+    printf("{");
+    for (int c = 0, first = 1; c < 64; c++)
+        if (set >> c & 1) {
+            printf(first ? "%d" : ",%d", c);
+            first = 0;
+        }
+    printf("}");
+}
+
+static void sh_label(uint64_t label, uint64_t own)
+{
+    sh_cats(label);
+    if (own) {
+        printf(" own ");
+        sh_cats(own);
+    }
+}
+
 static void cmd_ps(int argc, char **argv)
 {
     if (!usage(argc, 0, 0, argv, ""))
@@ -157,8 +179,8 @@ static void cmd_ps(int argc, char **argv)
         if (!sh_reply_ok(argv[0], &rep))
             return;
         if (!page)
-            printf("%6s  %-16s %-10s %4s %8s %8s %6s\n", "ID", "NAME", "STATE", "PRI", "MEMORY",
-                   "RESTARTS", "FAULTS");
+            printf("%6s  %-16s %-10s %4s %8s %8s %6s  %s\n", "ID", "NAME", "STATE", "PRI", "MEMORY",
+                   "RESTARTS", "FAULTS", "LABEL");
         for (uint32_t i = 0; i < Supervisor_TaskInfo_RList_len(l); i++, shown++) {
             Supervisor_TaskInfo_R t = Supervisor_TaskInfo_RList_get(l, i);
             char sz[16];
@@ -166,9 +188,11 @@ static void cmd_ps(int argc, char **argv)
             sh_clean(Supervisor_TaskInfo_name(t), 16);
             printf(" ");
             sh_clean(Supervisor_TaskInfo_state(t), 10);
-            printf(" %4u %8s %8u %6llu\n", Supervisor_TaskInfo_priority(t),
+            printf(" %4u %8s %8u %6llu  ", Supervisor_TaskInfo_priority(t),
                    sh_size(Supervisor_TaskInfo_memory(t), sz), Supervisor_TaskInfo_restarts(t),
                    (unsigned long long)Supervisor_TaskInfo_faults(t));
+            sh_label(Supervisor_TaskInfo_label(t), Supervisor_TaskInfo_own(t));
+            printf("\n");
         }
         if (next <= from)       /* 0: complete; a page that does not advance ends it too */
             break;
@@ -973,7 +997,7 @@ void cmd_fat(int argc, char **argv);     /* store.c */
 
 const struct sh_cmd sh_cmds[] = {
     {"help", "[command]", "list the commands, or say how to use one", cmd_help},
-    {"ps", "", "Tasks: id, name, state, priority, memory, restarts, faults", cmd_ps},
+    {"ps", "", "Tasks: id, name, state, priority, memory, restarts, faults, label", cmd_ps},
     {"services", "", "services: state, Task, restarts, policy, last exit", cmd_services},
     {"caps", "<service>", "the capabilities a service holds", cmd_caps},
     {"ls", "[root:path]", "what a naming root has under a path (default SYS:)", cmd_ls},

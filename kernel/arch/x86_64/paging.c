@@ -273,6 +273,41 @@ void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, p
                    (tomb & PTE_ADDR) | PTE_P | PTE_W | PTE_U | PTE_TOMB | (have_nx ? PTE_NX : 0));
 }
 
+void arch_pt_filter(paddr_t root, unsigned (*fn)(paddr_t pa, bool writable, bool device, void *ctx),
+                    void *ctx)
+{
+    bool changed = false;
+    uint64_t *l4 = table(root);
+    for (int i = 0; i < 256; i++) {
+        if (!(l4[i] & PTE_P))
+            continue;
+        uint64_t *l3 = table(l4[i] & PTE_ADDR);
+        for (int j = 0; j < 512; j++) {
+            if (!(l3[j] & PTE_P))
+                continue;
+            uint64_t *l2 = table(l3[j] & PTE_ADDR);
+            for (int k = 0; k < 512; k++) {
+                if (!(l2[k] & PTE_P))
+                    continue;
+                uint64_t *l1 = table(l2[k] & PTE_ADDR);
+                for (int x = 0; x < 512; x++) {
+                    uint64_t e = l1[x];
+                    if (!(e & PTE_P) || !(e & PTE_U) || (e & PTE_TOMB))
+                        continue;
+                    unsigned r = fn(e & PTE_ADDR, e & PTE_W, e & PTE_PCD, ctx);
+                    if (r == PT_UNMAP)
+                        l1[x] = 0;
+                    else if (r == PT_READONLY && (e & PTE_W))
+                        l1[x] = e & ~PTE_W;
+                    changed |= r != PT_KEEP;
+                }
+            }
+        }
+    }
+    if (changed && read_cr3() == root)
+        __asm__ volatile("mov %0, %%cr3" ::"r"(root) : "memory");
+}
+
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx)
 {
     uint64_t *l4 = table(root);

@@ -93,6 +93,8 @@ struct rt_spawn_args {
     unsigned nitems;
     bool give_memory;           /* add its Reticle as "memory" and its space as "aspace" */
     const struct rt_image *image; /* if set: spawn from it (elf, elf_len ignored) */
+    uint64_t label;             /* its space's label and its memory's (docs/LABELS.md) */
+    v_handle own;               /* a LabelCap its space owns from the start, or 0 */
 };
 struct rt_child {
     v_handle reticle, task, table, aspace, bundle;
