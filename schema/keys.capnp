@@ -6,11 +6,9 @@
 # status; a refusal names its reason in `error` (an id_err or lib/store
 # name, e.g. "UNSEAL", "IO_WRITE") and says why in `why`.
 #
-# The session: a successful login replies with a capability pair (two
-# Ring ends: a connection to keyd). Requests on that connection act with
-# the unsealed key (sign); on any other connection sign is notLoggedIn.
-# logout (on either) closes keyd's ends: the session's capabilities are
-# dead from then on.
+# The session: the connection a successful login came on. Requests on it
+# act with the unsealed key (sign); on any other connection sign is
+# notLoggedIn. logout, or that connection closing, wipes the key.
 @0xe3b1c58a9d07f421;
 
 interface Keys {
@@ -31,15 +29,14 @@ interface Keys {
   # store write.
 
   login @2 (passphrase :Text) -> (status :Status, error :Text, why :Text, retryInUs :UInt64);
-  # Unseals the Machine key. ok: the reply carries the session's two
-  # capabilities (request send end, reply receive end).
+  # Unseals the Machine key; this connection becomes the session.
 
   logout @3 () -> (status :Status);
-  # Wipes the key and closes the session connection.
+  # Wipes the key and ends the session.
 
   sign @4 (data :Data) -> (status :Status, error :Text, why :Text, signature :Data, cert :Data);
   # Ed25519 signature of data (at most maxSign bytes) by the Machine key,
-  # and the Machine certificate; only on the session connection.
+  # and the Machine certificate; only on the session's connection.
 
   cert @5 () -> (status :Status, cert :Data, person :Data);
   # The Machine certificate (.vcert) and the Person public file (.vperson).

@@ -16,8 +16,9 @@
  * The Person's words and secret key exist only during setup, in this
  * Task's memory, and are wiped before the reply; the words go back to the
  * shell once. The Machine secret key exists only between login and
- * logout, here: the session holds a capability to ask for signatures,
- * never the key.
+ * logout, here. The session is the client connection that logged in: only
+ * requests on it may sign (never see the key); logout, or that connection
+ * closing, wipes the key.
  *
  * Wrong passphrases: the count is written to the store *before* Argon2id
  * runs (a crash or a power cut cannot give a free try; a store that cannot
@@ -65,11 +66,10 @@ static uint64_t last_fail_us;
 static struct id_cert cert;
 static char person_name[65];
 
-/* the session */
+/* the session: the one client connection that logged in */
 static bool open_;
 static uint8_t machine_sk[64];
-static struct ipc_conn session;
-static bool session_up;
+static struct ipc_conn *session;
 
 static void st32(uint8_t *p, uint32_t v)
 {
@@ -489,11 +489,7 @@ static void end_session(void)
 {
     id_wipe(machine_sk, sizeof machine_sk);
     open_ = false;
-    if (session_up) {
-        srv.extra_bits &= ~ipc_bits(&session);
-        ipc_detach(&session);
-        session_up = false;
-    }
+    session = 0;
     if (state == Keys_State_open)
         state = Keys_State_sealed;
 }
@@ -506,8 +502,6 @@ static void serve_login(struct ipc_conn *c, const struct ipc_msg *m, struct capn
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Keys_login_Results_B r = Keys_login_Results_build_root(&b);
-    v_handle caps[2];
-    unsigned ncaps = 0;
     if (open_) {
         REFUSE(Keys_login_Results, Keys_Status_busy, "SESSION", "a session is open: logout first");
         goto done;
@@ -557,44 +551,27 @@ static void serve_login(struct ipc_conn *c, const struct ipc_msg *m, struct capn
     }
     failures = 0;
     save(err, sizeof err, why, sizeof why); /* it was writable a moment ago */
-    v_handle client[2], server[2];
-    if (ipc_make_pair(rt_memory(), client, server) != IPC_OK ||
-        ipc_attach(&session, server[0], server[1]) != IPC_OK) {
-        id_wipe(machine_sk, sizeof machine_sk);
-        REFUSE(Keys_login_Results, Keys_Status_storeError, "NO_MEMORY",
-               "no memory for the session connection");
-        goto done;
-    }
-    session_up = true;
-    srv.extra_bits |= ipc_bits(&session);
+    session = c;
     open_ = true;
     state = Keys_State_open;
-    caps[0] = client[0];
-    caps[1] = client[1];
-    ncaps = 2;
     Keys_login_Results_set_status(r, Keys_Status_ok);
     rt_log(RT_LOG_INFO, "keyd: login: Machine %s unsealed", cert.name);
 done:
     id_wipe(pass, sizeof pass);
-    if (ipc_reply_caps(c, Keys_method_login, m->hdr.id, &b, caps, ncaps) != 0 && ncaps)
-        end_session();
+    ipc_reply_built(c, Keys_method_login, m->hdr.id, &b);
 }
 
 static void serve_logout(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
 {
     bool was = open_;
-    struct ipc_msg req = *m;
-    bool on_session = session_up && c == &session;
     end_session();
     if (was)
-        rt_log(RT_LOG_INFO, "keyd: logout: key wiped, session closed");
-    if (on_session)
-        return; /* its connection is gone: nobody to answer */
+        rt_log(RT_LOG_INFO, "keyd: logout: key wiped, session ended");
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Keys_logout_Results_set_status(Keys_logout_Results_build_root(&b),
                                    was ? Keys_Status_ok : Keys_Status_notLoggedIn);
-    ipc_reply_built(c, Keys_method_logout, req.hdr.id, &b);
+    ipc_reply_built(c, Keys_method_logout, m->hdr.id, &b);
 }
 
 static void serve_sign(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)
@@ -603,9 +580,9 @@ static void serve_sign(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
     Keys_sign_Results_B r = Keys_sign_Results_build_root(&b);
-    if (!open_ || !session_up || c != &session) {
+    if (!open_ || c != session) {
         REFUSE(Keys_sign_Results, Keys_Status_notLoggedIn, "NO_SESSION",
-               "signing needs the session capability that login hands out");
+               "signing needs the session: the connection that logged in");
     } else if (capnp_msg_error(msg) || d.len > Keys_maxSign) {
         REFUSE(Keys_sign_Results, Keys_Status_badRequest, "REQUEST", "data too long");
     } else {
@@ -641,31 +618,12 @@ static void serve_cert(struct ipc_conn *c, const struct ipc_msg *m, struct capnp
 #define ROW(name) IPC_METHOD(Keys, name)
 static const struct ipc_method methods[] = {Keys_METHODS(ROW){0, 0, 0}};
 
-/* The session connection is served beside the accepted ones. */
-static void on_bits(struct ipc_server *s, uint64_t bits)
+/* The session ends with the connection that logged in. */
+static void on_close(struct ipc_server *s, struct ipc_conn *c)
 {
-    static struct ipc_msg m;
-    while (session_up) {
-        int e = ipc_try_recv(&session, &m);
-        if (e == IPC_CLOSED || e == IPC_CORRUPT) {
-            rt_log(RT_LOG_INFO, "keyd: session connection closed by its holder: logged out");
-            end_session();
-            return;
-        }
-        if (e != IPC_OK)
-            return;
-        for (unsigned i = 0; i < m.ncaps; i++)
-            v_cap_delete(m.caps[i]);
-        struct capnp_msg msg;
-        const struct ipc_method *row = 0;
-        for (const struct ipc_method *t = methods; t->call || t->fn; t++)
-            if (t->kind == m.hdr.kind)
-                row = t;
-        if (!row || !row->call || ipc_request_open(&msg, &m)) {
-            ipc_reply_error(&session, m.hdr.id);
-            continue;
-        }
-        row->call(&session, &m, &msg);
+    if (open_ && c == session) {
+        rt_log(RT_LOG_INFO, "keyd: the session's connection closed: logged out");
+        end_session();
     }
 }
 
@@ -674,7 +632,7 @@ int main(void)
     v_handle listen = rt_cap("listen");
     if (!listen || ipc_server_init(&srv, listen))
         return 2;
-    srv.on_bits = on_bits;
+    srv.on_close = on_close;
     load();
     static const char *const names[] = {"fresh", "sealed", "open", "broken", "no store"};
     printf("keyd: identity %s%s%s\n", names[state], state_why[0] ? ": " : "", state_why);

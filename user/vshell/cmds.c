@@ -896,6 +896,7 @@ void cmd_setup(int argc, char **argv);   /* keys.c */
 void cmd_login(int argc, char **argv);
 void cmd_logout(int argc, char **argv);
 void cmd_whoami(int argc, char **argv);
+void cmd_sign(int argc, char **argv);
 
 const struct sh_cmd sh_cmds[] = {
     {"help", "[command]", "list the commands, or say how to use one", cmd_help},
@@ -923,6 +924,7 @@ const struct sh_cmd sh_cmds[] = {
     {"login", "", "unseal this Machine's key (asks the passphrase)", cmd_login},
     {"logout", "", "wipe the unsealed key, revoke the session's capability", cmd_logout},
     {"whoami", "", "this Machine's identity and the session", cmd_whoami},
+    {"sign", "<text>", "sign text with this Machine's key (needs login)", cmd_sign},
     {"echo", "[words]", "print the words", cmd_echo},
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},

@@ -6,9 +6,11 @@
  *   setup restore PERSON MACHINE   the Person from its words (asked without echo)
  *   login / logout                 unseal the Machine key / wipe it
  *   whoami                         who this Machine is, and the session
+ *   sign TEXT                      an Ed25519 signature by the Machine key (logged in)
  * Passphrases and words are read without echo and wiped after use. The
- * session capability login hands out (a connection to keyd) is held here
- * in `session`; logout, or keyd closing it, ends it.
+ * session is this shell's connection to keyd: after login, keyd signs for
+ * requests on it and on no other; logout (or the connection closing, as
+ * when this shell exits) wipes the key.
  */
 #include <string.h>
 
@@ -23,11 +25,10 @@ void cmd_setup(int argc, char **argv);
 void cmd_login(int argc, char **argv);
 void cmd_logout(int argc, char **argv);
 void cmd_whoami(int argc, char **argv);
+void cmd_sign(int argc, char **argv);
 
 static struct sh_reply rep;
 static uint8_t req[IPC_PAYLOAD_MAX];
-static struct ipc_conn session;
-static bool have_session;
 
 static void wipe(void *p, size_t n)
 {
@@ -168,13 +169,6 @@ out:
     wipe(rep.m.data, sizeof rep.m.data);
 }
 
-static void drop_session(void)
-{
-    if (have_session)
-        ipc_detach(&session);
-    have_session = false;
-}
-
 void cmd_login(int argc, char **argv)
 {
     static char pass[LINE_MAX_SHELL];
@@ -182,11 +176,6 @@ void cmd_login(int argc, char **argv)
         printf("usage: login\n");
         return;
     }
-    if (have_session && !session.closed) {
-        printf("login: logged in already (logout first)\n");
-        return;
-    }
-    drop_session();
     if (!ask("login", "passphrase (not shown): ", pass, sizeof pass))
         return;
     struct capnp_builder b;
@@ -197,19 +186,10 @@ void cmd_login(int argc, char **argv)
         return;
     Keys_login_Results_R r = Keys_login_Results_read_root(&rep.msg);
     unsigned st = Keys_login_Results_status(r);
-    if (st != Keys_Status_ok || rep.m.ncaps != 2) {
-        for (unsigned i = 0; i < rep.m.ncaps; i++)
-            v_cap_delete(rep.m.caps[i]);
+    if (st != Keys_Status_ok) {
         refusal("login", st, Keys_login_Results_error(r), Keys_login_Results_why(r));
         return;
     }
-    if (ipc_attach(&session, rep.m.caps[0], rep.m.caps[1]) != IPC_OK) {
-        v_cap_delete(rep.m.caps[0]);
-        v_cap_delete(rep.m.caps[1]);
-        printf("login: could not bind the session connection\n");
-        return;
-    }
-    have_session = true;
     printf("login: ok: the Machine key is unsealed in keyd; this session may sign\n");
 }
 
@@ -225,8 +205,7 @@ void cmd_logout(int argc, char **argv)
     if (!call("logout", Keys_method_logout, &b))
         return;
     unsigned st = Keys_logout_Results_status(Keys_logout_Results_read_root(&rep.msg));
-    drop_session();
-    printf(st == Keys_Status_ok ? "logout: key wiped, session capability revoked\n"
+    printf(st == Keys_Status_ok ? "logout: key wiped, the session may no longer sign\n"
                                 : "logout: not logged in\n");
 }
 
@@ -236,14 +215,10 @@ int sh_keys_sign(const void *data, size_t len, uint8_t sig[64], uint8_t *cert, s
 int sh_keys_sign(const void *data, size_t len, uint8_t sig[64], uint8_t *cert, size_t cap,
                  size_t *cert_len)
 {
-    if (!have_session || session.closed) {
-        printf("sign: not logged in ('login' first)\n");
-        return -1;
-    }
     struct capnp_builder b;
     capnp_builder_init(&b, req, sizeof req);
     Keys_sign_Params_set_data(Keys_sign_Params_build_root(&b), data, len);
-    if (!call_on("sign", &session, Keys_method_sign, &b))
+    if (!call("sign", Keys_method_sign, &b))
         return -1;
     Keys_sign_Results_R r = Keys_sign_Results_read_root(&rep.msg);
     unsigned st = Keys_sign_Results_status(r);
@@ -256,6 +231,23 @@ int sh_keys_sign(const void *data, size_t len, uint8_t sig[64], uint8_t *cert, s
     memcpy(cert, c.ptr, c.len);
     *cert_len = c.len;
     return 0;
+}
+
+void cmd_sign(int argc, char **argv)
+{
+    static uint8_t cert[1024];
+    uint8_t sig[64];
+    size_t cl;
+    if (argc != 2) {
+        printf("usage: sign <text>\n");
+        return;
+    }
+    if (sh_keys_sign(argv[1], strlen(argv[1]), sig, cert, sizeof cert, &cl))
+        return;
+    printf("signature   ");
+    for (unsigned i = 0; i < 64; i++)
+        printf("%02x", sig[i]);
+    printf("\nsign: signed by this Machine's key (certificate of %u bytes)\n", (unsigned)cl);
 }
 
 void cmd_whoami(int argc, char **argv)
@@ -298,7 +290,6 @@ void cmd_whoami(int argc, char **argv)
             printf(" (next try in %llu s)", (unsigned long long)((w + 999999) / 1000000));
         printf("\n");
     }
-    printf("session     %s\n", have_session && !session.closed ? "logged in (may sign)"
-                                                               : "not logged in");
+    printf("session     %s\n", state == Keys_State_open ? "logged in (may sign)" : "not logged in");
     sh_reply_ok("whoami", &rep);
 }
