@@ -54,3 +54,4 @@ ALL += $(B)/sys/random-input.bin
 -include sys/trust.mk
 -include sys/run.mk
 -include sys/store.mk
+-include sys/ident.mk

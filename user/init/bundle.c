@@ -126,7 +126,8 @@ static bool add_grant(struct items *it, const struct service *s, const struct gr
         return add_item(it, g->name, v_cap_mint(rt_cap("irq"), V_SLOT_ANY,
                                                 V_R_CONTROL | V_R_GRANT, 1ull << g->a));
     case G_IOPORT:
-        return add_item(it, g->name, v_cap_mint(rt_cap("ioports"), V_SLOT_ANY,
+        return add_item(it, g->name, v_cap_mint(rt_cap(g->a >= 0x70 && g->a + g->b <= 0x72
+                                                           ? "rtc" : "ioports"), V_SLOT_ANY,
                                                 V_R_READ | V_R_WRITE | V_R_GRANT,
                                                 g->a | g->b << 16));
     case G_CONSOLE:

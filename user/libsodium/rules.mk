@@ -78,3 +78,54 @@ TEST_LIBS_test_sodium_free := $(SODIUM_LIB) $(LIB_HOST) -no-pie
 # lib/crypto/sha256.c, which replaced libsodium's SHA-256 in the OS, is
 # checked against the host's libsodium
 TEST_LIBS_test_crypto_sha256 := -lsodium
+
+# The key-handling subset (user/keyd, docs/KEYS.md "In the OS"): Argon2id
+# (reference fill, any number of lanes computed one after another),
+# BLAKE2b, XChaCha20-Poly1305-IETF (ChaCha20 ref, Poly1305 donna) and
+# HMAC-SHA512, into $(B)/user/libsodium-keys.a beside the verify subset.
+# argon2-core.c allocates its memory with sodium_big_malloc/_free (the
+# program supplies them: multi-page frames for the 64 MiB); glue-keys.c
+# gives errno and sodium_misuse, and refuses the encoded ("$argon2id$...")
+# string form, which needs base64 and which nothing here uses. randombytes_buf is referenced only by the
+# unused keygen function and supplied by the program (from randomd).
+SODIUM_KEYS_FILES := crypto_pwhash/argon2/argon2.c crypto_pwhash/argon2/argon2-core.c \
+                     crypto_pwhash/argon2/argon2-fill-block-ref.c \
+                     crypto_pwhash/argon2/blake2b-long.c \
+                     crypto_generichash/blake2b/ref/blake2b-ref.c \
+                     crypto_generichash/blake2b/ref/blake2b-compress-ref.c \
+                     crypto_generichash/blake2b/ref/generichash_blake2b.c \
+                     crypto_aead/xchacha20poly1305/sodium/aead_xchacha20poly1305.c \
+                     crypto_core/hchacha20/core_hchacha20.c crypto_stream/chacha20/stream_chacha20.c \
+                     crypto_stream/chacha20/ref/chacha20_ref.c \
+                     crypto_onetimeauth/poly1305/onetimeauth_poly1305.c \
+                     crypto_onetimeauth/poly1305/donna/poly1305_donna.c \
+                     crypto_auth/hmacsha512/auth_hmacsha512.c crypto_sign/ed25519/ref10/keypair.c
+SODIUM_KEYS_OBJS  := $(SODIUM_KEYS_FILES:%.c=$(B)/user/libsodium-keys/%.o) $(B)/user/libsodium-keys/glue-keys.o
+SODIUM_KEYS_LIB   := $(B)/user/libsodium-keys.a
+SODIUM_KEYS_EXTRA := sodium_big_malloc sodium_big_free randombytes_buf strncmp
+
+$(addprefix $(SODIUM_SRC)/,$(SODIUM_KEYS_FILES)): $(SODIUM_STAMP)
+	@:
+
+$(B)/user/libsodium-keys/%.o: $(SODIUM_SRC)/%.c $(B)/user/libsodium/gen/sodium/version.h
+	@mkdir -p $(@D)
+	$(CC) $(SODIUM_CFLAGS) -Dmalloc=sodium_big_malloc -Dfree=sodium_big_free -c $< -o $@
+
+$(B)/user/libsodium-keys/glue-keys.o: user/libsodium/glue-keys.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# What it needs beyond itself: the verify subset's archive, the C
+# functions listed above, and the program's allocator and randomness.
+$(SODIUM_KEYS_LIB): $(SODIUM_KEYS_OBJS) $(SODIUM_LIB)
+	@mkdir -p $(@D); rm -f $@; $(AR) rcs $@ $(SODIUM_KEYS_OBJS)
+	@bad=$$(nm -u $@ | awk 'NF==2 {print $$2}' | sort -u | \
+	  grep -vxF -e "$$(nm --defined-only $@ $(SODIUM_LIB) | awk 'NF==3 {print $$3}')" \
+	  $(foreach f,$(SODIUM_LIBC) $(SODIUM_KEYS_EXTRA),-e $(f)) || true); \
+	  [ -z "$$bad" ] || { echo "libsodium keys subset needs undefined symbols: $$bad" >&2; rm -f $@; exit 1; }
+
+ALL += $(SODIUM_KEYS_LIB)
+
+# tests/host/test_sodium_keys_free.c links the key subset (non-PIC, hence -no-pie)
+TEST_DEPS_test_sodium_keys_free := $(SODIUM_KEYS_LIB) $(SODIUM_LIB)
+TEST_LIBS_test_sodium_keys_free := $(SODIUM_KEYS_LIB) $(SODIUM_LIB) $(LIB_HOST) -no-pie

@@ -994,6 +994,11 @@ void cmd_devices(int argc, char **argv);   /* devices.c */
 void cmd_blk(int argc, char **argv);
 void cmd_store(int argc, char **argv);   /* store.c */
 void cmd_fat(int argc, char **argv);     /* store.c */
+void cmd_setup(int argc, char **argv);   /* keys.c */
+void cmd_login(int argc, char **argv);
+void cmd_logout(int argc, char **argv);
+void cmd_whoami(int argc, char **argv);
+void cmd_sign(int argc, char **argv);
 
 const struct sh_cmd sh_cmds[] = {
     {"help", "[command]", "list the commands, or say how to use one", cmd_help},
@@ -1017,6 +1022,12 @@ const struct sh_cmd sh_cmds[] = {
     {"store", "<subcommand>", "the capsule store: status, ls, gens, verify, read HASH, state NAME [TEXT]",
      cmd_store},
     {"fat", "<subcommand>", "the FAT32 interchange disk (read-only): info, ls [PATH], cat PATH", cmd_fat},
+    {"setup", "new|restore <person> <machine>",
+     "first boot: a Person (24 words) and this Machine's sealed key and certificate", cmd_setup},
+    {"login", "", "unseal this Machine's key (asks the passphrase)", cmd_login},
+    {"logout", "", "wipe the unsealed key, revoke the session's capability", cmd_logout},
+    {"whoami", "", "this Machine's identity and the session", cmd_whoami},
+    {"sign", "<text>", "sign text with this Machine's key (needs login)", cmd_sign},
     {"echo", "[words]", "print the words", cmd_echo},
     {"uptime", "", "time since boot", cmd_uptime},
     {"halt", "", "stop the machine", cmd_halt},
