@@ -37,6 +37,7 @@ build/test-logs/<scenario>.log.
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -157,8 +158,10 @@ def run(build, path):
     helpers, host_lines, host_lock = [], [], threading.Lock()
 
     def start_host(cmd):
+        # its own process group: the end of the run kills the helper and
+        # whatever it started (a second machine's QEMU), not the helper alone
         h = subprocess.Popen(shlex.split(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, cwd=ROOT)
+                             stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
         helpers.append(h)
 
         def pump():
@@ -277,8 +280,10 @@ def run(build, path):
             if chunk:
                 out += chunk
     for h in helpers:
-        if h.poll() is None:
-            h.kill()
+        try:
+            os.killpg(h.pid, signal.SIGKILL)    # the group outlives a helper that ended
+        except ProcessLookupError:
+            pass
         h.wait()
     time.sleep(0.05)
     with host_lock:
