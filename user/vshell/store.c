@@ -9,6 +9,7 @@
 
 #include "rt.h"
 #include "semver/semver.h"
+#include "sort/sort.h"
 #include "schema/store.capnp.h"
 #include "vshell.h"
 
@@ -93,6 +94,15 @@ static void do_status(void)
            Store_status_Results_confirmed(r) ? "confirmed" : "not confirmed");
 }
 
+static int by_name_newest(const void *a, const void *b, void *ctx)
+{
+    const Store_Capsule_RList *l = ctx;
+    Store_Capsule_R x = Store_Capsule_RList_get(*l, *(const uint32_t *)a);
+    Store_Capsule_R y = Store_Capsule_RList_get(*l, *(const uint32_t *)b);
+    int byname = strcmp(Store_Capsule_name(x).str, Store_Capsule_name(y).str);
+    return byname ? byname : -semver_cmp(Store_Capsule_version(x).str, Store_Capsule_version(y).str);
+}
+
 static void do_ls(void)
 {
     if (!call(Store_method_installed, 0))
@@ -109,19 +119,9 @@ static void do_ls(void)
     uint32_t n = Store_Capsule_RList_len(l), order[64];
     if (n > 64)
         n = 64;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t j = i;
-        Store_Capsule_R c = Store_Capsule_RList_get(l, i);
-        for (; j > 0; j--) {
-            Store_Capsule_R o = Store_Capsule_RList_get(l, order[j - 1]);
-            int byname = strcmp(Store_Capsule_name(o).str, Store_Capsule_name(c).str);
-            if (byname < 0 ||
-                (byname == 0 && semver_cmp(Store_Capsule_version(o).str, Store_Capsule_version(c).str) >= 0))
-                break;
-            order[j] = order[j - 1];
-        }
-        order[j] = i;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_qsort_r(order, n, sizeof order[0], by_name_newest, &l);
     printf("%-16s %-12s %-9s %-8s %s\n", "capsule", "version", "place", "bytes", "vcid");
     for (uint32_t k = 0; k < n; k++) {
         Store_Capsule_R c = Store_Capsule_RList_get(l, order[k]);
