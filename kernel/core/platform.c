@@ -44,6 +44,19 @@ bool platform_iommu_scope(uint16_t source)
     return false;
 }
 
+/* A hop of a scope's path: the bridge's secondary bus as firmware
+ * numbered it (the bus numbers stay as firmware set them: nothing here
+ * renumbers, and the device manager only reads them). */
+static int secondary_bus(void *ctx, uint16_t bdf)
+{
+    (void)ctx;
+    volatile const uint8_t *cfg = map_config(bdf);
+    /* vendor 0xffff: no function; header type (low 7 bits) 1: a bridge */
+    if (!cfg || (cfg[0] == 0xff && cfg[1] == 0xff) || (cfg[0x0e] & 0x7f) != 1)
+        return -1;
+    return cfg[0x19];
+}
+
 static void read_scope(const struct acpi_mem *mem, const struct acpi_root *root)
 {
     struct acpi_table t;
@@ -58,9 +71,11 @@ static void read_scope(const struct acpi_mem *mem, const struct acpi_root *root)
         struct acpi_dmar_scope s;
         struct acpi_iter si = {0};
         while (acpi_dmar_scope_next(&u, &si, &s) == ACPI_OK) {
-            if (s.npath != 1)
+            uint16_t bdf;
+            if (acpi_dmar_scope_source(&s, secondary_bus, 0, &bdf) != ACPI_OK) {
+                kprintf("platform: DMAR scope (type %u) names no device: not confined\n", s.type);
                 continue;
-            uint16_t bdf = (uint16_t)(s.start_bus << 8 | (s.path[0] & 31) << 3 | (s.path[1] & 7));
+            }
             if (s.type == ACPI_SCOPE_ENDPOINT && platform.nscope < PLATFORM_MAX_SCOPE)
                 platform.scope[platform.nscope++] = bdf;
             if (s.type == ACPI_SCOPE_BRIDGE && u.segment == 0 && platform.nbridge < PLATFORM_MAX_BRIDGE) {

@@ -27,8 +27,10 @@ struct platform {
      * (QEMU's q35 lists each root port so). A bridge's bus range is read
      * from its configuration page when asked, not at boot: the range the
      * bridge routes by is the one the unit sees requests from. A scope
-     * with a path through bridges (npath > 1) is not followed: such a
-     * device is not confined. */
+     * with a path through bridges (npath > 1) is followed at boot through
+     * the secondary bus numbers firmware gave those bridges
+     * (acpi_dmar_scope_source); a path that leads to no bridge names no
+     * device, is reported, and confines nothing. */
     uint32_t nscope, nbridge;
     uint16_t scope[PLATFORM_MAX_SCOPE];
     struct {

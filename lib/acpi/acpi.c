@@ -474,6 +474,29 @@ enum acpi_err acpi_dmar_scope_next(const struct acpi_dmar_unit *u, struct acpi_i
     return e;
 }
 
+enum acpi_err acpi_dmar_scope_source(const struct acpi_dmar_scope *s, acpi_secondary_bus_fn secondary,
+                                     void *ctx, uint16_t *bdf)
+{
+    if (s->npath == 0)
+        return ACPI_EVALUE;
+    unsigned bus = s->start_bus;
+    for (unsigned i = 0;; i++) {
+        /* device is 5 bits and function 3: a wider value names nothing */
+        if (s->path[2 * i] > 31 || s->path[2 * i + 1] > 7)
+            return ACPI_EVALUE;
+        uint16_t here = (uint16_t)(bus << 8 | s->path[2 * i] << 3 | s->path[2 * i + 1]);
+        if (i + 1 == s->npath) {
+            *bdf = here;
+            return ACPI_OK;
+        }
+        /* Bus numbers only grow downstream, which also bounds the walk. */
+        int next = secondary(ctx, here);
+        if (next < 0 || next > 255 || (unsigned)next <= bus)
+            return ACPI_EVALUE;
+        bus = (unsigned)next;
+    }
+}
+
 /* ---- Platform summary -------------------------------------------------- */
 
 static enum acpi_err read_madt(const struct acpi_table *t, struct acpi_platform *p)

@@ -234,6 +234,18 @@ enum acpi_err acpi_dmar_next(const struct acpi_dmar *d, struct acpi_iter *it, st
 enum acpi_err acpi_dmar_scope_next(const struct acpi_dmar_unit *u, struct acpi_iter *it,
                                    struct acpi_dmar_scope *s);
 
+/* The source id (bus << 8 | devfn) a scope names, following its path
+ * through bridges (VT-d 8.3.1): each (device, function) pair but the last
+ * is a PCI-to-PCI bridge on the current bus, whose secondary bus is where
+ * the next pair lives. secondary() reads that bus number from the
+ * bridge's configuration space, or returns -1 when there is no bridge
+ * there (no function, a type 0 header, or no ECAM page for it). A path of
+ * no pairs, a hop to no bridge, or a bridge whose secondary bus is not
+ * above its own (unassigned, or a loop) is ACPI_EVALUE. */
+typedef int (*acpi_secondary_bus_fn)(void *ctx, uint16_t bridge_bdf);
+enum acpi_err acpi_dmar_scope_source(const struct acpi_dmar_scope *s, acpi_secondary_bus_fn secondary,
+                                     void *ctx, uint16_t *bdf);
+
 /* ---- The kernel's summary ---------------------------------------------- */
 
 /* What the kernel needs to hand out authority over interrupt controllers,

@@ -556,3 +556,70 @@ TEST(random_corruption_is_named)
     CHECK(ok > 0);
     CHECK(bad > 0);
 }
+
+/* ---- A scope's path through bridges (VT-d 8.3.1) ---------------------- */
+
+/* A simulated hierarchy: bridges listed by source id with their secondary
+ * bus; anything else answers "no bridge here". */
+struct bridges {
+    unsigned n, asked;
+    struct { uint16_t bdf; int secondary; } b[4];
+};
+
+static int sim_secondary(void *ctx, uint16_t bdf)
+{
+    struct bridges *h = ctx;
+    h->asked++;
+    for (unsigned i = 0; i < h->n; i++)
+        if (h->b[i].bdf == bdf)
+            return h->b[i].secondary;
+    return -1;
+}
+
+static enum acpi_err source_of(struct bridges *h, uint8_t start_bus, const uint8_t *path,
+                               uint8_t npath, uint16_t *bdf)
+{
+    struct acpi_dmar_scope s = {.type = 1, .start_bus = start_bus, .npath = npath, .path = path};
+    return acpi_dmar_scope_source(&s, sim_secondary, h, bdf);
+}
+
+TEST(scope_path_followed)
+{
+    /* root port 00:1c.0 → bus 2; a PCIe-to-PCI bridge 02:00.0 → bus 3 */
+    struct bridges h = {2, 0, {{0x00e0, 2}, {0x0200, 3}}};
+    uint16_t bdf = 0;
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0x1c, 0}, 1, &bdf), ACPI_OK);
+    CHECK_EQ(bdf, 0x00e0);
+    CHECK_EQ(h.asked, 0);                       /* one pair: no bridge read */
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0x1c, 0, 0, 0}, 2, &bdf), ACPI_OK);
+    CHECK_EQ(bdf, 0x0200);
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0x1c, 0, 0, 0, 5, 1}, 3, &bdf), ACPI_OK);
+    CHECK_EQ(bdf, 0x0329);                      /* 03:05.1 */
+}
+
+TEST(scope_path_lies)
+{
+    struct bridges h = {3, 0, {{0x00e0, 2}, {0x0200, 2}, {0x0208, 0}}};
+    uint16_t bdf = 0x1234;
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0}, 0, &bdf), ACPI_EVALUE);          /* no pairs */
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0x1d, 0, 0, 0}, 2, &bdf), ACPI_EVALUE); /* no bridge */
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0x1c, 0, 0, 0, 0, 0}, 3, &bdf), ACPI_EVALUE); /* loop */
+    CHECK_EQ(source_of(&h, 2, (const uint8_t[]){1, 0, 0, 0}, 2, &bdf), ACPI_EVALUE); /* unassigned */
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){32, 0}, 1, &bdf), ACPI_EVALUE);      /* device 32 */
+    CHECK_EQ(source_of(&h, 0, (const uint8_t[]){0x1c, 8}, 1, &bdf), ACPI_EVALUE);    /* function 8 */
+    CHECK_EQ(bdf, 0x1234);                      /* untouched on refusal */
+    /* A path as long as a scope can hold terminates: bus numbers rise. */
+    struct bridges up = {0};
+    uint8_t path[2 * 120];
+    for (unsigned i = 0; i < 120; i++) {
+        path[2 * i] = (uint8_t)(i % 32);
+        path[2 * i + 1] = 0;
+        if (up.n < 4) {
+            up.b[up.n].bdf = (uint16_t)(i << 8 | (i % 32) << 3);
+            up.b[up.n].secondary = (int)i + 1;
+            up.n++;
+        }
+    }
+    CHECK_EQ(source_of(&up, 0, path, 120, &bdf), ACPI_EVALUE);
+    CHECK_EQ(up.asked, 5);
+}
