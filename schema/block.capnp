@@ -13,8 +13,12 @@
 
 interface Block {
   info @0 () -> (status :Status, sectors :UInt64, sectorSize :UInt32,
-                 readOnly :Bool, maxInFlight :UInt32, maxTransfer :UInt32);
+                 readOnly :Bool, maxInFlight :UInt32, maxTransfer :UInt32,
+                 irqWakeTsc :UInt64);
   # sectors of sectorSize (512) bytes; maxTransfer bytes in one request.
+  # irqWakeTsc: the time stamp counter when the driver last woke for its
+  # queue's interrupt (0: never), for make bench's interrupt-to-driver
+  # figure; under -icount it counts guest instructions.
 
   attach @1 () -> (status :Status, buffer :UInt32, bytes :UInt64);
   # The frame sent along becomes buffer `buffer` of this connection.

@@ -178,6 +178,20 @@ static int call(struct blk *b, uint16_t method, v_handle *caps, unsigned ncaps, 
     return BLK_OK;
 }
 
+int blk_irq_wake_tsc(struct blk *b, uint64_t *tsc, uint64_t timeout_us)
+{
+    static struct ipc_msg r;
+    struct capnp_msg msg;
+    int e = call(b, Block_method_info, 0, 0, &r, &msg, timeout_us);
+    if (e)
+        return e;
+    Block_info_Results_R info = Block_info_Results_read_root(&msg);
+    if ((e = from_status(Block_info_Results_status(info))))
+        return e;
+    *tsc = Block_info_Results_irqWakeTsc(info);
+    return capnp_msg_error(&msg) ? BLK_EPROTO : BLK_OK;
+}
+
 int blk_open(struct blk *b, struct ipc_conn *c, v_handle frame, uint64_t timeout_us)
 {
     static struct ipc_msg r;

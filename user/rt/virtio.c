@@ -107,6 +107,7 @@ static void on_bits(struct ipc_server *s, uint64_t bits)
 {
     (void)s;
     if (bits & 1ull << served_bit) {
+        served->irq_wake_tsc = rt_tsc();
         served_harvest();
         v_irq_ack(served->dev.irq, (uint64_t)served->line);
     }

@@ -249,6 +249,7 @@ static void do_info(struct ipc_conn *c, const struct ipc_msg *m)
     Block_info_Results_set_readOnly(r, (vd.features & VIRTIO_BLK_F_RO) != 0);
     Block_info_Results_set_maxInFlight(r, Block_maxInFlight);
     Block_info_Results_set_maxTransfer(r, MAX_TRANSFER);
+    Block_info_Results_set_irqWakeTsc(r, vd.irq_wake_tsc);
     ipc_reply_built(c, Block_method_info, m->hdr.id, &b);
 }
 

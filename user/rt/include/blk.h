@@ -53,6 +53,9 @@ struct blk {
 };
 
 int blk_open(struct blk *b, struct ipc_conn *c, v_handle frame, uint64_t timeout_us);
+/* The driver's time stamp when it last woke for its interrupt (info's
+ * irqWakeTsc; 0: never), for benchmarks. */
+int blk_irq_wake_tsc(struct blk *b, uint64_t *tsc, uint64_t timeout_us);
 /* Queue count sectors from `sector` to (write: from) the buffer at offset. */
 int blk_submit(struct blk *b, bool write, uint64_t offset, uint64_t sector, uint32_t count,
                uint64_t *ticket);

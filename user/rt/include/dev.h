@@ -78,6 +78,7 @@ struct rt_virtio {
     struct virtq_slot *slots;
     volatile uint16_t *notify;
     uint64_t features;
+    uint64_t irq_wake_tsc;      /* TSC when rt_virtio_serve last woke for the line */
 };
 
 /* Open grant `name`, check it is virtio device `type`, allocate the

@@ -42,6 +42,15 @@ const char *rt_errname(int64_t err);
 #define RT_SIG_FAULT V_SIGNAL_FAULT
 static inline void rt_sleep_us(uint64_t us) { v_signal_wait(1ull << RT_SIG_SLEEP, us); }
 
+/* The time stamp counter, fenced so no load or store moves across it:
+ * under -icount it is the guest's instruction count (make bench). */
+static inline uint64_t rt_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
 /* Map npages fresh zeroed frames at vaddr with rights (V_R_READ|V_R_WRITE..),
  * retyped from reticle (0: the Task's own, "memory" or "reticle0"). The
  * frame handles go to frames[] if given. Returns a V_E* code. */
