@@ -107,3 +107,13 @@ $(B)/store/benchfat.img: $(CAPS)/bench-1.0.0.vcap $(CAPS)/scale1m-1.0.0.vcap sys
 	$(Q)mv $@.tmp $@
 ALL += $(B)/store/benchfat.img
 $(eval $(call image,storebench,$(storefat_MODULES),test quiet storebench))
+
+# `make soak` (fuzz/rules.mk) also runs the store's crash test in QEMU at
+# 200 seeded cut points, `make soak-store` alone (scripts/store-crash, about
+# 25 min; make test runs 20 of them, tests/tools/store_crash.sh).
+SOAK_POINTS ?= 200
+soak-store: $(B)/.setup-done
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	$(PYTHON) scripts/store-crash $(B) --points $(SOAK_POINTS) --seed 14 --log store_soak.log
+soak: soak-store
+.PHONY: soak-store

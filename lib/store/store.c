@@ -571,12 +571,14 @@ enum store_err store_open(struct store *st, const struct store_dev *dev, struct 
         if (rep->slot_err[i] == STORE_E_OK)
             rep->slot_seq[i] = r[i]->seq;
     }
+    /* A slot that could not be read may hold the newest root: opening the
+     * other one would put the next commit over it, losing a committed
+     * state. Only a slot read and found bad is fallen back from. */
+    for (uint32_t i = 0; i < 2; i++)
+        if (rep->slot_err[i] == STORE_E_IO_READ)
+            return STORE_E_IO_READ;
     bool ok0 = rep->slot_err[0] == STORE_E_OK, ok1 = rep->slot_err[1] == STORE_E_OK;
     if (!ok0 && !ok1) {
-        /* An I/O error says more than the format errors it caused. */
-        for (uint32_t i = 0; i < 2; i++)
-            if (rep->slot_err[i] == STORE_E_IO_READ)
-                return STORE_E_IO_READ;
         return rep->slot_err[0] == STORE_E_NO_STORE ? rep->slot_err[1] : rep->slot_err[0];
     }
     uint32_t use = ok0 && (!ok1 || st->committed.seq >= st->staged.seq) ? 0 : 1;

@@ -390,6 +390,10 @@ static int cmd_inspect(const struct opts *o)
                rep.fell_back ? "true" : "false", (unsigned long long)r->seq);
         printf("\"boot\":{\"attempts\":%u,\"max\":%u,\"confirmed\":%s},", r->boot_attempts,
                r->boot_max, r->confirmed ? "true" : "false");
+        /* the catalogs' blocks: this root's and the other slot's (its first
+         * reserved extent), for the exact free count after gc (scripts/store-crash) */
+        printf("\"cat_blocks\":%u,\"other_cat_blocks\":%llu,", r->cat_blocks,
+               (unsigned long long)(st.nolder ? st.older[0].n : 0));
     } else {
         printf("image      %s\nblocks     %llu of %u bytes, %llu free\n", o->img,
                (unsigned long long)st.dev.nblocks, st.dev.block_size,

@@ -314,6 +314,7 @@ static bool boot_failed, boot_second;   /* a window failed; re-applying after a 
 static char boot_why[160];
 static uint64_t boot_gen;
 static void boot_done(void);
+static void crash_next(void);
 
 static void settled(struct service *s, bool ok, int from, int to, char *more, size_t n)
 {
@@ -750,16 +751,19 @@ static void boot_done(void)
         else
             printf("init: generation %llu confirmed: its services are ready\n",
                    (unsigned long long)boot_gen);
+        crash_next();
         return;
     }
     printf("init: generation %llu failed: %s\n", (unsigned long long)boot_gen, boot_why);
     event("init", "generation %llu failed: %.60s", (unsigned long long)boot_gen, boot_why);
     if (boot_second) {
         printf("init: the previous generation failed too: running what runs now\n");
+        crash_next();
         return;
     }
     if (boot_step(Store_BootStep_fallback, &ch, why, sizeof why)) {
         printf("init: no fallback: %s\n", why);
+        crash_next();
         return;
     }
     printf("init: falling back to the previous generation (now generation %llu, seq %llu)\n",
@@ -820,6 +824,167 @@ static void bench(void)
     rt_exit(0);
 }
 
+/* ---- crash consistency in QEMU (scripts/store-crash) ------------------------- */
+
+/* `storecrash`: once the boot's generation is confirmed, a fixed sequence
+ * of store changes (install, activate, state writes, rollback, remove, gc),
+ * each preceded by the marker instruction tools/crashplug counts from, and
+ * one marker after the last; the host cuts the machine at a seeded
+ * instruction count into one of them. Each
+ * change acknowledged by the store is printed ("storecrash: N OP ok seq
+ * S") before the next begins, so the host knows what was committed before
+ * the cut. `storecheck`: the boot after a cut; every blob verified, gc,
+ * the store's figures printed, then init exits. */
+enum crash_mode { CRASH_NONE, CRASH_WORK, CRASH_CHECK };
+static enum crash_mode crash_mode;
+
+static void crash_marker(void) { __asm__ volatile("xchg %%bx, %%bx" ::: "memory"); }
+
+static int crash_state(unsigned n, char *why, size_t wn)
+{
+    static char text[1536];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char)('a' + (i * 7 + n * 13) % 26);
+    snprintf(text, 32, "crashtest state %u ", n);
+    struct capnp_builder b;
+    capnp_builder_init(&b, req, sizeof req);
+    Store_stateWrite_Params_B p = Store_stateWrite_Params_build_root(&b);
+    Store_stateWrite_Params_set_name(p, "crashtest", 9);
+    Store_stateWrite_Params_set_schema(p, n);
+    Store_stateWrite_Params_set_bytes(p, text, sizeof text);
+    int e = pcall(&store_peer, Store_method_stateWrite, &b);
+    if (e)
+        return snprintf(why, wn, "the store did not answer: %s", ipc_strerror(e)), -1;
+    Store_stateWrite_Results_R r = Store_stateWrite_Results_read_root(&rmsg);
+    if (Store_stateWrite_Results_status(r) != Store_Status_ok)
+        return say(why, wn, Store_stateWrite_Results_status(r), Store_stateWrite_Results_error(r),
+                   Store_stateWrite_Results_why(r)),
+               -1;
+    return 0;
+}
+
+/* One change by name; 0 with *seq, or -1 with why. */
+static int crash_op(const char *op, const char *arg, uint64_t *seq, char *why, size_t wn)
+{
+    char text[240];
+    uint64_t t[4];
+    struct capnp_builder b;
+    capnp_builder_init(&b, req, sizeof req);
+    Store_Change_R ch;
+    if (!strcmp(op, "install")) {
+        if (do_install(arg, text, sizeof text, t) != Supervisor_Status_ok)
+            return snprintf(why, wn, "%s", text), -1;
+    } else if (!strcmp(op, "state")) {
+        if (crash_state((unsigned)(arg[0] - '0'), why, wn))
+            return -1;
+    } else if (!strcmp(op, "rollback")) {
+        Store_rollback_Params_set_name(Store_rollback_Params_build_root(&b), arg, strlen(arg));
+        if (change(Store_method_rollback, &b, &ch, 0, why, wn))
+            return -1;
+    } else if (!strcmp(op, "gc")) {
+        Store_gc_Params_build_root(&b);
+        if (change(Store_method_gc, &b, &ch, 0, why, wn))
+            return -1;
+    } else {                    /* activate or remove "demo 1.3.0" */
+        char name[CAP_NAME];
+        const char *sp = strchr(arg, ' ');
+        snprintf(name, sizeof name, "%.*s", (int)(sp - arg), arg);
+        if (list_installed(why, wn))
+            return -1;
+        const struct installed *k = find_installed(name, sp + 1);
+        if (!k)
+            return snprintf(why, wn, "%s is not installed", arg), -1;
+        if (!strcmp(op, "activate"))
+            Store_activate_Params_set_vcid(Store_activate_Params_build_root(&b), k->vcid, 32);
+        else
+            Store_remove_Params_set_vcid(Store_remove_Params_build_root(&b), k->vcid, 32);
+        if (change(!strcmp(op, "activate") ? Store_method_activate : Store_method_remove, &b, &ch,
+                   0, why, wn))
+            return -1;
+    }
+    if (pcall(&store_peer, Store_method_status, 0))
+        return snprintf(why, wn, "no status"), -1;
+    *seq = Store_status_Results_seq(Store_status_Results_read_root(&rmsg));
+    return 0;
+}
+
+static void crash_work(void)
+{
+    static const struct { const char *op, *arg; } ops[] = {
+        {"install", "fat:/demo-1.3.0.vcap"}, {"activate", "demo 1.3.0"}, {"state", "1"},
+        {"rollback", "demo"}, {"state", "2"}, {"remove", "demo 1.0.0"}, {"gc", ""},
+        {"install", "fat:/demo-1.2.0.vcap"}, {"state", "3"}, {"activate", "demo 1.2.0"},
+        {"gc", ""},
+    };
+    char why[240];
+    uint64_t seq = 0;
+    rt_set_output(0);           /* the kernel console: unbuffered, in order */
+    if (pcall(&store_peer, Store_method_status, 0) == 0)
+        seq = Store_status_Results_seq(Store_status_Results_read_root(&rmsg));
+    printf("storecrash: begin seq %llu\n", (unsigned long long)seq);
+    for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        crash_marker();
+        if (crash_op(ops[i].op, ops[i].arg, &seq, why, sizeof why)) {
+            printf("storecrash: %u %s failed: %s\n", i + 1, ops[i].op, why);
+            break;
+        }
+        printf("storecrash: %u %s ok seq %llu\n", i + 1, ops[i].op, (unsigned long long)seq);
+    }
+    crash_marker();
+    printf("storecrash: done\n");
+    rt_exit(0);
+}
+
+static void crash_check(void)
+{
+    char why[240];
+    rt_set_output(0);
+    int e = pcall(&store_peer, Store_method_verify, 0);
+    Store_verify_Results_R v = Store_verify_Results_read_root(&rmsg);
+    if (e || Store_verify_Results_status(v) != Store_Status_ok) {
+        if (e)
+            snprintf(why, sizeof why, "the store did not answer: %s", ipc_strerror(e));
+        else
+            say(why, sizeof why, Store_verify_Results_status(v), Store_verify_Results_error(v),
+                Store_verify_Results_why(v));
+        printf("storecheck: verify failed: %s\n", why);
+    } else {
+        printf("storecheck: verified %u blobs\n", (unsigned)Store_verify_Results_blobs(v));
+    }
+    struct capnp_builder b;
+    capnp_builder_init(&b, req, sizeof req);
+    Store_gc_Params_build_root(&b);
+    Store_Change_R ch;
+    if (change(Store_method_gc, &b, &ch, 0, why, sizeof why))
+        printf("storecheck: gc failed: %s\n", why);
+    else
+        printf("storecheck: gc freed %llu, %llu free, seq %llu\n",
+               (unsigned long long)Store_Change_freed(ch),
+               (unsigned long long)Store_Change_freeBlocks(ch),
+               (unsigned long long)Store_Change_seq(ch));
+    printf("storecheck: done\n");
+    rt_exit(0);
+}
+
+/* After the boot's generation is settled (confirmed, or fallen back). */
+static void crash_next(void)
+{
+    if (crash_mode == CRASH_WORK)
+        crash_work();
+    else if (crash_mode == CRASH_CHECK)
+        crash_check();
+}
+
+/* cmdline holds word as a whole word. */
+static bool has_word(const char *cmdline, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = cmdline; (p = strstr(p, word)); p++)
+        if ((p == cmdline || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+            return true;
+    return false;
+}
+
 void capstore_boot(const char *cmdline)
 {
     upgrade_settled_hook = settled;
@@ -828,8 +993,14 @@ void capstore_boot(const char *cmdline)
     capstore_boot_window = svc_table(sizeof *capstore_boot_window);
     Store_Change_R ch;
     char why[200];
+    crash_mode = has_word(cmdline, "storecrash") ? CRASH_WORK
+                 : has_word(cmdline, "storecheck") ? CRASH_CHECK : CRASH_NONE;
     if (boot_step(Store_BootStep_begin, &ch, why, sizeof why)) {
         printf("init: no store to boot from (%s): running the boot image's versions\n", why);
+        if (crash_mode == CRASH_CHECK) {
+            printf("storecheck: no store: %s\n", why);
+            rt_exit(0);
+        }
         return;
     }
     if (Store_Change_fellBack(ch))
@@ -837,7 +1008,6 @@ void capstore_boot(const char *cmdline)
                "(now generation %llu)\n", "its boot attempts",
                (unsigned long long)Store_Change_generation(ch));
     apply();
-    for (const char *p = cmdline; (p = strstr(p, "storebench")); p++)
-        if ((p == cmdline || p[-1] == ' ') && (p[10] == 0 || p[10] == ' '))
-            bench();
+    if (has_word(cmdline, "storebench"))
+        bench();
 }

@@ -160,6 +160,12 @@ static bool mount(void)
     };
     st.dev.block_size = dev.block_size;
     open_err = store_open(&st, &dev, &report);
+    /* a read that failed (a timeout while the host was slow) is retried:
+     * store_open never falls back from a slot it could not read */
+    for (int tries = 0; open_err == STORE_E_IO_READ && tries < 3; tries++) {
+        rt_sleep_us(100000);
+        open_err = store_open(&st, &dev, &report);
+    }
     if (open_err == STORE_E_NO_STORE || open_err == STORE_E_BAD_DEVICE) {
         /* a store formatted with 512-byte blocks */
         dev.block_size = 512;
@@ -192,9 +198,10 @@ static bool mount(void)
     blobbuf = (uint8_t *)bva;
     blobcap = (size_t)pages * V_PAGE_SIZE;
     opened = true;
-    printf("store: opened slot %u (seq %llu%s), generation %llu, %u capsules, %u blobs, %llu of %llu blocks free\n",
+    printf("store: opened slot %u (seq %llu%s%s), generation %llu, %u capsules, %u blobs, %llu of %llu blocks free\n",
            report.used, (unsigned long long)st.committed.seq,
-           report.fell_back ? ", the newer slot was bad" : "",
+           report.fell_back ? ", the newer slot was bad: " : "",
+           report.fell_back ? store_err_name(report.slot_err[report.used ^ 1]) : "",
            (unsigned long long)st.committed.cur.number, st.committed.ncaps, st.committed.nblobs,
            (unsigned long long)store_free_blocks(&st), (unsigned long long)st.dev.nblocks);
     if (report.fell_back)
@@ -252,11 +259,19 @@ static void serve_status(struct ipc_conn *c, const struct ipc_msg *m, struct cap
     const struct store_root *k = &st.committed;
     Store_status_Results_set_status(r, Store_Status_ok);
     Store_status_Results_set_seq(r, k->seq);
-    Store_status_Results_set_slot(r, report.used);
+    Store_status_Results_set_slot(r, st.slot);
     Store_status_Results_set_fellBack(r, report.fell_back);
+    /* The slots now, not at mount: commits alternate between the slots, so
+     * after any commit since the mount the slot in use holds the committed
+     * root and the other one the root before it (a failed superblock write
+     * reopens the store, which refreshes the report). */
+    bool moved = k->seq != report.slot_seq[report.used] || st.slot != report.used;
     for (unsigned s = 0; s < 2; s++) {
         char t[80];
-        if (report.slot_err[s] == STORE_E_OK)
+        if (moved)
+            snprintf(t, sizeof t, "ok seq %llu",
+                     (unsigned long long)(s == st.slot ? k->seq : k->seq - 1));
+        else if (report.slot_err[s] == STORE_E_OK)
             snprintf(t, sizeof t, "ok seq %llu", (unsigned long long)report.slot_seq[s]);
         else
             snprintf(t, sizeof t, "%s", store_err_name(report.slot_err[s]));
