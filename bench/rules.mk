@@ -16,6 +16,8 @@
 include bench/linux/rules.mk
 
 $(eval $(call image,bench,$(B)/user/kbench.elf $(B)/user/kbpeer.elf $(B)/user/kbipc.elf $(B)/user/timerd.elf $(B)/user/serial.elf,test quiet))
+# The identity figures (issue 17): user/identbench as the root Task.
+$(eval $(call image,identbench,$(B)/user/identbench.elf,test quiet))
 
 # make bench BENCH_FLAGS=--write-doc   also rewrites docs/BENCHMARKS.md's figures
 # make bench BENCH_FLAGS=--no-linux    Vectra's figures only
@@ -24,7 +26,7 @@ BENCH_SYSTEM = $(filter $(B)/images/system.img,$(IMAGES))
 
 bench: $(B)/.setup-done
 	@$(MAKE) --no-print-directory $(B)/images/bench.img $(B)/images/capbench.img $(B)/images/capsules_trust.img $(B)/images/blkbench.img \
-	    $(B)/bench/linux-bench $(B)/bench/linux-tiny
+	    $(B)/images/identbench.img $(B)/bench/linux-bench $(B)/bench/linux-tiny
 	@mkdir -p $(B)/bench; prompt=; \
 	if [ -z "$(BENCH_SYSTEM)" ]; then \
 	    prompt="--no-prompt=the tree declares no system image"; \

@@ -28,8 +28,16 @@ interface Keys {
   # key sealed with passphrase and its certificate, all committed in one
   # store write.
 
-  login @2 (passphrase :Text) -> (status :Status, error :Text, why :Text, retryInUs :UInt64);
-  # Unseals the Machine key; this connection becomes the session.
+  login @2 (passphrase :Text) -> (status :Status, error :Text, why :Text, retryInUs :UInt64,
+                               grants :List(Text));
+  # Unseals the Machine key; this connection becomes the session. An ok
+  # reply carries what the policy grants the session: for each name in
+  # grants, a new connection's two client ends (request send end, reply
+  # receive end), introduced by keyd through its manifest's "session.NAME"
+  # introduce grants (sys/ident.json). keyd keeps the originals; the
+  # session gets copies derived from them, and logout (or the session's
+  # connection closing) revokes them: the capabilities are gone from the
+  # session's tables, not merely marked.
 
   logout @3 () -> (status :Status);
   # Wipes the key and ends the session.
@@ -66,3 +74,13 @@ interface Keys {
   const maxSign :UInt32 = 2048;
   const identityVolume :Text = "vectra.identity";
 }
+
+# The read-only facet of init's Supervisor (schema/supervisor.capnp): a
+# manifest grant of service "init" with this interface's id as its
+# interfaceId is served only the methods that change nothing (listTasks,
+# listServices, memory, caps, events, listCapsules, capsuleInfo,
+# generations, args, reroot) and halt/reboot (the console's power button);
+# every other method is `denied` ("needs a logged-in session"). The shell
+# of a system with keyd starts with this facet; login hands it the full
+# interface (Keys.login's grants). It declares no methods of its own.
+interface SupervisorReader {}

@@ -63,6 +63,8 @@ struct SystemManifest {
     interfaceId @3 :UInt64;
     # For `service`: the interface (facet) the capability speaks, as the
     # schema's 64-bit type id; 0 means the service's full interface.
+    # init honours one facet of its own: SupervisorReader
+    # (schema/keys.capnp), the read-only Supervisor (docs/KEYS.md).
 
     confined @4 :Bool;
     # For `device`: the driver may run only if the IOMMU confines its

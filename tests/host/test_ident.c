@@ -202,3 +202,55 @@ TEST(ident_person_file)
     CHECK_EQ(id_person_decode(out, len - 1, name, pk2), ID_NAME);
     CHECK_EQ(id_person_encode("", pk, out, sizeof out, &len), ID_NAME);
 }
+
+/* keyd's login rate limit (id_retry_wait_us), driven as keyd drives it,
+ * through 1000 wrong passphrases on a real sealed file (small Argon2id
+ * costs: the limit is the same at any cost). Time is simulated: an
+ * attacker who tries again the moment it may, and once 1 us before that
+ * each time. Every early try is refused without running Argon2id, the
+ * wait doubles from 1 s up to the hour and stays there, and the 1000
+ * tries take the attacker at least the sum of the waits (about 41 days),
+ * though the test runs in about a second. */
+TEST(ident_rate_limit_1000)
+{
+    uint8_t seed[32], salt[16], nonce[24], file[ID_MKEY_SIZE], pk[32], sk[64];
+    fill(seed, 32, 21);
+    fill(salt, 16, 22);
+    fill(nonce, 24, 23);
+    const char *pass = "correct horse battery";
+    CHECK_EQ(id_mkey_seal(seed, pass, strlen(pass), &small, salt, nonce, file), ID_OK);
+    uint32_t failures = 0;
+    uint64_t now = 5000000, last = 0, waited = 0;
+    unsigned runs = 0, early = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t w = id_retry_wait_us(failures, last, now);
+        if (failures) {
+            uint64_t expect = (failures - 1 < 12 ? 1000000ull << (failures - 1) : 4096000000ull);
+            if (expect > ID_RETRY_MAX_S * 1000000ull)
+                expect = ID_RETRY_MAX_S * 1000000ull;
+            CHECK_EQ(w, expect);    /* asked right after the failure */
+            /* one try 1 us early: refused, nothing derived */
+            CHECK_EQ(id_retry_wait_us(failures, last, now + w - 1), 1);
+            early++;
+            now += w;
+            waited += w;
+        }
+        CHECK_EQ(id_retry_wait_us(failures, last, now), 0);
+        failures++;                 /* counted before Argon2id, as keyd does */
+        char wrong[32];
+        snprintf(wrong, sizeof wrong, "wrong passphrase %d", i);
+        CHECK_EQ(id_mkey_unseal(file, sizeof file, wrong, strlen(wrong), pk, sk), ID_UNSEAL);
+        runs++;
+        last = now;
+    }
+    CHECK_EQ(runs, 1000);
+    CHECK_EQ(early, 999);
+    CHECK_EQ(failures, 1000);
+    CHECK_EQ(id_retry_wait_us(failures, last, now), ID_RETRY_MAX_S * 1000000ull);
+    /* 1 + 2 + ... + 2048 s, then 987 waits of an hour */
+    CHECK_EQ(waited, (4095ull + 987ull * ID_RETRY_MAX_S) * 1000000ull);
+    /* after the wait the right passphrase opens it; no overflow near 2^32 */
+    CHECK_EQ(id_mkey_unseal(file, sizeof file, pass, strlen(pass), pk, sk), ID_OK);
+    CHECK_EQ(id_retry_wait_us(UINT32_MAX, last, last), ID_RETRY_MAX_S * 1000000ull);
+    CHECK_EQ(id_retry_wait_us(0, last, last), 0);
+}

@@ -470,7 +470,8 @@ static void emit_interface_ids(struct node *n)
     char *id = fmt("%s_TYPE_ID", n->cname);
     ident(id);
     fprintf(H, "#define %s UINT64_C(0x%016llx)\n", id, (unsigned long long)n->id);
-    fprintf(H, "enum %s_method {\n", n->cname);
+    if (ms.len)     /* a facet may declare no methods: C has no empty enum */
+        fprintf(H, "enum %s_method {\n", n->cname);
     for (uint32_t i = 0; i < ms.len; i++) {
         struct capnp_struct m = capnp_list_struct(ms, i);
         char *nm = fmt("%s_method_%s", n->cname, cname_part(METHOD_name(m)));
@@ -480,7 +481,8 @@ static void emit_interface_ids(struct node *n)
         fprintf(H, "    %s = %u,\n", nm, i);
         free(nm);
     }
-    fprintf(H, "};\n");
+    if (ms.len)
+        fprintf(H, "};\n");
     /* The methods as an X-macro, so that a server's dispatch table comes
      * from the schema: X(name) once per method, in number order. */
     char *xm = fmt("%s_METHODS", n->cname);

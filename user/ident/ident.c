@@ -432,3 +432,15 @@ enum id_err id_cert_decode(const uint8_t *buf, size_t len, struct id_cert *out)
     out->serial = c.serial;
     return ID_OK;
 }
+
+uint64_t id_retry_wait_us(uint32_t failures, uint64_t last_fail_us, uint64_t now_us)
+{
+    if (!failures)
+        return 0;
+    unsigned sh = failures - 1 > 12 ? 12 : failures - 1;   /* 2^12 s > the cap */
+    uint64_t wait = (uint64_t)1000000 << sh;
+    if (wait > (uint64_t)ID_RETRY_MAX_S * 1000000)
+        wait = (uint64_t)ID_RETRY_MAX_S * 1000000;
+    uint64_t until = last_fail_us + wait;
+    return now_us >= until ? 0 : until - now_us;
+}

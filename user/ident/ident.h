@@ -114,4 +114,12 @@ void id_sign(uint8_t sig[64], const void *msg, size_t len, const uint8_t sk[64])
 
 void id_wipe(void *p, size_t n);
 
+/* ---- the login rate limit (keyd) ----
+ * After n >= 1 wrong passphrases the next attempt waits 2^(n-1) s from
+ * the last failure, at most ID_RETRY_MAX_S: the microseconds still to
+ * wait at now_us (0: an attempt may run). Pure, so the host test drives
+ * it through thousands of attempts in no time (tests/host/test_ident.c). */
+#define ID_RETRY_MAX_S 3600u
+uint64_t id_retry_wait_us(uint32_t failures, uint64_t last_fail_us, uint64_t now_us);
+
 #endif

@@ -3,10 +3,11 @@
 # $(B)/user/libident.a, with the BIP-0039 word list vkey uses
 # ($(B)/gen/bip39_english.c, from tools/vkey/rules.mk). user/keyd links it
 # with both freestanding libsodium subsets; tests/host/test_ident.c builds
-# the same ident.c for the host and checks it against vkey.
+# the same ident.c for the host and checks it against vkey. bigmem.c is
+# Argon2id's memory in a Task (keyd's, identbench's).
 
 IDENT_LIB   := $(B)/user/libident.a
-IDENT_OBJS  := $(B)/user/ident/ident.o $(B)/user/ident/bip39_english.o
+IDENT_OBJS  := $(B)/user/ident/ident.o $(B)/user/ident/bip39_english.o $(B)/user/ident/bigmem.o
 IDENT_SODIUM_INC = -Iuser/libsodium/include -isystem $(SODIUM_SRC)/include -isystem $(B)/user/libsodium/gen
 
 $(B)/user/ident/ident.o: user/ident/ident.c $(B)/user/libsodium/gen/sodium/version.h deps/libsodium-1.0.18/.vectra-fetched | $(SCHEMA_HDRS)
@@ -25,6 +26,9 @@ ALL += $(IDENT_LIB)
 # (= not :=: user/libsodium/rules.mk, read after this file, defines the archives)
 USER_EXTRA_LIBS_keyd = $(IDENT_LIB) $(B)/user/libsodium-keys.a $(B)/user/libsodium.a
 $(B)/user/keyd/%.o: USER_CFLAGS += -Iuser/ident
+# the identity figures of make bench (bench/rules.mk's identbench image)
+USER_EXTRA_LIBS_identbench = $(IDENT_LIB) $(B)/user/libsodium-keys.a $(B)/user/libsodium.a
+$(B)/user/identbench/%.o: USER_CFLAGS += -Iuser/ident
 
 
 # The host build of the same file, for tests/host/test_ident.c.

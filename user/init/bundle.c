@@ -76,10 +76,12 @@ int grant_connect(const struct service *s, const struct grant *g, v_handle clien
 }
 
 /* Whose Supervisor connection c is. Only init holds the send end of its
- * accept Ring (an introduce grant into init is refused), so every
- * connection there is one init made in svc_spawn (grant_connect), and the
- * name it arrived with (c->peer, written by init, not by the client) is
- * the service's it was made for. A request still queued from an instance
+ * own accept Ring, so every connection there is one init made in
+ * svc_spawn (grant_connect), and the name it arrived with (c->peer,
+ * written by init, not by the client) is the service's it was made for.
+ * A connection on an introducer's accept Ring into init (a logged-in
+ * session, session.c) carries the name the introducer (keyd, trusted by
+ * the signed manifest with that grant) gave it: the session's service. A request still queued from an instance
  * since destroyed is judged against the same manifest entry. 0 if that
  * service is not running. */
 struct service *svc_of_conn(const struct ipc_conn *c)

@@ -435,6 +435,7 @@ static const struct ipc_method supervisor_methods[] = {Supervisor_METHODS(ROW) {
 
 void control_serve(struct ipc_server *srv)
 {
+    srv->gate = session_gate;
     for (;;)
         ipc_serve_methods(srv, supervisor_methods, V_TIMEOUT_NEVER);
 }

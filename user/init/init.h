@@ -54,6 +54,7 @@ struct grant {
     int svc;                    /* G_SERVICE / G_INTRODUCE: provider index, -1 = init */
     uint64_t a, b;              /* IRQ line; port base, count; memory bytes */
     bool confined;              /* G_DEVICE: DMA must be confined by an IOMMU */
+    uint64_t iface;             /* G_SERVICE: the facet's interface id, 0 = all */
 };
 
 /* What the manifest says a service's binary is, when it is a capsule:
@@ -201,6 +202,10 @@ struct dev_item {
 bool device_validate(struct service *s, struct grant *g, char *why, size_t n);
 bool device_grant(const struct service *s, const struct grant *g, struct dev_item *out, unsigned *n,
                   char *why, size_t whylen);
+
+/* session.c: the read-only facet and the sessions introduced into init */
+void session_listen(struct ipc_server *srv);
+bool session_gate(struct ipc_conn *c, const struct ipc_msg *m);
 
 /* control.c */
 __attribute__((noreturn)) void control_serve(struct ipc_server *srv);

@@ -118,6 +118,7 @@ int main(void)
 
     if (ipc_server_init(&srv, init_accept_rx))
         rt_die("init: cannot serve its accept Ring");
+    session_listen(&srv);   /* introduce grants into init: logged-in sessions */
     upgrade_init(&srv);     /* before any end is looked at */
     capstore_boot(cmdline); /* the store's generation, when the system has a store */
     srv.extra_bits = 1ull << SIG_CHILD | 1ull << SIG_TIMER;

@@ -140,6 +140,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
             copy_text(gr->source, sizeof gr->source, SystemManifest_CapGrant_source(g));
             gr->type = (enum grant_type)SystemManifest_CapGrant_type(g);
             gr->confined = SystemManifest_CapGrant_confined(g);
+            gr->iface = SystemManifest_CapGrant_interfaceId(g);
         }
         struct capnp_list args = SystemManifest_Service_args(r);
         if (capnp_list_len(args)) {
@@ -326,8 +327,6 @@ void manifest_validate(void)
                 g->svc = strcmp(g->source, "init") ? svc_find(g->source) : -1;
                 if (strcmp(g->source, "init") && g->svc < 0)
                     svc_refuse(s, "grant '%s' names unknown service '%s'", g->name, g->source);
-                else if (g->type == G_INTRODUCE && g->svc < 0)
-                    svc_refuse(s, "grant '%s': init cannot be introduced to", g->name);
                 else if (g->type == G_SERVICE && g->svc >= 0 && !depends_on(s, g->svc))
                     svc_refuse(s, "grant '%s' needs '%s' among its dependencies", g->name, g->source);
                 break;

@@ -47,7 +47,6 @@
 #define T_STORE 5000000ull
 #define T_RANDOM 20000000ull  /* high may wait for the second source */
 #define CERT_DAYS 3650        /* a Machine certificate made at setup: ten years */
-#define RETRY_MAX_S 3600u
 
 static struct ipc_server srv;
 static struct ipc_conn store_conn;
@@ -91,61 +90,8 @@ static void set_text(char *dst, size_t cap, const char *s)
     dst[n] = 0;
 }
 
-/* ---- the big allocation (libsodium-keys.a's malloc): multi-page frames ----
- * A Reticle does not take back what a deleted frame used, so Argon2id's
- * 64 MiB is retyped once, kept mapped, and zeroed when Argon2 frees it;
- * the next login reuses it. */
-
-#define BIG_MIN (1u << 20)
-#define BIG_FRAMES 8
-static struct {
-    uint64_t va, bytes;
-    bool busy;
-} big;
-
-void *sodium_big_malloc(size_t n);
-void sodium_big_free(void *p);
-void randombytes_buf(void *buf, size_t n);
-
-void *sodium_big_malloc(size_t n)
-{
-    if (n < BIG_MIN)
-        return malloc(n);
-    uint64_t pages = (n + 4095) / 4096;
-    if (big.busy || (big.va && big.bytes < pages * 4096) ||
-        pages > (uint64_t)BIG_FRAMES * V_FRAME_MAX_PAGES)
-        return 0;
-    if (!big.va) {
-        uint64_t va = rt_va_alloc(pages * 4096);
-        for (uint64_t done = 0; done < pages;) {
-            uint64_t k = pages - done > V_FRAME_MAX_PAGES ? V_FRAME_MAX_PAGES : pages - done;
-            struct v_ret r = v_retype(rt_memory(), V_TYPE_FRAME, k, V_SLOT_ANY);
-            if (r.err || v_as_map(rt_aspace(), (v_handle)r.val, va + done * 4096,
-                                  V_R_READ | V_R_WRITE).err) {
-                rt_log(RT_LOG_ERROR, "keyd: no memory for Argon2id (%llu pages): %s",
-                       (unsigned long long)pages, rt_errname(r.err));
-                return 0;   /* what was mapped stays: the Task's memory is gone anyway */
-            }
-            done += k;
-        }
-        big.va = va;
-        big.bytes = pages * 4096;
-    }
-    big.busy = true;
-    return (void *)big.va;
-}
-
-void sodium_big_free(void *p)
-{
-    if (big.va && (uint64_t)p == big.va) {
-        memset(p, 0, big.bytes); /* it held key material */
-        big.busy = false;
-        return;
-    }
-    free(p);
-}
-
 /* Only libsodium's unused keygen functions refer to it. */
+void randombytes_buf(void *buf, size_t n);
 void randombytes_buf(void *buf, size_t n)
 {
     if (rt_random(RT_RANDOM_STANDARD, buf, n, T_RANDOM))
@@ -306,14 +252,7 @@ static bool save(char *err, size_t errcap, char *why, size_t whycap)
 
 static uint64_t retry_in_us(void)
 {
-    if (!failures)
-        return 0;
-    unsigned sh = failures - 1 > 12 ? 12 : failures - 1;
-    uint64_t wait = (uint64_t)1000000 << sh;
-    if (wait > (uint64_t)RETRY_MAX_S * 1000000)
-        wait = (uint64_t)RETRY_MAX_S * 1000000;
-    uint64_t now = v_clock().val, until = last_fail_us + wait;
-    return now >= until ? 0 : until - now;
+    return id_retry_wait_us(failures, last_fail_us, v_clock().val);
 }
 
 /* ---- methods ---- */
@@ -485,8 +424,66 @@ done:
     id_wipe(out, sizeof out);
 }
 
+/* What the session holds (the policy: keyd's "session.NAME" introduce
+ * grants in the signed manifest): for each grant, one connection to its
+ * provider, introduced under the session's service name. keyd keeps the
+ * originals (request send end, reply receive end); the session gets
+ * copies, children of these in the derivation tree, so revoking the
+ * originals takes them out of the session's tables whatever it does. */
+#define SESSION_GRANTS 2            /* two ends each: IPC_MAX_CAPS per reply */
+static struct {
+    char name[V_BUNDLE_NAME];
+    v_handle end[2];
+} grants[SESSION_GRANTS];
+static unsigned ngrants;
+
+static void revoke_grants(void)
+{
+    for (unsigned i = 0; i < ngrants; i++)
+        for (int e = 0; e < 2; e++) {
+            v_cap_revoke(grants[i].end[e]);     /* the session's copies */
+            v_cap_delete(grants[i].end[e]);     /* and the connection */
+        }
+    ngrants = 0;
+}
+
+/* Introduce the session's connections and copy them into caps (2 per
+ * grant); their names into the reply. False (nothing kept) if one
+ * cannot be made. */
+static bool open_grants(const char *peer, Keys_login_Results_B r, v_handle *caps, unsigned *ncaps)
+{
+    const struct v_bundle *bu = rt_bundle();
+    *ncaps = 0;
+    for (uint32_t i = 0; bu && i < bu->count; i++) {
+        const struct v_bundle_entry *e = &bu->entry[i];
+        if (strncmp(e->name, "session.", 8) || e->type != V_TYPE_RING_SEND)
+            continue;
+        if (ngrants == SESSION_GRANTS ||
+            ipc_introduce(rt_memory(), e->handle, peer, grants[ngrants].end) != IPC_OK)
+            goto fail;
+        snprintf(grants[ngrants].name, sizeof grants[ngrants].name, "%s", e->name + 8);
+        ngrants++;
+    }
+    for (unsigned i = 0; i < ngrants; i++)
+        for (int k = 0; k < 2; k++) {
+            struct v_ret cp = v_cap_copy(grants[i].end[k], V_SLOT_ANY);
+            if (cp.err)
+                goto fail;
+            caps[(*ncaps)++] = (v_handle)cp.val;
+        }
+    struct capnp_lbuilder l = Keys_login_Results_init_grants(r, ngrants);
+    for (unsigned i = 0; i < ngrants; i++)
+        capnp_slot_set_text(capnp_lslot(l, i), grants[i].name, strlen(grants[i].name));
+    return true;
+fail:
+    revoke_grants();    /* the copies made so far go with their originals */
+    *ncaps = 0;
+    return false;
+}
+
 static void end_session(void)
 {
+    revoke_grants();
     id_wipe(machine_sk, sizeof machine_sk);
     open_ = false;
     session = 0;
@@ -498,6 +495,8 @@ static void serve_login(struct ipc_conn *c, const struct ipc_msg *m, struct capn
 {
     static char pass[1024];
     char err[32], why[96];
+    v_handle caps[2 * SESSION_GRANTS];
+    unsigned ncaps = 0;
     struct capnp_text tpass = Keys_login_Params_passphrase(Keys_login_Params_read_root(msg));
     struct capnp_builder b;
     capnp_builder_init(&b, out, sizeof out);
@@ -551,14 +550,23 @@ static void serve_login(struct ipc_conn *c, const struct ipc_msg *m, struct capn
     }
     failures = 0;
     save(err, sizeof err, why, sizeof why); /* it was writable a moment ago */
+    if (!open_grants(c->peer, r, caps, &ncaps)) {
+        id_wipe(machine_sk, sizeof machine_sk);
+        REFUSE(Keys_login_Results, Keys_Status_storeError, "GRANT",
+               "cannot make the session's connections");
+        goto done;
+    }
     session = c;
     open_ = true;
     state = Keys_State_open;
     Keys_login_Results_set_status(r, Keys_Status_ok);
-    rt_log(RT_LOG_INFO, "keyd: login: Machine %s unsealed", cert.name);
+    rt_log(RT_LOG_INFO, "keyd: login: Machine %s unsealed, %u grants to %s", cert.name,
+           ngrants, c->peer);
 done:
     id_wipe(pass, sizeof pass);
-    ipc_reply_built(c, Keys_method_login, m->hdr.id, &b);
+    if (ipc_reply_caps(c, Keys_method_login, m->hdr.id, &b, caps, ncaps) && open_ &&
+        session == c)
+        end_session();  /* the session never got its capabilities */
 }
 
 static void serve_logout(struct ipc_conn *c, const struct ipc_msg *m, struct capnp_msg *msg)

@@ -163,8 +163,72 @@ static bool ends_exist(const struct ipc_conn *c)
     return !v_cap_info(c->tx, (uint64_t)&info).err && !v_cap_info(c->rx, (uint64_t)&info).err;
 }
 
+/* Connections handed over at run time (rt_conn_adopt) that stand in for
+ * a Bundle name while both their ends exist. */
+#define ADOPT_MAX 4
+static struct adopted {
+    char name[V_BUNDLE_NAME];
+    struct ipc_conn c;
+    bool used;
+} adopted[ADOPT_MAX];
+
+static struct adopted *find_adopted(const char *name)
+{
+    for (unsigned i = 0; i < ADOPT_MAX; i++)
+        if (adopted[i].used && !strcmp(adopted[i].name, name))
+            return &adopted[i];
+    return 0;
+}
+
+int rt_conn_adopt(const char *name, v_handle tx, v_handle rx)
+{
+    rt_conn_drop(name);
+    for (unsigned i = 0; i < ADOPT_MAX; i++)
+        if (!adopted[i].used) {
+            int e = ipc_attach(&adopted[i].c, tx, rx);
+            if (e) {
+                v_cap_delete(tx);
+                v_cap_delete(rx);
+                return e;
+            }
+            strlcpy(adopted[i].name, name, sizeof adopted[i].name);
+            adopted[i].used = true;
+            return IPC_OK;
+        }
+    v_cap_delete(tx);
+    v_cap_delete(rx);
+    return RT_CONN_FULL;
+}
+
+bool rt_conn_adopted(const char *name)
+{
+    struct adopted *a = find_adopted(name);
+    return a && ends_exist(&a->c);
+}
+
+void rt_conn_drop(const char *name)
+{
+    struct adopted *a = find_adopted(name);
+    if (a) {
+        ipc_detach(&a->c);  /* ends already revoked: stale handles, refused harmlessly */
+        a->used = false;
+    }
+}
+
+/* name's adopted connection if it still stands (a revoked one is dropped:
+ * the Bundle's comes back). */
+static struct ipc_conn *standing(const char *name)
+{
+    struct adopted *a = find_adopted(name);
+    if (a && !ends_exist(&a->c))
+        rt_conn_drop(name);
+    return a && a->used ? &a->c : 0;
+}
+
 int rt_conn_get(const char *name, bool any, struct ipc_conn **out)
 {
+    if ((*out = standing(name)))
+        return IPC_OK;
     struct named_conn *n = find_conn(name);
     if (!n)
         return RT_CONN_FULL;
@@ -188,6 +252,12 @@ int rt_conn_call(const char *name, bool any, uint16_t method, const void *p, siz
     int st = rt_conn_get(name, any, &c);
     if (st)
         return st;
+    if (c == standing(name)) {     /* adopted: not made again if lost */
+        st = rt_call_skip(c, method, p, len, reply, timeout_us, 0);
+        if (st == IPC_CLOSED || st == IPC_CORRUPT)
+            rt_conn_drop(name);
+        return st;
+    }
     struct named_conn *n = find_conn(name);
     bool unsent;
     st = rt_call_skip(c, method, p, len, reply, timeout_us, &unsent);

@@ -440,6 +440,14 @@ static int bind_listen(struct ipc_server *s, v_handle end)
     return IPC_OK;
 }
 
+int ipc_server_listen(struct ipc_server *s, v_handle listen)
+{
+    if (s->nlisten == IPC_MAX_LISTEN || bind_listen(s, listen))
+        return -1;
+    s->ready |= 1ull << s->lbit;    /* it may hold connections already */
+    return (int)s->nlisten - 1;
+}
+
 int ipc_server_init(struct ipc_server *s, v_handle listen)
 {
     int bit = rt_bit_alloc();
@@ -479,6 +487,7 @@ static void accept_one(struct ipc_server *s, unsigned which)
             continue;
         }
         s->used[k] = true;
+        s->conns[k].via = (uint8_t)which;
         size_t n = m.hdr.len < IPC_NAME - 1 ? m.hdr.len : IPC_NAME - 1;
         memcpy(s->conns[k].peer, m.data, n);
         s->conns[k].peer[n] = 0;

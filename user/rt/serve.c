@@ -26,6 +26,8 @@ static void dispatch(struct ipc_server *s, struct ipc_conn *c, struct ipc_msg *m
     for (unsigned i = 0; i < m->ncaps; i++)
         v_cap_delete(m->caps[i]);
     m->ncaps = 0;
+    if (s->gate && !s->gate(c, m))
+        return;
     for (const struct ipc_method *f = s->ctx; f->fn || f->call; f++) {
         if (f->kind != m->hdr.kind)
             continue;

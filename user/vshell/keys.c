@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "conn.h"
 #include "console.h"
 #include "rt.h"
 #include "schema/keys.capnp.h"
@@ -28,6 +29,10 @@ void cmd_whoami(int argc, char **argv);
 void cmd_sign(int argc, char **argv);
 
 static struct sh_reply rep;
+/* the connections the login granted (rt_conn_adopt), by name */
+#define SESSION_NAMES 2
+static char session_names[SESSION_NAMES][V_BUNDLE_NAME];
+static unsigned nsession;
 static uint8_t req[IPC_PAYLOAD_MAX];
 
 static void wipe(void *p, size_t n)
@@ -191,6 +196,29 @@ void cmd_login(int argc, char **argv)
         return;
     }
     printf("login: ok: the Machine key is unsealed in keyd; this session may sign\n");
+    /* what the policy grants the session: two client ends per name */
+    struct capnp_list g = Keys_login_Results_grants(r);
+    uint32_t n = capnp_list_len(g);
+    for (uint32_t i = 0; i < n; i++) {
+        struct capnp_text t = capnp_list_text(g, i);
+        char name[V_BUNDLE_NAME];
+        bool ok = t.str && t.len < sizeof name && 2 * i + 1 < rep.m.ncaps;
+        if (ok) {
+            memcpy(name, t.str, t.len);
+            name[t.len] = 0;
+            ok = rt_conn_adopt(name, rep.m.caps[2 * i], rep.m.caps[2 * i + 1]) == IPC_OK;
+            rep.m.caps[2 * i] = rep.m.caps[2 * i + 1] = 0;
+        }
+        printf("login: %s ", ok ? "granted" : "could not take");
+        sh_clean(t, 0);
+        printf(ok && !strcmp(name, "init") ? " (the full Supervisor)\n" : "\n");
+        if (ok && nsession < SESSION_NAMES)
+            memcpy(session_names[nsession++], name, sizeof name);
+    }
+    for (unsigned i = 0; i < rep.m.ncaps; i++)
+        if (rep.m.caps[i])
+            v_cap_delete(rep.m.caps[i]);
+    rep.m.ncaps = 0;
 }
 
 void cmd_logout(int argc, char **argv)
@@ -207,6 +235,16 @@ void cmd_logout(int argc, char **argv)
     unsigned st = Keys_logout_Results_status(Keys_logout_Results_read_root(&rep.msg));
     printf(st == Keys_Status_ok ? "logout: key wiped, the session may no longer sign\n"
                                 : "logout: not logged in\n");
+    /* keyd revoked what it granted: the ends are gone from this shell's
+     * table (looked up, not assumed), and the Bundle's read-only
+     * connections serve again */
+    for (unsigned i = 0; i < nsession; i++) {
+        bool still = rt_conn_adopted(session_names[i]);
+        printf("logout: %s %s\n", session_names[i],
+               still ? "still held: keyd did not revoke it (dropped here)" : "revoked by keyd");
+        rt_conn_drop(session_names[i]);
+    }
+    nsession = 0;
 }
 
 /* Signing through the session (capsule sign): 0 on success. */

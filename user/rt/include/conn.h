@@ -54,6 +54,17 @@ int rt_conn_call(const char *name, bool any, uint16_t method, const void *p, siz
 int rt_call_skip(struct ipc_conn *c, uint16_t method, const void *p, size_t len,
                  struct ipc_msg *reply, uint64_t timeout_us, bool *unsent);
 
+/* A connection handed over at run time (two client ends, moved in), used
+ * for name instead of the Bundle's while both its ends exist: a logged-in
+ * session's "init" (docs/KEYS.md). When its ends are revoked it is
+ * dropped and name's Bundle connection serves again; it is never made
+ * again. IPC_OK, RT_CONN_FULL (more than 4), or an ipc status. */
+int rt_conn_adopt(const char *name, v_handle tx, v_handle rx);
+/* Whether name's adopted connection is held and both its ends exist. */
+bool rt_conn_adopted(const char *name);
+/* Forget name's adopted connection (deleting what is left of it). */
+void rt_conn_drop(const char *name);
+
 /* Why init would not remake a naming root during the last get or call
  * ("" if it was not asked, or did not say): text from init, unfiltered. */
 const char *rt_conn_why(void);

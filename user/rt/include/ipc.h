@@ -65,6 +65,7 @@ struct ipc_conn {
     uint64_t next_id;
     char peer[IPC_NAME];        /* server side: the client's name */
     bool closed;
+    uint8_t via;                /* server side: the accept Ring it came on (s->listen[via]) */
 };
 
 /* Client and server sides alike: bind the two ends, take a doorbell bit. */
@@ -123,6 +124,9 @@ struct ipc_server {
     void (*on_close)(struct ipc_server *s, struct ipc_conn *c);
     uint64_t extra_bits;        /* also wait for these (IRQs, timers) */
     void *ctx;
+    /* ipc_serve_methods: asked before each request is dispatched; false if
+     * it answered the request itself (e.g. refused it for this connection) */
+    bool (*gate)(struct ipc_conn *c, const struct ipc_msg *m);
     /* ipc.c's own (see its "server" comment): dispatch by fired bits */
     uint64_t conn_bits;         /* the doorbell bits of the open connections */
     uint64_t ready;             /* bits whose Rings may hold a message not yet taken */
@@ -131,6 +135,9 @@ struct ipc_server {
 };
 /* Serve listen, and every other "listen.*" accept Ring in the Bundle. */
 int ipc_server_init(struct ipc_server *s, v_handle listen);
+/* Serve one more accept Ring: its index in s->listen (a connection's via),
+ * or -1 if there is no room or it cannot be bound. */
+int ipc_server_listen(struct ipc_server *s, v_handle listen);
 /* Serve until timeout_us passes with nothing to do (V_TIMEOUT_NEVER: forever). */
 void ipc_serve(struct ipc_server *s, uint64_t timeout_us);
 
