@@ -4,6 +4,7 @@
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/aspace.h"
+#include "core/label.h"
 
 static struct {
     struct task *head, *tail;
@@ -247,7 +248,9 @@ bool cap_preempt_point(void)
     return level > t->prio || rq[t->prio].head != t;
 }
 
-static NORETURN void resume(struct task *t)
+/* Enter user mode as t; returns only if kernel work t's space owes (a
+ * label change's walk) stopped at a preemption point first. */
+static void resume(struct task *t)
 {
     sched_changed = false;
     if (t != sched_cur) {
@@ -260,6 +263,9 @@ static NORETURN void resume(struct task *t)
         }
         sched_cur = t;
     }
+    if (__builtin_expect(aspace_of(t->aspace.obj)->filtering, 0) &&
+        !label_filter_owed(aspace_of(t->aspace.obj)))
+        return;
     if (t != fpu_owner) {
         arch_fpu_switch(fpu_owner ? fpu_owner->fpu : 0, t->fpu);
         fpu_owner = t;
@@ -275,6 +281,7 @@ void sched_run(void)
         if (nonempty) {
             unsigned level = 31 - (unsigned)__builtin_clz(nonempty);
             resume(rq[level].head);
+            continue;
         }
         sched_cur = 0;
         if (sched_tickless)
