@@ -120,17 +120,28 @@ void label_enforce(struct aspace *as)
      * next enters user mode: sched.c's resume does it, preemptibly, for
      * whichever of them runs first; the caller, if it is one, goes
      * through the scheduler on its way out. */
+    label_walks_owed += !as->filtering;
     as->filtering = 1;
     as->filter_va = 0;
     sched_changed = true;
+}
+
+unsigned label_walks_owed;
+
+void label_space_gone(struct aspace *as)
+{
+    label_walks_owed -= as->filtering;
+    as->filtering = 0;
 }
 
 bool label_filter_owed(struct aspace *as)
 {
     while (as->filtering) {
         struct filter_ctx c = {as->lr, as->lw};
-        if (arch_pt_filter(as->root, &as->filter_va, FILTER_BUDGET, filter_leaf, &c))
+        if (arch_pt_filter(as->root, &as->filter_va, FILTER_BUDGET, filter_leaf, &c)) {
             as->filtering = 0;
+            label_walks_owed--;
+        }
         else if (cap_preempt_point())
             return false;
     }

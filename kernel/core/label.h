@@ -74,5 +74,10 @@ void label_enforce(struct aspace *as);
  * it is about to enter user mode): false if it stopped at a preemption
  * point, to be continued when one of its Tasks is next resumed. */
 bool label_filter_owed(struct aspace *as);
+/* How many spaces owe a walk: the scheduler looks at a Task's space only
+ * when some do (one load on every switch otherwise). */
+extern unsigned label_walks_owed;
+/* The space is being destroyed: a walk it owed is owed no more. */
+void label_space_gone(struct aspace *as);
 
 #endif

@@ -15,7 +15,7 @@ bool sched_changed;                 /* a queue changed since sched_cur was resum
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
 static unsigned quantum_left = SCHED_QUANTUM;   /* periodic */
 uint64_t sched_tick_count;
-uint64_t sched_tick_cyc0, sched_tick_cyc = ~0ull;   /* periodic: never read */
+uint64_t sched_tick_next = ~0ull, sched_tick_cyc;  /* periodic: never read */
 #define ticks sched_tick_count
 bool sched_tickless;
 uint64_t sched_timer_irqs;
@@ -135,7 +135,7 @@ void sched_timer_start(void)
 uint64_t sched_ticks_read(uint64_t cyc)
 {
     sched_tick_count = arch_timer_ns() / SCHED_NS_PER_TICK;
-    sched_tick_cyc0 = cyc;
+    sched_tick_next = cyc + sched_tick_cyc;
     return sched_tick_count;
 }
 
@@ -204,7 +204,7 @@ void sched_tick(void)
     uint64_t now = arch_timer_ns(), cyc = arch_cycles();
     calibrate(now, cyc);
     sched_tick_count = now / SCHED_NS_PER_TICK;
-    sched_tick_cyc0 = cyc;
+    sched_tick_next = cyc + sched_tick_cyc;
     signal_tick(sched_tick_count);
     uint64_t next = first_deadline_ns();
     if (sched_cur) {
@@ -263,7 +263,7 @@ static void resume(struct task *t)
         }
         sched_cur = t;
     }
-    if (__builtin_expect(aspace_of(t->aspace.obj)->filtering, 0) &&
+    if (__builtin_expect(label_walks_owed != 0, 0) && aspace_of(t->aspace.obj)->filtering &&
         !label_filter_owed(aspace_of(t->aspace.obj)))
         return;
     if (t != fpu_owner) {
