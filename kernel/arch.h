@@ -102,14 +102,19 @@ void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, p
 /* Hand every user-half page-table page below root to release, and
  * empty the root's user half. */
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx);
-/* Visit every present user leaf below root (tombstones excepted) with its
+/* Visit the present user leaves below root (tombstones excepted) from
+ * *va on, at most budget leaf tables (512 leaves each), with each leaf's
  * physical page, whether it is writable and whether it is uncached
  * (device memory); fn says what becomes of it: PT_KEEP, PT_READONLY
- * (write cleared) or PT_UNMAP. The TLB is flushed if anything changed
- * in the current space. Used when a label changes (core/label.c). */
+ * (write cleared) or PT_UNMAP. *va becomes where to go on from, and true
+ * is returned once the whole user half was visited (*va is then
+ * ARCH_PT_FILTER_DONE). The TLB is flushed if anything changed in the
+ * current space. Used when a label changes (core/label.c), one budget
+ * between preemption points. */
 enum { PT_KEEP, PT_READONLY, PT_UNMAP };
-void arch_pt_filter(paddr_t root, unsigned (*fn)(paddr_t pa, bool writable, bool device, void *ctx),
-                    void *ctx);
+#define ARCH_PT_FILTER_DONE (1ull << 47)
+bool arch_pt_filter(paddr_t root, uint64_t *va, unsigned budget,
+                    unsigned (*fn)(paddr_t pa, bool writable, bool device, void *ctx), void *ctx);
 
 /* ---- traps / context ---- */
 struct regs;

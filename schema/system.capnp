@@ -40,6 +40,13 @@ struct SystemManifest {
 
     args @7 :List(Text);
     # Arguments passed to the program.
+
+    label @8 :UInt64 = 0;
+    # Its secrecy label (docs/LABELS.md): a set of categories, bit c for
+    # category c. init makes the service's address space and every frame
+    # of it at this label before it runs its first instruction, so the
+    # service may read data of these categories and can send what it
+    # writes only to services at least as high. 0: unlabelled.
   }
 
   struct CapsuleRef {

@@ -164,6 +164,10 @@
  * when an IOMMU confines the device to its mappings. */
 #define V_MAX_DMA         64
 #define V_DMA_CONFINED    (1ull << 16)
+/* ... and V_DMA_CUT once the space was cut because the address space that
+ * made it lost the ownership its labelled frames were mapped by, or its
+ * write label rose (docs/LABELS.md): detached, dma_map V_EDISCONNECTED. */
+#define V_DMA_CUT         (1ull << 17)
 
 /* retype parameters: RETICLE bytes (page multiple); CAPTABLE log2(slots);
  * FRAME pages (0 or 1: one page; at most V_FRAME_MAX_PAGES);

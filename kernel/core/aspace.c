@@ -56,6 +56,8 @@ void aspace_destroy(void *obj)
     /* no label enforcement while it goes: its bindings are forgotten
      * here (their Rings may outlive it) and its LabelCap slot emptied */
     as->dying = 1;
+    dma_space_gone(as);
+    label_space_gone(as);
     ring_forget_space(as->rings);
     as->rings = 0;
     if (!cap_empty(&as->own))

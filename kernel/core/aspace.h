@@ -57,6 +57,11 @@ struct aspace {
     struct cap own;             /* the LabelCap bound by label_own (CAP_IN_ASPACE), or empty */
     struct ring_end *rings;     /* Ring ends bound into this space */
     uint8_t dying;              /* being destroyed: no enforcement */
+    /* A label change's page-table walk still owed (label_enforce): no
+     * Task of this space enters user mode until it is done; whichever
+     * of them is resumed first does it, between preemption points. */
+    uint8_t filtering;
+    uint64_t filter_va;         /* where the walk goes on from */
 };
 static inline struct aspace *aspace_of_slot(struct cap *slot)
 {

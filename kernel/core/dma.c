@@ -20,6 +20,17 @@ struct dma_space {
     uint32_t ntables;
     uint64_t pages;             /* mapped now */
     uint64_t faults, last_fault;
+    /* Labels (docs/LABELS.md): the device is the world outside, so a
+     * labelled frame may be mapped only by a Task of the address space
+     * that made the DMA space, and only in categories that space owns;
+     * label holds every category ever mapped (until the space goes).
+     * When that space no longer owns them all, or its write label is no
+     * longer empty, the space is cut: the device is detached in that
+     * same call and nothing more is mapped. */
+    uint32_t asid;              /* immutable while live: the maker's space */
+    uint64_t as_gen;
+    uint64_t label;
+    bool cut;
     char owner[32];             /* the creating Task's name, for fault reports */
 };
 
@@ -105,8 +116,9 @@ struct v_ret sys_dma_create(struct task *self, const struct sys_args *a)
 
     paddr_t top = reticle_take_planned(r, &where, PAGE_SIZE, true);
     struct dma_space *s = &spaces[idx];
+    struct aspace *mine = aspace_of(self->aspace.obj);
     *s = (struct dma_space){.live = true, .confined = confined, .source = source, .gen = next_gen++, .top = top,
-                            .pt = r};
+                            .pt = r, .asid = mine->asid, .as_gen = mine->gen};
     for (unsigned i = 0; self->name[i] && i + 1 < sizeof s->owner; i++)
         s->owner[i] = self->name[i];
     self->ctr_retyped += PAGE_SIZE;
@@ -127,7 +139,8 @@ void dma_destroy(const struct cap *gone)
 {
     struct dma_space *s = &spaces[gone->arg];
     if (s->confined) {
-        arch_iommu_detach(s->source, (uint16_t)(gone->arg + 1));
+        if (!s->cut)
+            arch_iommu_detach(s->source, (uint16_t)(gone->arg + 1));
         if (!s->pt->dead)
             arch_iopt_free_tables(s->top, release_table, s);
     }
@@ -149,16 +162,23 @@ struct v_ret sys_dma_map(struct task *self, const struct sys_args *a)
     if ((fc->rights & rights) != rights)
         return sys_err(V_ERIGHTS);
     /* a device is the world outside: it may be given only what is
-     * unlabelled or declassified by the caller's ownership */
-    if (task_lw(self) || (label_of_frame(fc) & ~(task_lr(self) & ~task_lw(self))))
+     * unlabelled or declassified by the ownership of the space that made
+     * the DMA space (the caller's: that space is the one re-checked when
+     * labels change) */
+    struct dma_space *s = &spaces[dc->arg];
+    uint64_t fl = label_of_frame(fc);
+    const struct aspace *mine = aspace_of(self->aspace.obj);
+    if (task_lw(self) || (fl & ~(task_lr(self) & ~task_lw(self))) ||
+        (fl && (mine->asid != s->asid || mine->gen != s->as_gen)))
         return sys_err(V_EFLOW);
+    if (s->cut)
+        return sys_err(V_EDISCONNECTED);
     if (fc->arg2 & FRAME_DEVICE)
         return sys_err(V_EINVAL);       /* device to device: not offered */
     if (fc->arg)
         return sys_err(V_EEXIST);       /* this capability is already mapped */
     if (iova % PAGE_SIZE)
         return sys_err(V_EALIGN);
-    struct dma_space *s = &spaces[dc->arg];
     unsigned n = frame_pages(fc);
     uint64_t devaddr = frame_phys(fc);
     if (s->confined) {
@@ -182,6 +202,7 @@ struct v_ret sys_dma_map(struct task *self, const struct sys_args *a)
         devaddr = iova;
     }
     s->pages += n;
+    s->label |= fl;
     fc->arg = devaddr | FRAME_MAP_DMA | dc->arg;
     fc->map_gen = s->gen;
     return sys_ok(devaddr);
@@ -197,6 +218,33 @@ void dma_mapping_gone(const struct cap *fc)
     if (s->confined)
         arch_iopt_unmap(s->top, fc->arg & ~PAGE_MASK, frame_phys(fc), n,
                         (uint16_t)((fc->arg & FRAME_MAP_DMA_INDEX) + 1));
+}
+
+static void cut(struct dma_space *s, unsigned idx)
+{
+    if (s->confined)
+        arch_iommu_detach(s->source, (uint16_t)(idx + 1));
+    s->cut = true;
+}
+
+void dma_label_changed(const struct aspace *as)
+{
+    uint64_t owned = as->lr & ~as->lw;
+    for (unsigned i = 0; i < V_MAX_DMA; i++) {
+        struct dma_space *s = &spaces[i];
+        if (s->live && !s->cut && s->asid == as->asid && s->as_gen == as->gen &&
+            (as->lw || (s->label & ~owned)))
+            cut(s, i);
+    }
+}
+
+void dma_space_gone(const struct aspace *as)
+{
+    for (unsigned i = 0; i < V_MAX_DMA; i++) {
+        struct dma_space *s = &spaces[i];
+        if (s->live && !s->cut && s->label && s->asid == as->asid && s->as_gen == as->gen)
+            cut(s, i);
+    }
 }
 
 static const char *fault_reason(unsigned r)
@@ -235,7 +283,7 @@ void dma_fault(uint16_t source, uint64_t addr, unsigned reason, bool write)
 void dma_info(const struct cap *c, struct v_capinfo *info)
 {
     const struct dma_space *s = &spaces[c->arg];
-    info->arg = s->source | (s->confined ? V_DMA_CONFINED : 0);
+    info->arg = s->source | (s->confined ? V_DMA_CONFINED : 0) | (s->cut ? V_DMA_CUT : 0);
     info->size = PAGE_SIZE + (uint64_t)s->ntables * PAGE_SIZE;
     info->free = s->faults;
     info->phys = s->last_fault;

@@ -44,6 +44,14 @@ void dma_mapping_gone(const struct cap *frame);
 void dma_fault(uint16_t source, uint64_t addr, unsigned reason, bool write);
 void dma_info(const struct cap *c, struct v_capinfo *info);
 bool dma_confining(void);
+struct aspace;
+/* as's labels changed (label_enforce): every DMA space it made that
+ * exposes a category it no longer owns, or any frame now that its write
+ * label is not empty, is cut before this returns. */
+void dma_label_changed(const struct aspace *as);
+/* as is being destroyed, and its ownership with it: the DMA spaces it
+ * made that expose labelled frames are cut. */
+void dma_space_gone(const struct aspace *as);
 
 /* The PCI function (bus << 8 | devfn, segment 0) whose configuration
  * page the FRAME capability fc is, if it is one (dma_create's authority

@@ -6,7 +6,9 @@
 #include "core/object.h"
 #include "core/pmem.h"
 #include "core/ring.h"
+#include "core/sched.h"
 #include "core/syscall.h"
+#include "core/dma.h"
 
 /* One label word per page of RAM that can become a frame, and one bit
  * per page saying it is a frame's now (the words of other pages are
@@ -97,6 +99,9 @@ static unsigned filter_leaf(paddr_t pa, bool writable, bool device, void *ctx)
     return PT_KEEP;
 }
 
+/* Leaf tables walked between preemption points: 16 x 512 leaves. */
+#define FILTER_BUDGET 16
+
 void label_enforce(struct aspace *as)
 {
     if (as->dying)
@@ -109,8 +114,38 @@ void label_enforce(struct aspace *as)
             (!label_flows(as->lw, peer->lr) || !label_flows(peer->lw, as->lr)))
             ring_cut(rg);           /* takes e (and only Ring rg's ends) off the list */
     }
-    struct filter_ctx c = {as->lr, as->lw};
-    arch_pt_filter(as->root, filter_leaf, &c);
+    dma_label_changed(as);
+    /* The page tables are walked (again from the start: the labels may
+     * have changed under a walk half done) before any Task of the space
+     * next enters user mode: sched.c's resume does it, preemptibly, for
+     * whichever of them runs first; the caller, if it is one, goes
+     * through the scheduler on its way out. */
+    label_walks_owed += !as->filtering;
+    as->filtering = 1;
+    as->filter_va = 0;
+    sched_changed = true;
+}
+
+unsigned label_walks_owed;
+
+void label_space_gone(struct aspace *as)
+{
+    label_walks_owed -= as->filtering;
+    as->filtering = 0;
+}
+
+bool label_filter_owed(struct aspace *as)
+{
+    while (as->filtering) {
+        struct filter_ctx c = {as->lr, as->lw};
+        if (arch_pt_filter(as->root, &as->filter_va, FILTER_BUDGET, filter_leaf, &c)) {
+            as->filtering = 0;
+            label_walks_owed--;
+        }
+        else if (cap_preempt_point())
+            return false;
+    }
+    return true;
 }
 
 void label_own_gone(struct aspace *as)

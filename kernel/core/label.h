@@ -65,7 +65,19 @@ void label_own_gone(struct aspace *as);
 /* Re-establish the invariants above after as's labels changed: Rings
  * whose flow now breaks are cut (closed, this side's mapping
  * tombstoned), readable mappings of frames above Lr unmapped, writable
- * mappings of frames below Lw made read-only. */
+ * mappings of frames below Lw made read-only, DMA spaces whose labelled
+ * frames it no longer vouches for cut (dma.h). Rings and DMA spaces
+ * before it returns; the mappings before any Task of the space next
+ * runs (label_filter_owed). */
 void label_enforce(struct aspace *as);
+/* Finish the page-table walk a label change owes the space (a Task of
+ * it is about to enter user mode): false if it stopped at a preemption
+ * point, to be continued when one of its Tasks is next resumed. */
+bool label_filter_owed(struct aspace *as);
+/* How many spaces owe a walk: the scheduler looks at a Task's space only
+ * when some do (one load on every switch otherwise). */
+extern unsigned label_walks_owed;
+/* The space is being destroyed: a walk it owed is owed no more. */
+void label_space_gone(struct aspace *as);
 
 #endif

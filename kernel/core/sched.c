@@ -4,6 +4,7 @@
 #include "core/sched.h"
 #include "core/signal.h"
 #include "core/aspace.h"
+#include "core/label.h"
 
 static struct {
     struct task *head, *tail;
@@ -14,7 +15,7 @@ bool sched_changed;                 /* a queue changed since sched_cur was resum
 static struct task *fpu_owner;      /* whose state is in the FPU registers */
 static unsigned quantum_left = SCHED_QUANTUM;   /* periodic */
 uint64_t sched_tick_count;
-uint64_t sched_tick_cyc0, sched_tick_cyc = ~0ull;   /* periodic: never read */
+uint64_t sched_tick_next = ~0ull, sched_tick_cyc;  /* periodic: never read */
 #define ticks sched_tick_count
 bool sched_tickless;
 uint64_t sched_timer_irqs;
@@ -134,7 +135,7 @@ void sched_timer_start(void)
 uint64_t sched_ticks_read(uint64_t cyc)
 {
     sched_tick_count = arch_timer_ns() / SCHED_NS_PER_TICK;
-    sched_tick_cyc0 = cyc;
+    sched_tick_next = cyc + sched_tick_cyc;
     return sched_tick_count;
 }
 
@@ -203,7 +204,7 @@ void sched_tick(void)
     uint64_t now = arch_timer_ns(), cyc = arch_cycles();
     calibrate(now, cyc);
     sched_tick_count = now / SCHED_NS_PER_TICK;
-    sched_tick_cyc0 = cyc;
+    sched_tick_next = cyc + sched_tick_cyc;
     signal_tick(sched_tick_count);
     uint64_t next = first_deadline_ns();
     if (sched_cur) {
@@ -247,7 +248,9 @@ bool cap_preempt_point(void)
     return level > t->prio || rq[t->prio].head != t;
 }
 
-static NORETURN void resume(struct task *t)
+/* Enter user mode as t; returns only if kernel work t's space owes (a
+ * label change's walk) stopped at a preemption point first. */
+static void resume(struct task *t)
 {
     sched_changed = false;
     if (t != sched_cur) {
@@ -260,6 +263,9 @@ static NORETURN void resume(struct task *t)
         }
         sched_cur = t;
     }
+    if (__builtin_expect(label_walks_owed != 0, 0) && aspace_of(t->aspace.obj)->filtering &&
+        !label_filter_owed(aspace_of(t->aspace.obj)))
+        return;
     if (t != fpu_owner) {
         arch_fpu_switch(fpu_owner ? fpu_owner->fpu : 0, t->fpu);
         fpu_owner = t;
@@ -275,6 +281,7 @@ void sched_run(void)
         if (nonempty) {
             unsigned level = 31 - (unsigned)__builtin_clz(nonempty);
             resume(rq[level].head);
+            continue;
         }
         sched_cur = 0;
         if (sched_tickless)

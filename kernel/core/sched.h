@@ -42,16 +42,18 @@ extern bool sched_tickless;
 extern uint64_t sched_timer_irqs;   /* timer interrupts taken since boot */
 #define SCHED_NS_PER_TICK (1000000000ull / SCHED_HZ)
 /* The tick count. Periodic: counted by the tick. Tickless: the clock's
- * tick as read at cycle sched_tick_cyc0, read again (sched_ticks_read)
- * once a tick's worth of cycles has passed since, so it lags the clock by
- * at most one tick, as the periodic count does, at the cost of one rdtsc
- * (reading the clock is three device reads and a division). */
-extern uint64_t sched_tick_count, sched_tick_cyc0, sched_tick_cyc;
+ * tick as read at some cycle, read again (sched_ticks_read) once the
+ * cycle counter reaches sched_tick_next, a tick's worth of cycles later,
+ * so it lags the clock by at most one tick, as the periodic count does,
+ * at the cost of one rdtsc and one compare (reading the clock is three
+ * device reads and a division). Periodic: sched_tick_next is never
+ * reached. */
+extern uint64_t sched_tick_count, sched_tick_next, sched_tick_cyc;
 uint64_t sched_ticks_read(uint64_t cyc);
 static inline uint64_t sched_ticks(void)
 {
     uint64_t c = arch_cycles();
-    if (__builtin_expect(c - sched_tick_cyc0 >= sched_tick_cyc, 0))
+    if (__builtin_expect(c >= sched_tick_next, 0))
         return sched_ticks_read(c);
     return sched_tick_count;
 }

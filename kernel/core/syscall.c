@@ -24,36 +24,55 @@ _Static_assert(sizeof(struct sys_args) == 6 * sizeof(uint64_t), "arguments read 
 _Static_assert(0 V_SYSCALLS(V_X) == V_NSYSCALLS, "system call numbers have no gaps");
 #undef V_X
 
+/* Write ret and leave. A call that blocked has its result written when
+ * it is woken; a Task that destroyed itself has nothing to return to; a
+ * preempted call is made again when its Task next runs. self's regs are
+ * the ones syscall_entry saved. */
+static inline __attribute__((always_inline)) NORETURN void leave(struct task *self,
+                                                                 struct v_ret ret)
+{
+    if (__builtin_expect(ret.err >= 0, 1)) {
+        if (sched_cur == self) {
+            REGS_SET_RESULT(&self->regs, ret.err, ret.val);
+            /* nothing changed who runs: straight back, no scheduling */
+            if (!sched_changed)
+                arch_resume(&self->regs);
+        }
+    } else if (ret.err == SYS_RESTART && sched_cur == self) {
+        REGS_RESTART_SYSCALL(&self->regs);
+    }
+    sched_run();
+}
+
+/* Off the null path: work owed from an earlier call, or no such call. A
+ * drain owed (reap) is the only way a call can be owed (reap_owed is set
+ * only with a drain left: captable.c), so one test covers both. */
+static __attribute__((noinline, cold)) NORETURN void dispatch_slow(struct task *self,
+                                                                   uint64_t n)
+{
+    if (self->reap && !cap_drain_owed())
+        leave(self, sys_restart());     /* a deletion's drain, stopped again */
+    if (self->reap_owed) {
+        self->reap_owed = 0;            /* the deletion this call made is complete */
+        leave(self, sys_ok(0));
+    }
+    if (n >= V_NSYSCALLS)
+        leave(self, sys_err(V_ENOSYS));
+    self->ctr_class[syscall_class[n]]++;
+    leave(self, syscall_table[n](self, (const struct sys_args *)REGS_ARGS(&self->regs)));
+}
+
+/* r is the caller's own regs (syscall_entry saved them in sched_cur's);
+ * after the handler they are reached again through self, so that only
+ * self lives across the call. */
 void syscall_dispatch(struct regs *r)
 {
     struct task *self = sched_cur;
     uint64_t n = REGS_SYSNO(r);
-    struct v_ret ret;
-    if (__builtin_expect(self->reap != 0, 0) && !cap_drain_owed()) {
-        ret = sys_restart();            /* a deletion's drain, stopped again */
-    } else if (__builtin_expect(self->reap_owed, 0)) {
-        self->reap_owed = 0;            /* the deletion this call made is complete */
-        ret = sys_ok(0);
-    } else if (n < V_NSYSCALLS) {
-        self->ctr_class[syscall_class[n]]++;
-        ret = syscall_table[n](self, (const struct sys_args *)REGS_ARGS(r));
-    } else {
-        ret = sys_err(V_ENOSYS);
-    }
-    /* A call that blocked has its result written when it is woken; a
-     * Task that destroyed itself has nothing to return to; a preempted
-     * call is made again when its Task next runs. */
-    if (__builtin_expect(ret.err >= 0, 1)) {
-        if (sched_cur == self) {
-            REGS_SET_RESULT(r, ret.err, ret.val);
-            /* nothing changed who runs: straight back, no scheduling */
-            if (!sched_changed)
-                arch_resume(r);
-        }
-    } else if (ret.err == SYS_RESTART && sched_cur == self) {
-        REGS_RESTART_SYSCALL(r);
-    }
-    sched_run();
+    if (__builtin_expect(self->reap != 0 || n >= V_NSYSCALLS, 0))
+        dispatch_slow(self, n);
+    self->ctr_class[syscall_class[n]]++;
+    leave(self, syscall_table[n](self, (const struct sys_args *)REGS_ARGS(r)));
 }
 
 struct v_ret sys_yield(struct task *self, const struct sys_args *a)

@@ -80,6 +80,7 @@ struct service {
     int ngrants;
     enum policy policy;
     unsigned prio;
+    uint64_t label;             /* the manifest's: made at it (docs/LABELS.md) */
     uint64_t memory;
     uint64_t arg;               /* start argument: args[0] as a number */
     char cmdline[128];          /* a tool's command line (Supervisor.run) */

@@ -150,6 +150,7 @@ int manifest_load(const void *bytes, size_t len, char *err, size_t errlen)
         }
         s->policy = (enum policy)SystemManifest_Service_restart(r);
         s->prio = SystemManifest_Service_priority(r);
+        s->label = SystemManifest_Service_label(r);
         s->memory = MEM_DEFAULT;
     }
     if (capnp_msg_error(&msg)) {

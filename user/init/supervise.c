@@ -77,7 +77,7 @@ int svc_spawn(const struct service *s, const void *elf, size_t len, struct rt_ch
         .elf = elf, .elf_len = len, .name = s->name, .reticle = init_memory,
         .memory = s->memory, .prio = s->prio, .stack_pages = 16, .table_bits = 7,
         .fault_signal = init_fault_signal, .items = items, .nitems = nitems,
-        .give_memory = true, .arg = s->arg,
+        .give_memory = true, .arg = s->arg, .label = s->label,
     };
     *child = (struct rt_child){0};
     int e = rt_spawn(&a, child);

@@ -16,10 +16,15 @@ enum {
     LABEL_REVOKED,      /* map shared, bind tx, say ready, wait for go, write
                          * shared: must fault once ownership was revoked */
     LABEL_CONTROL,      /* with "table" (a lower Task's table), "task" (a lower
-                         * Task) and "ports": grant, bundle_add, kill and
-                         * io_out; exit code as LABEL_LEAK's (LC_*) */
+                         * configured Task), "ports", "fresh" (a Task never
+                         * configured), "space" (an unlabelled space) and
+                         * "dma" (a DMA space, if the machine has ECAM):
+                         * grant, bundle_add, kill, io_out, start, suspend,
+                         * resume, config and dma_map; exit code as
+                         * LABEL_LEAK's (LC_*) */
 };
-enum { LC_GRANT, LC_BUNDLE, LC_KILL, LC_PORT, LC_COUNT };
+enum { LC_GRANT, LC_BUNDLE, LC_KILL, LC_PORT, LC_START, LC_SUSPEND, LC_RESUME, LC_CONFIG,
+       LC_DMA, LC_COUNT };
 #define LABEL_STEP(code, k) (((code) >> (5 * (k))) & 31)
 enum { LS_READ, LS_BIND, LS_SHARED, LS_SENDCAP, LS_SIGNAL, LS_CONSOLE, LS_COUNT };
 #define LABEL_SECRET_VA 0x60000000ull

@@ -176,6 +176,12 @@ static int64_t label_child(uint64_t variant)
         e[LC_BUNDLE] = v_bundle_add(task, (uint64_t)"x", 1, 0, 0).err;
         e[LC_KILL] = v_task_kill(task).err;
         e[LC_PORT] = v_io_out(rt_cap("ports"), 0x3ff, 1, 0x5a).err;    /* COM1 scratch */
+        e[LC_START] = v_task_start(task, 0x400000, 0x800000, 0).err;
+        e[LC_SUSPEND] = v_task_suspend(task).err;
+        e[LC_RESUME] = v_task_resume(task).err;
+        e[LC_CONFIG] = v_task_config(rt_cap("fresh"), table, rt_cap("space"), 0, 0, 0).err;
+        struct v_ret d = v_retype(mem, V_TYPE_FRAME, 0, V_SLOT_ANY);
+        e[LC_DMA] = d.err ? d.err : v_dma_map(rt_cap("dma"), d.val, 0x100000, V_R_READ).err;
         for (int k = 0; k < LC_COUNT; k++)
             code |= (e[k] & 31) << (5 * k);
         return code;
@@ -496,7 +502,9 @@ int main(void)
     case M_WAITFOREVER: v_signal_wait(1ull << 40, V_TIMEOUT_NEVER); return 0;
     case M_REVOKER: return revoker(param);
     case M_DRAINER: return drainer(param);
-    case M_LABEL: return label_child(param);
+    case M_LABEL:   /* its verdicts take more than an int's 32 bits */
+        v_task_exit((uint64_t)label_child(param));
+        return 97;
     case M_ACCEPT: return accept_server();
     }
     return 98;

@@ -38,6 +38,17 @@ v_handle kt_frame(void)
     return r.err ? 0 : (v_handle)r.val;
 }
 
+/* One function's configuration page (00:00.0, the host bridge, whose DMA
+ * space no device uses: its DMA is never started), or 0 without ECAM. */
+v_handle kt_cfg_page(unsigned devfn)
+{
+    v_handle ecam = rt_cap("ecam0");
+    if (!ecam)
+        return 0;
+    struct v_ret r = v_retype(ecam, V_TYPE_FRAME, V_FRAME_AT(devfn, 1), V_SLOT_ANY);
+    return r.err ? 0 : (v_handle)r.val;
+}
+
 int kt_spawn(unsigned mode, uint64_t param, unsigned prio, const struct rt_bundle_item *items,
              unsigned n, struct rt_child *c)
 {

@@ -60,6 +60,7 @@ extern size_t child_len;
 
 /* Helpers (ktest.c). */
 v_handle kt_frame(void);
+v_handle kt_cfg_page(unsigned devfn);
 uint64_t kt_free(v_handle reticle);
 uint64_t kt_table_free(void);
 int kt_spawn(unsigned mode, uint64_t param, unsigned prio, const struct rt_bundle_item *items,

@@ -210,20 +210,9 @@ KCASE(DEV0012, 1, "a frame at an offset of a device Reticle; what if it overlaps
     K_EQ(kt_free(MMIO), f0);
 }
 
-/* One function's configuration page: 00:00.0, the host bridge, whose DMA
- * space no device uses (its DMA is never started). */
-static v_handle cfg_page(unsigned devfn)
-{
-    v_handle ecam = rt_cap("ecam0");
-    if (!ecam)
-        return 0;
-    struct v_ret r = v_retype(ecam, V_TYPE_FRAME, V_FRAME_AT(devfn, 1), V_SLOT_ANY);
-    return r.err ? 0 : (v_handle)r.val;
-}
-
 KCASE(DEV0013, 1, "what if dma_create is given no configuration page, a page without control, two pages, or a function that has one?")
 {
-    v_handle cfg = cfg_page(0);
+    v_handle cfg = kt_cfg_page(0);
     if (!cfg) {
         v_handle f = kt_frame();
         K_ERR(v_dma_create(T, f, V_SLOT_ANY), V_EINVAL);   /* plain pc: no ECAM */
@@ -270,7 +259,7 @@ KCASE(DEV0013, 1, "what if dma_create is given no configuration page, a page wit
 
 KCASE(DEV0014, 1, "dma_map answers the device address; what if it overlaps, is misaligned, too far, twice, or with rights the frame lacks?")
 {
-    v_handle cfg = cfg_page(0);
+    v_handle cfg = kt_cfg_page(0);
     if (!cfg)
         return;
     uint64_t f0 = kt_free(T);
@@ -335,7 +324,7 @@ KCASE(DEV0015, 1, "what if a DMA space's tables exhaust the Reticle that pays fo
     const struct v_bootinfo *bi = (const struct v_bootinfo *)V_BOOTINFO_ADDR;
     if (!(bi->platform.flags & V_PLATFORM_IOMMU))
         return;                                        /* unconfined: no tables to pay */
-    v_handle cfg = cfg_page(0);
+    v_handle cfg = kt_cfg_page(0);
     if (!cfg)
         return;
     uint64_t f0 = kt_free(T);
@@ -370,7 +359,7 @@ KCASE(DEV0015, 1, "what if a DMA space's tables exhaust the Reticle that pays fo
 KCASE(DEV0016, 1, "an MSI line tied to its device's configuration page; what if the page is of another type, lacks control, is RAM, or the line is legacy?")
 {
     unsigned l = V_IRQ_MSI_FIRST + 6;
-    v_handle cfg = cfg_page(0);
+    v_handle cfg = kt_cfg_page(0);
     K_ERR(v_irq_bind(IRQ, l, 27, DEBUG), V_ETYPE);
     K_ERR(v_irq_bind(IRQ, l, 27, 0xffff), V_EHANDLE);
     v_handle ram = kt_frame();

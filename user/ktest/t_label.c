@@ -122,9 +122,25 @@ KCASE(LAB0003, 1, "what if label_own is given bad handles, wrong types, a LabelC
     K_OK(v_label_own(s, 0));
     K_EQ(info_label(s, &own), C);
     K_EQ(own, 0);
+    /* stale handles of either kind, and a Ring end where either goes */
+    v_handle stale_s = V_HANDLE(V_HANDLE_SLOT(s), V_HANDLE_GEN(s) + 1);
+    K_ERR(v_label_own(stale_s, lc), V_ESTALE);
+    K_ERR(v_label_own(s, V_HANDLE(V_HANDLE_SLOT(lc), V_HANDLE_GEN(lc) + 1)), V_ESTALE);
+    struct v_ret rg = v_retype(T, V_TYPE_RING_SEND, 2 | 6 << 8, V_SLOT_ANY);
+    K_OK(rg);
+    K_ERR(v_label_own((v_handle)rg.val, lc), V_ETYPE);
+    K_ERR(v_label_own(s, (v_handle)rg.val), V_ETYPE);
+    K_ERR(v_label_set((v_handle)rg.val, C), V_ETYPE);
+    K_ERR(v_label_set((v_handle)(rg.val >> 32), C), V_ETYPE);
+    K_OK(v_cap_delete((v_handle)rg.val));
+    K_OK(v_cap_delete((v_handle)(rg.val >> 32)));
     K_OK(v_cap_delete(lc));
+    K_ERR(v_label_own(s, lc), V_ESTALE);    /* deleted */
     K_OK(v_cap_delete(f));
+    K_ERR(v_label_set(f, C), V_ESTALE);
     K_OK(v_cap_delete(s));
+    K_ERR(v_label_set(s, C), V_ESTALE);
+    K_ERR(v_label_own(s, 0), V_ESTALE);
 }
 
 KCASE(LAB0004, 1, "what if a frame is mapped against the labels (read above, write below)?")
@@ -306,21 +322,31 @@ KCASE(LAB0006, 0, "with the LabelCap for its category the same Task may send by 
     v_cap_delete(lc);
 }
 
-KCASE(LAB0009, 1, "what if a labelled Task grants into, adds to the Bundle of, or kills a lower Task, or writes a port?")
+KCASE(LAB0009, 1, "what if a labelled Task grants into, adds to the Bundle of, kills, starts, suspends, resumes or configures a lower Task, writes a port or maps a frame for a device?")
 {
-    /* the lower Task: configured, never started, in an unlabelled space */
+    /* the lower Task: configured, never started, in an unlabelled space;
+     * another never configured, and an unlabelled space for it */
     v_handle t = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
     v_handle tab = (v_handle)K_OK(v_retype(T, V_TYPE_CAPTABLE, 5, V_SLOT_ANY));
     v_handle s = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
+    v_handle fresh = (v_handle)K_OK(v_retype(T, V_TYPE_TASK, 0, V_SLOT_ANY));
+    v_handle s2 = (v_handle)K_OK(v_retype(T, V_TYPE_ASPACE, 0, V_SLOT_ANY));
     v_handle b = kt_frame();
     K_OK(v_task_config(t, tab, s, 0, 0, b));
     v_handle ports = (v_handle)K_OK(v_cap_mint(IOPORTS, V_SLOT_ANY, V_R_ALL, 0x3f8 | 8ull << 16));
-    struct rt_bundle_item it[3] = {{"table", (v_handle)v_cap_copy(tab, V_SLOT_ANY).val, true},
+    v_handle cfg = kt_cfg_page(0), dma = 0;
+    if (cfg)
+        dma = (v_handle)K_OK(v_dma_create(T, cfg, V_SLOT_ANY));
+    struct rt_bundle_item it[7] = {{"table", (v_handle)v_cap_copy(tab, V_SLOT_ANY).val, true},
                                    {"task", (v_handle)v_cap_copy(t, V_SLOT_ANY).val, true},
-                                   {"ports", (v_handle)v_cap_copy(ports, V_SLOT_ANY).val, true}};
+                                   {"ports", (v_handle)v_cap_copy(ports, V_SLOT_ANY).val, true},
+                                   {"fresh", (v_handle)v_cap_copy(fresh, V_SLOT_ANY).val, true},
+                                   {"space", (v_handle)v_cap_copy(s2, V_SLOT_ANY).val, true},
+                                   {"dma", dma ? (v_handle)v_cap_copy(dma, V_SLOT_ANY).val : 0,
+                                    true}};
     struct rt_child c;
     kt_spawn_label = C;
-    int e = kt_spawn(M_LABEL, LABEL_CONTROL, 1, it, 3, &c);
+    int e = kt_spawn(M_LABEL, LABEL_CONTROL, 1, it, dma ? 6 : 5, &c);
     kt_spawn_label = 0;
     if (e) {
         kt_fail(__LINE__, "spawn: %s", rt_errname(e));
@@ -333,20 +359,77 @@ KCASE(LAB0009, 1, "what if a labelled Task grants into, adds to the Bundle of, o
     K_OK(v_task_info(c.task, (uint64_t)&i));
     K_OK(v_label_own(AS, 0));
     K_EQ(i.state, V_TASK_DEAD);
-    for (int k = 0; k < LC_COUNT; k++)
+    for (int k = 0; k < LC_DMA; k++)
         K_EQ(LABEL_STEP(i.exit_code, k), V_EFLOW);
+    /* without ECAM there is no DMA space to give it */
+    K_EQ(LABEL_STEP(i.exit_code, LC_DMA), dma ? V_EFLOW : V_EHANDLE);
     struct v_capinfo ti;
     K_OK(v_cap_info(tab, (uint64_t)&ti));
     K_EQ(ti.free, 31);                      /* nothing was granted */
     K_OK(v_task_info(t, (uint64_t)&i));
-    K_EQ(i.state, V_TASK_INACTIVE);         /* nor was it killed */
+    K_EQ(i.state, V_TASK_INACTIVE);         /* nor was it killed or started */
+    K_OK(v_task_info(fresh, (uint64_t)&i));
+    K_EQ(i.state, V_TASK_INACTIVE);
+    K_OK(v_task_config(fresh, tab, s2, 0, 0, 0));   /* still unconfigured: we may */
+    if (dma) {
+        K_OK(v_cap_info(dma, (uint64_t)&ti));
+        K_EQ(ti.mapped, 0);                 /* nothing reached the device */
+        K_OK(v_cap_delete(dma));
+        K_OK(v_cap_delete(cfg));
+    }
     K_EQ(rt_child_destroy(&c), 0);
     K_OK(v_cap_delete(lc));
     K_OK(v_cap_delete(ports));
+    K_OK(v_cap_delete(fresh));
     K_OK(v_cap_delete(t));
     K_OK(v_cap_delete(tab));
     K_OK(v_cap_delete(s));
+    K_OK(v_cap_delete(s2));
     K_OK(v_cap_delete(b));
+}
+
+KCASE(LAB0010, 1, "what if the ownership a device was given a labelled frame by goes, or a labelled frame is mapped without it?")
+{
+    v_handle cfg = kt_cfg_page(0);
+    if (!cfg)
+        return;
+    uint64_t f0 = kt_free(T);
+    v_handle d = (v_handle)K_OK(v_dma_create(T, cfg, V_SLOT_ANY));
+    v_handle f = kt_frame(), g = kt_frame();
+    K_OK(v_label_set(f, C));
+    K_ERR(v_dma_map(d, f, 0x100000, V_R_READ), V_EFLOW);     /* not declassified */
+    v_handle lc = label_cap(C, V_R_ALL);
+    K_OK(v_label_own(AS, lc));
+    K_OK(v_dma_map(d, f, 0x100000, V_R_READ));
+    K_OK(v_label_own(AS, lc));              /* bound again: still owned */
+    struct v_capinfo di;
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.arg & V_DMA_CUT, 0);
+    K_EQ(di.mapped, 1);
+    K_OK(v_label_own(AS, 0));               /* the device loses the frame, in this call */
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.arg & V_DMA_CUT, V_DMA_CUT);
+    K_ERR(v_dma_map(d, g, 0x200000, V_R_READ), V_EDISCONNECTED);   /* and gets nothing more */
+    K_OK(v_as_unmap(f));                    /* the record still goes as before */
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.mapped, 0);
+    K_OK(v_cap_delete(d));
+    /* a new space for the function is whole again; ownership taken away
+     * by revoking the LabelCap cuts it the same way */
+    d = (v_handle)K_OK(v_dma_create(T, cfg, V_SLOT_ANY));
+    v_handle sub = (v_handle)K_OK(v_cap_mint(lc, V_SLOT_ANY, V_R_ALL, C));
+    K_OK(v_label_own(AS, sub));
+    K_OK(v_dma_map(d, f, 0x100000, V_R_READ));
+    K_OK(v_dma_map(d, g, 0x200000, V_R_READ | V_R_WRITE));
+    K_OK(v_cap_revoke(lc));
+    K_OK(v_cap_info(d, (uint64_t)&di));
+    K_EQ(di.arg & V_DMA_CUT, V_DMA_CUT);
+    K_OK(v_cap_delete(d));
+    K_OK(v_cap_delete(lc));
+    K_OK(v_cap_delete(f));
+    K_OK(v_cap_delete(g));
+    K_OK(v_cap_delete(cfg));
+    K_EQ(kt_free(T), f0);
 }
 
 KCASE(LAB0007, 1, "what if a Task raises its label while it has a Ring and a shared frame to a lower one?")

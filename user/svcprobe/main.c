@@ -157,9 +157,12 @@ static int report_and_halt(void)
             Supervisor_listTasks_Results_tasks(Supervisor_listTasks_Results_read_root(&msg));
         for (uint32_t i = 0; i < Supervisor_TaskInfo_RList_len(t); i++) {
             Supervisor_TaskInfo_R r = Supervisor_TaskInfo_RList_get(t, i);
-            printf("probe: task %llu %s %s restarts=%u\n",
+            printf("probe: task %llu %s %s restarts=%u",
                    (unsigned long long)Supervisor_TaskInfo_id(r), Supervisor_TaskInfo_name(r).str,
                    Supervisor_TaskInfo_state(r).str, Supervisor_TaskInfo_restarts(r));
+            if (Supervisor_TaskInfo_label(r))
+                printf(" label=%#llx", (unsigned long long)Supervisor_TaskInfo_label(r));
+            printf("\n");
         }
     }
     printf("probe: asking init to halt\n");

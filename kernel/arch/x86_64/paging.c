@@ -273,22 +273,30 @@ void arch_pt_tombstone(paddr_t root, uint64_t va, paddr_t pa, unsigned npages, p
                    (tomb & PTE_ADDR) | PTE_P | PTE_W | PTE_U | PTE_TOMB | (have_nx ? PTE_NX : 0));
 }
 
-void arch_pt_filter(paddr_t root, unsigned (*fn)(paddr_t pa, bool writable, bool device, void *ctx),
-                    void *ctx)
+bool arch_pt_filter(paddr_t root, uint64_t *va, unsigned budget,
+                    unsigned (*fn)(paddr_t pa, bool writable, bool device, void *ctx), void *ctx)
 {
     bool changed = false;
+    /* a position is one leaf table's 2 MiB of addresses: (i, j, k) */
+    unsigned i0 = (unsigned)(*va >> 39) & 511, j0 = (unsigned)(*va >> 30) & 511;
+    unsigned k0 = (unsigned)(*va >> 21) & 511;
     uint64_t *l4 = table(root);
-    for (int i = 0; i < 256; i++) {
+    for (unsigned i = i0; i < 256; i++) {
         if (!(l4[i] & PTE_P))
             continue;
         uint64_t *l3 = table(l4[i] & PTE_ADDR);
-        for (int j = 0; j < 512; j++) {
+        for (unsigned j = i == i0 ? j0 : 0; j < 512; j++) {
             if (!(l3[j] & PTE_P))
                 continue;
             uint64_t *l2 = table(l3[j] & PTE_ADDR);
-            for (int k = 0; k < 512; k++) {
+            for (unsigned k = i == i0 && j == j0 ? k0 : 0; k < 512; k++) {
                 if (!(l2[k] & PTE_P))
                     continue;
+                if (!budget) {
+                    *va = (uint64_t)i << 39 | (uint64_t)j << 30 | (uint64_t)k << 21;
+                    goto out;
+                }
+                budget--;
                 uint64_t *l1 = table(l2[k] & PTE_ADDR);
                 for (int x = 0; x < 512; x++) {
                     uint64_t e = l1[x];
@@ -304,8 +312,11 @@ void arch_pt_filter(paddr_t root, unsigned (*fn)(paddr_t pa, bool writable, bool
             }
         }
     }
+    *va = ARCH_PT_FILTER_DONE;
+out:
     if (changed && read_cr3() == root)
         __asm__ volatile("mov %0, %%cr3" ::"r"(root) : "memory");
+    return *va == ARCH_PT_FILTER_DONE;
 }
 
 void arch_pt_free_tables(paddr_t root, void (*release)(paddr_t, void *), void *ctx)
