@@ -113,3 +113,9 @@ $(eval $(call image,netdev,$(netdev_MODULES),test quiet))
 # 10.0.3.<the MAC's last byte>/24).
 $(eval $(call run_system,netpair,,sys/devices.json sys/netpair.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
 $(eval $(call image,netpair,$(netpair_MODULES),test quiet))
+# The network benchmark's system (scripts/bench, user/nettools/bench.c): the
+# netdev system and the benchmark's servers, driven from the host.
+# (The servers are nettools' tool 5: an image holds at most 16 modules.)
+$(eval $(call run_system,netbench,,sys/devices.json sys/netdev.json tests/manifests/netbench.json,\
+    $(DEVICE_MODULES) $(NET_DEV_MODULES)))
+$(eval $(call image,netbench,$(netbench_MODULES),test quiet))

@@ -15,7 +15,7 @@
  * to the next timer, by an amount that depends on when the host's read
  * completes. So, as in the Linux guest, the CPU never halts while a read
  * is out: a priority-0 Task in our address space (the spinner) stores
- * the TSC and counts its loops (SPIN_INSNS instructions each), and a
+ * the TSC and counts its loops (BENCHSPIN_INSNS instructions each), and a
  * sample is the TSC delta less the spinner's instructions. A read the
  * host finished before the client slept (the spinner never ran) is left
  * out and counted, as Linux's are. Every read is checked against the
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchspin.h"
 #include "blk.h"
 #include "conn.h"
 #include "rt.h"
@@ -34,35 +35,7 @@
 #define BLK_1M (1u << 20)
 #define N_4K 2000
 #define N_1M 128
-#define SPIN_INSNS 6
 #define SPIN_STACK_VA 0x6000000000ull
-
-/* Global, not static: only the spinner's assembly writes it, and GCC
- * would otherwise place a variable it never sees written in .rodata. */
-struct spin {
-    volatile uint64_t tsc, count;
-};
-extern struct spin spin;
-struct spin spin;
-
-/* The spinner's whole program: six instructions a loop, never a call. */
-__attribute__((naked, noreturn)) static void spin_loop(void)
-{
-    __asm__ volatile("lea spin(%rip), %rcx\n"
-                     "1: rdtsc\n\t"
-                     "shl $32, %rdx\n\t"
-                     "or %rdx, %rax\n\t"
-                     "mov %rax, (%rcx)\n\t"
-                     "incq 8(%rcx)\n\t"
-                     "jmp 1b");
-}
-
-static inline uint64_t tsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
-    return (uint64_t)hi << 32 | lo;
-}
 
 static uint64_t splitmix64(uint64_t k)
 {
@@ -78,22 +51,6 @@ static void check(const uint64_t *buf, uint64_t off, uint64_t len)
         if (buf[j] != splitmix64(off / 8 + j))
             rt_die("blkbench: the read at %llu holds the wrong bytes at +%llu",
                    (unsigned long long)off, (unsigned long long)j * 8);
-}
-
-/* A Task of priority 0 in our space with a table of its own (it holds
- * nothing): it runs only when everything else waits. */
-static v_handle spinner;
-
-static void start_spinner(void)
-{
-    v_handle mem = rt_memory();
-    struct v_ret t = v_retype(mem, V_TYPE_TASK, 0, V_SLOT_ANY);
-    struct v_ret tab = v_retype(mem, V_TYPE_CAPTABLE, V_CAPTABLE_MIN_BITS, V_SLOT_ANY);
-    if (t.err || tab.err || rt_map_frames(mem, SPIN_STACK_VA, 1, V_R_READ | V_R_WRITE, 0) ||
-        v_task_config(t.val, tab.val, rt_aspace(), 0, 0, 0).err ||
-        v_task_start(t.val, (uint64_t)spin_loop, SPIN_STACK_VA + 4096, 0).err)
-        rt_die("blkbench: cannot start the spinner");
-    spinner = (v_handle)t.val;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -119,9 +76,9 @@ struct figure {
 static bool timed_read(struct blk *b, uint64_t *buf, uint64_t off, uint32_t len,
                        struct figure *f)
 {
-    uint64_t c0 = spin.count, t0 = tsc();
+    uint64_t c0 = benchspin.count, t0 = benchspin_tsc();
     int e = blk_read(b, 0, off / 512, len / 512, 10000000);
-    uint64_t t1 = tsc(), spun = (spin.count - c0) * SPIN_INSNS;
+    uint64_t t1 = benchspin_tsc(), spun = (benchspin.count - c0) * BENCHSPIN_INSNS;
     if (e != BLK_OK)
         rt_die("blkbench: read of %u bytes at %llu: %s", len, (unsigned long long)off,
                blk_strerror(e));
@@ -133,7 +90,7 @@ static bool timed_read(struct blk *b, uint64_t *buf, uint64_t off, uint32_t len,
     if (spun > t1 - t0)
         rt_die("blkbench: the spinner ran longer than the read");
     f->insn[f->n] = t1 - t0 - spun;
-    f->irq[f->n] = t1 - spin.tsc;
+    f->irq[f->n] = t1 - benchspin.tsc;
     f->n++;
     return true;
 }
@@ -163,13 +120,7 @@ int main(void)
     uint64_t *buf = (uint64_t *)va;
     static uint64_t s4[N_4K], i4[N_4K], s1[N_1M], i1[N_1M];
     struct figure f4 = {s4, i4, 0, 0}, f1 = {s1, i1, 0, 0};
-    start_spinner();
-    v_signal_wait(1ull << 40, 20000);       /* let it run once: it must be counting */
-    struct v_taskinfo ti;
-    if (!spin.count && !v_task_info(spinner, (uint64_t)&ti).err)
-        rt_die("blkbench: the spinner does not run: state %u vector %llu at %#llx (%#llx)",
-               ti.state, (unsigned long long)ti.fault.vector, (unsigned long long)ti.fault.ip,
-               (unsigned long long)ti.fault.addr);
+    benchspin_start(SPIN_STACK_VA, "blkbench");
     for (uint64_t i = 0; f4.n < N_4K; i++) {
         if (i == 10 * N_4K)
             rt_die("blkbench: %zu of %llu 4 KiB reads finished before the client slept",
