@@ -53,20 +53,6 @@ static void check(const uint64_t *buf, uint64_t off, uint64_t len)
                    (unsigned long long)off, (unsigned long long)j * 8);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void report(const char *name, uint64_t *s, size_t n)
-{
-    qsort(s, n, sizeof *s, cmp_u64);
-    printf("bench %s unit=insn median=%llu p99=%llu min=%llu n=%zu\n", name,
-           (unsigned long long)s[n / 2], (unsigned long long)s[(n * 99 + 99) / 100 - 1],
-           (unsigned long long)s[0], n);
-}
-
 struct figure {
     uint64_t *insn, *irq;
     size_t n, fast;
@@ -139,9 +125,9 @@ int main(void)
     }
     printf("blkbench: left out (finished before the client slept): %zu 4 KiB reads, "
            "%zu 1 MiB reads\n", f4.fast, f1.fast);
-    report("blk_read4k_random", s4, f4.n);
-    report("blk_irq_to_client_wake", i4, f4.n);
-    report("blk_read1m_seq", s1, f1.n);
+    benchspin_report("blk_read4k_random", s4, f4.n);
+    benchspin_report("blk_irq_to_client_wake", i4, f4.n);
+    benchspin_report("blk_read1m_seq", s1, f1.n);
     printf("blkbench: done\n");
     for (;;)
         rt_sleep_us(V_TIMEOUT_NEVER);

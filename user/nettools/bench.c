@@ -87,26 +87,12 @@ static void sample(struct figure *f, const struct mark *a, const struct mark *b)
     f->own[f->n++] = b->client - a->client;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void report(const char *name, uint64_t *s, size_t n)
-{
-    qsort(s, n, sizeof *s, cmp_u64);
-    printf("bench %s unit=insn median=%llu p99=%llu min=%llu n=%zu\n", name,
-           (unsigned long long)s[n / 2], (unsigned long long)s[(n * 99 + 99) / 100 - 1],
-           (unsigned long long)s[0], n);
-}
-
 static void report2(const char *name, struct figure *f)
 {
     char own[64];
-    report(name, f->insn, f->n);
+    benchspin_report(name, f->insn, f->n);
     snprintf(own, sizeof own, "%s_client", name);
-    report(own, f->own, f->n);
+    benchspin_report(own, f->own, f->n);
 }
 
 static void must(int e, const char *what)

@@ -1,6 +1,9 @@
 /*
  * benchspin.c: the benchmarks' idle spinner (benchspin.h).
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "benchspin.h"
 #include "rt.h"
 
@@ -35,4 +38,18 @@ void benchspin_start(uint64_t stack_va, const char *who)
         rt_die("%s: the spinner does not run: state %u vector %llu at %#llx (%#llx)", who,
                ti.state, (unsigned long long)ti.fault.vector, (unsigned long long)ti.fault.ip,
                (unsigned long long)ti.fault.addr);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void benchspin_report(const char *name, uint64_t *s, size_t n)
+{
+    qsort(s, n, sizeof *s, cmp_u64);
+    printf("bench %s unit=insn median=%llu p99=%llu min=%llu n=%zu\n", name,
+           (unsigned long long)s[n / 2], (unsigned long long)s[(n * 99 + 99) / 100 - 1],
+           (unsigned long long)s[0], n);
 }

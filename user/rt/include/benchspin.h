@@ -12,6 +12,7 @@
 #ifndef RT_BENCHSPIN_H
 #define RT_BENCHSPIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define BENCHSPIN_INSNS 6
@@ -24,6 +25,10 @@ extern struct benchspin benchspin;
 /* Start the spinner (its stack page at stack_va, from the caller's
  * Reticle) and wait until it has run once; ends the Task if it cannot. */
 void benchspin_start(uint64_t stack_va, const char *who);
+
+/* One figure's line from its n samples (sorted here): median s[n/2],
+ * p99 by nearest rank, minimum. */
+void benchspin_report(const char *name, uint64_t *s, size_t n);
 
 static inline uint64_t benchspin_tsc(void)
 {
