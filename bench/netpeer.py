@@ -58,12 +58,14 @@ def tftp_dir(build_bench):
 
 
 def hostfwd_args(ports, tftp, device="virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on"):
-    """QEMU options: user networking, restrict=on, the TFTP server, two forwards."""
+    """QEMU options: user networking, restrict=on, the TFTP server, two
+    forwards. The NIC has no option ROM (romfile=): iPXE's would run in
+    every boot and move the boot figures (linux_boot_to_init)."""
     conn, bulk = ports
     return ["-netdev", "user,id=n0,restrict=on,tftp=%s,"
             "hostfwd=tcp:127.0.0.1:%d-:%d,hostfwd=tcp:127.0.0.1:%d-:%d"
             % (tftp, conn, GUEST_CONN, bulk, GUEST_BULK),
-            "-device", device]
+            "-device", device + ",romfile="]
 
 
 def _connect(port, deadline):
