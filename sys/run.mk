@@ -113,3 +113,27 @@ $(eval $(call image,netdev,$(netdev_MODULES),test quiet))
 # 10.0.3.<the MAC's last byte>/24).
 $(eval $(call run_system,netpair,,sys/devices.json sys/netpair.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
 $(eval $(call image,netpair,$(netpair_MODULES),test quiet))
+# The network benchmark's system (scripts/bench, user/nettools/bench.c): the
+# netdev system and the benchmark's servers, driven from the host.
+# (The servers are nettools' tool 5: an image holds at most 16 modules.)
+$(eval $(call run_system,netbench,,sys/devices.json sys/netdev.json tests/manifests/netbench.json,\
+    $(DEVICE_MODULES) $(NET_DEV_MODULES)))
+$(eval $(call image,netbench,$(netbench_MODULES),test quiet))
+
+# `make run-net [NET_PORT=7000]`: the system with the network (the netdev
+# system: sys/system.json's services, the devices, the virtio-net driver,
+# the stack and the tools; no store) on QEMU's user network with
+# restrict=on: nothing leaves the machine but what the guest is offered,
+# and 127.0.0.1:NET_PORT on the host is forwarded to the guest's port 7000,
+# where `listen 7000` answers (docs/USING.md, docs/NETWORK.md). A separate
+# target because `make run`'s image is full: a boot image holds at most 16
+# modules (struct v_bootinfo), and the network's three do not fit beside
+# the store's.
+NET_PORT ?= 7000
+QEMU_NET = -netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$(NET_PORT)-:7000 \
+           -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on
+run-net: $(B)/.setup-done
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	$(QEMU_RUN) $(QEMU_NET) -kernel $(KERNEL_ELF) \
+	    -initrd "$(subst $(space),$(comma),$(strip $(netdev_MODULES)))" $(QEMU_DONE)
+.PHONY: run-net

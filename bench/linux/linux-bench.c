@@ -45,6 +45,9 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <ucontext.h>
 #include <sys/syscall.h>
@@ -946,6 +949,173 @@ static void bench_blk(void)
 	/* the spinner runs until the reboot */
 }
 
+/*
+ * The network figures (scripts/bench, bench/netpeer.py): the counterparts
+ * of user/nettools/bench.c. eth0 (virtio_net, loaded with the disk's modules) gets
+ * 10.0.2.15/24 by ioctl, as QEMU's user network would give by DHCP; three
+ * and two servers, driven from the host's 127.0.0.1 through hostfwd:
+ *
+ *   net_udp_rtt          a TFTP read from QEMU's server (10.0.2.2:69): one
+ *                        512-byte block's arrival to the next, its ACK sent
+ *   net_tcp_accept       TCP port 7001: accept, read to EOF, close; one
+ *                        accept to the next
+ *   net_tcp_bulk_per_mib TCP port 7002: 17 MiB read (64 KiB reads) to EOF;
+ *                        a sample per MiB after the first
+ *
+ * The counts are netpeer's. Samples are the TSC delta less the spinner's
+ * instructions (it runs from bench_blk on), as the disk's are.
+ */
+enum {
+	N_UDP = 2000, WARM_UDP = 200,
+	N_CONN = 200, WARM_CONN = 20,
+	BULK_MIB = 16,
+};
+
+struct mark {
+	uint64_t tsc, spun;
+};
+
+static struct mark mark_now(void)
+{
+	struct mark m = {tsc(), spin.count};
+	return m;
+}
+
+static uint64_t between(struct mark a, struct mark b)
+{
+	uint64_t spun = (b.spun - a.spun) * SPIN_INSNS;
+
+	if (spun > b.tsc - a.tsc) {
+		errno = 0;
+		fail("the spinner ran longer than the sample");
+	}
+	return b.tsc - a.tsc - spun;
+}
+
+static void if_set(int fd, unsigned long req, struct ifreq *ifr, const char *what)
+{
+	if (ioctl(fd, req, ifr) != 0)
+		fail("eth0: %s", what);
+}
+
+static void eth0_up(void)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *a = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		fail("socket");
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "eth0");
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(0x0a00020f); /* 10.0.2.15 */
+	if_set(fd, SIOCSIFADDR, &ifr, "SIOCSIFADDR");
+	a->sin_addr.s_addr = htonl(0xffffff00);
+	if_set(fd, SIOCSIFNETMASK, &ifr, "SIOCSIFNETMASK");
+	if_set(fd, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if_set(fd, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");
+	close(fd);
+}
+
+static int server(int type, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    (type == SOCK_STREAM && listen(fd, 4) != 0))
+		fail("server on port %d", port);
+	return fd;
+}
+
+static void bench_net(void)
+{
+	static char buf[65536];
+	uint64_t *su = samples(N_UDP), *sc = samples(N_CONN), *sb = samples(BULK_MIB);
+	size_t nu = 0, nc = 0, nb = 0;
+	struct mark prev = {0, 0};
+
+	eth0_up();
+	/* UDP: a TFTP read from QEMU's server, as user/nettools/bench.c's */
+	struct sockaddr_in tftp = {.sin_family = AF_INET, .sin_port = htons(69),
+				   .sin_addr.s_addr = htonl(0x0a000202)}; /* 10.0.2.2 */
+	static const char rrq[] = "\0\1netbench.bin\0octet";
+	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (u < 0 || connect(u, (struct sockaddr *)&tftp, sizeof tftp) != 0)
+		fail("udp socket to 10.0.2.2:69");
+	if (write(u, rrq, sizeof rrq) != (ssize_t)sizeof rrq)
+		fail("TFTP request");
+	for (unsigned block = 1;; block++) {
+		ssize_t n = read(u, buf, sizeof buf);
+		if (n < 0)
+			fail("udp read");
+		if (n < 4 || buf[1] != 3 || (unsigned)((uint8_t)buf[2] << 8 | (uint8_t)buf[3]) != (block & 0xffff)) {
+			errno = 0;
+			fail("TFTP: not block %u (%zd bytes)", block, n);
+		}
+		struct mark m = mark_now();
+		if (block > WARM_UDP + 1 && nu < N_UDP)
+			su[nu++] = between(prev, m);
+		prev = m;
+		char ack[4] = {0, 4, buf[2], buf[3]};
+		if (write(u, ack, 4) != 4)
+			fail("TFTP ACK");
+		if (n < 516)
+			break;
+	}
+	close(u);
+	if (nu < N_UDP) {
+		errno = 0;
+		fail("TFTP: only %zu blocks", nu);
+	}
+	report("net_udp_rtt", su, nu);
+	int lc = server(SOCK_STREAM, 7001), lb = server(SOCK_STREAM, 7002);
+	printf("linux-bench: net ready\n");
+	for (size_t i = 0; i <= N_CONN + WARM_CONN; i++) {
+		int c = accept4(lc, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			fail("accept");
+		struct mark m = mark_now();
+		if (i > WARM_CONN)
+			sc[nc++] = between(prev, m);
+		prev = m;
+		ssize_t n;
+		while ((n = read(c, buf, sizeof buf)) > 0)
+			;
+		if (n < 0)
+			fail("read");
+		close(c);
+	}
+	int c = accept4(lb, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		fail("accept");
+	uint64_t got = 0, next = BLK_1M;
+	ssize_t n;
+	while ((n = read(c, buf, sizeof buf)) > 0) {
+		got += (uint64_t)n;
+		if (got >= next) {
+			struct mark m = mark_now();
+			if (next > BLK_1M && nb < BULK_MIB)
+				sb[nb++] = between(prev, m);
+			prev = m;
+			next += BLK_1M;
+		}
+	}
+	if (n < 0 || nb < BULK_MIB)
+		fail("the bulk connection carried %llu bytes", (unsigned long long)got);
+	close(c);
+	report("net_tcp_accept", sc, nc);
+	report("net_tcp_bulk_per_mib", sb, nb);
+	close(lc);
+	close(lb);
+	free(su);
+	free(sc);
+	free(sb);
+}
+
 int main(int argc, char **argv)
 {
 	/* First thing: instructions from machine reset to here (icount TSC). */
@@ -990,7 +1160,9 @@ int main(int argc, char **argv)
 	bench_sigsegv();
 	bench_scm_rights();
 	if (getpid() == 1)
-		bench_blk(); /* last: its spinner thread keeps running */
+		bench_blk(); /* its spinner thread keeps running */
+	if (getpid() == 1)
+		bench_net(); /* last: after the spinner has started */
 
 	printf("linux-bench: done\n");
 	finish(0);

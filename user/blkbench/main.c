@@ -20,7 +20,7 @@
  * to the next timer, by an amount that depends on when the host's read
  * completes. So, as in the Linux guest, the CPU never halts while a read
  * is out: a priority-0 Task in our address space (the spinner) stores
- * the TSC and counts its loops (SPIN_INSNS instructions each), and a
+ * the TSC and counts its loops (BENCHSPIN_INSNS instructions each), and a
  * sample is the TSC delta less the spinner's instructions. A read the
  * host finished before the client slept (the spinner never ran) is left
  * out and counted, as Linux's are. Every read is checked against the
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchspin.h"
 #include "blk.h"
 #include "conn.h"
 #include "rt.h"
@@ -39,29 +40,7 @@
 #define BLK_1M (1u << 20)
 #define N_4K 2000
 #define N_1M 128
-#define SPIN_INSNS 6
 #define SPIN_STACK_VA 0x6000000000ull
-
-/* Global, not static: only the spinner's assembly writes it, and GCC
- * would otherwise place a variable it never sees written in .rodata. */
-struct spin {
-    volatile uint64_t tsc, count;
-};
-extern struct spin spin;
-struct spin spin;
-
-/* The spinner's whole program: six instructions a loop, never a call. */
-__attribute__((naked, noreturn)) static void spin_loop(void)
-{
-    __asm__ volatile("lea spin(%rip), %rcx\n"
-                     "1: rdtsc\n\t"
-                     "shl $32, %rdx\n\t"
-                     "or %rdx, %rax\n\t"
-                     "mov %rax, (%rcx)\n\t"
-                     "incq 8(%rcx)\n\t"
-                     "jmp 1b");
-}
-
 
 static uint64_t splitmix64(uint64_t k)
 {
@@ -79,36 +58,6 @@ static void check(const uint64_t *buf, uint64_t off, uint64_t len)
                    (unsigned long long)off, (unsigned long long)j * 8);
 }
 
-/* A Task of priority 0 in our space with a table of its own (it holds
- * nothing): it runs only when everything else waits. */
-static v_handle spinner;
-
-static void start_spinner(void)
-{
-    v_handle mem = rt_memory();
-    struct v_ret t = v_retype(mem, V_TYPE_TASK, 0, V_SLOT_ANY);
-    struct v_ret tab = v_retype(mem, V_TYPE_CAPTABLE, V_CAPTABLE_MIN_BITS, V_SLOT_ANY);
-    if (t.err || tab.err || rt_map_frames(mem, SPIN_STACK_VA, 1, V_R_READ | V_R_WRITE, 0) ||
-        v_task_config(t.val, tab.val, rt_aspace(), 0, 0, 0).err ||
-        v_task_start(t.val, (uint64_t)spin_loop, SPIN_STACK_VA + 4096, 0).err)
-        rt_die("blkbench: cannot start the spinner");
-    spinner = (v_handle)t.val;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void report(const char *name, uint64_t *s, size_t n)
-{
-    qsort(s, n, sizeof *s, cmp_u64);
-    printf("bench %s unit=insn median=%llu p99=%llu min=%llu n=%zu\n", name,
-           (unsigned long long)s[n / 2], (unsigned long long)s[(n * 99 + 99) / 100 - 1],
-           (unsigned long long)s[0], n);
-}
-
 struct figure {
     uint64_t *insn, *irq, *drv;
     size_t n, fast, ndrv;
@@ -118,9 +67,9 @@ struct figure {
 static bool timed_read(struct blk *b, uint64_t *buf, uint64_t off, uint32_t len,
                        struct figure *f)
 {
-    uint64_t c0 = spin.count, t0 = rt_tsc();
+    uint64_t c0 = benchspin.count, t0 = benchspin_tsc();
     int e = blk_read(b, 0, off / 512, len / 512, 10000000);
-    uint64_t t1 = rt_tsc(), spun = (spin.count - c0) * SPIN_INSNS;
+    uint64_t t1 = benchspin_tsc(), spun = (benchspin.count - c0) * BENCHSPIN_INSNS;
     if (e != BLK_OK)
         rt_die("blkbench: read of %u bytes at %llu: %s", len, (unsigned long long)off,
                blk_strerror(e));
@@ -132,13 +81,13 @@ static bool timed_read(struct blk *b, uint64_t *buf, uint64_t off, uint32_t len,
     if (spun > t1 - t0)
         rt_die("blkbench: the spinner ran longer than the read");
     f->insn[f->n] = t1 - t0 - spun;
-    f->irq[f->n] = t1 - spin.tsc;
+    f->irq[f->n] = t1 - benchspin.tsc;
     f->n++;
     uint64_t woke = 0;
     if (f->drv && (e = blk_irq_wake_tsc(b, &woke, 10000000)) != BLK_OK)
         rt_die("blkbench: info: %s", blk_strerror(e));
-    if (f->drv && woke > spin.tsc && woke < t1)
-        f->drv[f->ndrv++] = woke - spin.tsc;
+    if (f->drv && woke > benchspin.tsc && woke < t1)
+        f->drv[f->ndrv++] = woke - benchspin.tsc;
     return true;
 }
 
@@ -167,13 +116,7 @@ int main(void)
     uint64_t *buf = (uint64_t *)va;
     static uint64_t s4[N_4K], i4[N_4K], d4[N_4K], s1[N_1M], i1[N_1M];
     struct figure f4 = {s4, i4, d4, 0, 0, 0}, f1 = {s1, i1, 0, 0, 0, 0};
-    start_spinner();
-    v_signal_wait(1ull << 40, 20000);       /* let it run once: it must be counting */
-    struct v_taskinfo ti;
-    if (!spin.count && !v_task_info(spinner, (uint64_t)&ti).err)
-        rt_die("blkbench: the spinner does not run: state %u vector %llu at %#llx (%#llx)",
-               ti.state, (unsigned long long)ti.fault.vector, (unsigned long long)ti.fault.ip,
-               (unsigned long long)ti.fault.addr);
+    benchspin_start(SPIN_STACK_VA, "blkbench");
     for (uint64_t i = 0; f4.n < N_4K; i++) {
         if (i == 10 * N_4K)
             rt_die("blkbench: %zu of %llu 4 KiB reads finished before the client slept",
@@ -195,13 +138,13 @@ int main(void)
     }
     printf("blkbench: left out (finished before the client slept): %zu 4 KiB reads, "
            "%zu 1 MiB reads\n", f4.fast, f1.fast);
-    report("blk_read4k_random", s4, f4.n);
-    report("blk_irq_to_client_wake", i4, f4.n);
+    benchspin_report("blk_read4k_random", s4, f4.n);
+    benchspin_report("blk_irq_to_client_wake", i4, f4.n);
     printf("blkbench: %zu of %zu 4 KiB reads' completions woke the driver by interrupt\n",
            f4.ndrv, f4.n);
     if (f4.ndrv)
-        report("blk_irq_to_driver_wake", d4, f4.ndrv);
-    report("blk_read1m_seq", s1, f1.n);
+        benchspin_report("blk_irq_to_driver_wake", d4, f4.ndrv);
+    benchspin_report("blk_read1m_seq", s1, f1.n);
     printf("blkbench: done\n");
     for (;;)
         rt_sleep_us(V_TIMEOUT_NEVER);

@@ -13,6 +13,7 @@ int main(void)
     case 2: return tool_ping();
     case 3: return tool_fetch();
     case 4: return tool_listen();
+    case 5: return tool_bench();
     }
     printf("nettools: start argument %llu names no tool\n", (unsigned long long)rt_arg());
     return 2;

@@ -6,6 +6,8 @@
  *   2 ping    ICMP echo (ping.c)
  *   3 fetch   one HTTP/1.1 GET (fetch.c)
  *   4 listen  a TCP echo server (listen.c)
+ *   5 bench   the network benchmark's servers (bench.c; scripts/bench's
+ *             netbench image starts it at boot, not the shell)
  * Each reads its command line from init (tool.h) and prints on the
  * debug console.
  */
@@ -16,5 +18,6 @@ int tool_net(void);
 int tool_ping(void);
 int tool_fetch(void);
 int tool_listen(void);
+int tool_bench(void);
 
 #endif

@@ -64,6 +64,9 @@
 
 #define LWIP_STATS 0
 #define LWIP_CHECKSUM_ON_COPY 1
+/* port.c: the sum eight bytes at a time (lwIP's default: two) */
+#define LWIP_CHKSUM vlwip_chksum
+unsigned short vlwip_chksum(const void *data, int len);
 #define CHECKSUM_CHECK_IP 1
 #define CHECKSUM_CHECK_TCP 1
 #define CHECKSUM_CHECK_UDP 1
