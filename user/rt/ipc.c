@@ -116,6 +116,15 @@ static int bind_end(v_handle end, unsigned bit, bool producer, struct ring_view 
     return ring_view_init(v, (void *)va, r.val, producer) == RING_OK ? IPC_OK : IPC_CORRUPT;
 }
 
+/* Both sides of a connection keep the "sleeping" word of their receive
+ * end set from the moment it is bound and never clear it: every message
+ * sent to them rings their doorbell. A waiter then needs no announce and
+ * re-check around each wait (the bit is pending for anything committed
+ * since it last looked), and the sender's ring costs nothing extra where
+ * it is owed: ring_call rings and waits in one call. The price is a
+ * ring_notify per message for a peer that sends with ipc_send and does
+ * not wait after it. The kernel rings the bit as well when the peer's end
+ * goes (ring_end_gone), so a closed Ring is seen the same way. */
 int ipc_attach(struct ipc_conn *c, v_handle tx, v_handle rx)
 {
     memset(c, 0, sizeof *c);
@@ -132,6 +141,8 @@ int ipc_attach(struct ipc_conn *c, v_handle tx, v_handle rx)
         rt_bit_free(bit);
         c->bit = 0;
     }
+    else
+        ring_set_sleeping(&c->in, true);
     c->next_id = 1;
     return e;
 }
@@ -149,40 +160,43 @@ void ipc_detach(struct ipc_conn *c)
     c->closed = true;
 }
 
-/* Wait for our doorbell after announcing we sleep on view v; the state is
- * checked again after announcing, so a wake-up cannot be lost. */
-static int sleep_on(struct ipc_conn *c, struct ring_view *v, bool want_space,
-                    uint64_t timeout_us)
+static int wait_status(struct v_ret r)
 {
-    ring_set_sleeping(v, true);
-    bool ready = want_space ? ring_count(v) > 0 : ring_count(v) > 0;
+    if (r.err == V_ETIMEOUT)
+        return IPC_TIMEOUT;
+    return r.err ? kerr(r.err) : IPC_OK;
+}
+
+/* Wait for space on the send end: announce, re-check, so that the
+ * consumer's release cannot be missed. */
+static int sleep_for_space(struct ipc_conn *c, uint64_t timeout_us)
+{
+    ring_set_sleeping(&c->out, true);
     int status = IPC_OK;
-    if (!ready && !ring_closed(v)) {
-        struct v_ret r = wait_bits(ipc_bits(c), timeout_us);
-        if (r.err == V_ETIMEOUT)
-            status = IPC_TIMEOUT;
-        else if (r.err)
-            status = kerr(r.err);
-    }
-    ring_set_sleeping(v, false);
+    if (ring_count(&c->out) == 0 && !ring_closed(&c->out))
+        status = wait_status(wait_bits(ipc_bits(c), timeout_us));
+    ring_set_sleeping(&c->out, false);
     return status;
 }
 
 static bool replies_owe;     /* set while ipc_serve runs a handler */
 
-static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
-                    uint32_t len, const v_handle *caps, unsigned ncaps, uint64_t timeout_us,
-                    bool defer);
-
-int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload, uint32_t len,
-             const v_handle *caps, unsigned ncaps, uint64_t timeout_us)
+static void ring_peer(struct ipc_conn *c, bool defer)
 {
-    return send_msg(c, kind, id, payload, len, caps, ncaps, timeout_us, false);
+    if (ring_peer_sleeping(&c->out)) {
+        if (defer)
+            owe(c->tx);
+        else
+            v_ring_notify(c->tx);
+    }
 }
 
-static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
-                    uint32_t len, const v_handle *caps, unsigned ncaps, uint64_t timeout_us,
-                    bool defer)
+/* Everything but the common case of a send: capabilities, a full Ring,
+ * a closed connection, a payload too big. */
+static __attribute__((noinline)) int send_slow(struct ipc_conn *c, uint16_t kind, uint64_t id,
+                                               const void *payload, uint32_t len,
+                                               const v_handle *caps, unsigned ncaps,
+                                               uint64_t timeout_us, bool defer)
 {
     if (c->closed)
         return IPC_CLOSED;
@@ -197,7 +211,7 @@ static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *
             return IPC_CLOSED;
         if (st == RING_CORRUPT)
             return IPC_CORRUPT;
-        int w = sleep_on(c, &c->out, true, timeout_us);
+        int w = sleep_for_space(c, timeout_us);
         if (w)
             return w;
     }
@@ -227,7 +241,27 @@ static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *
     if (len)
         ring_copy(slot + 1, payload, len);
     ring_commit(&c->out);
-    if (ring_peer_sleeping(&c->out)) {
+    ring_peer(c, defer);
+    return IPC_OK;
+}
+
+/* The common case inline, a free slot and no capabilities; the rest in
+ * send_slow. */
+static inline int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload,
+                           uint32_t len, const v_handle *caps, unsigned ncaps,
+                           uint64_t timeout_us, bool defer)
+{
+    struct ring_view *v = &c->out;
+    uint32_t tail = RING_LOAD_RLX(&v->ctl->tail);
+    if (ncaps || c->closed || len > ring_payload_max(v) || ring_closed(v) ||
+        tail - RING_LOAD_ACQ(&v->ctl->head) >= v->nslots)
+        return send_slow(c, kind, id, payload, len, caps, ncaps, timeout_us, defer);
+    struct ring_slot *slot = ring_slot_at_(v, tail);
+    *slot = (struct ring_slot){.len = len, .kind = kind, .id = id};
+    ring_copy(slot + 1, payload, len);
+    RING_STORE_REL(&v->ctl->tail, tail + 1);
+    RING_FENCE();    /* the publish before the look at the peer's sleeping word */
+    if (RING_LOAD_ACQ(&v->ctl->cons_sleeping)) {
         if (defer)
             owe(c->tx);
         else
@@ -236,23 +270,15 @@ static int send_msg(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *
     return IPC_OK;
 }
 
-int ipc_try_recv(struct ipc_conn *c, struct ipc_msg *m)
+int ipc_send(struct ipc_conn *c, uint16_t kind, uint64_t id, const void *payload, uint32_t len,
+             const v_handle *caps, unsigned ncaps, uint64_t timeout_us)
 {
-    if (c->closed)
-        return IPC_CLOSED;
-    const struct ring_slot *s;
-    enum ring_status st = ring_peek(&c->in, &s);
-    if (st == RING_EMPTY)
-        return IPC_EMPTY;
-    if (st == RING_CLOSED)
-        return IPC_CLOSED;
-    if (st != RING_OK)
-        return IPC_CORRUPT;
-    m->hdr = *s;                /* once: the peer may change the slot under us */
-    if (m->hdr.len > IPC_PAYLOAD_MAX || m->hdr.ncaps > IPC_MAX_CAPS)
-        return IPC_CORRUPT;
-    ring_copy(m->data, s + 1, m->hdr.len);
-    m->ncaps = 0;
+    return send_msg(c, kind, id, payload, len, caps, ncaps, timeout_us, false);
+}
+
+/* The capabilities a message says it carries, from the transfer queue. */
+static __attribute__((noinline)) int recv_caps(struct ipc_conn *c, struct ipc_msg *m)
+{
     for (unsigned i = 0; i < m->hdr.ncaps; i++) {
         struct v_ret r = v_ring_recv_cap(c->rx, V_SLOT_ANY);
         if (r.err) {
@@ -264,19 +290,63 @@ int ipc_try_recv(struct ipc_conn *c, struct ipc_msg *m)
         }
         m->caps[m->ncaps++] = (v_handle)r.val;
     }
-    ring_release(&c->in);
-    if (ring_peer_sleeping(&c->in))
+    return IPC_OK;
+}
+
+/* ring_peek and ring_release of lib/ring, written out for this one
+ * consumer: the header is read once (the peer may change the slot under
+ * us) and checked, and the producer's sleeping word read directly. */
+_Static_assert((1u << V_RING_SLOT_MAX_LOG2) - RING_SLOT_HDR <= IPC_PAYLOAD_MAX,
+               "a slot's payload fits an ipc_msg");
+
+static inline int try_recv(struct ipc_conn *c, struct ipc_msg *m)
+{
+    struct ring_view *v = &c->in;
+    if (c->closed)
+        return IPC_CLOSED;
+    uint32_t head = RING_LOAD_RLX(&v->ctl->head);
+    uint32_t used = RING_LOAD_ACQ(&v->ctl->tail) - head;
+    if (used - 1 >= v->nslots) {
+        if (used)
+            return IPC_CORRUPT;
+        return ring_closed(v) ? IPC_CLOSED : IPC_EMPTY;
+    }
+    const struct ring_slot *s = ring_slot_at_(v, head);
+    m->hdr = *s;
+    if (m->hdr.len > ring_payload_max(v) || m->hdr.ncaps > IPC_MAX_CAPS)
+        return IPC_CORRUPT;
+    ring_copy(m->data, s + 1, m->hdr.len);
+    m->ncaps = 0;
+    if (m->hdr.ncaps) {
+        int e = recv_caps(c, m);
+        if (e)
+            return e;
+    }
+    RING_STORE_REL(&v->ctl->head, head + 1);
+    RING_FENCE();
+    if (RING_LOAD_ACQ(&v->ctl->prod_sleeping))
         v_ring_notify(c->rx);
     return IPC_OK;
+}
+
+int ipc_try_recv(struct ipc_conn *c, struct ipc_msg *m) { return try_recv(c, m); }
+
+/* Wait for the doorbell of c's receive end (its sleeping word is always
+ * set: see ipc_attach). A wake-up may be stale; callers look again. */
+static int wait_msg(struct ipc_conn *c, uint64_t timeout_us)
+{
+    if (ring_closed(&c->in))
+        return IPC_OK;          /* the next look answers IPC_CLOSED */
+    return wait_status(wait_bits(ipc_bits(c), timeout_us));
 }
 
 int ipc_recv(struct ipc_conn *c, struct ipc_msg *m, uint64_t timeout_us)
 {
     for (;;) {
-        int st = ipc_try_recv(c, m);
+        int st = try_recv(c, m);
         if (st != IPC_EMPTY)
             return st;
-        int w = sleep_on(c, &c->in, false, timeout_us);
+        int w = wait_msg(c, timeout_us);
         if (w)
             return w;
     }
@@ -289,9 +359,19 @@ int ipc_call(struct ipc_conn *c, uint16_t kind, const void *payload, uint32_t le
     int st = send_msg(c, kind, id, payload, len, caps, ncaps, timeout_us, true);
     if (st)
         return st;
-    for (;;) {
-        st = ipc_recv(c, reply, timeout_us);    /* its first wait rings the server */
-        pay();
+    /* The reply cannot be there before the server has run, so wait
+     * before the first look: that wait rings the server (what send_msg
+     * owes). The reply rings our bit, whoever runs first. */
+    for (bool look = false;; look = true) {
+        st = look ? try_recv(c, reply) : IPC_EMPTY;
+        if (st == IPC_EMPTY) {
+            st = wait_msg(c, timeout_us);
+            pay();
+            if (!st)
+                st = try_recv(c, reply);
+            if (st == IPC_EMPTY)
+                continue;       /* a stale doorbell */
+        }
         if (st)
             return st;
         if ((reply->hdr.kind & IPC_REPLY) && reply->hdr.id == id)
@@ -513,27 +593,33 @@ static void close_conn(struct ipc_server *s, unsigned k)
     s->used[k] = false;
 }
 
-/* One message from each ready connection, in bit order; a connection
- * stays ready until it answers IPC_EMPTY. */
+/* One message from each ready connection, in bit order. A connection
+ * leaves the ready set when a look finds its Ring empty: try_recv's
+ * IPC_EMPTY, or the look after a message was taken (which saves a second
+ * pass for the common single request). */
 static void serve_ready(struct ipc_server *s)
 {
     static struct ipc_msg m;
     for (uint64_t todo = s->ready & s->conn_bits; todo; todo &= todo - 1) {
         unsigned b = (unsigned)__builtin_ctzll(todo);
-        if (!(s->conn_bits & 1ull << b))
+        uint64_t bit = 1ull << b;
+        if (!(s->conn_bits & bit))
             continue;       /* closed by a handler earlier in this pass */
-        unsigned k = s->bit_slot[b];
-        int st = ipc_try_recv(&s->conns[k], &m);
+        struct ipc_conn *c = &s->conns[s->bit_slot[b]];
+        int st = try_recv(c, &m);
         if (st == IPC_OK) {
             pay();                  /* an earlier reply's doorbell, before this handler runs */
             replies_owe = true;
-            s->handle(s, &s->conns[k], &m);
+            s->handle(s, c, &m);
             replies_owe = false;
+            if ((s->conn_bits & bit) && !c->closed && ring_drained(&c->in) &&
+                !ring_closed(&c->in))
+                s->ready &= ~bit;
         }
         else if (st == IPC_EMPTY)
-            s->ready &= ~(1ull << b);
+            s->ready &= ~bit;
         else
-            close_conn(s, k);
+            close_conn(s, s->bit_slot[b]);
     }
 }
 
