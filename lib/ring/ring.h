@@ -68,6 +68,11 @@ enum ring_status ring_pop(struct ring_view *v, struct ring_slot *hdr, void *buf,
 static inline enum ring_status ring_peek(struct ring_view *v, const struct ring_slot **slot);
 static inline void ring_release(struct ring_view *v);
 
+/* The payload copy ring_push and ring_pop use, for writers and readers in
+ * place: by words, any alignment, dst and src disjoint. Out of line: inline
+ * it grew every program by about 4 KiB (and every capsule, whose
+ * verification costs by the byte) for a few instructions of ipc_rtt. */
+void ring_copy(void *dst, const void *src, uint32_t n);
 
 /* The small operations every message makes are inline: a call costs as
  * much as each of them (they are a load or two and a compare). */
@@ -141,68 +146,6 @@ static inline void ring_release(struct ring_view *v)
 {
     RING_STORE_REL(&v->ctl->head, RING_LOAD_RLX(&v->ctl->head) + 1);
     RING_FENCE();
-}
-
-/* The payload copy ring_push and ring_pop use, for writers and readers in
- * place: by words, any alignment, dst and src disjoint. */
-/*
- * Payload copies by 8-byte words, four a turn. A slot's payload starts 16
- * bytes into a slot of at least 64, so the Ring side is always 8-byte
- * aligned; the caller's buffer may not be, and x86 loads and stores any
- * alignment (__builtin_memcpy of a word is one mov, not a call). The tail
- * of fewer than 32 bytes goes as 16, 8, 4, 2 and 1 bytes by its bits. Measured under
- * icount (ring_echo_4k, four copies of 4 080 bytes a round trip): 5 028
- * instructions, against 11 106 with vs_memcpy's one-word loop and 90 535
- * with the byte loop this replaces; gcc turns the four words into two
- * 16-byte SSE moves in user code, 7 instructions per 32 bytes.
- * Inline: most messages are a few words, and a call would cost as much as
- * the copy (ipc_rtt).
- */
-static inline uint64_t ring_ld64_(const uint8_t *p)
-{
-    uint64_t w;
-    __builtin_memcpy(&w, p, 8);
-    return w;
-}
-
-static inline void ring_st64_(uint8_t *p, uint64_t w) { __builtin_memcpy(p, &w, 8); }
-
-static inline void ring_copy(void *dst, const void *src, uint32_t n)
-{
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    for (; n >= 32; n -= 32, d += 32, s += 32) {
-        uint64_t a = ring_ld64_(s), b = ring_ld64_(s + 8);
-        uint64_t c = ring_ld64_(s + 16), e = ring_ld64_(s + 24);
-        ring_st64_(d, a);
-        ring_st64_(d + 8, b);
-        ring_st64_(d + 16, c);
-        ring_st64_(d + 24, e);
-    }
-    if (n & 16) {
-        uint64_t a = ring_ld64_(s), b = ring_ld64_(s + 8);
-        ring_st64_(d, a);
-        ring_st64_(d + 8, b);
-        d += 16;
-        s += 16;
-    }
-    if (n & 8) {
-        ring_st64_(d, ring_ld64_(s));
-        d += 8;
-        s += 8;
-    }
-    if (n & 4) {
-        __builtin_memcpy(d, s, 4);
-        d += 4;
-        s += 4;
-    }
-    if (n & 2) {
-        __builtin_memcpy(d, s, 2);
-        d += 2;
-        s += 2;
-    }
-    if (n & 1)
-        *d = *s;
 }
 
 /* Consumer side: tail has not moved past head (nothing waiting, and no
