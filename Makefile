@@ -27,7 +27,7 @@ CLEAN_DIRS  := $(B)
 include mk/lib.mk
 include mk/image.mk
 -include tests/images-services.mk
-include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk tools/*/rules.mk \
+include $(sort $(wildcard kernel/rules.mk user/rules.mk user/*/rules.mk user/*/*/rules.mk tools/*/rules.mk \
                           lib/*/rules.mk tests/rules.mk bench/rules.mk fuzz/rules.mk \
                           schema/rules.mk sys/rules.mk))
 

@@ -1,5 +1,5 @@
 """bench/netpeer.py: the host's side of the network figures, the same for
-Vectra (user/nettools/bench.c) and Linux (bench/linux/linux-bench.c,
+Vectra (user/apps/nettools/bench.c) and Linux (bench/linux/linux-bench.c,
 bench_net), both on QEMU's user network with restrict=on (hostfwd_args).
 
 UDP: the guest is a TFTP client of QEMU's own TFTP server (slirp, at

@@ -2,9 +2,9 @@
 # under QEMU TCG icount, side by side with a Linux guest in the same QEMU
 # (bench/README.md, docs/BENCHMARKS.md).
 #
-# The bench image (user/kbench as the root Task, user/kbpeer as the child it
+# The bench image (user/bench/kbench as the root Task, user/bench/kbpeer as the child it
 # spawns) and the capbench image (init with "capbench" on its command line,
-# the bench manifest, two 64 KiB capsules and user/capbench: the capsule_*
+# the bench manifest, two 64 KiB capsules and user/bench/capbench: the capsule_*
 # figures; defined in sys/capsules.mk, which owns the capsule keys) are part
 # of `make`, so `make test` builds them and they cannot rot; only
 # `make bench` boots them under icount (tests/scenarios/capbench.scn boots
@@ -16,7 +16,7 @@
 include bench/linux/rules.mk
 
 $(eval $(call image,bench,$(B)/user/kbench.elf $(B)/user/kbpeer.elf $(B)/user/kbipc.elf $(B)/user/timerd.elf $(B)/user/serial.elf,test quiet))
-# The identity figures (issue 17): user/identbench as the root Task.
+# The identity figures (issue 17): user/bench/identbench as the root Task.
 $(eval $(call image,identbench,$(B)/user/identbench.elf,test quiet))
 
 # make bench BENCH_FLAGS=--write-doc   also rewrites docs/BENCHMARKS.md's figures

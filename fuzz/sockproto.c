@@ -1,6 +1,6 @@
 /*
  * fuzz/sockproto: libFuzzer target for the netstack Task's decoder of
- * everything a client sends it (user/netstack/sockproto.c): both channels,
+ * everything a client sends it (user/services/netstack/sockproto.c): both channels,
  * every kind, any capability count, any payload.
  *
  * Input: byte 0 bit 0 the channel (Net or Socket), bytes 1-2 the kind
@@ -9,14 +9,14 @@
  * accepted request's fields are in their documented ranges; a send's data
  * lies inside the payload.
  *
- * Sources: FUZZ_SRCS_sockproto in user/lwip/rules.mk.
+ * Sources: FUZZ_SRCS_sockproto in user/lib/lwip/rules.mk.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "user/netstack/sockproto.h"
+#include "user/services/netstack/sockproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -35,7 +35,7 @@ KERNEL_CFLAGS := $(FREE_CFLAGS) -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-a
 KERNEL_ASFLAGS := -Iinclude -Ikernel -Ikernel/arch/$(ARCH) -DVECTRA_KERNEL -D__ASSEMBLY__
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
-USER_CFLAGS := $(FREE_CFLAGS) -mcmodel=small -Iuser/rt/include -DVECTRA_USER
+USER_CFLAGS := $(FREE_CFLAGS) -mcmodel=small -Iuser/lib/rt/include -DVECTRA_USER
 USER_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sections
 
 HOST_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -1,4 +1,4 @@
-# schema/block.capnp: a block device (user/virtio-blk; client: user/rt/blk.c).
+# schema/block.capnp: a block device (user/drivers/virtio-blk; client: user/lib/rt/blk.c).
 #
 # Data never travels in Ring slots. A client attaches a frame of its own
 # (the one capability sent along with attach: a copy, which the driver

@@ -1,4 +1,4 @@
-# schema/device.capnp: the device manager's protocol (user/devmgr).
+# schema/device.capnp: the device manager's protocol (user/services/devmgr).
 #
 # The device manager holds the root's device authorities (the ECAM
 # window, the MMIO Reticles, the interrupt capability). It enumerates PCI

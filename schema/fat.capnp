@@ -1,4 +1,4 @@
-# schema/fat.capnp: the read-only FAT32 interchange volume (user/fatfs,
+# schema/fat.capnp: the read-only FAT32 interchange volume (user/services/fatfs,
 # lib/fat) on a second disk: air-gapped installs read capsules from it
 # (`fat:/hello-1.0.0.vcap`). Nothing here writes. A refusal names the
 # lib/fat error in `error` (e.g. "CHAIN", "NOT_FOUND") and says why in

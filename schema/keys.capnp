@@ -1,4 +1,4 @@
-# schema/keys.capnp: the key service (user/keyd, docs/KEYS.md "In the
+# schema/keys.capnp: the key service (user/services/keyd, docs/KEYS.md "In the
 # OS"). keyd keeps this Machine's identity in the store (state volume
 # "vectra.identity": the Person public file, the sealed Machine key in
 # vkey's .vmkey format, and the Machine certificate), unseals the Machine

@@ -1,6 +1,6 @@
 # schema/netif.capnp: a network driver <-> the network stack (docs/NETWORK.md,
-# "The driver and the stack"). Served by user/virtio-net; the stack
-# (user/netstack) is its only client.
+# "The driver and the stack"). Served by user/drivers/virtio-net; the stack
+# (user/services/netstack) is its only client.
 #
 # Zero copy: the stack owns a pool of packet buffers (one frame of
 # rxBuffers + txBuffers buffers of bufSize bytes) and lends it to the

@@ -1,4 +1,4 @@
-# schema/random.capnp: the entropy service's protocol (user/randomd).
+# schema/random.capnp: the entropy service's protocol (user/services/randomd).
 # Three levels of randomness (docs/KEYS.md, "Randomness"): sloppy is
 # instant and for ids; standard is cryptographic and refused before the
 # pool is seeded; high is refused until 256 bits from two or more

@@ -1,4 +1,4 @@
-# schema/rng.capnp: an entropy source (user/virtio-rng).
+# schema/rng.capnp: an entropy source (user/drivers/virtio-rng).
 #
 # Like block.capnp, the bytes travel in a frame, not in Ring slots: the
 # client attaches a frame once (the capability sent along), then each

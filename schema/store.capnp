@@ -1,4 +1,4 @@
-# schema/store.capnp: the capsule store service (user/store) over the
+# schema/store.capnp: the capsule store service (user/services/store) over the
 # store on the system disk (lib/store, docs/STORE.md). Every reply carries
 # a status; a refusal also names the lib/store error in `error` (e.g.
 # "BLOB_CORRUPT") and says why in `why`. Blob bytes handed out were

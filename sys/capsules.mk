@@ -10,15 +10,13 @@
 #   mallory  a Person drawn fresh at each build and trusted by nobody (the
 #            stranger capsule); her words stay in the build directory
 #   machine  one sealed Machine key, passphrase in pass.txt (build only)
-# Nothing secret is committed. The capsules are user/capdemo in versions
-# and modes (user/capdemo/main.c), built by user/capdemo/capsule-tool.
+# Nothing secret is committed. The capsules are user/tests/capdemo in versions
+# and modes (user/tests/capdemo/main.c), built by user/tests/capdemo/capsule-tool.
 
-# init verifies capsules with the freestanding libsodium subset.
-USER_EXTRA_LIBS_init := $(B)/user/libsodium.a
 
 CAPS      := $(B)/capsules
 CAPKEY    := $(CAPS)/keys
-CAPTOOL   := user/capdemo/capsule-tool
+CAPTOOL   := user/tests/capdemo/capsule-tool
 VKEY      := $(B)/tools/vkey
 VCAPSULE  := $(B)/tools/vcapsule
 CAP_WORDS := tests/capsule/words.txt
@@ -176,7 +174,7 @@ $(eval $(call image,capsules_badsystem,$(B)/user/init.elf $(CAPS)/sys-bad/system
 
 # 5. capbench: the capsule figures of `make bench` (bench/README.md). init
 #    in its "capbench" mode (capsuleStart verifies the version again before
-#    starting it), user/capbench driving it through the Supervisor
+#    starting it), user/bench/capbench driving it through the Supervisor
 #    interface, and two versions of a 64 KiB capsule "bench": capdemo
 #    (serve) plus a data blob of zero bytes, pad.bin, sized so that the
 #    signed capsule is exactly 65 536 bytes, every byte of which the

@@ -3,7 +3,7 @@
 # 1.0.0, so `capsule upgrade demo 1.0.1` and `capsule rollback demo` can be
 # tried), as a signed system capsule like the capsule test images.
 #
-#   make run APP=user/greeter     also package user/greeter (any user/NAME
+#   make run APP=user/examples/greeter     also package user/examples/greeter (any user/NAME
 #                                 program) as capsule NAME 1.0.0 (domain D2,
 #                                 signed by the build keys) and run it as
 #                                 service NAME with a console connection
@@ -21,7 +21,7 @@ $(RUN_DIR)/app.txt: FORCE
 FORCE:
 .PHONY: FORCE
 
-$(foreach a,$(APP_NAMES),$(if $(wildcard user/$(a)/*.c),,$(error APP=$(APP): no user/$(a)/*.c to build)))
+$(foreach a,$(APP),$(if $(wildcard $(patsubst %/,%,$(a))/*.c),,$(error APP=$(APP): no $(a)/*.c to build)))
 
 # One capsule per APP: its ELF (debug info stripped) and a manifest.
 define app_capsule
@@ -79,11 +79,11 @@ $(eval $(call run_system,run,$(APP_NAMES),sys/devices.json sys/store.json,$(DEVI
 RUN_IMAGE_MODULES := $(run_MODULES)
 
 # For the scenarios: the same system without an APP, and with
-# user/greeter (the tour of docs/USING.md, tests/tools/using_doc.sh).
+# user/examples/greeter (the tour of docs/USING.md, tests/tools/using_doc.sh).
 $(if $(filter greeter,$(APP_NAMES)),,$(eval $(call app_capsule,greeter)))
 $(eval $(call run_system,tour,greeter))
 # The device scenarios' system (tests/scenarios/devices_*.scn): also a
-# block client (user/blktest) and a second virtio-blk driver instance in
+# block client (user/tests/blktest) and a second virtio-blk driver instance in
 # its DMA-escape mode, for a second disk.
 $(eval $(call run_system,devices,,sys/devices.json tests/manifests/devices-test.json,\
     $(DEVICE_MODULES) $(B)/user/blktest.elf))
@@ -91,7 +91,7 @@ $(eval $(call image,devices,$(devices_MODULES),test quiet))
 $(eval $(call image,run,$(filter-out $(RUN_DIR)/%,$(run_MODULES)),test quiet))
 $(eval $(call image,tour,$(tour_MODULES),test quiet))
 
-# The block benchmark's system (scripts/bench, user/blkbench): the
+# The block benchmark's system (scripts/bench, user/bench/blkbench): the
 # devices system and the benchmark client, on the Linux bench's disk.
 $(eval $(call run_system,blkbench,,sys/devices.json tests/manifests/blkbench.json,\
     $(DEVICE_MODULES) $(B)/user/blkbench.elf))
@@ -113,7 +113,7 @@ $(eval $(call image,netdev,$(netdev_MODULES),test quiet))
 # 10.0.3.<the MAC's last byte>/24).
 $(eval $(call run_system,netpair,,sys/devices.json sys/netpair.json,$(DEVICE_MODULES) $(NET_DEV_MODULES)))
 $(eval $(call image,netpair,$(netpair_MODULES),test quiet))
-# The network benchmark's system (scripts/bench, user/nettools/bench.c): the
+# The network benchmark's system (scripts/bench, user/apps/nettools/bench.c): the
 # netdev system and the benchmark's servers, driven from the host.
 # (The servers are nettools' tool 5: an image holds at most 16 modules.)
 $(eval $(call run_system,netbench,,sys/devices.json sys/netdev.json tests/manifests/netbench.json,\

@@ -1,4 +1,4 @@
-# sys/store.mk: the store service (user/store, docs/STORE.md) in `make
+# sys/store.mk: the store service (user/services/store, docs/STORE.md) in `make
 # run` and in its scenarios (tests/scenarios/store_*.scn).
 #
 #   build/disk.img        `make run`'s disk: a store made by tools/vimage

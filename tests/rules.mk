@@ -61,7 +61,7 @@ TEST_DEPS_test_cap := $(B)/host/kernel/core/cap.o
 TEST_DEPS_test_reticle := $(B)/host/kernel/core/reticle.o
 TEST_LIBS_test_ring := -lpthread
 
-# The kernel's in-guest suite: user/ktest as the root Task, user/kchild beside it.
+# The kernel's in-guest suite: user/tests/ktest as the root Task, user/tests/kchild beside it.
 $(eval $(call image,ktest,$(B)/user/ktest.elf $(B)/user/kchild.elf $(B)/user/timerd.elf,test quiet))
 # PRE0001 at full size under icount: a 10^6-node revocation beside a 1 ms timer.
 $(eval $(call image,ktest-revoke,$(B)/user/ktest.elf $(B)/user/kchild.elf $(B)/user/timerd.elf,test quiet revoke=1000000))

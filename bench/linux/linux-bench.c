@@ -951,7 +951,7 @@ static void bench_blk(void)
 
 /*
  * The network figures (scripts/bench, bench/netpeer.py): the counterparts
- * of user/nettools/bench.c. eth0 (virtio_net, loaded with the disk's modules) gets
+ * of user/apps/nettools/bench.c. eth0 (virtio_net, loaded with the disk's modules) gets
  * 10.0.2.15/24 by ioctl, as QEMU's user network would give by DHCP; three
  * and two servers, driven from the host's 127.0.0.1 through hostfwd:
  *
@@ -1039,7 +1039,7 @@ static void bench_net(void)
 	struct mark prev = {0, 0};
 
 	eth0_up();
-	/* UDP: a TFTP read from QEMU's server, as user/nettools/bench.c's */
+	/* UDP: a TFTP read from QEMU's server, as user/apps/nettools/bench.c's */
 	struct sockaddr_in tftp = {.sin_family = AF_INET, .sin_port = htons(69),
 				   .sin_addr.s_addr = htonl(0x0a000202)}; /* 10.0.2.2 */
 	static const char rrq[] = "\0\1netbench.bin\0octet";

@@ -8,7 +8,7 @@
  *
  * Shape: pure logic, no allocation, no libc. Crypto comes in through
  * struct capsule_crypto, so the OS links the freestanding libsodium build
- * (user/libsodium) and the host links the system libsodium and OpenSSL.
+ * (user/lib/libsodium) and the host links the system libsodium and OpenSSL.
  * Every refusal is one named reason with a one-line message; the first
  * failing check decides, and the checks run in a fixed order:
  *

@@ -1,7 +1,7 @@
 /*
  * random: the entropy pool and its three levels, as pure logic.
  *
- * Sources are abstract: whoever owns the pool (user/randomd) registers
+ * Sources are abstract: whoever owns the pool (user/services/randomd) registers
  * each one with a name and a cap on what one sample may claim, then
  * pushes samples with the entropy it claims for them. The pool never
  * believes a claim beyond min(claim, 8 x sample bytes, the source's cap),

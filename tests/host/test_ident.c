@@ -1,5 +1,5 @@
 /*
- * test_ident: the OS identity core (user/ident/ident.c, the code keyd runs)
+ * test_ident: the OS identity core (user/lib/ident/ident.c, the code keyd runs)
  * against vkey's (tools/vkey): the same words, the same Person key, a
  * Machine key file each side opens from the other, a certificate byte for
  * byte the same, and every hostile input refused by name.

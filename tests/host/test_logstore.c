@@ -1,5 +1,5 @@
 /*
- * test_logstore: logd's record store (user/logd/store.c), compiled here
+ * test_logstore: logd's record store (user/services/logd/store.c), compiled here
  * unchanged.
  *   - a fresh area becomes an empty store; appends read back in order;
  *   - adopting the same bytes again (a new logd instance) keeps every
@@ -12,7 +12,7 @@
  *     so; random bytes and random flips never crash and always leave a
  *     store whose records are all valid.
  */
-#include "../../user/logd/store.c"
+#include "../../user/services/logd/store.c"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /*
- * test_netstack: lwIP 2.1.3 as the netstack Task builds it (user/lwip's
+ * test_netstack: lwIP 2.1.3 as the netstack Task builds it (user/lib/lwip's
  * lwipopts.h), on the host, through the netstack's netif seam
- * (user/netstack/link.c), and the socket protocol decoder.
+ * (user/services/netstack/link.c), and the socket protocol decoder.
  *
  * lwIP keeps its state in globals, so each stack is a process: a case
  * forks one child per stack and a SOCK_SEQPACKET socketpair is the wire

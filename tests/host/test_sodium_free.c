@@ -1,5 +1,5 @@
 /*
- * test_sodium_free: the freestanding libsodium subset (user/libsodium,
+ * test_sodium_free: the freestanding libsodium subset (user/lib/libsodium,
  * built from the pinned Debian source with user-space flags) linked into a
  * host program and checked against RFC 8032 section 7.1 (Ed25519 tests 1,
  * 2, 3 and SHA(abc)), FIPS 180 SHA-256/512 examples, and the refusals the

@@ -77,7 +77,7 @@ $(B)/user/tls/%.o: tools/tls/%.c tools/tls/user_settings.h $(WOLFSSL_STAMP) | $(
 # The runtime's paths are spelled out: this file is read before
 # user/rules.mk defines RT_CRT0, RT_LIB and USER_LDS, and a prerequisite
 # list is expanded when read (an empty one let -j link a half-built librt).
-$(B)/check/tls-user.elf: $(B)/user/tls/vtls.o $(B)/user/tls/os_glue.o $(WOLFSSL_USER_LIB) $(B)/user/rt/crt0.o $(B)/user/librt.a $(SCHEMA_LIB_USER) $(LIB_USER) user/user.ld
+$(B)/check/tls-user.elf: $(B)/user/tls/vtls.o $(B)/user/tls/os_glue.o $(WOLFSSL_USER_LIB) $(B)/user/lib/rt/crt0.o $(B)/user/librt.a $(SCHEMA_LIB_USER) $(LIB_USER) user/user.ld
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(USER_LDFLAGS) -T $(USER_LDS) -o $@ $(RT_CRT0) $(B)/user/tls/vtls.o $(B)/user/tls/os_glue.o \

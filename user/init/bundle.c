@@ -152,7 +152,7 @@ static bool add_grant(struct items *it, const struct service *s, const struct gr
     return true;
 }
 
-/* logd's record store (user/logd/store.h): one frame init keeps, a copy
+/* logd's record store (user/services/logd/store.h): one frame init keeps, a copy
  * of it for each logd instance, so the records outlive the instance. */
 #define LOG_STORE_PAGES 17
 static struct v_ret log_store(void)

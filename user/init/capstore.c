@@ -1,5 +1,5 @@
 /*
- * capstore.c: the capsule store (user/store, schema/store.capnp) as the
+ * capstore.c: the capsule store (user/services/store, schema/store.capnp) as the
  * Supervisor uses it: install, remove, gc and generations; upgrades and
  * rollbacks made persistent; and at boot the store's current generation
  * applied, with fallback to the previous one when its services do not
@@ -34,7 +34,7 @@
 #include "schema/store.capnp.h"
 
 #define T_STORE 30000000ull
-#define MAX_INSTALL (2u << 20)          /* user/store's UPLOAD_MAX */
+#define MAX_INSTALL (2u << 20)          /* user/services/store's UPLOAD_MAX */
 #define CHUNK 3072u                     /* capsule bytes per putChunk */
 #define STORE_LIST_MAX 64               /* lib/store's STORE_MAX_CAPSULES */
 

@@ -4,7 +4,7 @@
  * At boot, before the manifest is read, init verifies every `*.vcap`
  * module of the boot image against `policy.bin` (trusted Persons, each
  * domain's ceiling and signers) at the CMOS clock's time, with
- * lib/capsule's verifier and the freestanding crypto (user/libsodium):
+ * lib/capsule's verifier and the freestanding crypto (user/lib/libsodium):
  * envelope, certificate chain to a trusted Person, validity, signature,
  * manifest, domain ceiling, every blob's digest. A capsule that fails is
  * refused with its reason on the console and in the events; nothing of
@@ -20,7 +20,7 @@
 #include "semver/semver.h"
 #include "trust.h"
 
-extern const struct capsule_crypto capsule_crypto_os;   /* user/libsodium */
+extern const struct capsule_crypto capsule_crypto_os;   /* user/lib/libsodium */
 
 static struct capsule capsules[MAX_CAPSULES];
 static int ncapsules;

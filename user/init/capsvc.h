@@ -170,7 +170,7 @@ int upgrade_begin(struct service *s, int to, struct ipc_conn *c, uint64_t id,
 extern void (*upgrade_settled_hook)(struct service *s, bool ok, int from, int to, char *more,
                                     size_t n);
 
-/* capstore.c: the capsule store (user/store) as the Supervisor uses it:
+/* capstore.c: the capsule store (user/services/store) as the Supervisor uses it:
  * install, remove, gc, generations, persistent upgrade and rollback, and
  * at boot the store's generation applied with fallback. */
 bool capstore_present(void);                 /* the manifest has a store service */

@@ -16,7 +16,7 @@
 
 struct event_rec events[MAX_EVENTS];
 uint64_t nevents;
-/* The log's records outlive the log service (user/logd/store.h), so what
+/* The log's records outlive the log service (user/services/logd/store.h), so what
  * it has taken is not sent again: in_log marks the events (of those kept)
  * it has. Events about the log itself are sent only when init connects
  * again, as the log they tell of may be gone (a send to it would wait

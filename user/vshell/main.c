@@ -12,7 +12,7 @@
  * fresh one, and on `exit` (status 0: init's "always" policy starts a new
  * shell).
  *
- * Connections are the runtime's (user/rt/conn.c): calls skip late
+ * Connections are the runtime's (user/lib/rt/conn.c): calls skip late
  * replies to earlier calls that timed out; a connection the service
  * closed is reopened through the naming root (SYS:svc/<name>) on its
  * next use, and a naming root that closed is made again by init

@@ -11,7 +11,7 @@
  *   (any)     call: a service reached through SYS:svc/<name>
  * A missing connection makes only its commands fail, with a one-line
  * reason. A closed one is made again on its next use by the runtime
- * (user/rt/conn.h): a service's through SYS: (Naming.connect
+ * (user/lib/rt/conn.h): a service's through SYS: (Naming.connect
  * "SYS:svc/<name>"), a root's by init (Supervisor.reroot) once its naming
  * service has restarted; if that fails too, the command says why. Everything a service says is printed
  * through sh_clean, so a hostile name or log text cannot drive the
